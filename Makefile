@@ -1,0 +1,68 @@
+# The two commands: `make run` (the service on the embedded default) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WEB_WORKERS ?= 2
+MANAGE := $(BIN)/python manage.py
+export PLAYWRIGHT_BROWSERS_PATH ?= 0
+
+.PHONY: run serve test test-pg lint fmt bootstrap migrate schema schema-check bench clean help
+
+help:
+	@echo "make run     the service + worker on http://127.0.0.1:$(PORT) (SQLite by default)"
+	@echo "make test    the whole suite (SQLite; DATABASE_URL/REDIS_URL switch to PostgreSQL/Redis)"
+	@echo "make serve   production settings (needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL)"
+	@echo "make lint    ruff + mypy;  make fmt  formats;  make schema  regenerates the OpenAPI file"
+
+$(BIN)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $@
+
+bootstrap: $(BIN)/.installed
+	@mkdir -p var
+
+migrate: bootstrap
+	$(MANAGE) migrate --noinput
+
+run: export DJANGO_SETTINGS_MODULE = config.settings.local
+run: migrate
+	$(MANAGE) seed_demo
+	$(MANAGE) ensure_admin
+	$(MANAGE) apply_schedules
+	@echo "Serving on http://127.0.0.1:$(PORT)/p/demo/launch/  (admin: /admin/, Ctrl-C stops)"
+	$(BIN)/python bin/supervise \
+	  -- "$(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $(WEB_WORKERS) --no-ws config.wsgi:application" \
+	  -- "$(BIN)/python manage.py qcluster"
+
+serve: export DJANGO_SETTINGS_MODULE = config.settings.production
+serve: bootstrap
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput -v0
+	$(MANAGE) apply_schedules
+	$(BIN)/python bin/supervise \
+	  -- "$(BIN)/granian --interface wsgi --host $${HOST:-127.0.0.1} --port $(PORT) --workers $${WEB_WORKERS:-2} --no-ws config.wsgi:application" \
+	  -- "$(BIN)/python manage.py qcluster"
+
+test: bootstrap
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+fmt: bootstrap
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+schema: bootstrap
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) spectacular --file docs/openapi.yaml --validate --fail-on-warn
+
+schema-check: bootstrap
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) spectacular --file var/openapi.yaml --validate --fail-on-warn
+	diff -u docs/openapi.yaml var/openapi.yaml && echo "OpenAPI schema is up to date"
+
+clean:
+	rm -rf $(VENV) var

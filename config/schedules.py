@@ -1,0 +1,26 @@
+"""Every periodic task of the service, declared in one place.
+
+`manage.py apply_schedules` makes django-q's Schedule table match this list (by name,
+idempotently) and removes schedules that are no longer declared here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Declared:
+    name: str
+    func: str
+    minutes: int
+    kwargs: dict[str, object] = field(default_factory=dict)
+
+
+SCHEDULES: list[Declared] = [
+    Declared(
+        name="tracking.api_keys.expire_notice",
+        func="tracking.tasks.api_keys_log_expiring",
+        minutes=60 * 24,
+    ),
+]

@@ -1,0 +1,20 @@
+"""The test suite: fast hashing, in-memory mail, the same database switch as every mode."""
+
+from .base import *
+from .base import DATABASES, env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+FACEBOOK_APP_ID = "1234567890"
+FACEBOOK_APP_SECRET = "test-facebook-app-secret"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Each xdist worker gets its own test database file; NAME here is only the seed.
+    DATABASES["default"]["TEST"] = {"NAME": env("SQLITE_TEST_PATH", default="") or None}
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min"}}
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}

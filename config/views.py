@@ -1,0 +1,102 @@
+"""Infrastructure views: the health check and error pages (JSON under /api/, HTML elsewhere)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django_q.brokers import get_broker
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_queue() -> str:
+    broker = get_broker()
+    return "ok" if broker.ping() else "down"
+
+
+def _check_cache() -> str:
+    cache.set("healthz", "1", 5)
+    return "ok" if cache.get("healthz") == "1" else "down"
+
+
+CHECKS = {"database": _check_database, "queue": _check_queue, "cache": _check_cache}
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 with every dependency "ok", 503 naming the one that is down."""
+    body: dict[str, Any] = {"status": "ok"}
+    for name, check in CHECKS.items():
+        try:
+            body[name] = check()
+        except Exception as exc:  # a health check reports failures, it never raises
+            logger.warning("healthz: %s is down: %s", name, exc)
+            body[name] = "down"
+        if body[name] != "ok":
+            body["status"] = "degraded"
+    body["database_engine"] = "postgresql" if settings.USING_POSTGRES else "sqlite"
+    body["queue_broker"] = "redis" if settings.REDIS_URL else "orm"
+    return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, template: str
+) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            {"error": {"code": code, "message": message, "fields": {}}}, status=status
+        )
+    return render(request, template, {"message": message}, status=status)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(
+        request, 404, "not_found", "Nothing lives at this address.", "errors/404.html"
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(
+        request, 400, "bad_request", "The request could not be understood.", "errors/400.html"
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(
+        request, 403, "permission_denied", "You may not do that.", "errors/403.html"
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            {
+                "error": {
+                    "code": "server_error",
+                    "message": "Something broke on our side.",
+                    "fields": {},
+                }
+            },
+            status=500,
+        )
+    return render(request, "errors/500.html", status=500)

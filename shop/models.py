@@ -1,0 +1,1 @@
+"""The shop (products, stock, offers, orders) is built by the shop issue."""
