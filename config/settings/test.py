@@ -13,8 +13,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Each xdist worker gets its own test database file; NAME here is only the seed.
-    DATABASES["default"]["TEST"] = {"NAME": env("SQLITE_TEST_PATH", default="") or None}
+# pytest-django adds a suffix per xdist worker. TEST_DB_NAME lets two suites share one
+# PostgreSQL server without dropping each other's databases (SQLite tests run in memory).
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default="") or None}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min"}}
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
