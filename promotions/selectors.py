@@ -42,9 +42,10 @@ def campaign_get_for_page(
     user: AbstractBaseUser | AnonymousUser,
     at: datetime | None = None,
 ) -> tuple[Campaign, bool]:
-    """The campaign a hub shows, and whether it is shown as a staff preview.
+    """The campaign a hub shows, and whether the viewer previews it as the brand's staff.
 
-    Unknown or draft campaigns are 404; finished ones raise ``Gone`` (410).
+    Staff of the brand see drafts and upcoming things; for everybody else unknown or draft
+    campaigns are 404 and finished ones raise ``Gone`` (410).
     """
     at = at or timezone.now()
     campaign = (
@@ -54,10 +55,10 @@ def campaign_get_for_page(
     )
     if campaign is None:
         raise Http404("No such campaign.")
-    if campaign.is_live(at):
-        return campaign, False
     if user_can_preview(user=user, brand=campaign.brand):
         return campaign, True
+    if campaign.is_live(at):
+        return campaign, False
     if campaign.status != Status.DRAFT and campaign.is_finished(at):
         raise Gone(f"{campaign.name} has ended. Thank you for taking part!", campaign)
     raise Http404("This campaign is not open.")
@@ -97,10 +98,8 @@ def promotion_get_for_page(
     if promotion is None:
         raise Http404("No such promotion.")
     promotion.campaign = campaign  # already loaded with its brand
-    if promotion.is_live(at) and not preview:
-        return promotion, False
-    if preview:
-        return promotion, True
+    if preview or promotion.is_live(at):
+        return promotion, preview
     if promotion.status != Status.DRAFT and promotion.is_finished(at):
         raise Gone(f"{promotion.title} has ended. Thank you for taking part!", campaign)
     raise Http404("This promotion is not open.")

@@ -11,6 +11,12 @@ if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insec
         "SECRET_KEY must be set to a random string of at least 50 characters in production."
     )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")  # required: no default in production
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the host(s) the service answers for.")
+if "DATABASE_URL" not in env.ENVIRON:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set in production (postgres://..., or sqlite:////path explicitly)."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
