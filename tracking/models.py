@@ -63,3 +63,202 @@ class ApiKey(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+# --- Events and rollups ---------------------------------------------------------------
+# Brands, campaigns and promotions are plain integer ids here (carried in signed tokens),
+# so tracking never imports the apps above it. Raw events are written only by
+# tracking.store (COPY / INSERT ... SELECT, idempotent on event_id) and never updated.
+
+
+class EventType(models.TextChoices):
+    IMPRESSION = "impression", _("Impression")
+    CLICK = "click", _("Click")
+    ENTRY = "entry", _("Entry")
+    ORDER = "order", _("Order")
+
+
+class InvalidReason(models.TextChoices):
+    BOT = "bot", _("Known bot or crawler")
+    PREFETCH = "prefetch", _("Prefetch or prerender")
+    PREVIEW = "preview", _("Link preview (HEAD request)")
+    VELOCITY = "velocity", _("Impossible click velocity")
+    NO_IMPRESSION = "no_impression", _("Click without a prior impression")
+
+
+class DeviceClass(models.TextChoices):
+    DESKTOP = "desktop", _("Desktop")
+    MOBILE = "mobile", _("Mobile")
+    TABLET = "tablet", _("Tablet")
+    OTHER = "other", _("Other or unknown")
+
+
+class Event(models.Model):
+    """One raw event. PostgreSQL: partitioned by month on ``ts`` (migration 0002).
+
+    The primary key includes ``ts`` because a partitioned table's unique keys must contain
+    the partition key; uniqueness of ``event_id`` alone is kept by ``SeenEvent``.
+    """
+
+    pk = models.CompositePrimaryKey("event_id", "ts")
+    event_id = models.UUIDField()
+    ts = models.DateTimeField()
+    type = models.CharField(max_length=12, choices=EventType.choices)
+    promotion_id = models.BigIntegerField()
+    campaign_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField()
+    viewer_hash = models.BigIntegerField(
+        default=0, help_text=_("Hash of the viewer under that day's salt; 0 when unknown.")
+    )
+    country = models.CharField(max_length=2, blank=True)
+    device = models.CharField(max_length=8, blank=True, choices=DeviceClass.choices)
+    source = models.CharField(max_length=40, blank=True)
+    invalid_reason = models.CharField(max_length=16, blank=True, choices=InvalidReason.choices)
+    value = models.BigIntegerField(null=True, blank=True, help_text=_("Minor units (orders)."))
+    currency = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        verbose_name = _("tracking event")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id} p{self.promotion_id}"
+
+
+class SeenEvent(models.Model):
+    """Every stored event id, once: the dedupe key of the idempotent insert.
+
+    ``INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING`` here says which events of a
+    batch are new; only those go into ``Event`` and the rollups. Rows older than the retry
+    horizon (``TRACKING_DEDUPE_DAYS``) are purged by a schedule.
+    """
+
+    event_id = models.UUIDField(primary_key=True)
+    ts = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ts"], name="tracking_seen_ts")]
+
+    def __str__(self) -> str:
+        return str(self.event_id)
+
+
+class HourlyRollup(models.Model):
+    """Totals per promotion and UTC hour: what reports without breakdowns read."""
+
+    pk = models.CompositePrimaryKey("promotion_id", "hour")
+    promotion_id = models.BigIntegerField()
+    hour = models.DateTimeField()
+    campaign_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField()
+    impressions = models.BigIntegerField(default=0)
+    clicks = models.BigIntegerField(default=0)
+    invalid_impressions = models.BigIntegerField(default=0)
+    invalid_clicks = models.BigIntegerField(default=0)
+    entries = models.BigIntegerField(default=0)
+    orders = models.BigIntegerField(default=0)
+    revenue = models.BigIntegerField(default=0, help_text=_("Minor units of ``currency``."))
+    currency = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["campaign_id", "hour"], name="tracking_hourly_campaign"),
+            models.Index(fields=["brand_id", "hour"], name="tracking_hourly_brand"),
+        ]
+
+    def __str__(self) -> str:
+        return f"p{self.promotion_id} {self.hour:%Y-%m-%d %H}h"
+
+
+class BreakdownRollup(models.Model):
+    """Counts per (promotion, UTC hour, country, device class, source)."""
+
+    pk = models.CompositePrimaryKey("promotion_id", "hour", "country", "device", "source")
+    promotion_id = models.BigIntegerField()
+    hour = models.DateTimeField()
+    country = models.CharField(max_length=2, blank=True)
+    device = models.CharField(max_length=8, blank=True)
+    source = models.CharField(max_length=40, blank=True)
+    campaign_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField()
+    impressions = models.BigIntegerField(default=0)
+    clicks = models.BigIntegerField(default=0)
+    invalid_impressions = models.BigIntegerField(default=0)
+    invalid_clicks = models.BigIntegerField(default=0)
+    entries = models.BigIntegerField(default=0)
+    orders = models.BigIntegerField(default=0)
+    revenue = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["campaign_id", "hour"], name="tracking_brk_campaign"),
+            models.Index(fields=["brand_id", "hour"], name="tracking_brk_brand"),
+        ]
+
+    def __str__(self) -> str:
+        return f"p{self.promotion_id} {self.hour:%Y-%m-%d %H}h {self.country}/{self.device}"
+
+
+class InvalidRollup(models.Model):
+    """Invalid events per promotion, UTC hour, event type and reason."""
+
+    pk = models.CompositePrimaryKey("promotion_id", "hour", "type", "reason")
+    promotion_id = models.BigIntegerField()
+    hour = models.DateTimeField()
+    type = models.CharField(max_length=12, choices=EventType.choices)
+    reason = models.CharField(max_length=16, choices=InvalidReason.choices)
+    campaign_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField()
+    events = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"p{self.promotion_id} {self.hour:%Y-%m-%d %H}h {self.type} {self.reason}"
+
+
+class ViewerScope(models.IntegerChoices):
+    PROMOTION = 1, _("Promotion")
+    CAMPAIGN = 2, _("Campaign")
+    BRAND = 3, _("Brand")
+
+
+class UniqueViewer(models.Model):
+    """A viewer seen on a day (in the brand's time zone) by a promotion, campaign or brand.
+
+    Exact: one row per (scope, id, day, viewer hash); the insert that creates it adds one
+    to ``DailyUnique``. The hash uses that day's random salt, so it cannot be joined
+    across days. Rows of past days can be dropped once counted.
+    """
+
+    pk = models.CompositePrimaryKey("scope", "scope_id", "day", "viewer_hash")
+    scope = models.PositiveSmallIntegerField(choices=ViewerScope.choices)
+    scope_id = models.BigIntegerField()
+    day = models.DateField()
+    viewer_hash = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.scope_id} {self.day} {self.viewer_hash:x}"
+
+
+class DailyUnique(models.Model):
+    """Unique viewers per promotion, campaign or brand and day (the brand's time zone)."""
+
+    pk = models.CompositePrimaryKey("scope", "scope_id", "day")
+    scope = models.PositiveSmallIntegerField(choices=ViewerScope.choices)
+    scope_id = models.BigIntegerField()
+    day = models.DateField()
+    viewers = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.scope_id} {self.day}: {self.viewers}"
+
+
+class DailySalt(models.Model):
+    """The random salt of a day's viewer hashes; deleted two days later, so old hashes
+    can no longer be recomputed from an IP address and a user agent."""
+
+    day = models.DateField(primary_key=True)
+    salt = models.BinaryField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.day)
