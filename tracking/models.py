@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,8 +62,19 @@ class ApiKey(models.Model):
         at = at or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > at)
 
+    def clean(self) -> None:
+        if not isinstance(self.scopes, list) or not all(isinstance(s, str) for s in self.scopes):
+            raise ValidationError({"scopes": _("Scopes must be a list of scope names.")})
+        unknown = sorted(set(self.scopes) - set(Scope.values))
+        if unknown:
+            raise ValidationError(
+                {"scopes": _("Unknown scope(s): %(s)s.") % {"s": ", ".join(unknown)}}
+            )
+
     def has_scope(self, scope: str) -> bool:
-        return scope in self.scopes
+        # A list membership test: on a string ("reports:read,events:write", as a JSON field
+        # can hold) ``in`` would match any substring, e.g. "read" or "events".
+        return isinstance(self.scopes, list) and scope in self.scopes
 
 
 # --- Events and rollups ---------------------------------------------------------------

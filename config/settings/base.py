@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "django_q",
     "tracking",
     "promotions",
@@ -168,7 +169,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "tracking.api.pagination.IdCursorPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tracking.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "tracking.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "PAGE_SIZE": 50,
@@ -177,8 +178,16 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Promotion hub partner API",
     "DESCRIPTION": (
         "Read campaigns, promotions and reports of the brands your key is scoped to, "
-        "and post events in batches. Errors are "
-        '`{"error": {"code", "message", "fields"}}` with a 4xx status.'
+        "and post events in batches.\n\n"
+        "**Authentication**: `Authorization: Bearer phk_<prefix>_<secret>`. A key sees only "
+        "its brands' objects: another brand's object is a 404, as if it did not exist.\n\n"
+        "**Errors** are JSON with a 4xx status: "
+        '`{"error": {"code": "...", "message": "...", "fields": {...}}}`; `fields` names each '
+        "offending query parameter or body field. Unknown query parameters and unknown body "
+        "fields are refused (400), never ignored.\n\n"
+        "**Lists** are cursor-paginated: follow `next` and `previous` as given; `page_size` "
+        "is 1 to 500 (default 50).\n\n"
+        "**Throttling** is per key: 429 with `Retry-After` (seconds)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -186,6 +195,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # /api/docs/ works offline: Swagger UI comes from drf-spectacular-sidecar's static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Promotion service --------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,11 @@ from rest_framework.request import Request
 
 from tracking.models import ApiKey
 from tracking.selectors import api_key_from_token
-from tracking.services import api_key_touch
+from tracking.services import KEY_PREFIX, api_key_touch
+
+# What api_key_create hands out: ``phk_<hex prefix>_<urlsafe secret>``. Anything else is
+# refused before it reaches the database (a NUL byte or a 10 kB header is not a key).
+_TOKEN_SHAPE = re.compile(rf"{KEY_PREFIX}_[0-9a-f]{{1,16}}_[A-Za-z0-9_-]{{16,128}}")
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -34,6 +39,8 @@ class ApiKeyAuthentication(BaseAuthentication):
             token = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("The key is not valid.") from None
+        if not _TOKEN_SHAPE.fullmatch(token):
+            raise exceptions.AuthenticationFailed("The key is not valid.")
         key = api_key_from_token(token)
         if key is None:
             raise exceptions.AuthenticationFailed("The key is not valid.")
@@ -51,7 +58,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
-class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "tracking.api.authentication.ApiKeyAuthentication"
     name = "ApiKey"
 
@@ -59,5 +66,11 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignor
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A partner key `phk_<prefix>_<secret>`, scoped to brands and scopes.",
+            "bearerFormat": "phk_<prefix>_<secret>",
+            "description": (
+                "`Authorization: Bearer phk_<prefix>_<secret>`. A key is scoped to brands "
+                "(it sees only their objects; another brand's object is a 404) and to scopes "
+                "(`reports:read`, `events:write`, `entries:read`, `entries:pii`). A missing, "
+                "unknown, revoked or expired key is a 401; a missing scope is a 403."
+            ),
         }

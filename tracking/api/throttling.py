@@ -1,10 +1,23 @@
-"""Per-key throttling: each partner key has its own budget (429 with Retry-After)."""
+"""Per-key throttling: each partner key has its own budget (429 with Retry-After).
+
+A fixed window counted with the cache's atomic ``incr`` rather than DRF's sliding window:
+DRF keeps a list of timestamps per client and writes it back with ``get`` + ``set``, which
+(1) lets concurrent requests on several workers overwrite each other's counts, so a key
+can exceed its rate under exactly the load throttling is for, and (2) pickles up to
+``rate`` floats per request. ``add`` + ``incr`` is one counter per key and window, atomic on
+Redis. Each key's window is shifted by its id, so keys do not all refill on the same second.
+
+With the local-memory cache (no ``REDIS_URL``) every worker process counts on its own:
+the embedded default then allows up to ``workers * rate``. Production uses Redis.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from tracking.models import ApiKey
@@ -12,8 +25,34 @@ from tracking.models import ApiKey
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
     scope = "api_key"
+    cache_format = "throttle:%(scope)s:%(ident)s:%(window)s"
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if isinstance(request.auth, ApiKey):
-            return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
-        return None  # unauthenticated calls fail authentication before they cost anything
+    def get_rate(self) -> str | None:
+        # Read the settings at each request, not once at import (DRF binds
+        # THROTTLE_RATES at class creation, so override_settings would not reach it).
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return str(rate) if rate is not None else None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            return True  # unauthenticated calls fail authentication before they cost anything
+        num_requests, duration = self.parse_rate(self.get_rate())
+        if num_requests is None or duration is None:
+            return True
+        now = time.time()
+        shifted = now + (key.pk % duration)
+        window = int(shifted // duration)
+        cache_key = self.cache_format % {"scope": self.scope, "ident": key.pk, "window": window}
+        # The counter outlives its window by a little, so a late incr never recreates it.
+        self.cache.add(cache_key, 0, timeout=duration + 5)
+        try:
+            count = self.cache.incr(cache_key)
+        except ValueError:  # evicted between add and incr: start counting again
+            self.cache.add(cache_key, 1, timeout=duration + 5)
+            count = 1
+        self._wait = (window + 1) * duration - shifted
+        return count <= num_requests
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)
