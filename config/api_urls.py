@@ -1,5 +1,7 @@
 """The partner API, /api/v1/. Each app adds its routes here."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("promotions.api.urls")),
+]

@@ -1,0 +1,1 @@
+"""Partner endpoints for campaigns and promotions (read-only, brand-scoped)."""
