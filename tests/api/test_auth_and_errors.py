@@ -234,6 +234,12 @@ def test_writes_to_read_only_endpoints_are_a_405(client_a, brand_a, method):
         assert "GET" in response["Allow"]
 
 
+def test_an_unservable_accept_header_is_a_406(client_a):
+    response = client_a.get(CAMPAIGNS, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 406
+    assert response.json()["error"]["code"] == "not_acceptable"
+
+
 def test_a_405_with_an_unknown_query_parameter_is_still_a_405(client_a):
     response = client_a.post(f"{CAMPAIGNS}?foo=1", {}, format="json")
     assert_error(response, 405, "method_not_allowed")

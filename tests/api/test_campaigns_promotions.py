@@ -246,6 +246,8 @@ def test_promotion_filters(client_a, brand_a):
     [
         ("/api/v1/campaigns/?stauts=active", "stauts"),
         ("/api/v1/campaigns/?status=active&format=json", "format"),
+        ("/api/v1/campaigns/?format=csv", "format"),
+        ("/api/v1/campaigns/1/?format=api", "format"),
         ("/api/v1/promotions/?campaign_id=1", "campaign_id"),
         ("/api/v1/promotions/?ordering=id", "ordering"),
         ("/api/v1/promotions/?starts_after=2026-01-01T00:00:00Z", "starts_after"),

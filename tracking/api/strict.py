@@ -20,6 +20,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 from rest_framework import exceptions, mixins
 from rest_framework.request import Request
@@ -72,6 +73,21 @@ class StrictQueryParamsMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         self.check_query_params(request)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # DRF answers an unknown ``?format=`` with a bare 404; name the parameter instead.
+        try:
+            return super().perform_content_negotiation(request, force)  # type: ignore[misc]
+        except Http404:
+            name = api_settings.URL_FORMAT_OVERRIDE or "format"
+            renderer_classes = getattr(self, "renderer_classes", ())
+            formats = sorted({r.format for r in renderer_classes})
+            message = (
+                f"Unknown format; use one of: {', '.join(formats)}."
+                if len(renderer_classes) > 1
+                else UNKNOWN_PARAMETER
+            )
+            raise exceptions.ValidationError({name: [message]}) from None
 
     def check_query_params(self, request: Request) -> None:
         if request.method is None or getattr(self, request.method.lower(), None) is None:
