@@ -21,7 +21,23 @@ def _render_in_brand_language(
     with translation.override(brand.language):
         response = render(request, template, {"brand": brand, **context}, status=status)
     response.headers["Content-Language"] = brand.language
+    _allow_framing_by(response, brand)
     return response
+
+
+def _allow_framing_by(response: HttpResponse, brand: Brand) -> None:
+    """Tabs may be embedded in an iframe only by the brand's allowed domains (CSP level 2).
+
+    X-Frame-Options cannot name several origins, so where the brand allows embedding it is
+    dropped and CSP frame-ancestors decides; elsewhere the default DENY stays.
+    """
+    domains = brand.embed_domain_list
+    if domains:
+        sources = " ".join(f"https://{domain}" for domain in domains)
+        response.headers["Content-Security-Policy"] = f"frame-ancestors 'self' {sources}"
+        response.xframe_options_exempt = True
+    else:
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
 
 
 def _gone_as_410(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

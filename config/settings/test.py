@@ -1,7 +1,10 @@
 """The test suite: fast hashing, in-memory mail, the same database switch as every mode."""
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *
-from .base import DATABASES, env
+from .base import CACHES, DATABASES, REDIS_URL, env
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
@@ -15,6 +18,17 @@ STORAGES = {
 }
 # pytest-django adds a suffix per xdist worker. TEST_DB_NAME lets two suites share one
 # PostgreSQL server without dropping each other's databases (SQLite tests run in memory).
-DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default="") or None}
+if USING_POSTGRES:
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default="") or None}
+
+# Each xdist worker gets its own Redis database (db + 8 x worker number), because tests
+# flush the cache and the tracking stream between tests.
+if REDIS_URL:
+    _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    _parts = urlsplit(REDIS_URL)
+    _db = int(_parts.path.strip("/") or 0) + 8 * _worker
+    REDIS_URL = urlunsplit(_parts._replace(path=f"/{_db}"))
+    CACHES["default"]["LOCATION"] = REDIS_URL
+    Q_CLUSTER = {**Q_CLUSTER, "redis": REDIS_URL}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min"}}
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}

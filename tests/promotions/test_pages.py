@@ -115,3 +115,20 @@ def test_pages_refuse_unsafe_methods_without_a_500(client):
 
     assert client.put(promotion.get_absolute_url()).status_code == 405
     assert client.delete(hub_url(promotion.campaign)).status_code == 405
+
+
+def test_tabs_can_be_framed_only_by_the_brands_allowed_domains(client):
+    embeddable = PromotionFactory(
+        campaign__brand__embed_domains="www.example.com\n*.shop.example.org"
+    )
+    closed = PromotionFactory()
+
+    open_response = client.get(embeddable.get_absolute_url())
+    closed_response = client.get(closed.get_absolute_url())
+
+    assert open_response["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://www.example.com https://*.shop.example.org"
+    )
+    assert "X-Frame-Options" not in open_response
+    assert closed_response["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert closed_response["X-Frame-Options"] == "DENY"
