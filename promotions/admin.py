@@ -1,0 +1,618 @@
+"""Django admin for marketers: brands, campaigns, promotions and partner API keys.
+
+Everything here is scoped by brand membership (``promotions.admin_scoping``): a staff user
+sees only their brands; managers edit, analysts read. Validation lives in the models'
+``clean()`` and in the services; the admin only shows it and calls them.
+
+The partner API key admin lives here too: tracking is the ground floor and must not
+import promotions, while promotions may import tracking.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.db import models
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from promotions.admin_scoping import (
+    BrandScopedAdminMixin,
+    ScopedRelatedFilter,
+    choices_queryset,
+    is_superuser,
+    require_object_permission,
+)
+from promotions.models import Brand, BrandMembership, Campaign, Promotion, Status
+from tracking.models import ApiKey, Scope
+from tracking.services import api_key_create, api_key_revoke
+
+admin.site.site_header = _("Promotion hub")
+admin.site.site_title = _("Promotion hub admin")
+admin.site.index_title = _("Brands, campaigns and promotions")
+admin.site.site_url = None  # nothing lives at "/": each campaign has its own hub
+
+ADMIN_MEDIA = forms.Media(css={"all": ["css/admin.css"]})
+
+
+# --- shared displays -------------------------------------------------------------------
+
+
+def _window(starts_at: datetime, ends_at: datetime, brand: Brand) -> SafeString:
+    """The window in the brand's time zone, compact enough for a list column."""
+    tz = brand.tzinfo
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    return format_html(
+        '<span class="ph-window" title="{}">{} →<br>{} <small>{}</small></span>',
+        tz.key,
+        f"{start:%Y-%m-%d %H:%M}",
+        f"{end:%Y-%m-%d %H:%M}",
+        f"{end:%Z}",
+    )
+
+
+def _badge(label: str, tone: str) -> SafeString:
+    return format_html('<span class="ph-badge ph-badge--{}">{}</span>', tone, label)
+
+
+def _state_badge(obj: Campaign | Promotion, campaign: Campaign | None = None) -> SafeString:
+    """Live / scheduled / ended / draft / paused, as a consumer would find it now."""
+    now = timezone.now()
+    if obj.status == Status.DRAFT:
+        return _badge(str(_("Draft")), "draft")
+    if obj.status == Status.PAUSED:
+        return _badge(str(_("Paused")), "paused")
+    if obj.is_finished(now):
+        return _badge(str(_("Ended")), "ended")
+    if now < obj.starts_at:
+        return _badge(str(_("Scheduled")), "scheduled")
+    if campaign is not None and not campaign.is_live(now):
+        return _badge(str(_("Campaign not live")), "paused")
+    return _badge(str(_("Live")), "live")
+
+
+class BrandTimezoneFormMixin:
+    """Campaign and promotion forms show and read times in the brand's time zone.
+
+    A marketer in Paris types 10:00 and means 10:00 in Paris, as the lists, the pages and
+    the validation messages say. The zone is the edited object's brand, or on an add form
+    the brand named by ``?campaign=`` / ``?brand=``, or the one zone all the user's brands
+    share; otherwise UTC. The Window fieldset says which zone applies.
+    """
+
+    def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
+        raise NotImplementedError
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        zone = self.form_timezone(request, object_id) or "UTC"
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
+            response: HttpResponse = super().changeform_view(  # type: ignore[misc]
+                request, object_id, form_url, extra_context
+            )
+            if isinstance(response, TemplateResponse):
+                response.render()  # widgets localise their values while rendering
+        return response
+
+    def _object(self, request: HttpRequest, object_id: str | None) -> Any:
+        if object_id is None:
+            return None
+        return self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _common_timezone(request: HttpRequest) -> str | None:
+        brands = choices_queryset(request, Brand)
+        zones = set(brands.values_list("timezone", flat=True)) if brands is not None else set()
+        return zones.pop() if len(zones) == 1 else None
+
+    @staticmethod
+    def _window_fieldset_description(text: object) -> str:
+        return format_html(
+            "{} <strong>{}</strong>",
+            text,
+            _("Times are in %(zone)s.") % {"zone": timezone.get_current_timezone_name()},
+        )
+
+
+class LiveNowFilter(admin.SimpleListFilter):
+    """Live now: active and inside its window (a promotion's campaign live too)."""
+
+    title = _("live now")
+    parameter_name = "live"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Live now")), ("no", _("Not live"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        live = queryset.model._default_manager.live().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=live)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=live)
+        return None
+
+
+# --- brands ----------------------------------------------------------------------------
+
+
+class BrandMembershipInline(BrandScopedAdminMixin, admin.TabularInline):
+    """Who belongs to the brand; only superusers add, change or remove members."""
+
+    model = BrandMembership
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+    verbose_name = _("member")
+    verbose_name_plural = _("members (managers edit, analysts read; staff users only)")
+    superuser_only_add = True
+    superuser_only_change = True
+    superuser_only_delete = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BrandMembership]:
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Brand)
+class BrandAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "timezone", "language", "campaign_count", "member_count"]
+    list_filter = ["language", "timezone"]
+    search_fields = ["name", "slug", "facebook_page_id"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [BrandMembershipInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "timezone", "language"]}),
+        (_("Facebook and embedding"), {"fields": ["facebook_page_id", "embed_domains"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    superuser_only_add = True
+    superuser_only_delete = True
+
+    @property
+    def media(self) -> forms.Media:
+        return super().media + ADMIN_MEDIA
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Brand]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                campaign_count=Count("campaigns", distinct=True),
+                member_count=Count("memberships", distinct=True),
+            )
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Brand | None = None) -> list[str]:
+        readonly = ["created_at", "updated_at"]
+        if not is_superuser(request):
+            readonly.append("slug")  # the slug is in every published link
+        return readonly
+
+    def get_prepopulated_fields(
+        self, request: HttpRequest, obj: Brand | None = None
+    ) -> dict[str, Any]:
+        return self.prepopulated_fields if is_superuser(request) else {}
+
+    @admin.display(description=_("campaigns"), ordering="campaign_count")
+    def campaign_count(self, obj: Brand) -> int:
+        return obj.campaign_count  # type: ignore[attr-defined]
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, obj: Brand) -> int:
+        return obj.member_count  # type: ignore[attr-defined]
+
+
+# --- campaigns -------------------------------------------------------------------------
+
+
+class PromotionInline(BrandScopedAdminMixin, admin.TabularInline):
+    """The campaign's promotions at a glance. New ones are added with the full form (they
+    need official rules), through the "Add a promotion" link."""
+
+    model = Promotion
+    fields = ["slug", "kind", "title", "status", "starts_at", "ends_at", "position"]
+    extra = 0
+    show_change_link = True
+    ordering = ["position", "id"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "brand", "status", "window", "promotion_count", "state"]
+    list_filter = [("brand", ScopedRelatedFilter), "status", LiveNowFilter]
+    list_select_related = ["brand"]
+    search_fields = ["name", "slug", "brand__name", "brand__slug"]
+    date_hierarchy = "starts_at"
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PromotionInline]
+    readonly_fields = ["links", "created_at", "updated_at"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
+        window = self._window_fieldset_description(
+            _(
+                "The campaign is live while it is active and inside its window; every "
+                "promotion's window must lie inside it."
+            )
+        )
+        fieldsets: list[tuple[Any, dict[str, Any]]] = [
+            (None, {"fields": ["brand", "name", "slug", "status", "description"]}),
+            (_("Window"), {"fields": ["starts_at", "ends_at"], "description": window}),
+        ]
+        if obj is not None:
+            fieldsets += [
+                (_("Pages"), {"fields": ["links"]}),
+                (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+            ]
+        return fieldsets
+
+    def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
+        campaign = self._object(request, object_id)
+        if campaign is not None:
+            return campaign.brand.timezone
+        brands = choices_queryset(request, Brand)
+        brand_id = request.GET.get("brand", "")
+        if brands is not None and brand_id.isdigit():
+            brand = brands.filter(pk=brand_id).first()
+            if brand is not None:
+                return brand.timezone
+        return self._common_timezone(request)
+
+    @property
+    def media(self) -> forms.Media:
+        return super().media + ADMIN_MEDIA
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return super().get_queryset(request).annotate(promotion_count=Count("promotions"))
+
+    @admin.display(description=_("window"), ordering="starts_at")
+    def window(self, obj: Campaign) -> SafeString:
+        return _window(obj.starts_at, obj.ends_at, obj.brand)
+
+    @admin.display(description=_("promotions"), ordering="promotion_count")
+    def promotion_count(self, obj: Campaign) -> int:
+        return obj.promotion_count  # type: ignore[attr-defined]
+
+    @admin.display(description=_("now"))
+    def state(self, obj: Campaign) -> SafeString:
+        return _state_badge(obj)
+
+    @admin.display(description=_("links"))
+    def links(self, obj: Campaign) -> SafeString | str:
+        if not obj.pk:
+            return str(_("Save the campaign first."))
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            obj.get_absolute_url(),
+            _("Open the hub (the brand's staff see drafts and scheduled promotions there)"),
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        campaign = self._object(request, object_id)
+        if campaign is not None and PromotionAdmin.may_add_to(request, campaign):
+            extra_context = {
+                **(extra_context or {}),
+                "add_promotion_url": reverse("admin:promotions_promotion_add")
+                + f"?campaign={campaign.pk}",
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+# --- promotions ------------------------------------------------------------------------
+
+
+@admin.register(Promotion)
+class PromotionAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "campaign", "kind", "status", "window", "state", "position"]
+    list_display_links = ["title"]
+    list_filter = [
+        ("campaign__brand", ScopedRelatedFilter),
+        ("campaign", ScopedRelatedFilter),
+        "kind",
+        "status",
+        LiveNowFilter,
+    ]
+    list_select_related = ["campaign__brand"]
+    search_fields = ["title", "slug", "campaign__name", "campaign__brand__name"]
+    date_hierarchy = "starts_at"
+    prepopulated_fields = {"slug": ["title"]}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = ["preview", "created_at", "updated_at"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Promotion | None = None) -> Any:
+        window = self._window_fieldset_description(
+            _("Live while active and inside this window, which must lie inside the campaign's.")
+        )
+        fieldsets: list[tuple[Any, dict[str, Any]]] = [
+            (None, {"fields": ["campaign", "kind", "title", "slug", "status", "position"]}),
+            (_("Window"), {"fields": ["starts_at", "ends_at"], "description": window}),
+            (_("Content"), {"fields": ["description", "image", "image_alt"]}),
+            (_("Call to action"), {"fields": ["cta_label", "cta_url"]}),
+            (_("Official rules"), {"fields": ["official_rules"]}),
+        ]
+        if obj is not None:
+            fieldsets += [
+                (_("Preview"), {"fields": ["preview"]}),
+                (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+            ]
+        return fieldsets
+
+    def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
+        promotion = self._object(request, object_id)
+        if promotion is not None:
+            return promotion.campaign.brand.timezone
+        campaign = self._requested_campaign(request)
+        if campaign is not None:
+            return campaign.brand.timezone
+        return self._common_timezone(request)
+
+    @staticmethod
+    def may_add_to(request: HttpRequest, campaign: Campaign) -> bool:
+        campaigns = choices_queryset(request, Campaign)
+        return campaigns is not None and campaigns.filter(pk=campaign.pk).exists()
+
+    @staticmethod
+    def _requested_campaign(request: HttpRequest) -> Campaign | None:
+        campaigns = choices_queryset(request, Campaign)
+        campaign_id = request.GET.get("campaign", "")
+        if campaigns is None or not campaign_id.isdigit():
+            return None
+        return campaigns.filter(pk=campaign_id).first()
+
+    @property
+    def media(self) -> forms.Media:
+        return super().media + ADMIN_MEDIA
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """``?campaign=<id>`` (the campaign page's link) also proposes its window."""
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
+        campaign = self._requested_campaign(request)
+        if campaign is not None:
+            now = timezone.now().replace(second=0, microsecond=0)
+            initial.setdefault("starts_at", max(campaign.starts_at, now))
+            initial.setdefault("ends_at", campaign.ends_at)
+        return initial
+
+    @admin.display(description=_("window"), ordering="starts_at")
+    def window(self, obj: Promotion) -> SafeString:
+        return _window(obj.starts_at, obj.ends_at, obj.campaign.brand)
+
+    @admin.display(description=_("now"))
+    def state(self, obj: Promotion) -> SafeString:
+        return _state_badge(obj, obj.campaign)
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: Promotion) -> SafeString | str:
+        if not obj.pk:
+            return str(_("Save the promotion first."))
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a> · '
+            '<a href="{}#{}" target="_blank" rel="noopener">{}</a><br>'
+            '<span class="help">{}</span>',
+            obj.get_absolute_url(),
+            _("Open the promotion tab"),
+            obj.campaign.get_absolute_url(),
+            obj.slug,
+            _("Open it in the hub"),
+            _(
+                "Staff of the brand see drafts and scheduled promotions on the tab page as a "
+                "preview; the hub lists only live promotions while the campaign is live."
+            ),
+        )
+
+
+# --- partner API keys (tracking.ApiKey) -------------------------------------------------
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(value, f"{label} ({value})") for value, label in Scope.choices],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Any key of a brand may list its campaigns and promotions."),
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "brands", "scopes", "expires_at"]
+        widgets = {"brands": forms.CheckboxSelectMultiple}
+
+    def clean_expires_at(self) -> datetime | None:
+        expires_at: datetime | None = self.cleaned_data.get("expires_at")
+        changed = self.instance.pk is None or "expires_at" in self.changed_data
+        if expires_at is not None and changed and expires_at <= timezone.now():
+            raise forms.ValidationError(_("The expiry must lie in the future."))
+        return expires_at
+
+
+class ApiKeyStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("active", _("Active")), ("expired", _("Expired")), ("revoked", _("Revoked"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True).exclude(expires_at__lte=now)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return None
+
+
+_SECRET_ATTR = "_api_key_secret_once"  # noqa: S105 (an attribute name, not a secret)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """Keys are created through ``api_key_create``; the full key is shown once, in the
+    response to the creation, and is never stored (only its SHA-256 is)."""
+
+    form = ApiKeyForm
+    list_display = [
+        "prefix",
+        "name",
+        "state",
+        "brand_list",
+        "scope_list",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_display_links = ["prefix", "name"]
+    list_filter = [("brands", ScopedRelatedFilter), ApiKeyStateFilter]
+    search_fields = ["name", "prefix"]
+    actions = ["revoke_keys"]
+    readonly_fields = ["prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+
+    @property
+    def media(self) -> forms.Media:
+        return super().media + ADMIN_MEDIA
+
+    def get_fieldsets(self, request: HttpRequest, obj: ApiKey | None = None) -> Any:
+        main: dict[str, Any] = {"fields": ["name", "brands", "scopes", "expires_at"]}
+        if obj is None:
+            main["description"] = _(
+                "The full key is shown once, right after you save. Copy it then: it is "
+                "stored only as a hash and cannot be shown again."
+            )
+            return [(None, main)]
+        return [
+            (None, main),
+            (
+                _("Record"),
+                {"fields": ["prefix", "created_at", "created_by", "last_used_at", "revoked_at"]},
+            ),
+        ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiKey]:
+        return super().get_queryset(request).prefetch_related("brands").select_related("created_by")
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if "revoke_keys" in actions:
+            func, name, description = actions["revoke_keys"]
+            actions["revoke_keys"] = (
+                require_object_permission("change", func),
+                name,
+                description,
+            )
+        return actions
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Saving always leads to the one page that shows the key.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save_and_add_another": False,
+            "show_save_and_continue": False,
+        }
+        return super().add_view(request, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key, secret = api_key_create(
+            name=form.cleaned_data["name"],
+            brand_ids=[b.pk for b in form.cleaned_data["brands"]],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=form.cleaned_data.get("expires_at"),
+            created_by_id=request.user.pk,
+        )
+        for field in ApiKey._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(key, field.attname))
+        obj._state.adding = False
+        obj._state.db = key._state.db
+        setattr(request, _SECRET_ATTR, secret)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
+        # On creation the service has already set the brands.
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        secret: str | None = getattr(request, _SECRET_ATTR, None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        # Rendered in this response rather than after a redirect, so that the key never
+        # travels through the message storage (a cookie or the session).
+        messages.success(
+            request,
+            format_html(
+                "The API key “{}” was created. Copy it now, it will not be shown again: "
+                '<code class="ph-secret">{}</code>',
+                obj.name,
+                secret,
+            ),
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("API key created"),
+            "opts": self.opts,
+            "key": obj,
+            "brands": obj.brands.order_by("name"),
+            "media": self.media,
+        }
+        response = TemplateResponse(request, "admin/tracking/apikey/key_created.html", context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
+    def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        revoked = 0
+        for key in queryset:
+            if key.revoked_at is None:
+                api_key_revoke(key=key)
+                revoked += 1
+        self.message_user(
+            request,
+            ngettext("Revoked %(n)d key.", "Revoked %(n)d keys.", revoked) % {"n": revoked},
+            messages.SUCCESS,
+        )
+
+    @admin.display(description=_("brands"))
+    def brand_list(self, obj: ApiKey) -> str:
+        return ", ".join(sorted(b.name for b in obj.brands.all()))
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, obj: ApiKey) -> SafeString:
+        return format_html_join(" ", '<span class="ph-scope">{}</span>', ((s,) for s in obj.scopes))
+
+    @admin.display(description=_("state"))
+    def state(self, obj: ApiKey) -> SafeString:
+        if obj.revoked_at is not None:
+            return _badge(str(_("Revoked")), "ended")
+        if not obj.is_usable():
+            return _badge(str(_("Expired")), "paused")
+        return _badge(str(_("Active")), "live")

@@ -1,0 +1,250 @@
+"""Brand scoping for the marketer admin: a brand membership is the source of truth.
+
+A staff user sees only the brands they belong to (``BrandMembership``) and what hangs off
+them; the membership's role decides what they may do there:
+
+* ``manager``: view, add, change and delete the brand's campaigns, promotions and API keys,
+  and change the brand itself;
+* ``analyst``: view only.
+
+Nobody has to tick Django model permissions for this: ``BrandScopedAdminMixin`` answers
+every ``has_*_permission`` from the memberships (superusers keep seeing everything).
+Creating or deleting brands and memberships is for superusers only.
+
+Every place where another brand could show through is scoped: changelist querysets,
+foreign-key and many-to-many choices, list filter choices (``ScopedRelatedFilter``),
+per-object permissions (a direct URL to another brand's object answers as if it did not
+exist) and bulk actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from promotions.models import Brand, BrandMembership, Campaign, Promotion
+from tracking.models import ApiKey
+
+MANAGER = BrandMembership.Role.MANAGER
+_CACHE_ATTR = "_brand_roles_cache"
+
+
+def is_superuser(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_superuser)
+
+
+def brand_roles(request: HttpRequest) -> dict[int, str]:
+    """``{brand_id: role}`` of the requesting staff user, read once per request."""
+    cached: dict[int, str] | None = getattr(request, _CACHE_ATTR, None)
+    if cached is None:
+        user = request.user
+        if user.is_active and user.is_staff:
+            cached = dict(
+                BrandMembership.objects.filter(user_id=user.pk).values_list("brand_id", "role")
+            )
+        else:
+            cached = {}
+        setattr(request, _CACHE_ATTR, cached)
+    return cached
+
+
+def viewable_brand_ids(request: HttpRequest) -> set[int]:
+    return set(brand_roles(request))
+
+
+def editable_brand_ids(request: HttpRequest) -> set[int]:
+    return {brand_id for brand_id, role in brand_roles(request).items() if role == MANAGER}
+
+
+def object_brand_ids(obj: Model) -> set[int]:
+    """The brands an object belongs to (an API key may belong to several)."""
+    if isinstance(obj, Brand):
+        return {obj.pk} if obj.pk else set()
+    if isinstance(obj, BrandMembership | Campaign):
+        return {obj.brand_id} if obj.brand_id else set()
+    if isinstance(obj, Promotion):
+        if not obj.campaign_id:
+            return set()
+        return {obj.campaign.brand_id}
+    if isinstance(obj, ApiKey):
+        if not obj.pk:
+            return set()
+        return set(obj.brands.values_list("pk", flat=True))
+    raise TypeError(f"No brand scoping rule for {type(obj).__name__}.")
+
+
+def scope_queryset(qs: QuerySet[Any], brand_ids: Iterable[int]) -> QuerySet[Any]:
+    """Only the rows of ``qs`` that belong to ``brand_ids`` (and to nothing else)."""
+    ids = list(brand_ids)
+    model = qs.model
+    if model is Brand:
+        return qs.filter(pk__in=ids)
+    if model is BrandMembership or model is Campaign:
+        return qs.filter(brand_id__in=ids)
+    if model is Promotion:
+        return qs.filter(campaign__brand_id__in=ids)
+    if model is ApiKey:
+        # A key shared with a brand the user does not belong to stays out of sight:
+        # showing it would show that brand's name too.
+        foreign = ApiKey.brands.through.objects.exclude(brand_id__in=ids).values("apikey_id")
+        return qs.filter(brands__in=ids).exclude(pk__in=foreign).distinct()
+    raise TypeError(f"No brand scoping rule for {model.__name__}.")
+
+
+def choices_queryset(request: HttpRequest, model: type[Model]) -> QuerySet[Any] | None:
+    """What a form may point at: objects of brands the user manages (all for superusers)."""
+    if model is Brand:
+        qs: QuerySet[Any] = Brand.objects.all()
+    elif model is Campaign:
+        qs = Campaign.objects.select_related("brand").order_by("brand__name", "name")
+    elif model is Promotion:
+        qs = Promotion.objects.select_related("campaign__brand")
+    elif model is get_user_model():
+        # Memberships: only superusers create them, and only staff can use the admin.
+        if not is_superuser(request):
+            return model._default_manager.none()
+        return model._default_manager.filter(is_active=True, is_staff=True).order_by("username")
+    else:
+        return None
+    if is_superuser(request):
+        return qs
+    return scope_queryset(qs, editable_brand_ids(request))
+
+
+class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
+    """A related-object filter that offers only what the user's changelist holds.
+
+    Django's ``RelatedFieldListFilter`` lists every row of the related table (every
+    brand's name in the sidebar); this one lists only the values found in the
+    (brand-scoped) queryset of the admin it sits in. An "empty" choice is offered only
+    where the relation may be empty.
+    """
+
+    @property
+    def include_empty_choice(self) -> bool:
+        field = self.field
+        return bool(field.null or (field.many_to_many and field.blank))
+
+
+class BrandScopedAdminMixin:
+    """Membership-based permissions and querysets for a ModelAdmin or an inline.
+
+    Set ``superuser_only_add`` / ``superuser_only_delete`` / ``superuser_only_change`` for
+    models only superusers create, remove or change (brands, memberships).
+    """
+
+    superuser_only_add = False
+    superuser_only_change = False
+    superuser_only_delete = False
+
+    # --- querysets ------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)  # type: ignore[misc]
+        if is_superuser(request):
+            return qs
+        return scope_queryset(qs, viewable_brand_ids(request))
+
+    # --- permissions ----------------------------------------------------------------
+    def _may(self, request: HttpRequest, obj: Model | None, brand_ids: set[int]) -> bool:
+        if not brand_ids:
+            return False
+        if obj is None:
+            return True
+        owners = object_brand_ids(obj)
+        return bool(owners) and owners <= brand_ids
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_superuser(request) or bool(brand_roles(request))
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if is_superuser(request):
+            return True
+        return self._may(request, obj, viewable_brand_ids(request))
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if is_superuser(request):
+            return True
+        if self.superuser_only_change:
+            return False
+        return self._may(request, obj, editable_brand_ids(request))
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # ModelAdmin calls it with the request only; inlines pass the parent object.
+        if is_superuser(request):
+            return True
+        if self.superuser_only_add:
+            return False
+        return self._may(request, obj, editable_brand_ids(request))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if is_superuser(request):
+            return True
+        if self.superuser_only_delete:
+            return False
+        return self._may(request, obj, editable_brand_ids(request))
+
+    # --- form choices ---------------------------------------------------------------
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if "queryset" not in kwargs:
+            qs = choices_queryset(request, db_field.related_model)
+            if qs is not None:
+                kwargs["queryset"] = qs
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if "queryset" not in kwargs:
+            qs = choices_queryset(request, db_field.related_model)
+            if qs is not None:
+                kwargs["queryset"] = qs
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+    # --- links to the site ----------------------------------------------------------
+    def get_view_on_site_url(self, obj: Model | None = None) -> str | None:
+        """The object's own page, linked directly. Django's default goes through the
+        admin's ``/admin/r/<content type>/<id>/`` redirect, which answers for any object of
+        any brand and so would tell a marketer the address of another brand's pages."""
+        if obj is None or not self.view_on_site:  # type: ignore[attr-defined]
+            return None
+        get_absolute_url = getattr(obj, "get_absolute_url", None)
+        return get_absolute_url() if get_absolute_url else None
+
+    # --- bulk actions ---------------------------------------------------------------
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions: dict[str, Any] = super().get_actions(request)  # type: ignore[misc]
+        if "delete_selected" in actions:
+            func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (
+                require_object_permission("delete", func),
+                name,
+                description,
+            )
+        return actions
+
+
+def require_object_permission(permission: str, action: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an admin action so that it refuses selections holding objects the user may
+    not ``permission`` (a manager of one brand who is an analyst of another)."""
+
+    def wrapped(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        check = getattr(modeladmin, f"has_{permission}_permission")
+        if not all(check(request, obj) for obj in queryset):
+            raise PermissionDenied
+        return action(modeladmin, request, queryset)
+
+    wrapped.__name__ = getattr(action, "__name__", "action")
+    for attr in ("short_description", "allowed_permissions"):
+        if hasattr(action, attr):
+            setattr(wrapped, attr, getattr(action, attr))
+    return wrapped

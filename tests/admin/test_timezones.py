@@ -1,0 +1,82 @@
+"""Campaign and promotion forms speak the brand's time zone, like its pages and lists."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime
+
+import pytest
+
+from promotions.models import Promotion
+from tests.admin.conftest import admin_url
+from tests.admin.forms import promotion_form
+from tests.factories import BrandFactory, BrandMembershipFactory, CampaignFactory
+
+pytestmark = pytest.mark.django_db
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+
+
+def test_times_typed_in_a_promotion_form_are_the_brands(as_manager, alpha):
+    # given: 10:00 in Paris on a winter day is 09:00 UTC
+    alpha.campaign.starts_at = datetime(2026, 1, 1, tzinfo=UTC)
+    alpha.campaign.ends_at = datetime(2036, 1, 1, tzinfo=UTC)
+    alpha.campaign.save()
+    data = promotion_form(
+        alpha.campaign,
+        starts_at_0="2030-01-15",
+        starts_at_1="10:00:00",
+        ends_at_0="2030-02-15",
+        ends_at_1="18:30:00",
+    )
+
+    # when
+    response = as_manager.post(
+        f"/admin/promotions/promotion/add/?campaign={alpha.campaign.pk}", data
+    )
+
+    # then
+    assert response.status_code == 302
+    promotion = Promotion.objects.get(slug="spring-draw")
+    assert promotion.starts_at == datetime(2030, 1, 15, 9, 0, tzinfo=UTC)
+    assert promotion.ends_at == datetime(2030, 2, 15, 17, 30, tzinfo=UTC)
+
+
+def test_change_form_shows_the_brands_time_and_says_so(as_manager, alpha):
+    alpha.promotion.starts_at = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)  # 10:00 in Paris
+    alpha.promotion.save()
+
+    response = as_manager.get(admin_url(alpha.promotion))
+
+    body = response.content.decode()
+    assert 'name="starts_at_1" value="10:00:00"' in body
+    assert "Times are in Europe/Paris." in body
+
+
+def test_add_form_without_a_known_brand_zone_uses_utc(client, manager, alpha):
+    # given: the manager also manages a brand in New York
+    new_york = BrandFactory(name="Yankee Brand", timezone="America/New_York")
+    BrandMembershipFactory(user=manager, brand=new_york, role="manager")
+    CampaignFactory(brand=new_york)
+    client.force_login(manager)
+
+    plain = client.get("/admin/promotions/promotion/add/").content.decode()
+    for_alpha = client.get(
+        f"/admin/promotions/promotion/add/?campaign={alpha.campaign.pk}"
+    ).content.decode()
+    campaign_for_new_york = client.get(
+        f"/admin/promotions/campaign/add/?brand={new_york.pk}"
+    ).content.decode()
+
+    assert "Times are in UTC." in plain
+    assert "Times are in Europe/Paris." in for_alpha
+    assert "Times are in America/New_York." in campaign_for_new_york
+
+
+def test_list_shows_windows_in_the_brands_zone(as_manager, alpha):
+    alpha.campaign.starts_at = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+    alpha.campaign.save()
+
+    body = as_manager.get("/admin/promotions/campaign/").content.decode()
+
+    assert '<span class="ph-window" title="Europe/Paris">2026-07-01 10:00 →' in body
