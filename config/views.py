@@ -100,3 +100,26 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status=500,
         )
     return render(request, "errors/500.html", status=500)
+
+
+def admin_view_on_site(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
+    """Django's admin "view on site" shortcut, scoped like the admin itself.
+
+    The stock ``/admin/r/<ct>/<id>/`` redirects any staff user to any object's page. Here
+    the object must be reachable through its ModelAdmin's queryset (brand-scoped) and
+    viewable by the user; otherwise it does not exist (404).
+    """
+    from django.contrib import admin
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+    from django.http import Http404
+
+    try:
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+    except ContentType.DoesNotExist:
+        raise Http404("No such object.") from None
+    model_admin = admin.site._registry.get(model) if model is not None else None
+    obj = model_admin.get_object(request, object_id) if model_admin is not None else None
+    if model_admin is None or obj is None or not model_admin.has_view_permission(request, obj):
+        raise Http404("No such object.")
+    return shortcut(request, content_type_id, object_id)
