@@ -221,6 +221,21 @@ STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 # How long checkout holds stock and codes for an unpaid order.
 SHOP_RESERVATION_MINUTES = env.int("SHOP_RESERVATION_MINUTES", default=15)
 
+# Consumer entries (promotions): rate limits per viewer and per person (DRF rate syntax),
+# the life of an email sign-in link, upload size, and the velocity flag.
+PROMOTIONS_RATES = {
+    "enter": env("PROMOTIONS_ENTER_RATE", default="20/min"),
+    "vote": env("PROMOTIONS_VOTE_RATE", default="30/min"),
+    "email": env("PROMOTIONS_EMAIL_RATE", default="10/hour"),
+}
+PROMOTIONS_EMAIL_LINK_MAX_AGE = env.int("PROMOTIONS_EMAIL_LINK_MAX_AGE", default=24 * 3600)
+PROMOTIONS_UPLOAD_MAX_MB = env.int("PROMOTIONS_UPLOAD_MAX_MB", default=50)
+PROMOTIONS_VELOCITY_LIMIT = env.int("PROMOTIONS_VELOCITY_LIMIT", default=10)
+PROMOTIONS_VELOCITY_WINDOW_SECONDS = env.int("PROMOTIONS_VELOCITY_WINDOW_SECONDS", default=600)
+PROMOTIONS_EXTRA_DISPOSABLE_DOMAINS: list[str] = env.list(
+    "PROMOTIONS_EXTRA_DISPOSABLE_DOMAINS", default=[]
+)
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="promotions@localhost")
 
