@@ -8,12 +8,24 @@ from tests.factories.promotions import (
     StaffUserFactory,
     UserFactory,
 )
+from tests.factories.shop import (
+    CodeFactory,
+    OfferFactory,
+    OrderFactory,
+    ProductFactory,
+    VariantFactory,
+)
 
 __all__ = [
     "BrandFactory",
     "BrandMembershipFactory",
     "CampaignFactory",
+    "CodeFactory",
+    "OfferFactory",
+    "OrderFactory",
+    "ProductFactory",
     "PromotionFactory",
     "StaffUserFactory",
     "UserFactory",
+    "VariantFactory",
 ]

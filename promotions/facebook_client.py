@@ -1,0 +1,226 @@
+"""The only door to Facebook: the Graph API, Facebook Login (OAuth) and ``signed_request``.
+
+* ``graph_post(path, data)``: a JSON POST over ``requests`` (the Conversions API).
+* ``graph_api(access_token)``: facebook-sdk's ``GraphAPI`` with the version from
+  ``settings.FACEBOOK_GRAPH_VERSION``. facebook-sdk 3.1.0's ``GraphAPI(version=...)`` only
+  accepts the versions it knew in 2019 and refuses current ones, so the version is set on
+  the client after construction; every path the SDK builds then carries it.
+* ``oauth_login_url`` / ``oauth_exchange_code`` / ``oauth_profile``: Facebook Login.
+* ``signed_request_parse``: the verification wrapper around facebook-sdk's
+  ``parse_signed_request`` (which compares signatures in variable time, raises on some
+  malformed input and never looks at ``issued_at``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import facebook
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+GRAPH_HOST = "https://graph.facebook.com"
+TIMEOUT_SECONDS = 10
+
+
+class GraphError(Exception):
+    """A Graph API call failed: ``status`` is the HTTP status (None: no answer at all)."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, body: str = "", transient: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.transient = transient
+
+    @property
+    def retryable(self) -> bool:
+        """Network trouble, throttling, server errors and errors Facebook marks
+        ``is_transient`` are worth another try; other 4xx need a person (token, pixel id)."""
+        return self.transient or self.status is None or self.status == 429 or self.status >= 500
+
+
+def graph_url(path: str) -> str:
+    return f"{GRAPH_HOST}/{settings.FACEBOOK_GRAPH_VERSION}/{path.lstrip('/')}"
+
+
+def graph_post(path: str, data: dict[str, Any], *, timeout: float = TIMEOUT_SECONDS) -> Any:
+    """POST ``data`` as JSON to ``/<version>/<path>``; the decoded answer, or ``GraphError``.
+
+    Access tokens travel in ``data`` (the body), never in the URL, so they stay out of logs.
+    """
+    url = graph_url(path)
+    try:
+        response = requests.post(url, json=data, timeout=timeout)
+    except requests.RequestException as exc:
+        raise GraphError(f"POST {path}: {type(exc).__name__}: {exc}") from exc
+    body = response.text[:2000]
+    if not 200 <= response.status_code < 300:
+        message, transient = body, False
+        try:
+            error = response.json()["error"]
+            message, transient = str(error["message"]), bool(error.get("is_transient"))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass
+        raise GraphError(
+            f"POST {path}: HTTP {response.status_code}: {message}",
+            status=response.status_code,
+            body=body,
+            transient=transient,
+        )
+    try:
+        return response.json()
+    except json.JSONDecodeError as exc:
+        raise GraphError(
+            f"POST {path}: answer is not JSON", status=response.status_code, body=body
+        ) from exc
+
+
+# --- Facebook Login (OAuth) ------------------------------------------------------------
+
+WWW_HOST = "https://www.facebook.com"
+LOGIN_SCOPES = ("email", "public_profile")
+
+
+def graph_api(access_token: str | None = None) -> facebook.GraphAPI:
+    """facebook-sdk's client, on the Graph API version of the settings."""
+    api = facebook.GraphAPI(access_token=access_token, timeout=TIMEOUT_SECONDS)
+    api.version = settings.FACEBOOK_GRAPH_VERSION  # the SDK's own check refuses it
+    return api
+
+
+def oauth_login_url(*, redirect_uri: str, state: str) -> str:
+    """The Facebook Login dialog: the consumer comes back to ``redirect_uri`` with a code."""
+    return graph_api().get_auth_url(
+        settings.FACEBOOK_APP_ID, redirect_uri, perms=list(LOGIN_SCOPES), state=state
+    )
+
+
+def _sdk_error(action: str, exc: Exception) -> GraphError:
+    if isinstance(exc, facebook.GraphAPIError):
+        return GraphError(f"{action}: {exc.message}", body=str(exc.result)[:2000])
+    return GraphError(f"{action}: {type(exc).__name__}: {exc}")
+
+
+def oauth_exchange_code(*, code: str, redirect_uri: str) -> tuple[str, int | None]:
+    """Trade the dialog's code for a user access token: ``(token, expires_in seconds)``."""
+    try:
+        answer = graph_api().get_access_token_from_code(
+            code, redirect_uri, settings.FACEBOOK_APP_ID, settings.FACEBOOK_APP_SECRET
+        )
+    except (facebook.GraphAPIError, requests.RequestException, ValueError, KeyError) as exc:
+        raise _sdk_error("code exchange", exc) from exc
+    token = answer.get("access_token") if isinstance(answer, dict) else None
+    if not isinstance(token, str) or not token:
+        raise GraphError("code exchange: no access_token in the answer")
+    expires = answer.get("expires_in")
+    return token, int(expires) if isinstance(expires, int | str) and str(
+        expires
+    ).isdigit() else None
+
+
+@dataclass(frozen=True)
+class FacebookProfile:
+    user_id: str  # app-scoped
+    name: str
+    email: str
+
+
+def oauth_profile(*, access_token: str) -> FacebookProfile:
+    """``/me`` of the token's user: app-scoped id, name and (when granted) email."""
+    api = graph_api(access_token)
+    try:
+        me = api.get_object("me", fields="id,name,email")
+    except (facebook.GraphAPIError, requests.RequestException, ValueError, KeyError) as exc:
+        raise _sdk_error("profile", exc) from exc
+    if not isinstance(me, dict) or not str(me.get("id", "")).isdigit():
+        raise GraphError("profile: no user id in the answer")
+    return FacebookProfile(
+        user_id=str(me["id"]), name=str(me.get("name") or ""), email=str(me.get("email") or "")
+    )
+
+
+# --- signed_request ---------------------------------------------------------------------
+
+SIGNED_REQUEST_MAX_LENGTH = 8192
+SIGNED_REQUEST_MAX_AGE = 24 * 3600
+SIGNED_REQUEST_CLOCK_SKEW = 300
+_B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+def _b64url_decode(part: str) -> bytes | None:
+    if not _B64URL.match(part):
+        return None
+    try:
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def signed_request_parse(
+    value: object, *, app_secret: str | None = None, now: float | None = None
+) -> dict[str, Any] | None:
+    """The payload of a valid ``signed_request``, or None; never raises.
+
+    Valid means: ``base64url(signature).base64url(payload)`` within 8 KiB; a JSON object
+    payload whose ``algorithm`` is exactly ``HMAC-SHA256``; a signature equal, in constant
+    time, to HMAC-SHA256 of the encoded payload under the app secret; an integer
+    ``issued_at`` at most 24 hours old (and not more than 5 minutes ahead). Only then is
+    facebook-sdk's ``parse_signed_request`` asked as well, and must agree.
+    """
+    secret = settings.FACEBOOK_APP_SECRET if app_secret is None else app_secret
+    if not secret or not isinstance(value, str) or len(value) > SIGNED_REQUEST_MAX_LENGTH:
+        return None
+    encoded_sig, dot, encoded_payload = value.partition(".")
+    if not dot or not encoded_sig or not encoded_payload:
+        return None
+    signature = _b64url_decode(encoded_sig)
+    raw = _b64url_decode(encoded_payload)
+    if signature is None or raw is None:
+        return None
+    expected = hmac.new(secret.encode(), encoded_payload.encode("ascii"), hashlib.sha256).digest()
+    if not hmac.compare_digest(signature, expected):
+        return None
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(payload, dict) or payload.get("algorithm") != "HMAC-SHA256":
+        return None
+    issued_at = payload.get("issued_at")
+    if not isinstance(issued_at, int) or isinstance(issued_at, bool):
+        return None
+    current = time.time() if now is None else now
+    if (
+        issued_at < current - SIGNED_REQUEST_MAX_AGE
+        or issued_at > current + SIGNED_REQUEST_CLOCK_SKEW
+    ):
+        return None
+    try:
+        agreed = facebook.parse_signed_request(value, secret)
+    except Exception:  # the SDK raises on input it cannot decode; we already checked it
+        return None
+    if agreed != payload:
+        return None
+    return payload
+
+
+def signed_request_make(payload: dict[str, Any], *, app_secret: str | None = None) -> str:
+    """Build a ``signed_request`` the way Facebook does (tests and local tools)."""
+    secret = settings.FACEBOOK_APP_SECRET if app_secret is None else app_secret
+    body = {"algorithm": "HMAC-SHA256", **payload}
+    encoded = base64.urlsafe_b64encode(json.dumps(body).encode()).rstrip(b"=").decode()
+    sig = hmac.new(secret.encode(), encoded.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(sig).rstrip(b"=").decode() + "." + encoded

@@ -1,0 +1,64 @@
+"""What the shop refuses, with a code and a message a customer can read.
+
+Views answer them as ``{"error": {"code", "message", "fields"}}`` with ``status``.
+"""
+
+from __future__ import annotations
+
+
+class ShopError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.fields = fields or {}
+
+    def as_dict(self) -> dict[str, object]:
+        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
+
+
+class CartInvalid(ShopError):
+    """The cart names something that cannot be bought (unknown, off sale, too many)."""
+
+
+class SoldOut(ShopError):
+    status = 409
+    code = "sold_out"
+
+
+class CodeRefused(ShopError):
+    """The code cannot be used: ``code`` says why (code_unknown, code_expired, ...)."""
+
+    def __init__(self, message: str, *, code: str, status: int = 400) -> None:
+        super().__init__(message, code=code, fields={"code": [message]})
+        self.status = status
+
+
+class CheckoutInProgress(ShopError):
+    status = 409
+    code = "checkout_in_progress"
+
+
+class PaymentDeclined(ShopError):
+    status = 402
+    code = "card_declined"
+
+
+class PaymentUnavailable(ShopError):
+    status = 503
+    code = "payment_unavailable"
+
+
+class RefundRefused(ShopError):
+    code = "refund_refused"
+
+
+class NoCodesLeft(ShopError):
+    status = 409
+    code = "no_codes_left"

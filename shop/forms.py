@@ -1,0 +1,64 @@
+"""Validation of what the shop pages post (JSON bodies), field by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from shop.selectors import MAX_CART_LINES, CartItem
+
+
+def cart_items_clean(value: Any) -> list[CartItem]:
+    """``[{"variant": 12, "quantity": 2}, ...]`` -> CartItems, or a ValidationError."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError("A list of {variant, quantity} objects, at least one.")
+    if len(value) > MAX_CART_LINES:
+        raise ValidationError(f"At most {MAX_CART_LINES} lines.")
+    items = []
+    for index, raw in enumerate(value):
+        if not isinstance(raw, dict) or set(raw) - {"variant", "quantity"}:
+            raise ValidationError(f"Line {index + 1}: an object with variant and quantity only.")
+        variant, quantity = raw.get("variant"), raw.get("quantity", 1)
+        if type(variant) is not int or variant < 1:
+            raise ValidationError(f"Line {index + 1}: variant must be a positive integer.")
+        if type(quantity) is not int or not 1 <= quantity <= 100:
+            raise ValidationError(f"Line {index + 1}: quantity must be an integer from 1 to 100.")
+        items.append(CartItem(variant_id=variant, quantity=quantity))
+    return items
+
+
+class _JsonForm(forms.Form):
+    """A form over a decoded JSON object: unknown fields are refused, not ignored."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data)
+        self.raw = data
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        unknown = sorted(set(self.raw) - set(self.fields))
+        for name in unknown:
+            self.add_error(None, f"Unknown field: {name}.")
+        if "items" in self.fields:
+            try:
+                cleaned["items"] = cart_items_clean(self.raw.get("items"))
+            except ValidationError as exc:
+                self.add_error("items", exc)
+        return cleaned
+
+
+class QuoteForm(_JsonForm):
+    items = forms.Field(required=False)  # validated by cart_items_clean
+    email = forms.EmailField(max_length=254, required=False)
+    code = forms.CharField(max_length=40, required=False, strip=True)
+
+
+class CheckoutForm(QuoteForm):
+    email = forms.EmailField(max_length=254)
+    payment_method = forms.RegexField(
+        regex=r"^pm_[A-Za-z0-9_]{1,200}$",
+        error_messages={"invalid": "A Stripe PaymentMethod id (pm_...)."},
+    )
+    checkout_id = forms.UUIDField(required=False)

@@ -1,0 +1,179 @@
+"""The only module that imports ``stripe``: PaymentIntents, refunds and webhook signatures.
+
+The client is built per call from settings (``STRIPE_SECRET_KEY``, ``STRIPE_API_BASE``),
+so tests point it at a localstripe server and nothing global is mutated. Stripe's errors
+are turned into two of ours: ``CardDeclined`` (the customer's card said no; show the
+message) and ``StripeUnavailable`` (anything else; retry later).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 20
+
+
+class CardDeclined(Exception):
+    def __init__(self, message: str, code: str = "card_declined") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class StripeUnavailable(Exception):
+    """Stripe could not be reached or refused the request for a reason not the customer's."""
+
+
+class BadSignature(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: str
+    client_secret: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    payment_intent: str
+
+
+def _client() -> stripe.StripeClient:
+    if not settings.STRIPE_SECRET_KEY:
+        raise StripeUnavailable("STRIPE_SECRET_KEY is not configured.")
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+    )
+
+
+def _intent(obj: Any) -> Intent:
+    return Intent(
+        id=obj.id,
+        status=obj.status,
+        client_secret=obj.client_secret or "",
+        amount=int(obj.amount),
+        currency=str(obj.currency).upper(),
+    )
+
+
+def _unavailable(exc: stripe.StripeError, action: str) -> StripeUnavailable:
+    logger.error("stripe: %s failed: %s (%s)", action, exc.user_message, type(exc).__name__)
+    return StripeUnavailable(f"{action}: {exc.user_message or type(exc).__name__}")
+
+
+def payment_intent_create_confirmed(
+    *,
+    amount: int,
+    currency: str,
+    payment_method: str,
+    idempotency_key: str,
+    metadata: dict[str, str],
+) -> Intent:
+    """Create and confirm a PaymentIntent with a PaymentMethod made by the browser.
+
+    Server-side confirmation: the intent is created with ``confirm=True``; when its card
+    asks for 3-D Secure it comes back ``requires_action`` and the page finishes it with
+    stripe.js (``confirmCardPayment``). A decline raises ``CardDeclined``.
+    """
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "payment_method": payment_method,
+        "payment_method_types": ["card"],
+        "confirm": True,
+        "metadata": metadata,
+    }
+    try:
+        obj = _client().v1.payment_intents.create(
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.CardError as exc:
+        raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "") from exc
+    except stripe.StripeError as exc:
+        raise _unavailable(exc, "payment_intent.create") from exc
+    return _intent(obj)
+
+
+def payment_intent_retrieve(intent_id: str) -> Intent:
+    try:
+        return _intent(_client().v1.payment_intents.retrieve(intent_id))
+    except stripe.StripeError as exc:
+        raise _unavailable(exc, "payment_intent.retrieve") from exc
+
+
+def payment_intent_cancel(intent_id: str) -> Intent:
+    """Cancel an intent; when Stripe refuses (it succeeded or is processing meanwhile),
+    return its current state instead of raising."""
+    client = _client()
+    try:
+        return _intent(client.v1.payment_intents.cancel(intent_id))
+    except stripe.InvalidRequestError:
+        pass  # not cancelable in its state: say which state it is in
+    except stripe.StripeError as exc:
+        raise _unavailable(exc, "payment_intent.cancel") from exc
+    return payment_intent_retrieve(intent_id)
+
+
+def _refund(obj: Any) -> RefundInfo:
+    return RefundInfo(
+        id=obj.id,
+        status=obj.status,
+        amount=int(obj.amount),
+        currency=str(obj.currency).upper(),
+        payment_intent=getattr(obj, "payment_intent", None) or "",
+    )
+
+
+def refund_create(
+    *, payment_intent: str, amount: int, idempotency_key: str, metadata: dict[str, str]
+) -> RefundInfo:
+    try:
+        obj = _client().v1.refunds.create(
+            params={"payment_intent": payment_intent, "amount": amount, "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.StripeError as exc:
+        raise _unavailable(exc, "refund.create") from exc
+    return _refund(obj)
+
+
+def refund_retrieve(refund_id: str) -> RefundInfo:
+    try:
+        return _refund(_client().v1.refunds.retrieve(refund_id))
+    except stripe.StripeError as exc:
+        raise _unavailable(exc, "refund.retrieve") from exc
+
+
+def webhook_event_construct(*, payload: bytes, signature: str) -> dict[str, Any]:
+    """The verified event as plain data; ``BadSignature`` for anything not signed by Stripe
+    with ``STRIPE_WEBHOOK_SECRET`` (or too old: Stripe's 5-minute tolerance)."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        raise BadSignature("STRIPE_WEBHOOK_SECRET is not configured.")
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, secret)
+    except stripe.SignatureVerificationError as exc:
+        raise BadSignature(str(exc)) from exc
+    except ValueError as exc:  # the body is not JSON
+        raise BadSignature(f"Malformed payload: {exc}") from exc
+    data: dict[str, Any] = event.to_dict(for_json=True)
+    return data

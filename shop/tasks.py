@@ -1,0 +1,40 @@
+"""Background tasks of the shop: plain functions that load by id and call a service, safe to
+run twice. Schedules are declared in ``config/schedules.py``."""
+
+from __future__ import annotations
+
+import logging
+
+from shop import capi, services
+
+logger = logging.getLogger(__name__)
+
+
+def reservations_expire() -> dict[str, int]:
+    """Every minute: release the stock of pending orders whose reservation is over."""
+    outcomes = services.orders_expire_due()
+    if outcomes:
+        logger.info("shop: reservations: %s", outcomes)
+    return outcomes
+
+
+def order_confirmation_send(order_id: int) -> bool:
+    return services.order_confirmation_send(order_id=order_id)
+
+
+def order_conversion_record(order_id: int) -> bool:
+    return services.order_conversion_record(order_id=order_id)
+
+
+def capi_purchase_send(delivery_id: int) -> bool:
+    return capi.capi_purchase_deliver(delivery_id=delivery_id)
+
+
+def capi_deliveries_retry() -> int:
+    """Every minute: retry Purchase events whose backoff is over; returns how many went."""
+    return sum(capi.capi_purchase_deliver(delivery_id=pk) for pk in capi.capi_deliveries_due())
+
+
+def refunds_reconcile() -> int:
+    """Every 15 minutes: ask Stripe about refunds whose webhook has not come."""
+    return services.refunds_reconcile()
