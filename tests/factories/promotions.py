@@ -1,10 +1,22 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from promotions.models import Brand, BrandMembership, Campaign, Promotion, Status
+from promotions.models import (
+    Brand,
+    BrandMembership,
+    Campaign,
+    Entry,
+    Identity,
+    Person,
+    Prize,
+    Promotion,
+    Status,
+    Submission,
+    SubmissionMedia,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -70,3 +82,62 @@ class PromotionFactory(factory.django.DjangoModelFactory):
     status = Status.ACTIVE
     starts_at = factory.LazyAttribute(lambda p: p.campaign.starts_at)
     ends_at = factory.LazyAttribute(lambda p: p.campaign.ends_at)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    email = factory.Sequence(lambda n: f"entrant{n}@example.com")
+    email_normalized = factory.LazyAttribute(lambda p: p.email.lower())
+    name = factory.Sequence(lambda n: f"Entrant {n}")
+    birth_date = date(1990, 5, 17)
+    country = "FR"
+
+
+class IdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Identity
+
+    person = factory.SubFactory(PersonFactory)
+    provider = Identity.Provider.EMAIL
+    subject = factory.LazyAttribute(lambda i: i.person.email_normalized)
+    verified_at = factory.LazyFunction(timezone.now)
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Entry
+
+    promotion = factory.SubFactory(PromotionFactory)
+    person = factory.SubFactory(PersonFactory)
+    slot = factory.Sequence(lambda n: f"s{n}")
+    country = "FR"
+
+
+class PrizeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prize
+
+    promotion = factory.SubFactory(PromotionFactory, kind=Promotion.Kind.INSTANT_WIN)
+    name = factory.Sequence(lambda n: f"Prize {n}")
+    quantity = 1
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Submission
+
+    promotion = factory.SubFactory(
+        PromotionFactory, kind=Promotion.Kind.CONTEST, submission_media=SubmissionMedia.VIDEO
+    )
+    person = factory.SubFactory(PersonFactory)
+    entry = factory.SubFactory(
+        EntryFactory,
+        promotion=factory.SelfAttribute("..promotion"),
+        person=factory.SelfAttribute("..person"),
+    )
+    title = factory.Sequence(lambda n: f"Film {n}")
+    media = SubmissionMedia.VIDEO
+    video_url = factory.Sequence(lambda n: f"https://video.example.com/films/{n}")
+    status = Submission.Status.APPROVED
