@@ -16,18 +16,21 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Avg, Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from promotions import services as promotion_services
 from promotions.admin_scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -35,7 +38,25 @@ from promotions.admin_scoping import (
     is_superuser,
     require_object_permission,
 )
-from promotions.models import Brand, BrandMembership, Campaign, Promotion, Status
+from promotions.models import (
+    Brand,
+    BrandMembership,
+    Campaign,
+    DataDeletionRequest,
+    Draw,
+    DrawReplacement,
+    Entry,
+    EntryMethod,
+    Flag,
+    Identity,
+    JuryScore,
+    Person,
+    Prize,
+    Promotion,
+    Status,
+    Submission,
+    WinningMoment,
+)
 from tracking.models import ApiKey, Scope
 from tracking.services import api_key_create, api_key_revoke
 
@@ -325,8 +346,48 @@ class CampaignAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAd
 # --- promotions ------------------------------------------------------------------------
 
 
+class PromotionForm(forms.ModelForm):
+    """``entry_methods`` as checkboxes, the forbidden ones included, so that a marketer
+    who ticks one is told by ``Promotion.clean()`` why Facebook does not allow it."""
+
+    entry_methods = forms.MultipleChoiceField(
+        choices=EntryMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=[EntryMethod.FREE_FORM],
+        label=_("Ways to enter"),
+        help_text=_(
+            "Facebook forbids requiring a share on a personal timeline, tagging friends or a "
+            "Like to enter or to earn entries. A sweepstakes with purchase entries needs the "
+            "free form too."
+        ),
+    )
+
+    class Meta:
+        model = Promotion
+        exclude: list[str] = []
+
+
+class PrizeInline(BrandScopedAdminMixin, admin.TabularInline):
+    model = Prize
+    extra = 0
+    fields = [
+        "name",
+        "description",
+        "value_label",
+        "quantity",
+        "awarded",
+        "odds_one_in",
+        "position",
+    ]
+    readonly_fields = ["awarded"]
+    show_change_link = True
+
+
 @admin.register(Promotion)
 class PromotionAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+    form = PromotionForm
+    inlines = [PrizeInline]
     list_display = ["title", "campaign", "kind", "status", "window", "state", "position"]
     list_display_links = ["title"]
     list_filter = [
@@ -341,7 +402,7 @@ class PromotionAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelA
     date_hierarchy = "starts_at"
     prepopulated_fields = {"slug": ["title"]}
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    readonly_fields = ["preview", "created_at", "updated_at"]
+    readonly_fields = ["preview", "tools", "created_at", "updated_at"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Promotion | None = None) -> Any:
         window = self._window_fieldset_description(
@@ -353,10 +414,24 @@ class PromotionAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelA
             (_("Content"), {"fields": ["description", "image", "image_alt"]}),
             (_("Call to action"), {"fields": ["cta_label", "cta_url"]}),
             (_("Official rules"), {"fields": ["official_rules"]}),
+            (
+                _("Who may enter, how often, how"),
+                {
+                    "fields": [
+                        "countries",
+                        "min_age",
+                        "entry_frequency",
+                        "max_entries",
+                        "entry_methods",
+                    ]
+                },
+            ),
+            (_("Consents"), {"fields": ["privacy_notice", "marketing_text"]}),
+            (_("Contests"), {"fields": ["submission_media", "jury_weight"]}),
         ]
         if obj is not None:
             fieldsets += [
-                (_("Preview"), {"fields": ["preview"]}),
+                (_("Preview"), {"fields": ["preview", "tools"]}),
                 (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
             ]
         return fieldsets
@@ -423,6 +498,760 @@ class PromotionAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelA
                 "preview; the hub lists only live promotions while the campaign is live."
             ),
         )
+
+    @admin.display(description=_("entries and draws"))
+    def tools(self, obj: Promotion) -> SafeString | str:
+        if not obj.pk:
+            return ""
+        links = [
+            (
+                reverse("admin:promotions_entry_changelist") + f"?promotion__id__exact={obj.pk}",
+                _("Entries"),
+            ),
+            (
+                reverse("admin:promotions_draw_changelist") + f"?promotion__id__exact={obj.pk}",
+                _("Draws"),
+            ),
+        ]
+        if obj.kind == Promotion.Kind.OFFER:
+            links.append(
+                (reverse("admin:promotions_promotion_codes", args=[obj.pk]), _("Code pool"))
+            )
+        if obj.kind == Promotion.Kind.CONTEST:
+            links.append(
+                (
+                    reverse("admin:promotions_submission_changelist")
+                    + f"?promotion__id__exact={obj.pk}",
+                    _("Submissions"),
+                )
+            )
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is Prize:
+            # A prize's quantity never drops below what was awarded (services).
+            for prize_form in formset.forms:
+                prize = prize_form.instance
+                if (
+                    prize.pk
+                    and "quantity" in prize_form.changed_data
+                    and not prize_form.cleaned_data.get("DELETE")
+                ):
+                    promotion_services.prize_set_quantity(prize=prize, quantity=prize.quantity)
+        super().save_formset(request, form, formset, change)
+
+    def get_urls(self) -> list[Any]:
+        urls = [
+            path(
+                "<path:object_id>/codes/",
+                self.admin_site.admin_view(self.codes_view),
+                name="promotions_promotion_codes",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def codes_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """An offer promotion's code pool: counts, upload (one code a line) or generate."""
+        promotion = self.get_object(request, unquote(object_id))
+        if promotion is None or not self.has_view_permission(request, promotion):
+            raise Http404
+        may_change = self.has_change_permission(request, promotion)
+        form = CodePoolForm(request.POST or None, request.FILES or None)
+        if request.method == "POST":
+            if not may_change:
+                raise PermissionDenied
+            if form.is_valid():
+                self._codes_apply(request, promotion, form)
+                return HttpResponseRedirect(request.path)
+        codes = promotion.codes.all()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Code pool: %(title)s") % {"title": promotion.title},
+            "opts": self.opts,
+            "original": promotion,
+            "form": form if may_change else None,
+            "is_offer": promotion.kind == Promotion.Kind.OFFER,
+            "total": codes.count(),
+            "claimed": codes.filter(person__isnull=False).count(),
+            "redeemed": codes.filter(redeemed_at__isnull=False).count(),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/promotions/promotion/codes.html", context)
+
+    def _codes_apply(self, request: HttpRequest, promotion: Promotion, form: CodePoolForm) -> None:
+        try:
+            if form.cleaned_data.get("generate"):
+                made = promotion_services.code_pool_generate(
+                    promotion=promotion,
+                    count=form.cleaned_data["generate"],
+                    prefix=form.cleaned_data.get("prefix") or "",
+                )
+                self.message_user(
+                    request, _("Generated %(n)d codes.") % {"n": made}, messages.SUCCESS
+                )
+            lines = form.code_lines()
+            if lines:
+                result = promotion_services.code_pool_import(promotion=promotion, codes=lines)
+                self.message_user(
+                    request,
+                    _(
+                        "Added %(n)d codes; %(d)d were already in a pool, "
+                        "%(i)d were not valid codes."
+                    )
+                    % {"n": result.created, "d": len(result.duplicates), "i": len(result.invalid)},
+                    messages.SUCCESS
+                    if not (result.duplicates or result.invalid)
+                    else messages.WARNING,
+                )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+class CodePoolForm(forms.Form):
+    generate = forms.IntegerField(
+        label=_("Generate this many random codes"), min_value=1, max_value=100_000, required=False
+    )
+    prefix = forms.CharField(label=_("Prefix (optional)"), max_length=12, required=False)
+    codes = forms.CharField(
+        label=_("Or paste codes, one a line"), widget=forms.Textarea({"rows": 6}), required=False
+    )
+    upload = forms.FileField(label=_("Or upload a text or CSV file (first column)"), required=False)
+
+    def code_lines(self) -> list[str]:
+        lines = (self.cleaned_data.get("codes") or "").splitlines()
+        upload = self.cleaned_data.get("upload")
+        if upload is not None:
+            text = upload.read(5_000_000).decode("utf-8", errors="replace")
+            lines += [row.split(",")[0].strip().strip('"') for row in text.splitlines()]
+        return [line for line in lines if line.strip()]
+
+
+# --- entries, flags and reviews ----------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (kept with the record)"),
+        widget=forms.Textarea({"rows": 3}),
+        max_length=2000,
+    )
+
+
+def _reason_action(
+    modeladmin: admin.ModelAdmin,  # type: ignore[type-arg]
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    title: str,
+    apply: Any,
+) -> HttpResponse | None:
+    """An admin action that asks for a reason first (an intermediate page), then applies."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        done = 0
+        for obj in queryset:
+            try:
+                apply(obj, form.cleaned_data["reason"])
+                done += 1
+            except ValidationError as exc:
+                modeladmin.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
+        modeladmin.message_user(request, _("Done for %(n)d.") % {"n": done}, messages.SUCCESS)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "opts": modeladmin.model._meta,
+        "queryset": queryset,
+        "form": form,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/promotions/reason_action.html", context)
+
+
+class FlagInline(BrandScopedAdminMixin, admin.TabularInline):
+    model = Flag
+    extra = 0
+    fields = ["kind", "reason", "status", "created_at", "reviewed_by", "reviewed_at", "review_note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OpenFlagFilter(admin.SimpleListFilter):
+    title = _("flag")
+    parameter_name = "flag"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(kind, label) for kind, label in Flag.Kind.choices]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        if self.value() in Flag.Kind.values:
+            return queryset.filter(flags__kind=self.value()).distinct()
+        return None
+
+
+@admin.register(Entry)
+class EntryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """Entries are never deleted: they are excluded with a reason, or their flags cleared."""
+
+    list_display = [
+        "public_id",
+        "promotion",
+        "person",
+        "created_at",
+        "status",
+        "flagged",
+        "country",
+        "prize_won",
+    ]
+    list_filter = [
+        ("promotion__campaign__brand", ScopedRelatedFilter),
+        ("promotion", ScopedRelatedFilter),
+        "status",
+        "flagged",
+        OpenFlagFilter,
+    ]
+    list_select_related = ["promotion", "person", "award__prize"]
+    search_fields = ["public_id", "person__email", "person__name"]
+    date_hierarchy = "created_at"
+    inlines = [FlagInline]
+    actions = ["exclude_entries", "clear_flags", "flag_entries"]
+    readonly_fields = [
+        "public_id",
+        "promotion",
+        "person",
+        "slot",
+        "status",
+        "flagged",
+        "exclusion_reason",
+        "excluded_at",
+        "excluded_by",
+        "country",
+        "source",
+        "click_event_id",
+        "created_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        for name in ("exclude_entries", "clear_flags", "flag_entries"):
+            if name in actions:
+                func, action_name, description = actions[name]
+                actions[name] = (
+                    require_object_permission("change", func),
+                    action_name,
+                    description,
+                )
+        return actions
+
+    @admin.display(description=_("prize"))
+    def prize_won(self, obj: Entry) -> str:
+        award = getattr(obj, "award", None)
+        return award.prize.name if award is not None else ""
+
+    @admin.action(
+        description=_("Exclude the selected entries (with a reason)"), permissions=["change"]
+    )
+    def exclude_entries(
+        self, request: HttpRequest, queryset: QuerySet[Entry]
+    ) -> HttpResponse | None:
+        return _reason_action(
+            self,
+            request,
+            queryset,
+            title=_("Exclude entries"),
+            apply=lambda e, reason: promotion_services.entry_exclude(
+                entry=e, reason=reason, by=request.user
+            ),
+        )
+
+    @admin.action(
+        description=_("Flag the selected entries for review (with a reason)"),
+        permissions=["change"],
+    )
+    def flag_entries(self, request: HttpRequest, queryset: QuerySet[Entry]) -> HttpResponse | None:
+        return _reason_action(
+            self,
+            request,
+            queryset,
+            title=_("Flag entries"),
+            apply=lambda e, reason: promotion_services.entry_flag(
+                entry=e, reason=reason, by=request.user
+            ),
+        )
+
+    @admin.action(description=_("Clear the flags: the entries count again"), permissions=["change"])
+    def clear_flags(self, request: HttpRequest, queryset: QuerySet[Entry]) -> None:
+        cleared = 0
+        for entry in queryset.filter(flagged=True):
+            try:
+                promotion_services.entry_flags_clear(
+                    entry=entry, note="Reviewed in admin.", by=request.user
+                )
+                cleared += 1
+            except promotion_services.Refused as refused:
+                self.message_user(request, f"{entry}: {refused}", messages.ERROR)
+        self.message_user(request, _("Cleared %(n)d entries.") % {"n": cleared}, messages.SUCCESS)
+
+
+@admin.register(Flag)
+class FlagAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["entry", "kind", "reason", "status", "created_at", "reviewed_by"]
+    list_filter = ["kind", "status", ("entry__promotion", ScopedRelatedFilter)]
+    list_select_related = ["entry", "reviewed_by"]
+    readonly_fields = [
+        "entry",
+        "kind",
+        "reason",
+        "status",
+        "created_at",
+        "reviewed_at",
+        "reviewed_by",
+        "review_note",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # reviewed through the entries' actions
+
+
+# --- prizes and winning moments -------------------------------------------------------------
+
+
+class WinningMomentInline(BrandScopedAdminMixin, admin.TabularInline):
+    model = WinningMoment
+    extra = 1
+    fields = ["at", "entry", "claimed_at"]
+    readonly_fields = ["entry", "claimed_at"]
+
+
+@admin.register(Prize)
+class PrizeAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "promotion", "quantity", "awarded", "odds_one_in"]
+    list_filter = [("promotion", ScopedRelatedFilter)]
+    list_select_related = ["promotion"]
+    fields = [
+        "promotion",
+        "name",
+        "description",
+        "value_label",
+        "quantity",
+        "awarded",
+        "odds_one_in",
+        "position",
+    ]
+    readonly_fields = ["awarded"]
+    inlines = [WinningMomentInline]
+
+    def save_model(self, request: HttpRequest, obj: Prize, form: Any, change: bool) -> None:
+        if change and "quantity" in form.changed_data:
+            promotion_services.prize_set_quantity(prize=obj, quantity=obj.quantity)
+        super().save_model(request, obj, form, change)
+
+
+# --- contests -------------------------------------------------------------------------------
+
+
+class JuryScoreInline(BrandScopedAdminMixin, admin.TabularInline):
+    model = JuryScore
+    extra = 1
+    fields = ["juror", "score", "note"]
+    readonly_fields = ["juror"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[JuryScore]:
+        return super().get_queryset(request).select_related("juror")
+
+
+@admin.register(Submission)
+class SubmissionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """Moderation: approve into the gallery or reject with a note; jurors score 0 to 10."""
+
+    list_display = [
+        "title",
+        "promotion",
+        "status",
+        "vote_count",
+        "jury_average",
+        "created_at",
+        "media_link",
+    ]
+    list_filter = [("promotion", ScopedRelatedFilter), "status", "media"]
+    list_select_related = ["promotion"]
+    search_fields = ["title", "person__email"]
+    actions = ["approve", "reject"]
+    inlines = [JuryScoreInline]
+    fields = [
+        "promotion",
+        "person",
+        "title",
+        "description",
+        "media",
+        "media_link",
+        "status",
+        "moderation_note",
+        "moderated_by",
+        "moderated_at",
+        "removed_at",
+    ]
+    readonly_fields = [
+        "promotion",
+        "person",
+        "title",
+        "description",
+        "media",
+        "media_link",
+        "status",
+        "moderation_note",
+        "moderated_by",
+        "moderated_at",
+        "removed_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(votes_n=Count("votes", distinct=True), jury_avg=Avg("scores__score"))
+        )
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        for name in ("approve", "reject"):
+            if name in actions:
+                func, action_name, description = actions[name]
+                actions[name] = (
+                    require_object_permission("change", func),
+                    action_name,
+                    description,
+                )
+        return actions
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        for inline_form in formset.forms:
+            if inline_form.has_changed() and not inline_form.instance.juror_id:
+                inline_form.instance.juror = request.user
+        super().save_formset(request, form, formset, change)
+
+    @admin.display(description=_("votes"), ordering="votes_n")
+    def vote_count(self, obj: Submission) -> int:
+        return obj.votes_n  # type: ignore[attr-defined]
+
+    @admin.display(description=_("jury"), ordering="jury_avg")
+    def jury_average(self, obj: Submission) -> str:
+        avg = obj.jury_avg  # type: ignore[attr-defined]
+        return f"{avg:.1f}" if avg is not None else "-"
+
+    @admin.display(description=_("media"))
+    def media_link(self, obj: Submission) -> SafeString | str:
+        if obj.file:
+            return format_html(
+                '<a href="{}" target="_blank" rel="noopener">{}</a>',
+                obj.file.url,
+                _("Open the file"),
+            )
+        if obj.video_url:
+            return format_html(
+                '<a href="{}" target="_blank" rel="noopener nofollow">{}</a>',
+                obj.video_url,
+                obj.video_url,
+            )
+        return ""
+
+    @admin.action(description=_("Approve into the gallery"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        done = 0
+        for submission in queryset:
+            try:
+                promotion_services.submission_moderate(
+                    submission=submission, approve=True, by=request.user
+                )
+                done += 1
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{submission}: {' '.join(exc.messages)}", messages.ERROR
+                )
+        self.message_user(request, _("Approved %(n)d.") % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Reject (with a note)"), permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[Submission]) -> HttpResponse | None:
+        return _reason_action(
+            self,
+            request,
+            queryset,
+            title=_("Reject submissions"),
+            apply=lambda s, reason: promotion_services.submission_moderate(
+                submission=s, approve=False, note=reason, by=request.user
+            ),
+        )
+
+
+# --- draws ----------------------------------------------------------------------------------
+
+
+class DrawCommitForm(forms.ModelForm):
+    class Meta:
+        model = Draw
+        fields = ["promotion", "prize", "winners_count", "alternates_count", "reason"]
+
+
+@admin.register(Draw)
+class DrawAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """Adding a draw commits to a secret seed (its SHA-256 is published at once); the
+    'Run' action draws it after entries close. Replace a winner with a DrawReplacement."""
+
+    form = DrawCommitForm
+    list_display = [
+        "__str__",
+        "promotion",
+        "prize",
+        "status",
+        "committed_at",
+        "drawn_at",
+        "entry_count",
+        "certificate",
+    ]
+    list_filter = [("promotion", ScopedRelatedFilter), "status"]
+    list_select_related = ["promotion__campaign__brand", "prize"]
+    actions = ["run_draws"]
+
+    def get_fields(self, request: HttpRequest, obj: Draw | None = None) -> Any:
+        if obj is None:
+            return ["promotion", "prize", "winners_count", "alternates_count", "reason"]
+        return [
+            "promotion",
+            "prize",
+            "status",
+            "reason",
+            "seed_commitment",
+            "committed_at",
+            "winners_count",
+            "alternates_count",
+            "drawn_at",
+            "drawn_by",
+            "entry_count",
+            "entry_list_hash",
+            "winners",
+            "alternates",
+            "certificate",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Draw | None = None) -> Any:
+        if obj is None:
+            return []
+        return self.get_fields(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if "run_draws" in actions:
+            func, name, description = actions["run_draws"]
+            actions["run_draws"] = (require_object_permission("change", func), name, description)
+        return actions
+
+    def save_model(self, request: HttpRequest, obj: Draw, form: Any, change: bool) -> None:
+        if change:
+            return
+        draw = promotion_services.draw_commit(
+            promotion=form.cleaned_data["promotion"],
+            prize=form.cleaned_data.get("prize"),
+            winners_count=form.cleaned_data.get("winners_count"),
+            alternates_count=form.cleaned_data.get("alternates_count"),
+            reason=form.cleaned_data.get("reason") or "",
+        )
+        for f in Draw._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(draw, f.attname))
+        obj._state.adding = False
+        obj._state.db = draw._state.db
+
+    def _changeform_view(
+        self, request: HttpRequest, object_id: Any, form_url: Any, extra_context: Any
+    ) -> Any:
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.display(description=_("certificate"))
+    def certificate(self, obj: Draw) -> SafeString | str:
+        if not obj.pk:
+            return ""
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("Open")
+        )
+
+    @admin.action(
+        description=_("Run the selected draws (entries must have closed)"), permissions=["change"]
+    )
+    def run_draws(self, request: HttpRequest, queryset: QuerySet[Draw]) -> None:
+        for draw in queryset:
+            try:
+                done = promotion_services.draw_run(draw=draw, by=request.user)
+                self.message_user(
+                    request,
+                    _("%(draw)s: %(n)d winners from %(e)d entries.")
+                    % {"draw": done, "n": len(done.winners), "e": done.entry_count},
+                    messages.SUCCESS,
+                )
+            except ValidationError as exc:
+                self.message_user(request, f"{draw}: {' '.join(exc.messages)}", messages.ERROR)
+
+
+@admin.register(DrawReplacement)
+class DrawReplacementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """Re-draw one prize: name the winner to replace and why; the next alternate wins."""
+
+    list_display = [
+        "draw",
+        "replaced_entry",
+        "replacement_entry",
+        "reason",
+        "replaced_at",
+        "replaced_by",
+    ]
+    list_filter = [("draw__promotion", ScopedRelatedFilter)]
+    fields = ["draw", "replaced_entry", "reason"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return (
+            ["draw", "replaced_entry", "replacement_entry", "reason", "replaced_at", "replaced_by"]
+            if obj
+            else []
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: DrawReplacement, form: Any, change: bool
+    ) -> None:
+        made = promotion_services.draw_replace_winner(
+            draw=obj.draw, entry_public_id=obj.replaced_entry, reason=obj.reason, by=request.user
+        )
+        for f in DrawReplacement._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(made, f.attname))
+        obj._state.adding = False
+        obj._state.db = made._state.db
+
+    def _changeform_view(
+        self, request: HttpRequest, object_id: Any, form_url: Any, extra_context: Any
+    ) -> Any:
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+# --- entrants and data deletion -------------------------------------------------------------
+
+
+class IdentityInline(admin.TabularInline):
+    model = Identity
+    extra = 0
+    fields = ["provider", "subject", "verified_at", "deauthorized_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """Entrants of the brand's promotions (read-only). 'Delete personal data' anonymises:
+    entries, votes and codes stay as anonymous counts."""
+
+    list_display = ["__str__", "name", "country", "created_at", "anonymised_at"]
+    search_fields = ["email", "email_normalized", "name"]
+    list_filter = ["country"]
+    inlines = [IdentityInline]
+    actions = ["anonymise"]
+    fields = [
+        "public_id",
+        "email",
+        "email_normalized",
+        "name",
+        "birth_date",
+        "country",
+        "created_at",
+        "anonymised_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if "anonymise" in actions:
+            func, name, description = actions["anonymise"]
+            actions["anonymise"] = (require_object_permission("change", func), name, description)
+        return actions
+
+    @admin.action(
+        description=_("Delete their personal data (keep anonymous counts)"), permissions=["change"]
+    )
+    def anonymise(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
+        done = 0
+        for person in queryset.filter(anonymised_at__isnull=True):
+            promotion_services.person_anonymise(person=person)
+            done += 1
+        self.message_user(request, _("Anonymised %(n)d entrants.") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(DataDeletionRequest)
+class DataDeletionRequestAdmin(admin.ModelAdmin):
+    """Facebook data deletion callbacks received (superusers only)."""
+
+    list_display = ["confirmation_code", "requested_at", "completed_at"]
+    fields = ["confirmation_code", "person", "requested_at", "completed_at", "summary"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_superuser(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_superuser(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 # --- partner API keys (tracking.ApiKey) -------------------------------------------------

@@ -29,10 +29,42 @@ from django.db import models
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from promotions.models import Brand, BrandMembership, Campaign, Promotion
+from promotions.models import (
+    Brand,
+    BrandMembership,
+    Campaign,
+    CouponCode,
+    Draw,
+    DrawReplacement,
+    Entry,
+    Flag,
+    JuryScore,
+    Person,
+    Prize,
+    Promotion,
+    Submission,
+    Vote,
+    WinningMoment,
+)
 from tracking.models import ApiKey
 
 MANAGER = BrandMembership.Role.MANAGER
+
+# What hangs off a promotion reaches its brand through this lookup path.
+BRAND_PATHS: dict[type[Model], str] = {
+    Entry: "promotion__campaign__brand_id",
+    Prize: "promotion__campaign__brand_id",
+    CouponCode: "promotion__campaign__brand_id",
+    Submission: "promotion__campaign__brand_id",
+    Vote: "promotion__campaign__brand_id",
+    Draw: "promotion__campaign__brand_id",
+    Flag: "entry__promotion__campaign__brand_id",
+    WinningMoment: "prize__promotion__campaign__brand_id",
+    JuryScore: "submission__promotion__campaign__brand_id",
+    DrawReplacement: "draw__promotion__campaign__brand_id",
+}
+# An entrant may have entered several brands' promotions: they belong to all of them.
+PERSON_BRAND_PATH = "entries__promotion__campaign__brand_id"
 _CACHE_ATTR = "_brand_roles_cache"
 
 
@@ -78,6 +110,12 @@ def object_brand_ids(obj: Model) -> set[int]:
         if not obj.pk:
             return set()
         return set(obj.brands.values_list("pk", flat=True))
+    path = PERSON_BRAND_PATH if isinstance(obj, Person) else BRAND_PATHS.get(type(obj))
+    if path is not None:
+        if not obj.pk:
+            return set()
+        ids = type(obj)._default_manager.filter(pk=obj.pk).values_list(path, flat=True)
+        return {i for i in ids if i is not None}
     raise TypeError(f"No brand scoping rule for {type(obj).__name__}.")
 
 
@@ -96,6 +134,15 @@ def scope_queryset(qs: QuerySet[Any], brand_ids: Iterable[int]) -> QuerySet[Any]
         # showing it would show that brand's name too.
         foreign = ApiKey.brands.through.objects.exclude(brand_id__in=ids).values("apikey_id")
         return qs.filter(brands__in=ids).exclude(pk__in=foreign).distinct()
+    if model is Person:
+        elsewhere = Entry.objects.exclude(promotion__campaign__brand_id__in=ids).values("person_id")
+        return (
+            qs.filter(entries__promotion__campaign__brand_id__in=ids)
+            .exclude(pk__in=elsewhere)
+            .distinct()
+        )
+    if model in BRAND_PATHS:
+        return qs.filter(**{f"{BRAND_PATHS[model]}__in": ids})
     raise TypeError(f"No brand scoping rule for {model.__name__}.")
 
 
@@ -107,6 +154,8 @@ def choices_queryset(request: HttpRequest, model: type[Model]) -> QuerySet[Any] 
         qs = Campaign.objects.select_related("brand").order_by("brand__name", "name")
     elif model is Promotion:
         qs = Promotion.objects.select_related("campaign__brand")
+    elif model in BRAND_PATHS:
+        qs = model._default_manager.all()
     elif model is get_user_model():
         # Memberships: only superusers create them, and only staff can use the admin.
         if not is_superuser(request):

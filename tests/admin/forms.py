@@ -30,6 +30,20 @@ def promotion_form(campaign, **overrides) -> dict[str, object]:
         "cta_label": "Take part",
         "cta_url": "",
         "official_rules": "Open to residents aged 18 and over.",
+        # Entry rules and the prize inline, with the defaults the browser shows.
+        "countries": "",
+        "min_age": "18",
+        "entry_frequency": "once",
+        "max_entries": "1",
+        "entry_methods": ["free_form"],
+        "privacy_notice": "",
+        "marketing_text": "",
+        "submission_media": "video",
+        "jury_weight": "0",
+        "prizes-TOTAL_FORMS": "0",
+        "prizes-INITIAL_FORMS": "0",
+        "prizes-MIN_NUM_FORMS": "0",
+        "prizes-MAX_NUM_FORMS": "1000",
         **split_datetime(
             "starts_at", campaign.starts_at + timedelta(hours=1), campaign.brand.tzinfo
         ),
