@@ -23,4 +23,9 @@ SCHEDULES: list[Declared] = [
         func="tracking.tasks.api_keys_log_expiring",
         minutes=60 * 24,
     ),
+    Declared(
+        name="promotions.draws.commit_due",
+        func="promotions.tasks.draws_commit_due",
+        minutes=10,
+    ),
 ]

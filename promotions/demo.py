@@ -1,13 +1,26 @@
-"""The demo brand, campaign and promotions that `make run` shows (PRODUCT.md, "Setup")."""
+"""The demo brand, campaign and promotions that `make run` shows (PRODUCT.md, "Setup"):
+one promotion of each kind, with prizes, winning moments, a code pool and contest films."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from promotions.models import Brand, Campaign, Promotion, Status
+from promotions import services
+from promotions.models import (
+    Brand,
+    Campaign,
+    EntryFrequency,
+    Person,
+    Prize,
+    Promotion,
+    Status,
+    Submission,
+    SubmissionMedia,
+    WinningMoment,
+)
 
 RULES = (
     "NO PURCHASE NECESSARY. Open to legal residents of the countries listed, aged 18 or "
@@ -25,6 +38,7 @@ PROMOTIONS = [
         "description": "Enter once a day for a chance to win one of three Nova X phones.",
         "cta_label": "Enter the giveaway",
         "position": 1,
+        "entry_frequency": EntryFrequency.DAILY,
     },
     {
         "slug": "instant",
@@ -33,6 +47,7 @@ PROMOTIONS = [
         "description": "Play once a day and find out at once whether you won earbuds or a case.",
         "cta_label": "Play now",
         "position": 2,
+        "entry_frequency": EntryFrequency.DAILY,
     },
     {
         "slug": "shorts",
@@ -42,6 +57,8 @@ PROMOTIONS = [
         "public vote pick the winners.",
         "cta_label": "Submit your film",
         "position": 3,
+        "submission_media": SubmissionMedia.VIDEO,
+        "jury_weight": 40,
     },
     {
         "slug": "coupon",
@@ -49,7 +66,6 @@ PROMOTIONS = [
         "title": "15% off accessories",
         "description": "Claim your personal code and use it in the shop.",
         "cta_label": "Get my code",
-        "cta_url": "https://example.com/nova/accessories",
         "position": 4,
     },
 ]
@@ -92,4 +108,87 @@ def demo_seed() -> Campaign:
         if not made and promotion.ends_at < campaign.ends_at - timedelta(days=60):
             promotion.ends_at = campaign.ends_at
             promotion.save(update_fields=["ends_at", "updated_at"])
+        _PLAYTHINGS[promotion.kind](promotion, now)
     return campaign
+
+
+def _prize(promotion: Promotion, name: str, **fields: object) -> Prize:
+    prize, _ = Prize.objects.get_or_create(promotion=promotion, name=name, defaults=fields)
+    return prize
+
+
+def _giveaway(promotion: Promotion, now: datetime) -> None:
+    _prize(
+        promotion, "Nova X phone", description="256 GB, any colour", value_label="€899", quantity=3
+    )
+    services.draw_commitment_ensure(promotion=promotion, at=now)
+
+
+def _instant(promotion: Promotion, now: datetime) -> None:
+    buds = _prize(
+        promotion, "Nova Buds earbuds", value_label="€129", quantity=20, odds_one_in=8, position=1
+    )
+    _prize(promotion, "Nova X case", value_label="€29", quantity=50, odds_one_in=4, position=2)
+    if not buds.moments.exists():
+        # The first play after each moment wins a pair: one has come already.
+        WinningMoment.objects.bulk_create(
+            WinningMoment(prize=buds, at=now + timedelta(hours=hours)) for hours in (-1, 24, 72)
+        )
+
+
+FILMS = [
+    (
+        "demo-film-1@example.com",
+        "Léa",
+        "Night ride",
+        "https://video.example.com/shot-on-nova/night-ride",
+    ),
+    (
+        "demo-film-2@example.com",
+        "Tomás",
+        "Grandma's kitchen",
+        "https://video.example.com/shot-on-nova/kitchen",
+    ),
+    (
+        "demo-film-3@example.com",
+        "Aiko",
+        "Low tide",
+        "https://video.example.com/shot-on-nova/low-tide",
+    ),
+]
+
+
+def _shorts(promotion: Promotion, now: datetime) -> None:
+    _prize(promotion, "Jury prize: a Nova X and a festival pass", quantity=1)
+    _prize(promotion, "Audience prize: Nova Buds", quantity=1, position=1)
+    for email, name, title, url in FILMS:
+        person, _ = Person.objects.get_or_create(
+            email_normalized=email, defaults={"email": email, "name": name, "country": "FR"}
+        )
+        entry, _ = promotion.entries.get_or_create(person=person, slot="1")
+        Submission.objects.get_or_create(
+            entry=entry,
+            defaults={
+                "promotion": promotion,
+                "person": person,
+                "title": title,
+                "description": f"{title}, shot on a Nova X in one afternoon.",
+                "media": SubmissionMedia.VIDEO,
+                "video_url": url,
+                "status": Submission.Status.APPROVED,
+                "moderated_at": now,
+            },
+        )
+
+
+def _coupon(promotion: Promotion, now: datetime) -> None:
+    if not promotion.codes.exists():
+        services.code_pool_generate(promotion=promotion, count=200, prefix="NOVA")
+
+
+_PLAYTHINGS = {
+    Promotion.Kind.SWEEPSTAKES: _giveaway,
+    Promotion.Kind.INSTANT_WIN: _instant,
+    Promotion.Kind.CONTEST: _shorts,
+    Promotion.Kind.OFFER: _coupon,
+}

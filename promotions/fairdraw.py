@@ -93,6 +93,8 @@ def verify(published: dict[str, object]) -> Verification:
     """Check a draw's published JSON (the certificate's export) from its own data alone."""
     problems: list[str] = []
     try:
+        winners_count = int(published.get("winners_count", len(published["winners"])))  # type: ignore[arg-type]
+        alternates_count = int(published.get("alternates_count", len(published["alternates"])))  # type: ignore[arg-type]
         seed = str(published["seed"])
         commitment = str(published["seed_commitment"])
         entry_list = str(published["entry_list"])
@@ -110,14 +112,19 @@ def verify(published: dict[str, object]) -> Verification:
         problems.append("SHA-256 of the revealed seed is not the published commitment.")
     if sha256_hex(entry_list.encode("utf-8")) != list_hash:
         problems.append("SHA-256 of the entry list is not the published list hash.")
-    if entry_list != canonical_entry_list(parse_entry_list(entry_list)):
+    try:
+        canonical = canonical_entry_list(parse_entry_list(entry_list))
+    except ValueError:
+        canonical = ""
+    if entry_list != canonical:
         problems.append("The entry list is not in canonical form (sorted, one entry a line).")
+        return Verification(False, problems)
     derived = pick(
         seed_hex=seed,
         list_hash=list_hash,
         entry_list=entry_list,
-        winners=len(winners),
-        alternates=len(alternates),
+        winners=winners_count,
+        alternates=alternates_count,
     )
     if derived.winners != winners:
         problems.append(f"Re-derived winners {derived.winners} differ from published {winners}.")

@@ -80,7 +80,10 @@ def test_seed_demo_is_idempotent(capsys):
         ("shorts", "contest"),
     ]
     assert Promotion.objects.live().filter(campaign=campaign).count() == 4
-    assert "Demo ready: /p/demo/launch/ (4 live promotions)" in capsys.readouterr().out
+    assert (
+        "Demo ready: /p/demo/launch/ (4 live promotions, 5 prizes, 200 codes, 3 contest films)"
+        in capsys.readouterr().out
+    )
 
 
 @pytest.mark.django_db

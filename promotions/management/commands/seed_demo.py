@@ -3,12 +3,22 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from promotions.demo import demo_seed
+from promotions.models import CouponCode, Prize, Submission
 
 
 class Command(BaseCommand):
-    help = "Create the demo brand, campaign and promotions (idempotent)."
+    help = (
+        "Create the demo brand, campaign and one promotion of each kind with prizes, codes "
+        "and contest films (idempotent)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         campaign = demo_seed()
         live = campaign.promotions.live().count()
-        self.stdout.write(f"Demo ready: {campaign.get_absolute_url()} ({live} live promotions)")
+        prizes = Prize.objects.filter(promotion__campaign=campaign).count()
+        codes = CouponCode.objects.filter(promotion__campaign=campaign).count()
+        films = Submission.objects.filter(promotion__campaign=campaign).count()
+        self.stdout.write(
+            f"Demo ready: {campaign.get_absolute_url()} ({live} live promotions, {prizes} "
+            f"prizes, {codes} codes, {films} contest films)"
+        )
