@@ -1,0 +1,150 @@
+"""Every "at most N" under concurrent requests, on PostgreSQL with real threads.
+
+Each test lets 200 entrants (or one person 200 times) race through the services from a
+pool of threads, each on its own database connection, released before the first starts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from promotions import services
+from promotions.eligibility import Answers
+from promotions.models import (
+    CouponCode,
+    Entry,
+    Person,
+    Prize,
+    PrizeAward,
+    Promotion,
+    Vote,
+    WinningMoment,
+)
+from tests.factories.promotions import PersonFactory, PromotionFactory, SubmissionFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+RACERS = 200
+THREADS = 32
+CONSENTS = frozenset({"official_rules", "privacy", "facebook_release"})
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    settings.PROMOTIONS_RATES = {"enter": "100000/min", "vote": "100000/min", "email": "100000/min"}
+
+
+def race(task, items):
+    """Run ``task(item)`` for every item from THREADS threads released together; the
+    outcome of each ('ok', value) or ('refused', code)."""
+    gate = threading.Event()
+
+    def run(item):
+        gate.wait()
+        try:
+            return ("ok", task(item))
+        except services.Refused as refused:
+            return ("refused", refused.code)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        futures = [pool.submit(run, item) for item in items]
+        gate.set()
+        return [f.result() for f in futures]
+
+
+def people(n):
+    return Person.objects.bulk_create(
+        Person(email=f"racer{i}@example.com", email_normalized=f"racer{i}@example.com", name=f"Racer {i}")
+        for i in range(n)
+    )
+
+
+def enter(promotion):
+    def task(person):
+        answers = Answers(name=person.name, birth_date=date(1990, 1, 1), country="FR", consents=CONSENTS)
+        return services.entry_create(promotion=promotion, person=person, answers=answers)
+
+    return task
+
+
+def test_200_entrants_against_10_instant_win_prizes_make_exactly_10_winners():
+    promotion = PromotionFactory(kind=Promotion.Kind.INSTANT_WIN)
+    prize = Prize.objects.create(promotion=promotion, name="Earbuds", quantity=10, odds_one_in=1)
+
+    results = race(enter(promotion), people(RACERS))
+
+    assert Counter(kind for kind, _ in results) == {"ok": RACERS}
+    winners = [outcome.award for kind, outcome in results if outcome.award is not None]
+    assert len(winners) == 10
+    prize.refresh_from_db()
+    assert prize.awarded == 10
+    assert sorted(PrizeAward.objects.values_list("unit", flat=True)) == list(range(1, 11))
+    assert PrizeAward.objects.values("entry__person").distinct().count() == 10
+
+
+def test_200_entrants_against_10_winning_moments_make_exactly_10_winners():
+    promotion = PromotionFactory(kind=Promotion.Kind.INSTANT_WIN)
+    prize = Prize.objects.create(promotion=promotion, name="Case", quantity=10)
+    past = timezone.now() - timedelta(minutes=10)
+    WinningMoment.objects.bulk_create(WinningMoment(prize=prize, at=past + timedelta(seconds=i)) for i in range(10))
+
+    results = race(enter(promotion), people(RACERS))
+
+    assert sum(1 for _, outcome in results if outcome.award is not None) == 10
+    assert WinningMoment.objects.filter(entry__isnull=True).count() == 0
+    assert WinningMoment.objects.values("entry").distinct().count() == 10
+    prize.refresh_from_db()
+    assert prize.awarded == 10
+
+
+def test_200_claimants_against_10_codes_get_exactly_10_distinct_codes():
+    promotion = PromotionFactory(kind=Promotion.Kind.OFFER)
+    services.code_pool_generate(promotion=promotion, count=10)
+
+    results = race(enter(promotion), people(RACERS))
+
+    assert Counter(kind if kind == "ok" else value for kind, value in results) == {
+        "ok": 10,
+        "codes_exhausted": RACERS - 10,
+    }
+    claimed = CouponCode.objects.filter(promotion=promotion, person__isnull=False)
+    assert claimed.count() == 10
+    assert claimed.values("person").distinct().count() == 10
+    assert len({outcome.code.code for kind, outcome in results if kind == "ok"}) == 10
+    assert Entry.objects.filter(promotion=promotion).count() == 10  # refused claims leave nothing
+
+
+def test_one_person_voting_200_times_at_once_votes_once():
+    film = SubmissionFactory()
+    voter = PersonFactory()
+
+    results = race(lambda _: services.vote_cast(submission=film, person=voter), range(RACERS))
+
+    assert Counter(kind if kind == "ok" else value for kind, value in results) == {
+        "ok": 1,
+        "already_voted_today": RACERS - 1,
+    }
+    assert Vote.objects.filter(person=voter).count() == 1
+
+
+def test_one_person_entering_200_times_at_once_enters_once():
+    promotion = PromotionFactory(kind=Promotion.Kind.SWEEPSTAKES)
+    person = PersonFactory()
+
+    results = race(lambda _: enter(promotion)(person), range(RACERS))
+
+    assert Counter(kind if kind == "ok" else value for kind, value in results) == {
+        "ok": 1,
+        "already_entered": RACERS - 1,
+    }
+    assert Entry.objects.filter(promotion=promotion, person=person).count() == 1
+    assert promotion.draws.count() == 1  # the first entries all asked for a commitment
