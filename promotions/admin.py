@@ -584,7 +584,7 @@ class PromotionAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelA
                 made = promotion_services.code_pool_generate(
                     promotion=promotion,
                     count=form.cleaned_data["generate"],
-                    prefix=form.cleaned_data.get("prefix") or "",
+                    prefix=form.cleaned_data.get("code_prefix") or "",
                 )
                 self.message_user(
                     request, _("Generated %(n)d codes.") % {"n": made}, messages.SUCCESS
@@ -611,7 +611,7 @@ class CodePoolForm(forms.Form):
     generate = forms.IntegerField(
         label=_("Generate this many random codes"), min_value=1, max_value=100_000, required=False
     )
-    prefix = forms.CharField(label=_("Prefix (optional)"), max_length=12, required=False)
+    code_prefix = forms.CharField(label=_("Prefix (optional)"), max_length=12, required=False)
     codes = forms.CharField(
         label=_("Or paste codes, one a line"), widget=forms.Textarea({"rows": 6}), required=False
     )
@@ -638,11 +638,11 @@ class ReasonForm(forms.Form):
 
 
 def _reason_action(
-    modeladmin: admin.ModelAdmin,  # type: ignore[type-arg]
+    modeladmin: admin.ModelAdmin[Any],
     request: HttpRequest,
     queryset: QuerySet[Any],
     *,
-    title: str,
+    title: Any,
     apply: Any,
 ) -> HttpResponse | None:
     """An admin action that asks for a reason first (an intermediate page), then applies."""
@@ -672,7 +672,7 @@ def _reason_action(
 class FlagInline(BrandScopedAdminMixin, admin.TabularInline):
     model = Flag
     extra = 0
-    fields = ["kind", "reason", "status", "created_at", "reviewed_by", "reviewed_at", "review_note"]
+    fields = ("kind", "reason", "status", "created_at", "reviewed_by", "reviewed_at", "review_note")
     readonly_fields = fields
     can_delete = False
 
@@ -719,7 +719,7 @@ class EntryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [FlagInline]
     actions = ["exclude_entries", "clear_flags", "flag_entries"]
-    readonly_fields = [
+    readonly_fields = (
         "public_id",
         "promotion",
         "person",
@@ -733,7 +733,7 @@ class EntryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "source",
         "click_event_id",
         "created_at",
-    ]
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -809,7 +809,7 @@ class FlagAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["entry", "kind", "reason", "status", "created_at", "reviewed_by"]
     list_filter = ["kind", "status", ("entry__promotion", ScopedRelatedFilter)]
     list_select_related = ["entry", "reviewed_by"]
-    readonly_fields = [
+    readonly_fields = (
         "entry",
         "kind",
         "reason",
@@ -818,7 +818,7 @@ class FlagAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "reviewed_at",
         "reviewed_by",
         "review_note",
-    ]
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -1176,7 +1176,7 @@ class DrawReplacementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 class IdentityInline(admin.TabularInline):
     model = Identity
     extra = 0
-    fields = ["provider", "subject", "verified_at", "deauthorized_at"]
+    fields = ("provider", "subject", "verified_at", "deauthorized_at")
     readonly_fields = fields
     can_delete = False
 
@@ -1194,7 +1194,7 @@ class PersonAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["country"]
     inlines = [IdentityInline]
     actions = ["anonymise"]
-    fields = [
+    fields = (
         "public_id",
         "email",
         "email_normalized",
@@ -1203,7 +1203,7 @@ class PersonAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "country",
         "created_at",
         "anonymised_at",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -1235,7 +1235,7 @@ class DataDeletionRequestAdmin(admin.ModelAdmin):
     """Facebook data deletion callbacks received (superusers only)."""
 
     list_display = ["confirmation_code", "requested_at", "completed_at"]
-    fields = ["confirmation_code", "person", "requested_at", "completed_at", "summary"]
+    fields = ("confirmation_code", "person", "requested_at", "completed_at", "summary")
     readonly_fields = fields
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -108,7 +108,7 @@ def demo_seed() -> Campaign:
         if not made and promotion.ends_at < campaign.ends_at - timedelta(days=60):
             promotion.ends_at = campaign.ends_at
             promotion.save(update_fields=["ends_at", "updated_at"])
-        _PLAYTHINGS[promotion.kind](promotion, now)
+        _PLAYTHINGS[Promotion.Kind(promotion.kind)](promotion, now)
     return campaign
 
 

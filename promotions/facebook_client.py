@@ -164,9 +164,14 @@ def _b64url_decode(part: str) -> bytes | None:
     if not _B64URL.match(part):
         return None
     try:
-        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
     except (binascii.Error, ValueError):
         return None
+    # One encoding per value: a part whose unused low bits were changed decodes to the same
+    # bytes, and would let a changed string pass as the signed one.
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != part.rstrip("="):
+        return None
+    return raw
 
 
 def signed_request_parse(

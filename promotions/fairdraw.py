@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 ALGORITHM = "promohub-draw-v1"
 _SPACE = 1 << 256
@@ -45,7 +47,7 @@ def parse_entry_list(text: str) -> list[tuple[str, str]]:
     return rows
 
 
-def _random_indices(seed: bytes, list_hash: bytes, n: int):  # type: ignore[no-untyped-def]
+def _random_indices(seed: bytes, list_hash: bytes, n: int) -> Iterator[int]:
     limit = _SPACE - (_SPACE % n)
     counter = 0
     while True:
@@ -89,18 +91,18 @@ class Verification:
     problems: list[str]
 
 
-def verify(published: dict[str, object]) -> Verification:
+def verify(published: dict[str, Any]) -> Verification:
     """Check a draw's published JSON (the certificate's export) from its own data alone."""
     problems: list[str] = []
     try:
-        winners_count = int(published.get("winners_count", len(published["winners"])))  # type: ignore[arg-type]
-        alternates_count = int(published.get("alternates_count", len(published["alternates"])))  # type: ignore[arg-type]
+        winners_count = int(published.get("winners_count", len(published["winners"])))
+        alternates_count = int(published.get("alternates_count", len(published["alternates"])))
         seed = str(published["seed"])
         commitment = str(published["seed_commitment"])
         entry_list = str(published["entry_list"])
         list_hash = str(published["entry_list_hash"])
-        winners = list(published["winners"])  # type: ignore[call-overload]
-        alternates = list(published["alternates"])  # type: ignore[call-overload]
+        winners = list(published["winners"])
+        alternates = list(published["alternates"])
         algorithm = str(published["algorithm"])
         bytes.fromhex(seed)
         bytes.fromhex(list_hash)

@@ -95,7 +95,9 @@ class EntryForm(DescribedErrorsMixin, forms.Form):
         # not enter rather than finding their country missing; the allowed ones come first.
         allowed = country_choices(promotion.country_list) if promotion.country_list else []
         others = [c for c in country_choices() if c not in allowed]
-        self.fields["country"].choices = [("", _("Choose…")), *allowed, *others]
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [("", _("Choose…")), *allowed, *others]
         if allowed:
             self.fields["country"].help_text = _("Open to residents of %(names)s.") % {
                 "names": ", ".join(name for _code, name in allowed)

@@ -192,7 +192,7 @@ def gallery(*, promotion: Promotion, limit: int = 60) -> list[GalleryItem]:
         .annotate(vote_count=Count("votes"))
         .order_by("-vote_count", "created_at", "id")[:limit]
     )
-    return [GalleryItem(submission=s, votes=s.vote_count) for s in rows]  # type: ignore[attr-defined]
+    return [GalleryItem(submission=s, votes=s.vote_count) for s in rows]
 
 
 def voted_today(*, promotion: Promotion, person: Person, at: datetime | None = None) -> int | None:
@@ -220,17 +220,17 @@ def contest_standings(*, promotion: Promotion) -> list[Standing]:
         .annotate(vote_count=Count("votes", distinct=True), jury=Avg("scores__score"))
         .order_by("id")
     )
-    most = max((r.vote_count for r in rows), default=0)  # type: ignore[attr-defined]
+    most = max((r.vote_count for r in rows), default=0)
     weight = promotion.jury_weight / 100
     standings = []
     for r in rows:
-        public = r.vote_count / most if most else 0.0  # type: ignore[attr-defined]
-        jury = r.jury / 10 if r.jury is not None else 0.0  # type: ignore[attr-defined]
+        public = r.vote_count / most if most else 0.0
+        jury = r.jury / 10 if r.jury is not None else 0.0
         standings.append(
             Standing(
                 submission=r,
-                votes=r.vote_count,  # type: ignore[attr-defined]
-                jury_average=r.jury,  # type: ignore[attr-defined]
+                votes=r.vote_count,
+                jury_average=r.jury,
                 score=round((1 - weight) * public + weight * jury, 6),
             )
         )
@@ -347,7 +347,9 @@ def promotion_code_lookup(*, code: str) -> PromotionCodeClaim | None:
         .values_list("promotion_id", "person_id", "claimed_at")
         .first()
     )
-    return PromotionCodeClaim(*row) if row else None
+    if row is None or row[2] is None:
+        return None
+    return PromotionCodeClaim(promotion_id=row[0], entrant_id=row[1], claimed_at=row[2])
 
 
 def data_deletion_get(*, confirmation_code: str) -> DataDeletionRequest | None:

@@ -107,7 +107,7 @@ def _refuse(refusals: list[Refusal]) -> Refused:
 
 
 def _parse_rate(rate: str) -> tuple[int, int]:
-    count, _, period = rate.partition("/")
+    count, _sep, period = rate.partition("/")
     seconds = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400}
     return int(count), seconds[period]
 
@@ -150,7 +150,7 @@ _GMAIL = {"gmail.com", "googlemail.com"}
 
 def email_normalize(email: str) -> str:
     """One mailbox, one string: lower-case, ``+tag`` dropped, Gmail's dots dropped."""
-    local, _, domain = email.strip().lower().rpartition("@")
+    local, _at, domain = email.strip().lower().rpartition("@")
     if not local or not domain:
         raise ValidationError({"email": _("Enter a valid email address.")})
     local = local.split("+", 1)[0]
@@ -333,7 +333,7 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
         submission.title = _("(removed at the entrant's request)")
         submission.description = ""
         submission.video_url = ""
-        submission.file = ""  # type: ignore[assignment]
+        submission.file = ""
         submission.removed_at = at
         submission.save()
     had = {
@@ -370,7 +370,7 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
 
 def _confirmation_code() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(16))
+    return "".join(secrets.choice(alphabet) for _i in range(16))
 
 
 @transaction.atomic
@@ -415,7 +415,7 @@ def consent_text_get(*, kind: str, text: str) -> ConsentText:
 
 def consent_texts(promotion: Promotion) -> dict[str, str]:
     """The words shown next to each checkbox of this promotion's form."""
-    texts = {
+    texts: dict[str, str] = {
         ConsentText.Kind.OFFICIAL_RULES: promotion.official_rules,
         ConsentText.Kind.PRIVACY: promotion.privacy_notice or DEFAULT_PRIVACY_NOTICE,
         ConsentText.Kind.FACEBOOK_RELEASE: FACEBOOK_RELEASE_TEXT,
@@ -944,8 +944,8 @@ def code_pool_generate(
     while made < count:
         batch = {
             (f"{prefix}-" if prefix else "")
-            + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-            for _ in range(min(count - made, 1000))
+            + "".join(secrets.choice(CODE_ALPHABET) for _i in range(length))
+            for _j in range(min(count - made, 1000))
         }
         made += code_pool_import(promotion=promotion, codes=batch).created
     return made

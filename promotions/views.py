@@ -217,13 +217,13 @@ def _facebook_tab_context(request: HttpRequest, promotion: Promotion) -> dict[st
     payload = facebook_client.signed_request_parse(request.POST.get("signed_request"))
     if payload is None:
         return None
-    page = payload.get("page") if isinstance(payload.get("page"), dict) else {}
-    user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
+    page: dict[str, Any] = payload["page"] if isinstance(payload.get("page"), dict) else {}
+    user: dict[str, Any] = payload["user"] if isinstance(payload.get("user"), dict) else {}
     page_id = str(page.get("id", "")) if page else ""
     brand_page = promotion.campaign.brand.facebook_page_id
     if brand_page and page_id and page_id != brand_page:
         return None
-    age = user.get("age") if isinstance(user.get("age"), dict) else {}
+    age: dict[str, Any] = user["age"] if isinstance(user.get("age"), dict) else {}
     age_max = age.get("max") if age else None
     locale = str(user.get("locale", ""))[:10] if user else ""
     language = locale.split("_")[0].lower()

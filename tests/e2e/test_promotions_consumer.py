@@ -24,7 +24,9 @@ def sign_in_by_email(page, mailoutbox, email):
     expect(page.locator(".messages")).to_contain_text("Your email address is confirmed.")
 
 
-def fill_entry(page, *, name="Camille Martin", birth_date="1994-03-08", country="France", consents=True):
+def fill_entry(
+    page, *, name="Camille Martin", birth_date="1994-03-08", country="France", consents=True
+):
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Date of birth").fill(birth_date)
     page.get_by_label("Country of residence").select_option(label=country)

@@ -63,14 +63,20 @@ def race(task, items):
 
 def people(n):
     return Person.objects.bulk_create(
-        Person(email=f"racer{i}@example.com", email_normalized=f"racer{i}@example.com", name=f"Racer {i}")
+        Person(
+            email=f"racer{i}@example.com",
+            email_normalized=f"racer{i}@example.com",
+            name=f"Racer {i}",
+        )
         for i in range(n)
     )
 
 
 def enter(promotion):
     def task(person):
-        answers = Answers(name=person.name, birth_date=date(1990, 1, 1), country="FR", consents=CONSENTS)
+        answers = Answers(
+            name=person.name, birth_date=date(1990, 1, 1), country="FR", consents=CONSENTS
+        )
         return services.entry_create(promotion=promotion, person=person, answers=answers)
 
     return task
@@ -95,7 +101,9 @@ def test_200_entrants_against_10_winning_moments_make_exactly_10_winners():
     promotion = PromotionFactory(kind=Promotion.Kind.INSTANT_WIN)
     prize = Prize.objects.create(promotion=promotion, name="Case", quantity=10)
     past = timezone.now() - timedelta(minutes=10)
-    WinningMoment.objects.bulk_create(WinningMoment(prize=prize, at=past + timedelta(seconds=i)) for i in range(10))
+    WinningMoment.objects.bulk_create(
+        WinningMoment(prize=prize, at=past + timedelta(seconds=i)) for i in range(10)
+    )
 
     results = race(enter(promotion), people(RACERS))
 

@@ -39,26 +39,51 @@ def report_counts(promotions):
     from tracking import selectors as tracking_selectors
     from tracking import services as tracking_services
 
-    if hasattr(tracking_services, "conversion_record") and hasattr(tracking_selectors, "promotion_totals"):
+    if hasattr(tracking_services, "conversion_record") and hasattr(
+        tracking_selectors, "promotion_totals"
+    ):
         totals = tracking_selectors.promotion_totals(promotion_ids=[p.pk for p in promotions])
         counts["tracked_entries"] = {pk: s.entries for pk, s in totals.items()}
     return counts
 
 
-def test_data_deletion_removes_personal_data_and_keeps_report_counts(django_capture_on_commit_callbacks):
+def test_data_deletion_removes_personal_data_and_keeps_report_counts(
+    django_capture_on_commit_callbacks,
+):
     # given: a Facebook entrant with entries, a film, a vote and consents
     sweepstakes = PromotionFactory(kind=Promotion.Kind.SWEEPSTAKES)
-    contest = PromotionFactory(kind=Promotion.Kind.CONTEST, campaign=sweepstakes.campaign, submission_media=SubmissionMedia.PHOTO)
-    person = PersonFactory(email="leaving@example.com", email_normalized="leaving@example.com", name="Leaving Person")
-    Identity.objects.create(person=person, provider="facebook", subject="777", verified_at=person.created_at, access_token="tok")
-    Identity.objects.create(person=person, provider="email", subject="leaving@example.com", verified_at=person.created_at)
+    contest = PromotionFactory(
+        kind=Promotion.Kind.CONTEST,
+        campaign=sweepstakes.campaign,
+        submission_media=SubmissionMedia.PHOTO,
+    )
+    person = PersonFactory(
+        email="leaving@example.com", email_normalized="leaving@example.com", name="Leaving Person"
+    )
+    Identity.objects.create(
+        person=person,
+        provider="facebook",
+        subject="777",
+        verified_at=person.created_at,
+        access_token="tok",
+    )
+    Identity.objects.create(
+        person=person,
+        provider="email",
+        subject="leaving@example.com",
+        verified_at=person.created_at,
+    )
     client = sign_in(make_consumer(), person)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(sweepstakes.get_absolute_url() + "enter/", ENTRY_FORM)
         photo = SimpleUploadedFile("me.png", b"\x89PNG" + b"0" * 50, content_type="image/png")
-        client.post(contest.get_absolute_url() + "enter/", {**ENTRY_FORM, "title": "My face", "file": photo})
+        client.post(
+            contest.get_absolute_url() + "enter/", {**ENTRY_FORM, "title": "My face", "file": photo}
+        )
         for _ in range(3):
-            sign_in(make_consumer(), PersonFactory()).post(sweepstakes.get_absolute_url() + "enter/", {**ENTRY_FORM, "name": "Other"})
+            sign_in(make_consumer(), PersonFactory()).post(
+                sweepstakes.get_absolute_url() + "enter/", {**ENTRY_FORM, "name": "Other"}
+            )
     film = SubmissionFactory(promotion=contest)
     services.vote_cast(submission=film, person=person)
     photo_name = Submission.objects.get(person=person).file.name
@@ -79,17 +104,26 @@ def test_data_deletion_removes_personal_data_and_keeps_report_counts(django_capt
 
     # personal data is gone
     person.refresh_from_db()
-    assert (person.email, person.email_normalized, person.name, person.birth_date) == ("", None, "", None)
+    assert (person.email, person.email_normalized, person.name, person.birth_date) == (
+        "",
+        None,
+        "",
+        None,
+    )
     assert person.anonymised_at is not None
     assert not Identity.objects.filter(person=person).exists()
     submission = Submission.objects.get(person=person)
     assert (submission.title, submission.file.name, submission.removed_at is not None) == (
-        "(removed at the entrant's request)", "", True,
+        "(removed at the entrant's request)",
+        "",
+        True,
     )
     from django.core.files.storage import default_storage
 
     assert not default_storage.exists(photo_name)
-    assert set(Entry.objects.filter(person=person).values_list("viewer_hash", "device_hash")) == {("", "")}
+    assert set(Entry.objects.filter(person=person).values_list("viewer_hash", "device_hash")) == {
+        ("", "")
+    }
     assert Consent.objects.filter(person=person).count() == 6  # proof of consent, now anonymous
 
     # report counts are unchanged
@@ -97,8 +131,16 @@ def test_data_deletion_removes_personal_data_and_keeps_report_counts(django_capt
 
     # the status page says what was done
     status = Client().get(body["url"]).content.decode()
-    for line in ["Your email address", "Your name", "Your date of birth", "Your Facebook login and access token",
-                 "The content of 1 contest submission", "2 entries", "1 vote", "6 records of consents given"]:
+    for line in [
+        "Your email address",
+        "Your name",
+        "Your date of birth",
+        "Your Facebook login and access token",
+        "The content of 1 contest submission",
+        "2 entries",
+        "1 vote",
+        "6 records of consents given",
+    ]:
         assert line in status
     assert DataDeletionRequest.objects.get().summary["kept_anonymously"]["entries"] == 2
 

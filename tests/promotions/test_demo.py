@@ -31,7 +31,9 @@ def test_seed_demo_gives_each_promotion_its_prizes_codes_and_films_once():
     ]
     assert first["moments"] == 3
     assert first["codes"] == 200
-    assert CouponCode.objects.filter(promotion__slug="coupon", code__startswith="NOVA-").count() == 200
+    assert (
+        CouponCode.objects.filter(promotion__slug="coupon", code__startswith="NOVA-").count() == 200
+    )
     assert [f[0] for f in first["films"]] == ["shorts"] * 3
     assert {f[2] for f in first["films"]} == {"approved"}
     assert [d[0] for d in first["draws"]] == ["giveaway"]

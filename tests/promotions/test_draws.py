@@ -59,9 +59,14 @@ def test_the_first_entry_commits_a_draw_if_none_exists():
     from promotions.eligibility import Answers
 
     services.entry_create(
-        promotion=promotion, person=PersonFactory(),
-        answers=Answers(name="A", birth_date=timezone.now().date().replace(year=1990), country="FR",
-                        consents=frozenset({"official_rules", "privacy", "facebook_release"})),
+        promotion=promotion,
+        person=PersonFactory(),
+        answers=Answers(
+            name="A",
+            birth_date=timezone.now().date().replace(year=1990),
+            country="FR",
+            consents=frozenset({"official_rules", "privacy", "facebook_release"}),
+        ),
     )
 
     assert promotion.draws.count() == 1
@@ -77,7 +82,7 @@ def test_a_draw_waits_for_entries_to_close():
 
 
 def test_a_draw_is_derived_from_the_seed_and_the_frozen_list():
-    promotion, draw = closed_sweepstakes_with_entries()
+    _promotion, draw = closed_sweepstakes_with_entries()
 
     done = services.draw_run(draw=draw)
 
@@ -87,7 +92,13 @@ def test_a_draw_is_derived_from_the_seed_and_the_frozen_list():
     assert done.entry_list_hash == hashlib.sha256(done.entry_list.encode()).hexdigest()
     assert len(done.winners) == 3 and len(done.alternates) == 2
     assert len(set(done.winners + done.alternates)) == 5
-    again = fairdraw.pick(seed_hex=done.seed, list_hash=done.entry_list_hash, entry_list=done.entry_list, winners=3, alternates=2)
+    again = fairdraw.pick(
+        seed_hex=done.seed,
+        list_hash=done.entry_list_hash,
+        entry_list=done.entry_list,
+        winners=3,
+        alternates=2,
+    )
     assert (again.winners, again.alternates) == (done.winners, done.alternates)
     with pytest.raises(ValidationError, match="already been made"):
         services.draw_run(draw=done)
@@ -98,15 +109,21 @@ def test_one_person_wins_once_however_many_entries_they_have():
 
     done = services.draw_run(draw=draw)
 
-    winners_people = promotion.entries.filter(public_id__in=done.winners + done.alternates).values_list("person", flat=True)
+    winners_people = promotion.entries.filter(
+        public_id__in=done.winners + done.alternates
+    ).values_list("person", flat=True)
     assert len(done.winners + done.alternates) == 4
     assert len(set(winners_people)) == 4
 
 
 def test_flagged_excluded_and_deleted_entrants_take_no_part():
     promotion, draw = closed_sweepstakes_with_entries(n=3)
-    flagged = EntryFactory(promotion=promotion, flagged=True, created_at=promotion.ends_at - timedelta(hours=1))
-    excluded = EntryFactory(promotion=promotion, status="excluded", created_at=promotion.ends_at - timedelta(hours=1))
+    flagged = EntryFactory(
+        promotion=promotion, flagged=True, created_at=promotion.ends_at - timedelta(hours=1)
+    )
+    excluded = EntryFactory(
+        promotion=promotion, status="excluded", created_at=promotion.ends_at - timedelta(hours=1)
+    )
     gone = EntryFactory(promotion=promotion, created_at=promotion.ends_at - timedelta(hours=1))
     services.person_anonymise(person=gone.person)
 
@@ -127,17 +144,32 @@ def test_verify_draw_accepts_the_published_data_and_refuses_any_change(tmp_path)
     call_command("verify_draw", str(path))
 
     first_line = published["entry_list"].splitlines()[0]
-    changed_entry = {**published, "entry_list": published["entry_list"].replace(first_line[:16], "0" * 16, 1)}
-    changed_seed = {**published, "seed": ("0" if published["seed"][0] != "0" else "1") + published["seed"][1:]}
-    rehashed = {**changed_entry, "entry_list_hash": hashlib.sha256(changed_entry["entry_list"].encode()).hexdigest()}
+    changed_entry = {
+        **published,
+        "entry_list": published["entry_list"].replace(first_line[:16], "0" * 16, 1),
+    }
+    changed_seed = {
+        **published,
+        "seed": ("0" if published["seed"][0] != "0" else "1") + published["seed"][1:],
+    }
+    rehashed = {
+        **changed_entry,
+        "entry_list_hash": hashlib.sha256(changed_entry["entry_list"].encode()).hexdigest(),
+    }
     for tampered in (changed_entry, changed_seed, rehashed):
         path.write_text(json.dumps(tampered))
         with pytest.raises(CommandError, match="does NOT verify"):
             call_command("verify_draw", str(path))
 
     assert not fairdraw.verify(changed_entry).ok
-    assert "SHA-256 of the entry list is not the published list hash." in fairdraw.verify(changed_entry).problems
-    assert fairdraw.verify(changed_seed).problems[0] == "SHA-256 of the revealed seed is not the published commitment."
+    assert (
+        "SHA-256 of the entry list is not the published list hash."
+        in fairdraw.verify(changed_entry).problems
+    )
+    assert (
+        fairdraw.verify(changed_seed).problems[0]
+        == "SHA-256 of the revealed seed is not the published commitment."
+    )
     assert any("Re-derived winners" in p for p in fairdraw.verify(rehashed).problems)
 
 
@@ -174,7 +206,13 @@ def test_the_certificate_shows_everything_but_personal_data(consumer):
 
     body = page.content.decode()
     assert page.status_code == 200  # the promotion has ended; its certificate stays public
-    for value in [done.seed, done.seed_commitment, done.entry_list_hash, *done.winners, *done.alternates]:
+    for value in [
+        done.seed,
+        done.seed_commitment,
+        done.entry_list_hash,
+        *done.winners,
+        *done.alternates,
+    ]:
         assert value in body
     for entry in promotion.entries.select_related("person"):
         assert entry.person.email not in published and entry.person.name not in published
@@ -187,16 +225,24 @@ def test_replacing_a_winner_takes_the_next_alternate_and_records_why(consumer):
 
     with pytest.raises(ValidationError):
         services.draw_replace_winner(draw=done, entry_public_id=first, reason=" ")
-    replacement = services.draw_replace_winner(draw=done, entry_public_id=first, reason="No answer within 14 days.")
-    second = services.draw_replace_winner(draw=done, entry_public_id=replacement.replacement_entry, reason="Under age.")
+    replacement = services.draw_replace_winner(
+        draw=done, entry_public_id=first, reason="No answer within 14 days."
+    )
+    second = services.draw_replace_winner(
+        draw=done, entry_public_id=replacement.replacement_entry, reason="Under age."
+    )
     with pytest.raises(ValidationError, match="No alternate is left"):
-        services.draw_replace_winner(draw=done, entry_public_id=second.replacement_entry, reason="Again.")
+        services.draw_replace_winner(
+            draw=done, entry_public_id=second.replacement_entry, reason="Again."
+        )
 
     assert (replacement.replacement_entry, second.replacement_entry) == tuple(done.alternates)
     body = consumer.get(done.get_absolute_url()).content.decode()
     assert "No answer within 14 days." in body and "Under age." in body
     assert export(done)["replacements"][0] == {
-        "replaced": first, "replacement": done.alternates[0], "reason": "No answer within 14 days.",
+        "replaced": first,
+        "replacement": done.alternates[0],
+        "reason": "No answer within 14 days.",
         "at": replacement.replaced_at.isoformat(),
     }
 
@@ -207,7 +253,11 @@ def test_a_second_draw_needs_a_reason_and_excludes_earlier_winners():
 
     with pytest.raises(ValidationError, match="say why"):
         services.draw_commit(promotion=promotion)
-    redraw = services.draw_run(draw=services.draw_commit(promotion=promotion, winners_count=1, alternates_count=0, reason="Prize added."))
+    redraw = services.draw_run(
+        draw=services.draw_commit(
+            promotion=promotion, winners_count=1, alternates_count=0, reason="Prize added."
+        )
+    )
 
     assert redraw.entry_count == 2  # 5 entrants less the 3 winners
     assert not set(redraw.winners) & set(done.winners)
@@ -230,6 +280,10 @@ def test_draw_selection_has_no_modulo_bias():
     counts = {"e0": 0, "e1": 0, "e2": 0}
     for i in range(3000):
         seed = hashlib.sha256(str(i).encode()).hexdigest()
-        counts[fairdraw.pick(seed_hex=seed, list_hash=list_hash, entry_list=entry_list, winners=1, alternates=0).winners[0]] += 1
+        counts[
+            fairdraw.pick(
+                seed_hex=seed, list_hash=list_hash, entry_list=entry_list, winners=1, alternates=0
+            ).winners[0]
+        ] += 1
 
     assert all(900 < c < 1100 for c in counts.values())

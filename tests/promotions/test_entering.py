@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from promotions.models import Consent, ConsentText, Entry, EntryFrequency, Identity, Person, Status
@@ -29,7 +30,9 @@ def test_a_consumer_signs_in_by_email_link_and_enters(consumer):
     assert "Email me a sign-in link" in tab.content.decode()
 
     # when: they ask for a link
-    sent = consumer.post(promotion.get_absolute_url() + "identify/", {"email": "Camille@Example.com"})
+    sent = consumer.post(
+        promotion.get_absolute_url() + "identify/", {"email": "Camille@Example.com"}
+    )
 
     # then: one email with a link back to this promotion
     assert sent.status_code == 302
@@ -84,7 +87,10 @@ def test_marketing_opt_in_is_optional_and_unticked(consumer):
     page = consumer.get(promotion.get_absolute_url()).content.decode()
     response = consumer.post(enter_url(promotion), ENTRY_FORM)
 
-    assert re.search(r'<input type="checkbox" name="marketing"[^>]*>', page).group(0).count("checked") == 0
+    assert (
+        re.search(r'<input type="checkbox" name="marketing"[^>]*>', page).group(0).count("checked")
+        == 0
+    )
     assert response.status_code == 302
     assert not Consent.objects.filter(text__kind="marketing").exists()
 
@@ -92,17 +98,34 @@ def test_marketing_opt_in_is_optional_and_unticked(consumer):
 @pytest.mark.parametrize(
     ("promotion_kwargs", "form_changes", "status", "message"),
     [
-        ({"min_age": 18}, {"birth_date": (timezone.now() - timedelta(days=365 * 15)).date().isoformat()}, 400, "You must be 18 or older to enter."),
+        (
+            {"min_age": 18},
+            {"birth_date": (timezone.now() - timedelta(days=365 * 15)).date().isoformat()},
+            400,
+            "You must be 18 or older to enter.",
+        ),
         ({"min_age": 18}, {"birth_date": ""}, 400, "Enter your date of birth."),
-        ({"countries": "FR, BE"}, {"country": "DE"}, 400, "This promotion is open to residents of Belgium, France only."),
+        (
+            {"countries": "FR, BE"},
+            {"country": "DE"},
+            400,
+            "This promotion is open to residents of Belgium, France only.",
+        ),
         ({}, {"accept_rules": ""}, 400, "Accept the official rules to enter."),
         ({}, {"accept_privacy": ""}, 400, "Accept the privacy notice to enter."),
-        ({}, {"accept_facebook": ""}, 400, "Confirm that you release Facebook and that this promotion is not associated with it."),
+        (
+            {},
+            {"accept_facebook": ""},
+            400,
+            "Confirm that you release Facebook and that this promotion is not associated with it.",
+        ),
         ({}, {"name": " "}, 400, "Enter your name, so that we can contact you."),
         ({}, {"birth_date": "30/02/2001"}, 400, "Enter a date such as 2001-04-30."),
     ],
 )
-def test_each_ineligible_answer_is_refused_with_its_reason(consumer, promotion_kwargs, form_changes, status, message):
+def test_each_ineligible_answer_is_refused_with_its_reason(
+    consumer, promotion_kwargs, form_changes, status, message
+):
     promotion = PromotionFactory(**promotion_kwargs)
     sign_in(consumer, PersonFactory())
 
@@ -182,7 +205,9 @@ def test_daily_entries_reopen_at_local_midnight(consumer):
 
     response = consumer.post(enter_url(promotion), ENTRY_FORM)
 
-    tomorrow = (timezone.now().astimezone(promotion.campaign.brand.tzinfo) + timedelta(days=1)).date()
+    tomorrow = (
+        timezone.now().astimezone(promotion.campaign.brand.tzinfo) + timedelta(days=1)
+    ).date()
     assert response.status_code == 409
     body = response.content.decode()
     assert "You have already entered today. You can enter again from" in body
@@ -193,7 +218,10 @@ def test_n_entries_in_total(consumer):
     promotion = PromotionFactory(entry_frequency=EntryFrequency.TOTAL, max_entries=2)
     sign_in(consumer, PersonFactory())
 
-    statuses = [consumer.post(enter_url(promotion), ENTRY_JSON, content_type="application/json").status_code for _ in range(3)]
+    statuses = [
+        consumer.post(enter_url(promotion), ENTRY_JSON, content_type="application/json").status_code
+        for _ in range(3)
+    ]
     last = consumer.post(enter_url(promotion), ENTRY_JSON, content_type="application/json")
 
     assert statuses == [201, 201, 409]
@@ -222,7 +250,11 @@ def test_json_entry_answers_201_with_the_entry(consumer):
         (b"{not json", "invalid", {}),
         (b"[1, 2]", "invalid", {}),
         (b'{"name": "A", "shoe_size": 42}', "invalid", {"shoe_size": ["Unknown field."]}),
-        (b'{"name": "A", "birth_date": "yesterday"}', "invalid", {"birth_date": ["Enter a date such as 2001-04-30."]}),
+        (
+            b'{"name": "A", "birth_date": "yesterday"}',
+            "invalid",
+            {"birth_date": ["Enter a date such as 2001-04-30."]},
+        ),
     ],
 )
 def test_bad_json_is_a_400_in_the_error_format(consumer, body, code, fields):
@@ -328,4 +360,18 @@ def test_a_field_in_error_points_at_its_message(consumer):
     field = re.search(r'<input type="text" name="name"[^>]*>', body).group(0)
     assert 'aria-describedby="id_name-error"' in field
     assert 'aria-invalid="true"' in field
-    assert '<p class="error" id="id_name-error">Enter your name, so that we can contact you.</p>' in body
+    assert (
+        '<p class="error" id="id_name-error">Enter your name, so that we can contact you.</p>'
+        in body
+    )
+
+
+def test_an_address_with_nothing_before_its_tag_is_refused_clearly(consumer):
+    promotion = PromotionFactory()
+
+    response = consumer.post(promotion.get_absolute_url() + "identify/", {"email": "+promo@example.com"})
+
+    assert response.status_code == 400
+    assert "Enter a valid email address." in response.content.decode()
+    with pytest.raises(ValidationError):
+        email_normalize("no-at-sign")

@@ -75,7 +75,9 @@ def test_wrong_secret_algorithm_or_age_is_refused():
     assert signed_request_parse(signed_request_make({"issued_at": now + 3600})) is None
     assert signed_request_parse(signed_request_make({"user_id": "1"})) is None  # no issued_at
     assert signed_request_parse(signed_request_make({"issued_at": str(now)})) is None
-    assert signed_request_parse(signed_request_make({"issued_at": now - 24 * 3600 + 60})) is not None
+    assert (
+        signed_request_parse(signed_request_make({"issued_at": now - 24 * 3600 + 60})) is not None
+    )
 
 
 @settings(max_examples=300)
@@ -85,14 +87,20 @@ def test_arbitrary_strings_never_raise_and_are_refused(value):
 
 
 @settings(max_examples=300)
-@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=", max_size=300))
+@given(
+    st.text(
+        alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=", max_size=300
+    )
+)
 def test_arbitrary_base64ish_strings_are_refused(value):
     assert signed_request_parse(value) is None
 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(10**9), 10**9) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -100,7 +108,9 @@ json_values = st.recursive(
 @settings(max_examples=200)
 @given(
     payload=st.dictionaries(
-        st.text(max_size=10).filter(lambda k: k not in ("algorithm", "issued_at")), json_values, max_size=5
+        st.text(max_size=10).filter(lambda k: k not in ("algorithm", "issued_at")),
+        json_values,
+        max_size=5,
     ),
     age=st.integers(0, 24 * 3600 - 5),
     position=st.integers(0, 10_000),
@@ -123,7 +133,9 @@ def test_only_the_exact_signed_string_is_accepted(payload, age, position, replac
 
 @pytest.mark.django_db
 def test_deauthorize_forgets_the_token():
-    identity = IdentityFactory(provider=Identity.Provider.FACEBOOK, subject="555", access_token="tok")
+    identity = IdentityFactory(
+        provider=Identity.Provider.FACEBOOK, subject="555", access_token="tok"
+    )
 
     response = Client().post(
         "/facebook/deauthorize/", {"signed_request": signed_request_make(fresh(user_id="555"))}
@@ -141,8 +153,12 @@ def test_callbacks_refuse_bad_signed_requests_with_a_400(url):
     client = Client()
     expired = signed_request_make({"issued_at": int(time.time()) - 90_000, "user_id": "1"})
 
-    for body in [{}, {"signed_request": "garbage"}, {"signed_request": expired},
-                 {"signed_request": signed_request_make(fresh())}]:
+    for body in [
+        {},
+        {"signed_request": "garbage"},
+        {"signed_request": expired},
+        {"signed_request": signed_request_make(fresh())},
+    ]:
         response = client.post(url, body)
         assert response.status_code == 400, body
         assert response.json()["error"]["code"] == "bad_signed_request"
@@ -150,7 +166,9 @@ def test_callbacks_refuse_bad_signed_requests_with_a_400(url):
 
 
 @pytest.mark.django_db
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(
+    max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+)
 @given(value=st.text(max_size=200))
 def test_callbacks_answer_4xx_to_anything(value):
     response = Client().post("/facebook/data-deletion/", {"signed_request": value})
@@ -165,7 +183,10 @@ def test_callbacks_answer_4xx_to_anything(value):
 def test_a_signed_request_posted_to_a_tab_renders_it_with_its_locale_and_country(consumer):
     promotion = PromotionFactory(campaign__brand__facebook_page_id="987654321")
     signed = signed_request_make(
-        fresh(page={"id": "987654321", "liked": False}, user={"country": "be", "locale": "fr_FR", "age": {"min": 21}})
+        fresh(
+            page={"id": "987654321", "liked": False},
+            user={"country": "be", "locale": "fr_FR", "age": {"min": 21}},
+        )
     )
     sign_in(consumer, PersonFactory(country=""))
 
@@ -183,7 +204,9 @@ def test_a_bad_or_foreign_signed_request_on_a_tab_is_a_400(consumer):
     foreign = signed_request_make(fresh(page={"id": "111111111"}))
 
     assert consumer.post(promotion.get_absolute_url(), {"signed_request": "x.y"}).status_code == 400
-    assert consumer.post(promotion.get_absolute_url(), {"signed_request": foreign}).status_code == 400
+    assert (
+        consumer.post(promotion.get_absolute_url(), {"signed_request": foreign}).status_code == 400
+    )
     assert consumer.post(promotion.get_absolute_url(), {}).status_code == 400
 
 
@@ -196,10 +219,14 @@ def test_the_age_range_from_facebook_keeps_minors_out(consumer):
         {"signed_request": signed_request_make(fresh(user={"age": {"min": 13, "max": 17}}))},
     )
 
-    response = consumer.post(promotion.get_absolute_url() + "enter/", ENTRY_JSON, content_type="application/json")
+    response = consumer.post(
+        promotion.get_absolute_url() + "enter/", ENTRY_JSON, content_type="application/json"
+    )
 
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"birth_date": ["You must be 18 or older to enter."]}
+    assert response.json()["error"]["fields"] == {
+        "birth_date": ["You must be 18 or older to enter."]
+    }
 
 
 # --- Facebook Login --------------------------------------------------------------------------
@@ -210,7 +237,10 @@ def _login(client, promotion):
     assert started.status_code == 302
     dialog = urlsplit(started["Location"])
     query = parse_qs(dialog.query)
-    assert f"{dialog.scheme}://{dialog.netloc}{dialog.path}" == "https://www.facebook.com/v25.0/dialog/oauth"
+    assert (
+        f"{dialog.scheme}://{dialog.netloc}{dialog.path}"
+        == "https://www.facebook.com/v25.0/dialog/oauth"
+    )
     assert query["client_id"] == ["1234567890"]
     assert query["redirect_uri"] == ["http://testserver/facebook/callback/"]
     assert query["scope"] == ["email,public_profile"]
@@ -226,7 +256,9 @@ def test_facebook_login_signs_in_the_same_person_as_their_email(consumer):
         f"{GRAPH}/oauth/access_token",
         json={"access_token": "user-token", "token_type": "bearer", "expires_in": 5183944},
     )
-    responses.get(f"{GRAPH}/me", json={"id": "10203040", "name": "Camille M", "email": "camille@example.com"})
+    responses.get(
+        f"{GRAPH}/me", json={"id": "10203040", "name": "Camille M", "email": "camille@example.com"}
+    )
     state = _login(consumer, promotion)
 
     response = consumer.get(f"/facebook/callback/?code=the-code&state={state}")
@@ -234,18 +266,29 @@ def test_facebook_login_signs_in_the_same_person_as_their_email(consumer):
     assert response.status_code == 302
     assert response["Location"] == promotion.get_absolute_url() + "#take-part"
     identity = Identity.objects.get(provider="facebook")
-    assert (identity.person, identity.subject, identity.access_token) == (person, "10203040", "user-token")
+    assert (identity.person, identity.subject, identity.access_token) == (
+        person,
+        "10203040",
+        "user-token",
+    )
     assert Person.objects.count() == 1
     exchange = parse_qs(urlsplit(responses.calls[0].request.url).query)
     assert exchange["code"] == ["the-code"] and exchange["client_secret"] == [SECRET]
-    assert "Signed in as Camille@example.com." in consumer.get(promotion.get_absolute_url()).content.decode()
+    assert (
+        "Signed in as Camille@example.com."
+        in consumer.get(promotion.get_absolute_url()).content.decode()
+    )
 
 
 @pytest.mark.django_db
 @responses.activate
 def test_facebook_login_with_a_wrong_state_or_a_graph_error_is_a_400(consumer):
     promotion = PromotionFactory()
-    responses.get(f"{GRAPH}/oauth/access_token", status=400, json={"error": {"message": "Invalid code", "type": "OAuthException"}})
+    responses.get(
+        f"{GRAPH}/oauth/access_token",
+        status=400,
+        json={"error": {"message": "Invalid code", "type": "OAuthException"}},
+    )
     state = _login(consumer, promotion)
 
     forged = Client().get(f"/facebook/callback/?code=x&state={state}")
@@ -279,4 +322,7 @@ def test_the_sdk_version_comes_from_settings():
     from promotions.facebook_client import graph_api
 
     assert graph_api().version == "v25.0"
-    assert re.match(r"^https://www\.facebook\.com/v25\.0/dialog/oauth\?", graph_api().get_auth_url("1", "https://x/"))
+    assert re.match(
+        r"^https://www\.facebook\.com/v25\.0/dialog/oauth\?",
+        graph_api().get_auth_url("1", "https://x/"),
+    )

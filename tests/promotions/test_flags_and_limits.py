@@ -11,13 +11,20 @@ from promotions import services
 from promotions.eligibility import Answers
 from promotions.models import Entry, Flag, Promotion
 from promotions.requestinfo import Sender
-from tests.factories.promotions import PersonFactory, PrizeFactory, PromotionFactory, SubmissionFactory
+from tests.factories.promotions import (
+    PersonFactory,
+    PrizeFactory,
+    PromotionFactory,
+    SubmissionFactory,
+)
 from tests.promotions.conftest import ENTRY_JSON, PHONE_UA, make_consumer, sign_in
 
 pytestmark = pytest.mark.django_db
 
 ANSWERS = Answers(
-    name="Camille", birth_date=timezone.now().date().replace(year=1990), country="FR",
+    name="Camille",
+    birth_date=timezone.now().date().replace(year=1990),
+    country="FR",
     consents=frozenset({"official_rules", "privacy", "facebook_release"}),
 )
 
@@ -40,7 +47,9 @@ def test_a_disposable_email_is_flagged_with_its_domain():
     outcome = enter(PromotionFactory(), PersonFactory(email="x@mailinator.com"))
 
     assert outcome.entry.flagged
-    assert reasons(outcome.entry) == [("disposable_email", "mailinator.com is a disposable email domain.")]
+    assert reasons(outcome.entry) == [
+        ("disposable_email", "mailinator.com is a disposable email domain.")
+    ]
 
 
 def test_bots_are_flagged_by_honeypot_and_user_agent():
@@ -49,8 +58,12 @@ def test_bots_are_flagged_by_honeypot_and_user_agent():
     honey = enter(promotion, honeypot="http://spam.example", sender=sender(device="d1"))
     crawler = enter(promotion, sender=sender(device="d2", ua="python-requests/2.31"))
 
-    assert reasons(honey.entry) == [("bot", "The hidden form field was filled in (people never see it).")]
-    assert reasons(crawler.entry) == [("bot", "The browser says it is a robot: user agent 'python-requests/2.31'.")]
+    assert reasons(honey.entry) == [
+        ("bot", "The hidden form field was filled in (people never see it).")
+    ]
+    assert reasons(crawler.entry) == [
+        ("bot", "The browser says it is a robot: user agent 'python-requests/2.31'.")
+    ]
 
 
 def test_two_people_from_one_browser_are_flagged_as_duplicates():
@@ -70,12 +83,16 @@ def test_same_name_and_birth_date_under_another_email_is_flagged():
     first = enter(promotion, PersonFactory(name="Jo Doe"))
 
     twin = services.entry_create(
-        promotion=promotion, person=PersonFactory(email="jo.other@example.com"),
+        promotion=promotion,
+        person=PersonFactory(email="jo.other@example.com"),
         answers=dataclasses.replace(ANSWERS, name="jo doe"),
     )
 
     assert reasons(twin.entry) == [
-        ("duplicate_person", f"Same name and date of birth as entry {first.entry.public_id} (another email).")
+        (
+            "duplicate_person",
+            f"Same name and date of birth as entry {first.entry.public_id} (another email).",
+        )
     ]
 
 
@@ -87,7 +104,9 @@ def test_many_entries_from_one_browser_are_flagged_for_velocity(settings):
     outcomes = [enter(p, person, sender=sender(device="fast")) for p in promotions]
 
     assert [o.entry.flagged for o in outcomes] == [False, False, True]
-    assert reasons(outcomes[2].entry) == [("velocity", "3 entries from the same browser within 10 minutes.")]
+    assert reasons(outcomes[2].entry) == [
+        ("velocity", "3 entries from the same browser within 10 minutes.")
+    ]
 
 
 def test_a_flagged_instant_win_play_does_not_win():
@@ -109,7 +128,11 @@ def test_review_clears_or_excludes_and_nothing_is_deleted():
     kept.refresh_from_db()
     dropped.refresh_from_db()
     assert (kept.flagged, kept.status) == (False, "valid")
-    assert (dropped.flagged, dropped.status, dropped.exclusion_reason) == (False, "excluded", "Bought accounts.")
+    assert (dropped.flagged, dropped.status, dropped.exclusion_reason) == (
+        False,
+        "excluded",
+        "Bought accounts.",
+    )
     assert list(Flag.objects.order_by("entry_id").values_list("status", "review_note")) == [
         ("cleared", "Real person, checked by phone."),
         ("upheld", "Bought accounts."),
@@ -136,9 +159,12 @@ def test_entering_is_rate_limited_per_browser_with_retry_after(settings):
     sign_in(client, PersonFactory())
 
     statuses = [
-        client.post(promotion.get_absolute_url() + "enter/", {"name": ""}).status_code for _ in range(4)
+        client.post(promotion.get_absolute_url() + "enter/", {"name": ""}).status_code
+        for _ in range(4)
     ]
-    limited = client.post(promotion.get_absolute_url() + "enter/", ENTRY_JSON, content_type="application/json")
+    limited = client.post(
+        promotion.get_absolute_url() + "enter/", ENTRY_JSON, content_type="application/json"
+    )
 
     assert statuses == [400, 400, 400, 429]
     assert limited.status_code == 429

@@ -36,7 +36,9 @@ from tests.promotions.conftest import ENTRY_FORM, ENTRY_JSON, make_consumer, sig
 pytestmark = pytest.mark.django_db
 
 ANSWERS = Answers(
-    name="Camille", birth_date=timezone.now().date().replace(year=1990), country="FR",
+    name="Camille",
+    birth_date=timezone.now().date().replace(year=1990),
+    country="FR",
     consents=frozenset({"official_rules", "privacy", "facebook_release"}),
 )
 
@@ -102,7 +104,9 @@ def test_the_instant_win_tab_shows_the_result(consumer):
     consumer.post(prize.promotion.get_absolute_url() + "enter/", ENTRY_FORM)
     page = consumer.get(prize.promotion.get_absolute_url()).content.decode()
     loser = sign_in(make_consumer(), PersonFactory())
-    lost = loser.post(prize.promotion.get_absolute_url() + "enter/", ENTRY_JSON, content_type="application/json")
+    lost = loser.post(
+        prize.promotion.get_absolute_url() + "enter/", ENTRY_JSON, content_type="application/json"
+    )
 
     assert "You won: Nova Buds!" in page
     assert lost.json()["won"] is False and lost.json()["prize"] is None
@@ -135,7 +139,10 @@ def test_each_claimant_gets_their_own_code_and_the_pool_runs_out():
 
     assert {first.code.code, second.code.code} == {"AAAA-1111", "BBBB-2222"}
     assert refused.value.status == 403
-    assert refused.value.refusals[0].message == "All codes have been claimed. Thank you for your interest!"
+    assert (
+        refused.value.refusals[0].message
+        == "All codes have been claimed. Thank you for your interest!"
+    )
     assert Entry.objects.filter(promotion=promotion).count() == 2
 
 
@@ -144,8 +151,12 @@ def test_a_person_claims_one_code_only(consumer):
     services.code_pool_generate(promotion=promotion, count=5)
     sign_in(consumer, PersonFactory())
 
-    first = consumer.post(promotion.get_absolute_url() + "enter/", ENTRY_JSON, content_type="application/json")
-    again = consumer.post(promotion.get_absolute_url() + "enter/", ENTRY_JSON, content_type="application/json")
+    first = consumer.post(
+        promotion.get_absolute_url() + "enter/", ENTRY_JSON, content_type="application/json"
+    )
+    again = consumer.post(
+        promotion.get_absolute_url() + "enter/", ENTRY_JSON, content_type="application/json"
+    )
     page = consumer.get(promotion.get_absolute_url()).content.decode()
 
     assert first.status_code == 201 and again.status_code == 409
@@ -169,9 +180,15 @@ def test_code_import_reports_duplicates_and_invalid_codes():
     promotion, other = offer(), offer()
     services.code_pool_import(promotion=other, codes=["TAKEN-1"])
 
-    result = services.code_pool_import(promotion=promotion, codes=["ok-code-1", "taken-1", "x", "bad code!", "OK-CODE-1"])
+    result = services.code_pool_import(
+        promotion=promotion, codes=["ok-code-1", "taken-1", "x", "bad code!", "OK-CODE-1"]
+    )
 
-    assert (result.created, result.duplicates, result.invalid) == (1, ["TAKEN-1"], ["x", "bad code!"])
+    assert (result.created, result.duplicates, result.invalid) == (
+        1,
+        ["TAKEN-1"],
+        ["x", "bad code!"],
+    )
     assert list(promotion.codes.values_list("code", flat=True)) == ["OK-CODE-1"]
 
 
@@ -182,7 +199,9 @@ def test_generated_codes_are_unique_and_readable():
 
     codes = list(promotion.codes.values_list("code", flat=True))
     assert made == 300 and len(set(codes)) == 300
-    assert all(c.startswith("NOVA-") and len(c) == 15 and not set(c[5:]) & set("01IO") for c in codes)
+    assert all(
+        c.startswith("NOVA-") and len(c) == 15 and not set(c[5:]) & set("01IO") for c in codes
+    )
 
 
 def test_the_shop_looks_codes_up_and_redeems_each_once():
@@ -198,7 +217,10 @@ def test_the_shop_looks_codes_up_and_redeems_each_once():
     assert found == (promotion.pk, outcome.entry.person_id, outcome.code.claimed_at)
     assert (found.promotion_id, found.entrant_id) == (promotion.pk, outcome.entry.person_id)
     assert redeemed.redeemed_at == retried.redeemed_at
-    assert selectors.promotion_code_lookup(code="SHOP-0002" if code != "SHOP-0002" else "SHOP-0001") is None
+    assert (
+        selectors.promotion_code_lookup(code="SHOP-0002" if code != "SHOP-0002" else "SHOP-0001")
+        is None
+    )
     assert selectors.promotion_code_lookup(code="NOPE") is None
     with pytest.raises(services.CodeNotRedeemable, match="already been used"):
         services.promotion_code_redeem(code=code, reference="order-18")
@@ -225,7 +247,11 @@ def test_a_film_link_is_submitted_for_moderation(consumer):
 
     submission = Submission.objects.get()
     assert response.status_code == 302
-    assert (submission.title, submission.status, submission.media) == ("Night ride", "pending", "video")
+    assert (submission.title, submission.status, submission.media) == (
+        "Night ride",
+        "pending",
+        "video",
+    )
     assert "waiting for moderation" in page
     assert "Night ride" not in page.split('id="gallery"')[1]
 
@@ -233,9 +259,13 @@ def test_a_film_link_is_submitted_for_moderation(consumer):
 def test_a_photo_upload_is_stored(consumer):
     promotion = contest(submission_media=SubmissionMedia.PHOTO)
     sign_in(consumer, PersonFactory())
-    photo = SimpleUploadedFile("me.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
+    photo = SimpleUploadedFile(
+        "me.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png"
+    )
 
-    response = consumer.post(promotion.get_absolute_url() + "enter/", {**ENTRY_FORM, "title": "Me", "file": photo})
+    response = consumer.post(
+        promotion.get_absolute_url() + "enter/", {**ENTRY_FORM, "title": "Me", "file": photo}
+    )
 
     assert response.status_code == 302
     assert Submission.objects.get().file.name.endswith(".png")
@@ -245,8 +275,16 @@ def test_a_photo_upload_is_stored(consumer):
     ("media", "fields", "message"),
     [
         (SubmissionMedia.VIDEO, {"title": "T"}, "Upload your video or give a link to it."),
-        (SubmissionMedia.VIDEO, {"title": "T", "video_url": "http://insecure.example.com/v"}, "Give a video link that starts with https://."),
-        (SubmissionMedia.VIDEO, {"video_url": "https://v.example.com/1"}, "Give your entry a title."),
+        (
+            SubmissionMedia.VIDEO,
+            {"title": "T", "video_url": "http://insecure.example.com/v"},
+            "Give a video link that starts with https://.",
+        ),
+        (
+            SubmissionMedia.VIDEO,
+            {"video_url": "https://v.example.com/1"},
+            "Give your entry a title.",
+        ),
         (SubmissionMedia.PHOTO, {"title": "T"}, "Choose a photo to upload."),
         (SubmissionMedia.TEXT, {"title": "T"}, "Write your entry."),
     ],
@@ -267,7 +305,9 @@ def test_a_wrong_file_type_is_refused(consumer):
     sign_in(consumer, PersonFactory())
     script = SimpleUploadedFile("x.html", b"<script>", content_type="text/html")
 
-    response = consumer.post(promotion.get_absolute_url() + "enter/", {**ENTRY_FORM, "title": "T", "file": script})
+    response = consumer.post(
+        promotion.get_absolute_url() + "enter/", {**ENTRY_FORM, "title": "T", "file": script}
+    )
 
     assert response.status_code == 400
     assert "This file type is not accepted here." in response.content.decode()
@@ -275,15 +315,21 @@ def test_a_wrong_file_type_is_refused(consumer):
 
 def test_moderation_puts_a_film_in_the_gallery_or_rejects_it_with_a_note():
     pending = SubmissionFactory(status=Submission.Status.PENDING, title="Low tide")
-    other = SubmissionFactory(promotion=pending.promotion, status=Submission.Status.PENDING, title="Spam")
+    other = SubmissionFactory(
+        promotion=pending.promotion, status=Submission.Status.PENDING, title="Spam"
+    )
     staff = StaffUserFactory()
 
     services.submission_moderate(submission=pending, approve=True, by=staff)
     with pytest.raises(ValidationError):
         services.submission_moderate(submission=other, approve=False, note="", by=staff)
-    services.submission_moderate(submission=other, approve=False, note="Not shot on a phone.", by=staff)
+    services.submission_moderate(
+        submission=other, approve=False, note="Not shot on a phone.", by=staff
+    )
 
-    assert [i.submission.title for i in selectors.gallery(promotion=pending.promotion)] == ["Low tide"]
+    assert [i.submission.title for i in selectors.gallery(promotion=pending.promotion)] == [
+        "Low tide"
+    ]
     other.refresh_from_db()
     assert (other.status, other.moderation_note) == ("rejected", "Not shot on a phone.")
 
@@ -295,12 +341,17 @@ def test_one_vote_per_person_per_day(consumer):
     url = film.promotion.get_absolute_url() + f"submissions/{film.pk}/vote/"
 
     first = consumer.post(url, content_type="application/json")
-    again = consumer.post(film.promotion.get_absolute_url() + f"submissions/{other.pk}/vote/", content_type="application/json")
+    again = consumer.post(
+        film.promotion.get_absolute_url() + f"submissions/{other.pk}/vote/",
+        content_type="application/json",
+    )
     page = consumer.get(film.promotion.get_absolute_url()).content.decode()
 
     assert first.status_code == 201 and first.json() == {"submission": film.pk, "votes": 1}
     assert again.status_code == 409
-    assert again.json()["error"]["message"].startswith("You have already voted today. You can vote again from ")
+    assert again.json()["error"]["message"].startswith(
+        "You have already voted today. You can vote again from "
+    )
     assert "Your vote today" in page
 
 
@@ -328,18 +379,26 @@ def test_votes_go_only_to_approved_films_of_others():
 def test_voting_needs_a_signed_in_person(consumer):
     film = SubmissionFactory()
 
-    response = consumer.post(film.promotion.get_absolute_url() + f"submissions/{film.pk}/vote/", content_type="application/json")
+    response = consumer.post(
+        film.promotion.get_absolute_url() + f"submissions/{film.pk}/vote/",
+        content_type="application/json",
+    )
 
     assert response.status_code == 401
 
 
 def test_standings_weigh_the_jury_and_the_public_as_configured():
     promotion = contest(jury_weight=40)
-    popular, loved = SubmissionFactory(promotion=promotion, title="Popular"), SubmissionFactory(promotion=promotion, title="Loved")
+    popular, loved = (
+        SubmissionFactory(promotion=promotion, title="Popular"),
+        SubmissionFactory(promotion=promotion, title="Loved"),
+    )
     for _ in range(4):
         services.vote_cast(submission=popular, person=PersonFactory())
     services.vote_cast(submission=loved, person=PersonFactory())
-    for juror, scores in zip([StaffUserFactory(), StaffUserFactory()], [(4, 10), (2, 8)], strict=True):
+    for juror, scores in zip(
+        [StaffUserFactory(), StaffUserFactory()], [(4, 10), (2, 8)], strict=True
+    ):
         services.jury_score_set(submission=popular, juror=juror, score=scores[0])
         services.jury_score_set(submission=loved, juror=juror, score=scores[1])
 
