@@ -1,10 +1,31 @@
-"""Reads of the tracking app: partner API key lookup (reports come with tracking)."""
+"""Reads of the tracking app: partner API key lookup, and reports (impressions, unique
+viewers, clicks, CTR with its Wilson interval, conversions, invalid events) read from the
+rollups only, so their cost grows with promotions x hours, never with raw events."""
 
 from __future__ import annotations
 
 import hmac
+import math
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
 
-from tracking.models import ApiKey
+from django.conf import settings
+from django.db.models import Max, Q, Sum
+from django.db.models.functions import TruncDate
+
+from tracking import stream
+from tracking.models import (
+    ApiKey,
+    BreakdownRollup,
+    DailyUnique,
+    HourlyRollup,
+    InvalidRollup,
+    ViewerScope,
+)
 from tracking.services import KEY_PREFIX, api_key_hash
 
 
@@ -25,3 +46,272 @@ def api_key_brand_ids(key: ApiKey) -> list[int]:
         cached = list(key.brands.values_list("id", flat=True))
         key._brand_ids = cached  # type: ignore[attr-defined]
     return cached
+
+
+# --- Reports ----------------------------------------------------------------------------
+
+Level = Literal["promotion", "campaign", "brand"]
+TimeIncrement = Literal["1", "7", "monthly", "all_days"]
+LEVELS: tuple[Level, ...] = ("promotion", "campaign", "brand")
+BREAKDOWNS = ("country", "device", "source")
+COUNTS = (
+    "impressions",
+    "clicks",
+    "invalid_impressions",
+    "invalid_clicks",
+    "entries",
+    "orders",
+    "revenue",
+)
+Z_95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float] | None:
+    """The Wilson score interval of a proportion (95% by default); None without trials."""
+    if trials <= 0:
+        return None
+    k = min(successes, trials)
+    p = k / trials
+    z2 = z * z
+    denominator = 1 + z2 / trials
+    centre = (p + z2 / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts of valid events (invalid ones apart) and what is computed from them."""
+
+    impressions: int = 0
+    clicks: int = 0
+    invalid_impressions: int = 0
+    invalid_clicks: int = 0
+    entries: int = 0
+    orders: int = 0
+    revenue: int = 0
+    currency: str = ""
+    unique_viewers: int | None = None
+
+    @property
+    def invalid_events(self) -> int:
+        return self.invalid_impressions + self.invalid_clicks
+
+    @property
+    def ctr(self) -> float | None:
+        """Valid clicks per valid impression; None without impressions."""
+        return self.clicks / self.impressions if self.impressions else None
+
+    @property
+    def ctr_interval(self) -> tuple[float, float] | None:
+        return wilson_interval(self.clicks, self.impressions)
+
+    @property
+    def conversion_rate(self) -> float | None:
+        """Entries and orders per valid click; None without clicks."""
+        return (self.entries + self.orders) / self.clicks if self.clicks else None
+
+    def __add__(self, other: Stats) -> Stats:
+        viewers = (
+            None
+            if self.unique_viewers is None and other.unique_viewers is None
+            else (self.unique_viewers or 0) + (other.unique_viewers or 0)
+        )
+        return Stats(
+            **{c: getattr(self, c) + getattr(other, c) for c in COUNTS},
+            currency=self.currency or other.currency,
+            unique_viewers=viewers,
+        )
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    """One report row: its level id, breakdown values, date range and stats."""
+
+    level: Level
+    id: int
+    campaign_id: int | None
+    brand_id: int
+    date_start: date
+    date_stop: date
+    stats: Stats
+    breakdown: dict[str, str] = field(default_factory=dict)
+
+
+def _bounds(since: date, until: date, zone: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(since, datetime.min.time(), zone).astimezone(UTC)
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
+    return start, end
+
+
+def _bucket(day: date, since: date, until: date, increment: TimeIncrement) -> tuple[date, date]:
+    """The (date_start, date_stop) of the row a day falls in."""
+    if increment == "all_days":
+        return since, until
+    if increment == "1":
+        return day, day
+    if increment == "7":
+        start = since + timedelta(days=(day - since).days // 7 * 7)
+        return start, min(start + timedelta(days=6), until)
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return max(first, since), min(following - timedelta(days=1), until)
+
+
+def _level_field(level: Level) -> str:
+    return f"{level}_id"
+
+
+def _sum_counts() -> dict[str, Any]:
+    return {c: Sum(c) for c in COUNTS}
+
+
+def stats_rows(
+    *,
+    level: Level,
+    since: date,
+    until: date,
+    timezone: str,
+    time_increment: TimeIncrement = "all_days",
+    brand_ids: Iterable[int],
+    promotion_ids: Iterable[int] | None = None,
+    campaign_ids: Iterable[int] | None = None,
+    breakdowns: Sequence[str] = (),
+) -> list[StatsRow]:
+    """Report rows of the brands ``brand_ids`` (the caller's scope) at ``level``, from
+    ``since`` to ``until`` inclusive, days read in ``timezone`` (the brand's IANA name).
+
+    Filters narrow to ``promotion_ids`` / ``campaign_ids``; ``breakdowns`` splits rows by
+    country, device and/or source (then ``unique_viewers`` is None: viewers are counted per
+    promotion, campaign and brand only). Rows with no events are left out. Unique viewers
+    are distinct per day and summed over a row's days: a viewer's hash changes every day.
+    """
+    zone = zoneinfo.ZoneInfo(timezone)
+    start, end = _bounds(since, until, zone)
+    breakdowns = [b for b in BREAKDOWNS if b in breakdowns]
+    model = BreakdownRollup if breakdowns else HourlyRollup
+    scope = Q(brand_id__in=list(brand_ids), hour__gte=start, hour__lt=end)
+    if promotion_ids is not None:
+        scope &= Q(promotion_id__in=list(promotion_ids))
+    if campaign_ids is not None:
+        scope &= Q(campaign_id__in=list(campaign_ids))
+    key = _level_field(level)
+    keys = {"promotion": ["promotion_id", "campaign_id", "brand_id"]}.get(
+        level, ["campaign_id", "brand_id"] if level == "campaign" else ["brand_id"]
+    )
+    group = [*keys, *breakdowns]
+    queryset = model.objects.filter(scope)
+    if time_increment != "all_days":
+        queryset = queryset.annotate(local_day=TruncDate("hour", tzinfo=zone))
+        group.append("local_day")
+    aggregated = queryset.values(*group).annotate(**_sum_counts(), currency_=Max("currency"))
+    rows: dict[tuple[Any, ...], StatsRow] = {}
+    for r in aggregated:
+        day = r.get("local_day", since)
+        date_start, date_stop = _bucket(day, since, until, time_increment)
+        brk = {b: r[b] for b in breakdowns}
+        row_key = (r[key], *brk.values(), date_start)
+        stats = Stats(**{c: int(r[c] or 0) for c in COUNTS}, currency=r["currency_"] or "")
+        found = rows.get(row_key)
+        if found is not None:
+            rows[row_key] = replace(found, stats=found.stats + stats)
+        else:
+            rows[row_key] = StatsRow(
+                level=level,
+                id=r[key],
+                campaign_id=r.get("campaign_id"),
+                brand_id=r["brand_id"],
+                date_start=date_start,
+                date_stop=date_stop,
+                stats=stats,
+                breakdown=brk,
+            )
+    if not breakdowns and rows:
+        viewers = _unique_viewers(level, {k[0] for k in rows}, since, until, time_increment)
+        for row_key, row in rows.items():
+            rows[row_key] = replace(
+                row,
+                stats=replace(row.stats, unique_viewers=viewers.get((row.id, row.date_start), 0)),
+            )
+    return sorted(rows.values(), key=lambda r: (r.id, *r.breakdown.values(), r.date_start))
+
+
+def _unique_viewers(
+    level: Level, ids: set[int], since: date, until: date, increment: TimeIncrement
+) -> dict[tuple[int, date], int]:
+    scope = {"promotion": ViewerScope.PROMOTION, "campaign": ViewerScope.CAMPAIGN}.get(
+        level, ViewerScope.BRAND
+    )
+    totals: dict[tuple[int, date], int] = defaultdict(int)
+    days = DailyUnique.objects.filter(
+        scope=scope, scope_id__in=ids, day__gte=since, day__lte=until
+    ).values_list("scope_id", "day", "viewers")
+    for scope_id, day, viewers in days:
+        totals[(scope_id, _bucket(day, since, until, increment)[0])] += viewers
+    return totals
+
+
+def stats_total(
+    *, level: Level, id: int, since: date, until: date, timezone: str, brand_ids: Iterable[int]
+) -> Stats:
+    """One promotion's, campaign's or brand's stats over a date range (zeros if none)."""
+    filters: dict[str, Any] = {}
+    if level == "promotion":
+        filters["promotion_ids"] = [id]
+    elif level == "campaign":
+        filters["campaign_ids"] = [id]
+    else:
+        brand_ids = [b for b in brand_ids if b == id]
+    rows = stats_rows(
+        level=level,
+        since=since,
+        until=until,
+        timezone=timezone,
+        brand_ids=brand_ids,
+        **filters,
+    )
+    return rows[0].stats if rows else Stats(unique_viewers=0)
+
+
+def invalid_events_by_reason(
+    *, promotion_ids: Iterable[int], since: date, until: date, timezone: str
+) -> dict[tuple[str, str], int]:
+    """Invalid events of some promotions over a date range, by (event type, reason)."""
+    start, end = _bounds(since, until, zoneinfo.ZoneInfo(timezone))
+    found = (
+        InvalidRollup.objects.filter(
+            promotion_id__in=list(promotion_ids), hour__gte=start, hour__lt=end
+        )
+        .values("type", "reason")
+        .annotate(n=Sum("events"))
+    )
+    return {(r["type"], r["reason"]): int(r["n"]) for r in found}
+
+
+def promotion_totals(*, promotion_ids: Iterable[int]) -> dict[int, Stats]:
+    """All-time impressions, clicks, CTR... of each promotion (for the admin's list)."""
+    queryset = (
+        HourlyRollup.objects.filter(promotion_id__in=list(promotion_ids))
+        .values("promotion_id")
+        .annotate(**_sum_counts(), currency_=Max("currency"))
+    )
+    found: list[dict[str, Any]] = [dict(r) for r in queryset]
+    return {
+        r["promotion_id"]: Stats(
+            **{c: int(r[c] or 0) for c in COUNTS}, currency=r["currency_"] or ""
+        )
+        for r in found
+    }
+
+
+def data_as_of() -> datetime | None:
+    """Reports include every event received before this time: now on the direct path; on
+    the stream path, the time of the oldest event still waiting (None if Redis is down)."""
+    now = datetime.now(UTC)
+    if not settings.REDIS_URL:
+        return now
+    try:
+        _waiting, oldest = stream.stream_lag()
+    except Exception:
+        return None
+    return now if oldest is None else min(now, datetime.fromtimestamp(oldest, UTC))

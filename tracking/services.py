@@ -1,17 +1,37 @@
-"""Writes of the tracking app: partner API keys (events and rollups come with tracking)."""
+"""Writes of the tracking app: partner API keys, and recording events (impressions, clicks,
+partner batches, conversions) through the pipeline (stream or direct, tracking.stream)."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from tracking.models import ApiKey, Scope
+from tracking import partitions, store, stream
+from tracking.classify import Visit
+from tracking.conf import click_needs_impression, setting
+from tracking.hits import Hit
+from tracking.models import (
+    ApiKey,
+    DailySalt,
+    EventType,
+    InvalidReason,
+    Scope,
+    SeenEvent,
+    UniqueViewer,
+)
+from tracking.tokens import ClickRef, PromotionRef
+
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "phk"
 
@@ -73,3 +93,215 @@ def api_key_touch(*, key: ApiKey, at: datetime, resolution_seconds: int) -> None
             last_used_at=at
         )
         key.last_used_at = at
+
+
+# --- Events ------------------------------------------------------------------------------
+
+
+class NotStored(Exception):
+    """Neither Redis nor the database took the event: answer 503, never 2xx."""
+
+
+def hits_record(*, hits: Sequence[Hit], mark_impressions: bool = False) -> int | None:
+    """Store hits durably: on the Redis stream when configured (None: counted once the
+    consumer stores them), else, or when Redis fails, straight into the database (the
+    number of new events). Raises NotStored when neither works."""
+    if stream.enabled():
+        try:
+            stream.hits_publish(hits, mark_impressions=mark_impressions)
+            return None
+        except stream.StreamUnavailable:
+            pass  # stream.enabled() is now False for a moment; write directly
+    try:
+        stored = store.hits_store(hits)
+    except DatabaseError as exc:
+        logger.error("tracking: could not store %d event(s): %s", len(hits), exc)
+        raise NotStored(str(exc)) from exc
+    if mark_impressions:
+        _cache_mark_impressions(hits)
+    return stored
+
+
+def _cache_mark_impressions(hits: Sequence[Hit]) -> None:
+    ttl = int(setting("TRACKING_IMPRESSION_MEMORY_SECONDS"))
+    try:
+        for h in hits:
+            if h.pseudonym and not h.invalid_reason:
+                cache.set(stream.marker_key(h.promotion_id, h.pseudonym), 1, ttl)
+    except Exception as exc:  # a cache outage must not fail a stored event
+        logger.warning("tracking: cache unavailable for impression markers: %s", exc)
+
+
+def _click_signals(promotion_id: int, pseudonym: bytes) -> tuple[int, bool] | None:
+    """(recent clicks of this viewer on this promotion, impression seen?) or None when the
+    counters are unreachable (then nothing is known and nothing is held against the click)."""
+    if stream.enabled():
+        try:
+            return stream.click_signals(promotion_id, pseudonym)
+        except stream.StreamUnavailable:
+            return None
+    key = stream.velocity_key(promotion_id, pseudonym)
+    window = int(setting("TRACKING_CLICK_VELOCITY_WINDOW"))
+    try:
+        if cache.add(key, 1, window):
+            count = 1
+        else:
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, window)
+                count = 1
+        seen = cache.get(stream.marker_key(promotion_id, pseudonym)) is not None
+    except Exception as exc:
+        logger.warning("tracking: cache unavailable for click velocity: %s", exc)
+        return None
+    return count, seen
+
+
+def _hit(
+    ref: PromotionRef | ClickRef, *, event_id: uuid.UUID, type: str, visit: Visit, reason: str
+) -> Hit:
+    return Hit(
+        event_id=event_id,
+        ts=datetime.now(UTC),
+        type=type,
+        promotion_id=ref.promotion_id,
+        campaign_id=ref.campaign_id,
+        brand_id=ref.brand_id,
+        pseudonym=visit.pseudonym,
+        country=visit.country,
+        device=visit.device,
+        source=visit.source,
+        invalid_reason=reason,
+    )
+
+
+def impression_record(*, ref: PromotionRef, event_id: uuid.UUID, visit: Visit) -> Hit:
+    """Record an impression (beacon or pixel); bots and prefetches are stored as invalid."""
+    hit = _hit(
+        ref, event_id=event_id, type=EventType.IMPRESSION, visit=visit, reason=visit.invalid_reason
+    )
+    hits_record(hits=[hit], mark_impressions=True)
+    return hit
+
+
+def click_record(
+    *, ref: PromotionRef | ClickRef, event_id: uuid.UUID, visit: Visit, preview: bool = False
+) -> Hit:
+    """Record a click. Invalid (stored, not in CTR): bots, prefetches, link previews (HEAD),
+    more than TRACKING_CLICK_VELOCITY_LIMIT clicks per viewer and promotion within the
+    window, and, where a shared cache makes it knowable, a click with no prior impression."""
+    reason = InvalidReason.PREVIEW.value if preview else visit.invalid_reason
+    if not reason and visit.pseudonym:
+        signals = _click_signals(ref.promotion_id, visit.pseudonym)
+        if signals is not None:
+            clicks, seen = signals
+            if clicks > int(setting("TRACKING_CLICK_VELOCITY_LIMIT")):
+                reason = InvalidReason.VELOCITY.value
+            elif not seen and click_needs_impression():
+                reason = InvalidReason.NO_IMPRESSION.value
+    hit = _hit(ref, event_id=event_id, type=EventType.CLICK, visit=visit, reason=reason)
+    hits_record(hits=[hit])
+    return hit
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    accepted: int
+    duplicates: int
+
+
+def events_record(*, hits: Sequence[Hit]) -> BatchOutcome:
+    """Record a partner's batch (already validated) as one unit.
+
+    Direct path: ``accepted`` is what was new, ``duplicates`` the rest. Stream path: events
+    already stored (or repeated within the batch) are duplicates; a retry of a batch still
+    waiting in the stream is reported as accepted and counted once by the consumer.
+    """
+    unique: dict[uuid.UUID, Hit] = {}
+    for hit in hits:
+        unique.setdefault(hit.event_id, hit)
+    repeated = len(hits) - len(unique)
+    if stream.enabled():
+        try:
+            seen = set(SeenEvent.objects.filter(pk__in=list(unique)).values_list("pk", flat=True))
+        except DatabaseError as exc:
+            raise NotStored(str(exc)) from exc
+        fresh = [h for h in unique.values() if h.event_id not in seen]
+        if fresh:
+            stored = hits_record(hits=fresh)
+            if stored is not None:  # Redis failed over to the database just now
+                return BatchOutcome(accepted=stored, duplicates=len(hits) - stored)
+        return BatchOutcome(accepted=len(fresh), duplicates=repeated + len(seen))
+    stored = hits_record(hits=list(unique.values())) or 0
+    return BatchOutcome(accepted=stored, duplicates=len(hits) - stored)
+
+
+def conversion_event_id(*, kind: str, object_id: object) -> uuid.UUID:
+    """A stable event id for a conversion, so recording it twice counts it once:
+    ``conversion_event_id(kind="entry", object_id=entry.pk)``."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"promohub:{kind}:{object_id}")
+
+
+def conversion_record(
+    *,
+    event_id: uuid.UUID,
+    type: str,
+    promotion_id: int,
+    campaign_id: int,
+    brand_id: int,
+    ts: datetime | None = None,
+    value: int | None = None,
+    currency: str = "",
+    source: str = "",
+    country: str = "",
+    device: str = "",
+) -> None:
+    """Record an entry or a paid order of a promotion (same stream, same rollups).
+
+    Call it from ``transaction.on_commit`` of the transaction that created the entry or
+    order, with ``event_id=conversion_event_id(kind=..., object_id=...)``: a retry is then
+    counted once. Orders carry ``value`` in minor units and a 3-letter ``currency``.
+    Raises ValidationError for a bad argument and NotStored when nothing could store it.
+    """
+    if type not in (EventType.ENTRY, EventType.ORDER):
+        raise ValidationError({"type": "A conversion is an entry or an order."})
+    if type == EventType.ORDER and (
+        value is None or value < 0 or len(currency) != 3 or not currency.isupper()
+    ):
+        raise ValidationError({"value": "An order needs a value >= 0 and an ISO currency."})
+    hit = Hit(
+        event_id=event_id,
+        ts=ts or datetime.now(UTC),
+        type=str(type),
+        promotion_id=promotion_id,
+        campaign_id=campaign_id,
+        brand_id=brand_id,
+        country=country[:2],
+        device=device[:8],
+        source=source[:40],
+        value=value if type == EventType.ORDER else None,
+        currency=currency if type == EventType.ORDER else "",
+    )
+    hits_record(hits=[hit])
+
+
+def events_consume(**kwargs: object) -> stream.ConsumeResult:
+    """Consume the Redis stream (see tracking.stream.stream_consume for the options)."""
+    return stream.stream_consume(**kwargs)  # type: ignore[arg-type]
+
+
+def tracking_housekeep() -> dict[str, int]:
+    """Forget event ids past the retry horizon, salts of past days and the per-viewer rows
+    of counted days (their counts stay in DailyUnique); create next months' partitions."""
+    today = timezone.now().date()
+    salts = DailySalt.objects.filter(day__lt=today - timedelta(days=2)).delete()[0]
+    viewers = UniqueViewer.objects.filter(day__lt=today - timedelta(days=3)).delete()[0]
+    seen = store.seen_events_purge(older_than_days=int(setting("TRACKING_DEDUPE_DAYS")))
+    created = partitions.event_partitions_ensure(months_ahead=3)
+    return {
+        "salts_deleted": salts,
+        "viewer_rows_deleted": viewers,
+        "event_ids_forgotten": seen,
+        "partitions_created": created,
+    }

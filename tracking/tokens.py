@@ -74,10 +74,12 @@ def _sign(kind: bytes, payload: str) -> str:
 
 def _verify(kind: bytes, token: str) -> list[str] | None:
     """The payload fields if ``token``'s signature is right, else None."""
+    if not token.isascii():
+        return None
     payload, sep, sig = token.rpartition(".")
     if not sep or len(sig) != 16:
         return None
-    if not hmac.compare_digest(_sign(kind, payload), sig):
+    if not hmac.compare_digest(_sign(kind, payload).encode(), sig.encode()):
         return None
     return payload.split(".")
 

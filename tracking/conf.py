@@ -1,0 +1,41 @@
+"""Tracking's settings, with their defaults (override any of them in Django settings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Redis stream the web processes append to and the consumers read (production path).
+    "TRACKING_STREAM": "promohub:tracking:events",
+    "TRACKING_STREAM_GROUP": "tracking",
+    # Entries read per XREADGROUP; a beacon is one entry, a partner batch one entry.
+    "TRACKING_CONSUMER_COUNT": 500,
+    # A consumer that has not acknowledged its entries for this long is presumed dead,
+    # and its entries are claimed (XAUTOCLAIM) by another.
+    "TRACKING_CLAIM_IDLE_MS": 30_000,
+    # More clicks than this on one promotion by one viewer within the window: invalid.
+    "TRACKING_CLICK_VELOCITY_LIMIT": 5,
+    "TRACKING_CLICK_VELOCITY_WINDOW": 60,
+    # A click of a viewer with no impression of the promotion in this many seconds is
+    # invalid, when that is knowable: with a shared cache (Redis), not per-process memory.
+    "TRACKING_IMPRESSION_MEMORY_SECONDS": 3600,
+    "TRACKING_CLICK_NEEDS_IMPRESSION": None,  # None: on when REDIS_URL is set
+    # Event ids are remembered this long: a retry within it is counted once.
+    "TRACKING_DEDUPE_DAYS": 35,
+    # Country header set by the CDN / load balancer, believed only from TRUSTED_PROXIES.
+    "TRACKING_COUNTRY_HEADER": "HTTP_CF_IPCOUNTRY",
+    # After Redis fails, write straight to the database for this many seconds before
+    # trying Redis again.
+    "TRACKING_REDIS_RETRY_SECONDS": 2.0,
+}
+
+
+def setting(name: str) -> Any:
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def click_needs_impression() -> bool:
+    value = setting("TRACKING_CLICK_NEEDS_IMPRESSION")
+    return bool(settings.REDIS_URL) if value is None else bool(value)

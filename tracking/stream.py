@@ -1,0 +1,261 @@
+"""The production path: web processes append to a Redis stream, consumers store batches.
+
+Producer: ``hits_publish`` appends one entry (one event, or a partner's whole batch) with
+``XADD``, in the same pipelined round trip as the impression marker. Redis answering is
+what lets the view answer 2xx; when Redis fails, ``StreamUnavailable`` sends the caller to
+the database instead (tracking.services) and Redis is left alone for a couple of seconds.
+
+Consumer: ``stream_consume`` reads with a consumer group (``XREADGROUP``), takes over the
+entries of a consumer that died (``XAUTOCLAIM`` after ``TRACKING_CLAIM_IDLE_MS``), stores
+each batch with ``tracking.store.hits_store`` (COPY, idempotent insert, rollups, commit)
+and only then acknowledges (``XACK`` + ``XDEL``). Killed anywhere before the ack, the
+entries are delivered again and the idempotent insert counts them once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+from tracking.conf import setting
+from tracking.hits import WIRE_VERSION, Hit, hits_decode, hits_encode
+from tracking.store import Checkpoint, connections_tidy, hits_store
+
+logger = logging.getLogger(__name__)
+
+
+class StreamUnavailable(Exception):
+    """Redis did not take the entry: the caller must store the events another way."""
+
+
+_clients: dict[str, redis.Redis] = {}
+_lock = threading.Lock()
+_down_until = 0.0
+
+
+def client() -> redis.Redis:
+    url = settings.REDIS_URL
+    found = _clients.get(url)
+    if found is None:
+        with _lock:
+            found = _clients.get(url) or redis.Redis.from_url(
+                url,
+                socket_connect_timeout=0.5,
+                socket_timeout=5,
+                health_check_interval=30,
+            )
+            _clients[url] = found
+    return found
+
+
+def enabled() -> bool:
+    """True when events should go through Redis now (configured, and not failing)."""
+    return bool(settings.REDIS_URL) and time.monotonic() >= _down_until
+
+
+def _mark_down(exc: Exception) -> None:
+    global _down_until
+    _down_until = time.monotonic() + float(setting("TRACKING_REDIS_RETRY_SECONDS"))
+    logger.warning("tracking: Redis unavailable, writing to the database: %s", exc)
+
+
+def stream_key() -> str:
+    return str(setting("TRACKING_STREAM"))
+
+
+def marker_key(promotion_id: int, pseudonym: bytes) -> str:
+    return f"{stream_key()}:seen:{promotion_id}:{pseudonym[:8].hex()}"
+
+
+def velocity_key(promotion_id: int, pseudonym: bytes) -> str:
+    return f"{stream_key()}:vel:{promotion_id}:{pseudonym[:8].hex()}"
+
+
+def hits_publish(hits: Sequence[Hit], *, mark_impressions: bool = False) -> None:
+    """Append the hits as one stream entry; raise StreamUnavailable if Redis did not take it.
+
+    With ``mark_impressions``, the same round trip remembers each valid impression's viewer
+    for an hour, so that a later click can be checked for a prior impression.
+    """
+    try:
+        pipe = client().pipeline(transaction=False)
+        if mark_impressions:
+            ttl = int(setting("TRACKING_IMPRESSION_MEMORY_SECONDS"))
+            for h in hits:
+                if h.pseudonym and not h.invalid_reason:
+                    pipe.set(marker_key(h.promotion_id, h.pseudonym), 1, ex=ttl)
+        pipe.xadd(stream_key(), {"v": WIRE_VERSION, "d": hits_encode(hits)})
+        pipe.execute()
+    except redis.RedisError as exc:
+        _mark_down(exc)
+        raise StreamUnavailable(str(exc)) from exc
+
+
+def click_signals(promotion_id: int, pseudonym: bytes) -> tuple[int, bool]:
+    """(clicks by this viewer on this promotion in the velocity window, impression seen?)."""
+    window = int(setting("TRACKING_CLICK_VELOCITY_WINDOW"))
+    try:
+        pipe = client().pipeline(transaction=False)
+        key = velocity_key(promotion_id, pseudonym)
+        pipe.incr(key)
+        pipe.expire(key, window, nx=True)
+        pipe.exists(marker_key(promotion_id, pseudonym))
+        count, _expire, seen = pipe.execute()
+    except redis.RedisError as exc:
+        _mark_down(exc)
+        raise StreamUnavailable(str(exc)) from exc
+    return int(count), bool(seen)
+
+
+# --- Consumer ---------------------------------------------------------------------------
+
+
+@dataclass
+class ConsumeResult:
+    entries: int = 0
+    events: int = 0
+    stored: int = 0
+    dead_letters: int = 0
+
+
+def consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def group_ensure(r: redis.Redis, key: str, group: str) -> None:
+    try:
+        r.xgroup_create(key, group, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def _decode_entries(
+    r: redis.Redis, key: str, entries: list[tuple[bytes, dict[bytes, bytes]]]
+) -> tuple[list[bytes], list[Hit]]:
+    """Entry ids and their hits; an entry that is not ours goes to ``<key>:dead``."""
+    ids, hits = [], []
+    for entry_id, fields in entries:
+        if fields is None:  # deleted while pending (already stored and acknowledged)
+            ids.append(entry_id)
+            continue
+        try:
+            if fields.get(b"v") != WIRE_VERSION.encode():
+                raise ValueError(f"unknown version {fields.get(b'v')!r}")
+            hits.extend(hits_decode(fields[b"d"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            logger.error(
+                "tracking: entry %s is not an event batch (%s): dead letter", entry_id, exc
+            )
+            dead: dict[Any, Any] = {**fields, b"error": str(exc)}
+            r.xadd(f"{key}:dead", dead)
+        ids.append(entry_id)
+    return ids, hits
+
+
+def _store_and_ack(
+    r: redis.Redis,
+    key: str,
+    group: str,
+    entries: list[tuple[bytes, dict[bytes, bytes]]],
+    result: ConsumeResult,
+    checkpoint: Checkpoint | None,
+) -> None:
+    ids, hits = _decode_entries(r, key, entries)
+    stored = hits_store(hits, checkpoint=checkpoint) if hits else 0
+    if checkpoint is not None:
+        checkpoint("committed")
+    pipe = r.pipeline(transaction=False)
+    pipe.xack(key, group, *ids)
+    pipe.xdel(key, *ids)
+    pipe.execute()
+    result.entries += len(ids)
+    result.events += len(hits)
+    result.stored += stored
+
+
+def stream_consume(
+    *,
+    consumer: str | None = None,
+    max_batches: int | None = None,
+    block_ms: int = 1000,
+    count: int | None = None,
+    until_empty: bool = False,
+    deadline: float | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    checkpoint: Checkpoint | None = None,
+) -> ConsumeResult:
+    """Consume batches until stopped, ``max_batches`` done, the stream is drained
+    (``until_empty``) or ``deadline`` (time.monotonic()) passes.
+
+    A failure to store (database down) leaves the batch pending; it is retried from this
+    consumer's pending list after a pause, or claimed by another consumer if this one dies.
+    """
+    r: Any = client()
+    key, group = stream_key(), str(setting("TRACKING_STREAM_GROUP"))
+    consumer = consumer or consumer_name()
+    count = count or int(setting("TRACKING_CONSUMER_COUNT"))
+    claim_idle = int(setting("TRACKING_CLAIM_IDLE_MS"))
+    group_ensure(r, key, group)
+    result = ConsumeResult()
+    batches = 0
+    backlog = True  # first read our own pending entries (a restart with the same name)
+    while not should_stop() and (max_batches is None or batches < max_batches):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        entries: list[Any] = []
+        if backlog:
+            reply = r.xreadgroup(group, consumer, {key: "0"}, count=count)
+            entries = reply[0][1] if reply else []
+            backlog = bool(entries)
+        if not entries:
+            _next, entries, *_deleted = r.xautoclaim(
+                key, group, consumer, min_idle_time=claim_idle, start_id="0-0", count=count
+            )
+        if not entries:
+            reply = r.xreadgroup(
+                group, consumer, {key: ">"}, count=count, block=None if until_empty else block_ms
+            )
+            entries = reply[0][1] if reply else []
+        if not entries:
+            if until_empty:
+                break
+            continue
+        batches += 1
+        try:
+            connections_tidy()
+            _store_and_ack(r, key, group, entries, result, checkpoint)
+        except Exception:
+            logger.exception("tracking: storing a batch of %d entries failed", len(entries))
+            if not connection.in_atomic_block:
+                connection.close()
+            if until_empty:
+                raise  # a one-off drain reports the failure; the entries stay pending
+            backlog = True
+            time.sleep(1)
+    return result
+
+
+def stream_lag() -> tuple[int, float | None]:
+    """(entries not yet stored, unix time of the oldest one or None).
+
+    Acknowledged entries are deleted, so whatever is left in the stream is waiting.
+    """
+    r: Any = client()
+    key = stream_key()
+    waiting = int(r.xlen(key))
+    if not waiting:
+        return 0, None
+    first = r.xrange(key, count=1)
+    return waiting, (int(first[0][0].split(b"-")[0]) / 1000 if first else None)
