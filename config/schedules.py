@@ -24,6 +24,17 @@ SCHEDULES: list[Declared] = [
         minutes=60 * 24,
     ),
     Declared(
+        name="tracking.events.consume",
+        func="tracking.tasks.events_consume",
+        minutes=1,
+        kwargs={"seconds": 50},
+    ),
+    Declared(
+        name="tracking.housekeep",
+        func="tracking.tasks.tracking_housekeep",
+        minutes=60 * 24,
+    ),
+    Declared(
         name="promotions.draws.commit_due",
         func="promotions.tasks.draws_commit_due",
         minutes=10,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
+from tracking import services, stream
 from tracking.models import ApiKey
 
 logger = logging.getLogger(__name__)
@@ -19,3 +22,18 @@ def api_keys_log_expiring(days: int = 7) -> int:
     for key in expiring:
         logger.warning("API key %s (%s) expires at %s", key.prefix, key.name, key.expires_at)
     return len(expiring)
+
+
+def events_consume(seconds: int = 50) -> int:
+    """Store what waits in the tracking stream for up to ``seconds`` (the schedule runs it
+    every minute; ``manage.py tracking_consume`` is the long-running alternative). Safe to
+    run twice at once: consumers share the group, the insert is idempotent."""
+    if not settings.REDIS_URL:
+        return 0
+    result = stream.stream_consume(deadline=time.monotonic() + seconds, block_ms=1000)
+    return result.stored
+
+
+def tracking_housekeep() -> dict[str, int]:
+    """Daily: forget old event ids, salts and per-viewer rows; create next partitions."""
+    return services.tracking_housekeep()

@@ -1,0 +1,53 @@
+"""Consume the tracking stream: store batches, then acknowledge them (production path)."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tracking import stream
+
+
+class Command(BaseCommand):
+    help = (
+        "Read the Redis stream of tracking events with a consumer group, store each batch "
+        "(COPY, idempotent insert, rollups, commit) and only then acknowledge it. Runs "
+        "until SIGTERM/SIGINT; --once drains what is waiting and exits. Run as many as "
+        "you like, on as many machines: they share the work through the consumer group."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="Drain the stream, then exit.")
+        parser.add_argument("--count", type=int, default=None, help="Entries per read.")
+        parser.add_argument("--block-ms", type=int, default=1000, help="Wait for new entries.")
+        parser.add_argument("--consumer", default=None, help="Consumer name (default: unique).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.REDIS_URL:
+            raise CommandError(
+                "REDIS_URL is not set: events are written straight to the database "
+                "(the embedded default), there is no stream to consume."
+            )
+        stopping = False
+
+        def stop(*_args: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        name = options["consumer"] or stream.consumer_name()
+        self.stdout.write(f"tracking consumer {name} on {stream.stream_key()}")
+        result = stream.stream_consume(
+            consumer=name,
+            count=options["count"],
+            block_ms=options["block_ms"],
+            until_empty=options["once"],
+            should_stop=lambda: stopping,
+        )
+        self.stdout.write(
+            f"stored {result.stored} new event(s) of {result.events} in {result.entries} entries"
+        )
