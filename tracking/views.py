@@ -24,7 +24,7 @@ def _set_cookie(response: HttpResponse, header: str) -> None:
         path=options.get("path") or "/",
         secure="secure" in options,
         httponly="httponly" in options,
-        samesite=options.get("samesite") or None,
+        samesite="None" if options.get("samesite") == "None" else "Lax",
     )
 
 
