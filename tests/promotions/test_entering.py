@@ -369,7 +369,9 @@ def test_a_field_in_error_points_at_its_message(consumer):
 def test_an_address_with_nothing_before_its_tag_is_refused_clearly(consumer):
     promotion = PromotionFactory()
 
-    response = consumer.post(promotion.get_absolute_url() + "identify/", {"email": "+promo@example.com"})
+    response = consumer.post(
+        promotion.get_absolute_url() + "identify/", {"email": "+promo@example.com"}
+    )
 
     assert response.status_code == 400
     assert "Enter a valid email address." in response.content.decode()
