@@ -4,4 +4,5 @@ from django.urls import URLPattern, URLResolver, include, path
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("promotions.api.urls")),
+    path("", include("tracking.api.urls")),
 ]

@@ -126,7 +126,7 @@ _SOURCE_CHARS = re.compile(r"[^a-z0-9._-]+")
 _ALIASES = {"fb": "facebook", "ig": "instagram", "insta": "instagram"}
 
 
-def _clean_source(value: str) -> str:
+def clean_source(value: str) -> str:
     cleaned = _SOURCE_CHARS.sub("", value.strip().lower())[:40]
     return _ALIASES.get(cleaned, cleaned)
 
@@ -137,14 +137,14 @@ def _host_source(host: str) -> str:
         return "facebook"
     if host == "instagram.com" or host.endswith(".instagram.com"):
         return "instagram"
-    return _clean_source(host)
+    return clean_source(host)
 
 
 def source(*, utm_source: str | None, referrer: str | None, own_host: str, user_agent: str) -> str:
     """utm_source if given, else the referring site (facebook, instagram or its domain),
     else the in-app browser's owner, else ``direct``. Bounded: [a-z0-9._-], 40 chars."""
     if utm_source:
-        cleaned = _clean_source(utm_source)
+        cleaned = clean_source(utm_source)
         if cleaned:
             return cleaned
     if referrer:
@@ -155,7 +155,7 @@ def source(*, utm_source: str | None, referrer: str | None, own_host: str, user_
         if host:  # our own page: its query may carry the campaign's utm_source or fbclid
             query = parse_qs(parts.query)
             if query.get("utm_source"):
-                return _clean_source(query["utm_source"][0]) or "direct"
+                return clean_source(query["utm_source"][0]) or "direct"
             if "fbclid" in query:
                 return "facebook"
     if "FBAN" in user_agent or "FBAV" in user_agent or "FB_IAB" in user_agent:
