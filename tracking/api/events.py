@@ -145,25 +145,18 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
         responses={202: BatchResultSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
         examples=[
             OpenApiExample(
-                "Two events",
+                "An impression",
                 request_only=True,
-                value=[
-                    {
-                        "event_id": "0b7e2b1a-53d5-4c7e-9d3c-8a7d3d6f4a11",
-                        "type": "impression",
-                        "promotion": 12,
-                        "ts": "2026-05-01T12:00:00Z",
-                        "country": "FR",
-                        "device": "mobile",
-                        "source": "facebook",
-                    },
-                    {
-                        "event_id": "my-click-991",
-                        "type": "click",
-                        "promotion": 12,
-                        "ts": "2026-05-01T12:00:03Z",
-                    },
-                ],
+                # drf-spectacular wraps the example of a list body in a list itself
+                value={
+                    "event_id": "0b7e2b1a-53d5-4c7e-9d3c-8a7d3d6f4a11",
+                    "type": "impression",
+                    "promotion": 12,
+                    "ts": "2026-05-01T12:00:00Z",
+                    "country": "FR",
+                    "device": "mobile",
+                    "source": "facebook",
+                },
             )
         ],
     )
