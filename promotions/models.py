@@ -452,8 +452,10 @@ class Promotion(WindowedModel):
             return []
 
     @property
-    def forbidden_entry_methods(self) -> list[str]:
-        return [m for m in (self.entry_methods or []) if m in FACEBOOK_FORBIDDEN_METHODS]
+    def country_names(self) -> str:
+        from promotions.countries import COUNTRY_NAMES
+
+        return ", ".join(sorted(COUNTRY_NAMES[c] for c in self.country_list))
 
 
 # --- Entrants ------------------------------------------------------------------------------

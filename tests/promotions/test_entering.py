@@ -377,3 +377,16 @@ def test_an_address_with_nothing_before_its_tag_is_refused_clearly(consumer):
     assert "Enter a valid email address." in response.content.decode()
     with pytest.raises(ValidationError):
         email_normalize("no-at-sign")
+
+
+def test_the_rules_page_states_eligibility_and_the_facebook_release(consumer):
+    promotion = PromotionFactory(countries="FR, BE", min_age=21, entry_frequency=EntryFrequency.DAILY)
+
+    body = consumer.get(promotion.get_absolute_url() + "rules/").content.decode()
+
+    assert "Residents of: Belgium, France." in body
+    assert "Aged 21 or over on the day of entry." in body
+    assert "One entry per person per day" in body
+    assert "No purchase necessary" in body
+    assert "in no way sponsored, endorsed, administered by or associated with Facebook" in body
+    assert "completely releases Facebook from any liability" in body
