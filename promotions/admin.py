@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from promotions import selectors as promotion_selectors
 from promotions import services as promotion_services
 from promotions.admin_scoping import (
     BrandScopedAdminMixin,
@@ -519,6 +520,9 @@ class PromotionAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelA
             )
         if obj.kind == Promotion.Kind.CONTEST:
             links.append(
+                (reverse("admin:promotions_promotion_standings", args=[obj.pk]), _("Standings"))
+            )
+            links.append(
                 (
                     reverse("admin:promotions_submission_changelist")
                     + f"?promotion__id__exact={obj.pk}",
@@ -546,9 +550,30 @@ class PromotionAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelA
                 "<path:object_id>/codes/",
                 self.admin_site.admin_view(self.codes_view),
                 name="promotions_promotion_codes",
-            )
+            ),
+            path(
+                "<path:object_id>/standings/",
+                self.admin_site.admin_view(self.standings_view),
+                name="promotions_promotion_standings",
+            ),
         ]
         return urls + super().get_urls()
+
+    def standings_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A contest's ranking: public votes and jury scores, weighted as configured."""
+        promotion = self.get_object(request, unquote(object_id))
+        if promotion is None or not self.has_view_permission(request, promotion):
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Standings: %(title)s") % {"title": promotion.title},
+            "opts": self.opts,
+            "original": promotion,
+            "standings": promotion_selectors.contest_standings(promotion=promotion),
+            "public_weight": 100 - promotion.jury_weight,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/promotions/promotion/standings.html", context)
 
     def codes_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """An offer promotion's code pool: counts, upload (one code a line) or generate."""

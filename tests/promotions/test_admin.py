@@ -212,3 +212,13 @@ def test_replacing_a_winner_in_admin_records_the_reason(manager_client, campaign
     assert list(done.replacements.values_list("replacement_entry", "reason")) == [
         (done.alternates[0], "No answer.")
     ]
+
+
+def test_contest_standings_in_admin_follow_the_weighting(manager_client, campaign):
+    promotion = PromotionFactory(campaign=campaign, kind=Promotion.Kind.CONTEST, jury_weight=50)
+    SubmissionFactory(promotion=promotion, title="Night ride")
+
+    page = manager_client.get(f"/admin/promotions/promotion/{promotion.pk}/standings/").content.decode()
+
+    assert "Score = 50% &times; votes / most votes + 50% &times; jury average / 10." in page
+    assert "Night ride" in page
