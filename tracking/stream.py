@@ -209,7 +209,7 @@ def stream_consume(
     claim_idle = int(setting("TRACKING_CLAIM_IDLE_MS"))
     group_ensure(r, key, group)
     result = ConsumeResult()
-    batches = 0
+    batches = failures = 0
     backlog = True  # first read our own pending entries (a restart with the same name)
     while not should_stop() and (max_batches is None or batches < max_batches):
         if deadline is not None and time.monotonic() >= deadline:
@@ -236,14 +236,16 @@ def stream_consume(
         try:
             connections_tidy()
             _store_and_ack(r, key, group, entries, result, checkpoint)
+            failures = 0
         except Exception:
+            failures += 1
             logger.exception("tracking: storing a batch of %d entries failed", len(entries))
             if not connection.in_atomic_block:
                 connection.close()
-            if until_empty:
+            if until_empty and failures >= 3:
                 raise  # a one-off drain reports the failure; the entries stay pending
-            backlog = True
-            time.sleep(1)
+            backlog = True  # retry them first, from this consumer's pending list
+            time.sleep(min(0.2 * 2**failures, 5))
     return result
 
 
