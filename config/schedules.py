@@ -39,4 +39,19 @@ SCHEDULES: list[Declared] = [
         func="promotions.tasks.draws_commit_due",
         minutes=10,
     ),
+    Declared(
+        name="shop.reservations.expire",
+        func="shop.tasks.reservations_expire",
+        minutes=1,
+    ),
+    Declared(
+        name="shop.capi.retry",
+        func="shop.tasks.capi_deliveries_retry",
+        minutes=1,
+    ),
+    Declared(
+        name="shop.refunds.reconcile",
+        func="shop.tasks.refunds_reconcile",
+        minutes=15,
+    ),
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("p/", include("promotions.urls")),
     path("t/", include("tracking.urls")),
     path("facebook/", include("promotions.facebook_urls")),
+    path("shop/", include("shop.urls")),
 ]
 
 handler404 = "config.views.page_not_found"

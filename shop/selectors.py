@@ -60,11 +60,14 @@ def _active_variants() -> Any:
 
 def product_list_for_shop(*, brand: Brand, at: datetime | None = None) -> list[Product]:
     """Products on sale now, with their active variants and images (three queries)."""
-    return list(
+    products = list(
         Product.objects.on_sale(at)
         .filter(brand=brand)
         .prefetch_related(_active_variants(), "images")
     )
+    for product in products:
+        product.brand = brand  # their links need its slug
+    return products
 
 
 def product_get_for_page(*, brand: Brand, slug: str, at: datetime | None = None) -> Product:

@@ -4,6 +4,9 @@ run twice. Schedules are declared in ``config/schedules.py``."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+
+from django.utils import timezone
 
 from shop import capi, services
 
@@ -30,9 +33,11 @@ def capi_purchase_send(delivery_id: int) -> bool:
     return capi.capi_purchase_deliver(delivery_id=delivery_id)
 
 
-def capi_deliveries_retry() -> int:
+def capi_deliveries_retry(at: datetime | None = None) -> int:
     """Every minute: retry Purchase events whose backoff is over; returns how many went."""
-    return sum(capi.capi_purchase_deliver(delivery_id=pk) for pk in capi.capi_deliveries_due())
+    at = at or timezone.now()
+    due = capi.capi_deliveries_due(at=at)
+    return sum(capi.capi_purchase_deliver(delivery_id=pk, at=at) for pk in due)
 
 
 def refunds_reconcile() -> int:

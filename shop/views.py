@@ -1,0 +1,194 @@
+"""Shop pages (server-rendered, mobile-first), the checkout endpoints the product page
+calls, and Stripe's webhook. Views validate, call one service or selector, and answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
+from django.views.decorators.http import require_POST, require_safe
+
+from promotions.models import Brand
+from shop import selectors, services, stripe_client, webhooks
+from shop.errors import ShopError
+from shop.forms import CheckoutForm, QuoteForm
+from shop.money import format_money
+from tracking.classify import client_ip
+from tracking.tokens import ATTRIBUTION_COOKIE, attribution_parse
+
+logger = logging.getLogger(__name__)
+
+
+def _render(
+    request: HttpRequest, brand: Brand, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """Render in the brand's language; framable only by the brand's embed domains."""
+    with translation.override(brand.language):
+        response = render(request, template, {"brand": brand, **context}, status=status)
+    response.headers["Content-Language"] = brand.language
+    domains = brand.embed_domain_list
+    if domains:
+        sources = " ".join(f"https://{domain}" for domain in domains)
+        response.headers["Content-Security-Policy"] = f"frame-ancestors 'self' {sources}"
+        response.xframe_options_exempt = True
+    else:
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    return response
+
+
+def _error(
+    status: int, code: str, message: str, fields: dict[str, Any] | None = None
+) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any] | JsonResponse:
+    if request.content_type != "application/json":
+        return _error(415, "unsupported_media_type", "Send the body as application/json.")
+    try:
+        data = json.loads(request.body or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _error(400, "malformed_json", f"The body is not valid JSON: {exc}.")
+    if not isinstance(data, dict):
+        return _error(400, "malformed_json", "The body must be a JSON object.")
+    return data
+
+
+def _form_error(form: QuoteForm) -> JsonResponse:
+    fields = {
+        ("non_field" if name == "__all__" else name): [str(m) for m in messages]
+        for name, messages in form.errors.items()
+    }
+    first = next(iter(fields.values()))[0]
+    return _error(400, "invalid", f"Please check the form: {first}", fields)
+
+
+# --- Pages -----------------------------------------------------------------------------
+
+
+@require_safe
+def shop_home(request: HttpRequest, brand: str) -> HttpResponse:
+    shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
+    products = selectors.product_list_for_shop(brand=shop_brand)
+    return _render(request, shop_brand, "shop/home.html", {"products": products})
+
+
+@require_safe
+@ensure_csrf_cookie
+def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse:
+    shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
+    item = selectors.product_get_for_page(brand=shop_brand, slug=product)
+    return _render(
+        request,
+        shop_brand,
+        "shop/product.html",
+        {
+            "product": item,
+            "variants": list(item.variants.all()),
+            "stripe_js_url": settings.STRIPE_JS_URL,
+            "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "price_display": format_money(item.price, item.currency),
+        },
+    )
+
+
+@require_safe
+def order_page(request: HttpRequest, brand: str, token: str) -> HttpResponse:
+    shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
+    order = selectors.order_get_for_page(brand=shop_brand, token=token)
+    return _render(request, shop_brand, "shop/order.html", {"order": order})
+
+
+# --- Endpoints the product page calls ---------------------------------------------------
+
+
+@require_POST
+def quote(request: HttpRequest, brand: str) -> JsonResponse:
+    shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
+    data = _json_body(request)
+    if isinstance(data, JsonResponse):
+        return data
+    form = QuoteForm(data)
+    if not form.is_valid():
+        return _form_error(form)
+    try:
+        result = selectors.cart_quote(
+            brand=shop_brand,
+            items=form.cleaned_data["items"],
+            code_text=form.cleaned_data["code"],
+            email=form.cleaned_data["email"],
+        )
+    except ShopError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    return JsonResponse(selectors.quote_as_dict(result))
+
+
+@require_POST
+def checkout(request: HttpRequest, brand: str) -> JsonResponse:
+    shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
+    data = _json_body(request)
+    if isinstance(data, JsonResponse):
+        return data
+    form = CheckoutForm(data)
+    if not form.is_valid():
+        return _form_error(form)
+    buyer = services.Buyer(
+        ip=client_ip(request.META) or None,
+        user_agent=request.headers.get("User-Agent", ""),
+        fbp=request.COOKIES.get("_fbp", ""),
+        fbc=request.COOKIES.get("_fbc", ""),
+        attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),
+    )
+    try:
+        result = services.checkout_start(
+            brand=shop_brand,
+            items=form.cleaned_data["items"],
+            email=form.cleaned_data["email"],
+            code_text=form.cleaned_data["code"],
+            payment_method=form.cleaned_data["payment_method"],
+            checkout_key=form.cleaned_data["checkout_id"],
+            buyer=buyer,
+        )
+    except ShopError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    order = result.order
+    return JsonResponse(
+        {
+            "order": {
+                "number": order.number,
+                "status": order.status,
+                "currency": order.currency,
+                "subtotal": order.subtotal,
+                "discount": order.discount,
+                "total": order.total,
+                "url": order.get_absolute_url(),
+            },
+            "payment": {"status": result.payment_status, "client_secret": result.client_secret},
+        },
+        status=200 if result.replayed else 201,
+    )
+
+
+# --- Stripe -----------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> JsonResponse:
+    try:
+        event = stripe_client.webhook_event_construct(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+    except stripe_client.BadSignature as exc:
+        logger.warning("stripe: webhook refused: %s", exc)
+        return _error(400, "bad_signature", "The Stripe-Signature header does not verify.")
+    outcome = webhooks.stripe_event_receive(event=event)
+    return JsonResponse({"received": True, "outcome": outcome})
