@@ -1,0 +1,35 @@
+"""Shop fixtures: a localstripe server (tests.shop.stripe_fixtures) and a small catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from promotions.models import Brand, Promotion
+from shop.models import Product, Variant
+from tests.factories import BrandFactory, CampaignFactory, ProductFactory, PromotionFactory
+from tests.shop.stripe_fixtures import *  # noqa: F403 (fixtures)
+
+
+@dataclass
+class Shop:
+    brand: Brand
+    promotion: Promotion
+    product: Product
+    variant: Variant
+
+
+def make_shop(*, stock: int = 10, price: int = 2000) -> Shop:
+    brand = BrandFactory(slug="nova", name="Nova Mobile", timezone="Europe/Paris")
+    campaign = CampaignFactory(brand=brand, slug="launch")
+    promotion = PromotionFactory(campaign=campaign, slug="coupon", kind=Promotion.Kind.OFFER)
+    product = ProductFactory(
+        brand=brand, slug="case", title="Nova X case", price=price, stock=stock
+    )
+    return Shop(brand=brand, promotion=promotion, product=product, variant=product.variants.get())
+
+
+@pytest.fixture
+def shop(db) -> Shop:
+    return make_shop()

@@ -1,0 +1,435 @@
+"""POST /shop/<brand>/checkout/ and /quote/ against a real localstripe server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from shop import services
+from shop.models import Order, Redemption, Variant
+from tests.factories import BrandFactory, CodeFactory, OfferFactory, ProductFactory
+from tests.shop.stripe_fixtures import (
+    payment_method_create,
+    stripe_api,
+    three_d_secure_complete,
+    wait_for,
+)
+
+CARD_OK = "4242424242424242"
+CARD_3DS = "4000002500003155"
+CARD_DECLINED = "4000000000000341"
+
+
+def post(client, path: str, body: object, **extra):
+    return client.post(path, data=json.dumps(body), content_type="application/json", **extra)
+
+
+def buy(client, shop, *, pm: str, quantity: int = 1, email: str = "ana@example.com", **more):
+    body = {"items": [{"variant": shop.variant.pk, "quantity": quantity}], "email": email}
+    return post(client, "/shop/nova/checkout/", {**body, "payment_method": pm, **more})
+
+
+def test_checkout_charges_the_server_total_and_the_webhook_marks_the_order_paid(
+    client, shop, stripe_webhooks, localstripe, mailoutbox
+):
+    # given a 20.00 EUR product with 10 units
+    pm = payment_method_create(localstripe, CARD_OK)
+
+    # when a buyer checks out two units
+    response = buy(client, shop, pm=pm, quantity=2)
+
+    # then the order is created pending, the stock reserved, and Stripe asked for 40.00 EUR
+    assert response.status_code == 201
+    body = response.json()
+    order = Order.objects.get()
+    assert body["order"] == {
+        "number": order.number,
+        "status": "pending",
+        "currency": "EUR",
+        "subtotal": 4000,
+        "discount": 0,
+        "total": 4000,
+        "url": f"/shop/nova/orders/{order.token}/",
+    }
+    assert body["payment"] == {"status": "succeeded", "client_secret": ""}
+    assert Variant.objects.get().stock == 8
+    intent = stripe_api(localstripe, "GET", f"/v1/payment_intents/{order.payment_intent_id}")
+    assert (intent["amount"], intent["currency"], intent["status"]) == (4000, "eur", "succeeded")
+    assert intent["metadata"] == {"order": str(order.token), "brand": "nova"}
+
+    # and the payment_intent.succeeded webhook marks it paid and mails the buyer
+    wait_for(lambda: Order.objects.get().status == Order.Status.PAID, what="the webhook")
+    order.refresh_from_db()
+    assert order.paid_at is not None
+    wait_for(lambda: len(mailoutbox) == 1, what="the confirmation email")
+    assert mailoutbox[0].to == ["ana@example.com"]
+    assert mailoutbox[0].subject == f"Nova Mobile: your order {order.number}"
+    assert "Total paid: €40.00" in mailoutbox[0].body
+
+
+def test_three_d_secure_card_needs_action_then_is_paid(client, shop, stripe_webhooks, localstripe):
+    pm = payment_method_create(localstripe, CARD_3DS)
+
+    response = buy(client, shop, pm=pm)
+
+    assert response.status_code == 201
+    payment = response.json()["payment"]
+    assert payment["status"] == "requires_action"
+    assert payment["client_secret"].startswith(Order.objects.get().payment_intent_id + "_secret_")
+    assert Order.objects.get().status == Order.Status.PENDING
+
+    # what stripe.js' confirmCardPayment does once the buyer passes 3-D Secure
+    assert three_d_secure_complete(localstripe, payment["client_secret"])["status"] == "succeeded"
+    wait_for(lambda: Order.objects.get().status == Order.Status.PAID, what="the webhook")
+
+
+def test_declined_card_fails_the_order_and_gives_the_stock_back(
+    client, shop, localstripe, stripe_settings
+):
+    pm = payment_method_create(localstripe, CARD_DECLINED)
+
+    response = buy(client, shop, pm=pm, quantity=3)
+
+    assert response.status_code == 402
+    assert response.json() == {
+        "error": {"code": "card_declined", "message": "Your card was declined.", "fields": {}}
+    }
+    order = Order.objects.get()
+    assert (order.status, order.failure_reason, order.stock_released) == (
+        Order.Status.FAILED,
+        "Your card was declined.",
+        True,
+    )
+    assert Variant.objects.get().stock == 10
+
+
+def test_sold_out_is_refused_before_any_payment(client, shop, localstripe, stripe_settings):
+    Variant.objects.update(stock=1)
+    pm = payment_method_create(localstripe, CARD_OK)
+    intents_before = len(stripe_api(localstripe, "GET", "/v1/payment_intents")["data"])
+
+    response = buy(client, shop, pm=pm, quantity=2)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "sold_out"
+    assert response.json()["error"]["message"] == "Only 1 left of Nova X case."
+    assert Order.objects.count() == 0
+    assert len(stripe_api(localstripe, "GET", "/v1/payment_intents")["data"]) == intents_before
+
+
+def test_a_checkout_posted_twice_makes_one_order_and_one_payment(
+    client, shop, localstripe, stripe_settings
+):
+    pm = payment_method_create(localstripe, CARD_OK)
+    checkout_id = str(uuid.uuid4())
+
+    first = buy(client, shop, pm=pm, checkout_id=checkout_id)
+    second = buy(client, shop, pm=pm, checkout_id=checkout_id)
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["order"] == second.json()["order"]
+    assert Order.objects.count() == 1
+    assert Variant.objects.get().stock == 9
+
+
+def test_an_expired_reservation_frees_its_unit_for_the_next_buyer(
+    client, shop, localstripe, stripe_settings
+):
+    # given the last unit reserved by a buyer who never finishes 3-D Secure
+    Variant.objects.update(stock=1)
+    stuck = buy(client, shop, pm=payment_method_create(localstripe, CARD_3DS), email="a@x.example")
+    assert stuck.json()["payment"]["status"] == "requires_action"
+    other = payment_method_create(localstripe, CARD_OK)
+    assert buy(client, shop, pm=other, email="b@x.example").status_code == 409
+
+    # when the expiry task runs after the reservation is over
+    later = timezone.now() + timedelta(minutes=16)
+    assert services.orders_expire_due(at=later) == {"expired": 1}
+
+    # then the order is expired, its PaymentIntent canceled, and the unit is back on sale
+    order = Order.objects.get()
+    assert order.status == Order.Status.EXPIRED
+    intent = stripe_api(localstripe, "GET", f"/v1/payment_intents/{order.payment_intent_id}")
+    assert intent["status"] == "canceled"
+    assert Variant.objects.get().stock == 1
+    assert buy(client, shop, pm=other, email="b@x.example").status_code == 201
+    assert Variant.objects.get().stock == 0
+
+
+def test_expiry_leaves_an_order_whose_payment_went_through(
+    client, shop, localstripe, stripe_settings
+):
+    # no webhook configured here: the payment succeeded but nobody told us yet
+    buy(client, shop, pm=payment_method_create(localstripe, CARD_OK))
+
+    outcome = services.orders_expire_due(at=timezone.now() + timedelta(minutes=16))
+
+    assert outcome == {"payment_in_flight": 1}
+    assert Order.objects.get().status == Order.Status.PENDING
+    assert Variant.objects.get().stock == 9
+
+
+# --- Codes -----------------------------------------------------------------------------
+
+
+def test_a_promotion_coupon_takes_its_discount_and_attributes_the_order(
+    client, shop, localstripe, stripe_settings
+):
+    offer = OfferFactory(brand=shop.brand, promotion=shop.promotion, percent_off=15)
+    code = CodeFactory(offer=offer, code="NOVA-ABCD1234", entry_id=77)
+
+    response = buy(
+        client, shop, pm=payment_method_create(localstripe), quantity=3, code="nova-abcd1234"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["order"] | {"url": ""} == {
+        "number": Order.objects.get().number,
+        "status": "pending",
+        "currency": "EUR",
+        "subtotal": 6000,
+        "discount": 900,
+        "total": 5100,
+        "url": "",
+    }
+    order = Order.objects.get()
+    assert (order.promotion, order.attribution_source, order.entry_id) == (
+        shop.promotion,
+        Order.AttributionSource.COUPON,
+        77,
+    )
+    intent = stripe_api(localstripe, "GET", f"/v1/payment_intents/{order.payment_intent_id}")
+    assert intent["amount"] == 5100
+    code.refresh_from_db()
+    offer.refresh_from_db()
+    assert (code.times_used, offer.redemptions_count) == (1, 1)
+    assert Redemption.objects.get().status == Redemption.Status.HELD
+
+
+@pytest.mark.parametrize(
+    ("window", "error_code", "message"),
+    [
+        ((-10, -2), "code_expired", "This code expired on "),
+        ((2, 10), "code_not_yet_valid", "This code is valid from "),
+    ],
+)
+def test_a_code_outside_its_window_is_refused_with_the_reason(
+    client, shop, localstripe, stripe_settings, window, error_code, message
+):
+    now = timezone.now()
+    offer = OfferFactory(
+        brand=shop.brand,
+        starts_at=now + timedelta(days=window[0]),
+        ends_at=now + timedelta(days=window[1]),
+    )
+    CodeFactory(offer=offer, code="OLD2024")
+
+    response = buy(client, shop, pm=payment_method_create(localstripe), code="OLD2024")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == error_code
+    assert error["message"].startswith(message)
+    assert error["fields"] == {"code": [error["message"]]}
+    assert Order.objects.count() == 0
+    assert Variant.objects.get().stock == 10
+
+
+def test_code_refusals_name_their_reason(client, shop):
+    other_product = ProductFactory(brand=shop.brand, slug="buds")
+    offer = OfferFactory(brand=shop.brand)
+    offer.products.set([other_product])
+    CodeFactory(offer=offer, code="BUDSONLY")
+    CodeFactory(offer=OfferFactory(brand=BrandFactory()), code="ELSEWHERE")
+    used = CodeFactory(offer=OfferFactory(brand=shop.brand), code="USEDONCE")
+    used.times_used = 1
+    used.save()
+    items = [{"variant": shop.variant.pk, "quantity": 1}]
+
+    answers = {
+        text: post(client, "/shop/nova/quote/", {"items": items, "code": text}).json()["error"]
+        for text in ["NOPE", "BUDSONLY", "ELSEWHERE", "USEDONCE"]
+    }
+
+    assert {text: (e["code"], e["message"]) for text, e in answers.items()} == {
+        "NOPE": ("code_unknown", "This code does not exist."),
+        "BUDSONLY": (
+            "code_not_applicable",
+            "This code does not apply to the products in your cart.",
+        ),
+        "ELSEWHERE": ("code_unknown", "This code does not exist."),
+        "USEDONCE": ("code_used", "This code has already been used."),
+    }
+
+
+def test_quote_prices_on_the_server(client, shop):
+    offer = OfferFactory(
+        brand=shop.brand, kind="amount", percent_off=None, amount_off=500, currency="EUR"
+    )
+    CodeFactory(offer=offer, code="FIVE")
+
+    response = post(
+        client,
+        "/shop/nova/quote/",
+        {"items": [{"variant": shop.variant.pk, "quantity": 2}], "code": "five"},
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "currency": "EUR",
+        "subtotal": 4000,
+        "discount": 500,
+        "total": 3500,
+        "display": {"subtotal": "€40.00", "discount": "€5.00", "total": "€35.00"},
+        "offer": {"name": offer.name, "benefit": "€5.00 off"},
+    }
+
+
+# --- Bad input: 4xx with a clear message, nothing reserved, Stripe never called ------------
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        ("not json", 400, "malformed_json", None),
+        ([1, 2], 400, "malformed_json", None),
+        ({"email": "a@example.com", "payment_method": "pm_x"}, 400, "invalid", "items"),
+        (
+            {"items": [], "email": "a@example.com", "payment_method": "pm_x"},
+            400,
+            "invalid",
+            "items",
+        ),
+        (
+            {"items": [{"variant": "1"}], "email": "a@example.com", "payment_method": "pm_x"},
+            400,
+            "invalid",
+            "items",
+        ),
+        (
+            {
+                "items": [{"variant": 1, "quantity": 0}],
+                "email": "a@example.com",
+                "payment_method": "pm_x",
+            },
+            400,
+            "invalid",
+            "items",
+        ),
+        (
+            {"items": [{"variant": 1, "quantity": 1}], "email": "nope", "payment_method": "pm_x"},
+            400,
+            "invalid",
+            "email",
+        ),
+        (
+            {
+                "items": [{"variant": 1, "quantity": 1}],
+                "email": "a@example.com",
+                "payment_method": "tok_1",
+            },
+            400,
+            "invalid",
+            "payment_method",
+        ),
+        (
+            {
+                "items": [{"variant": 1, "quantity": 1}],
+                "email": "a@example.com",
+                "payment_method": "pm_x",
+                "amount": 1,
+            },
+            400,
+            "invalid",
+            "non_field",
+        ),
+        (
+            {
+                "items": [{"variant": 1, "quantity": 1}],
+                "email": "a@example.com",
+                "payment_method": "pm_x",
+                "checkout_id": "x",
+            },
+            400,
+            "invalid",
+            "checkout_id",
+        ),
+    ],
+)
+def test_bad_checkout_bodies_are_refused_with_a_reason(client, shop, body, status, code, field):
+    raw = body if isinstance(body, str) else json.dumps(body)
+
+    response = client.post("/shop/nova/checkout/", data=raw, content_type="application/json")
+
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    if field:
+        assert list(error["fields"]) == [field]
+    assert Order.objects.count() == 0
+
+
+def test_cart_problems_are_refused_with_a_reason(client, shop):
+    foreign = ProductFactory(brand=BrandFactory(), slug="foreign").variants.get()
+    off_sale = ProductFactory(brand=shop.brand, slug="old", is_active=False).variants.get()
+    dollars = ProductFactory(brand=shop.brand, slug="usd", currency="USD").variants.get()
+
+    def error(items):
+        body = {"items": items, "email": "a@example.com", "payment_method": "pm_card"}
+        response = post(client, "/shop/nova/checkout/", body)
+        return response.status_code, response.json()["error"]["message"]
+
+    assert error([{"variant": foreign.pk, "quantity": 1}]) == (
+        400,
+        "Some products in your cart do not exist in this shop.",
+    )
+    assert error([{"variant": off_sale.pk, "quantity": 1}]) == (
+        400,
+        f"{off_sale} is not on sale any more.",
+    )
+    assert error([{"variant": shop.variant.pk, "quantity": 11}]) == (
+        400,
+        "You can buy at most 10 of Nova X case at once.",
+    )
+    assert error(
+        [{"variant": shop.variant.pk, "quantity": 1}, {"variant": dollars.pk, "quantity": 1}]
+    ) == (
+        400,
+        "Products priced in different currencies cannot be bought together.",
+    )
+    assert Order.objects.count() == 0
+
+
+def test_checkout_needs_json_and_post(client, shop):
+    assert client.get("/shop/nova/checkout/").status_code == 405
+    response = client.post("/shop/nova/checkout/", data={"email": "a@example.com"})
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert post(client, "/shop/nobody/checkout/", {}).status_code == 404
+
+
+def test_checkout_is_csrf_protected(shop):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/shop/nova/checkout/", data="{}", content_type="application/json"
+    )
+
+    assert response.status_code == 403
+
+
+def test_stripe_down_is_a_503_and_releases_the_stock(client, shop, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens on the discard port
+
+    response = buy(client, shop, pm="pm_anything")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "payment_unavailable"
+    assert Order.objects.get().status == Order.Status.FAILED
+    assert Variant.objects.get().stock == 10
