@@ -1,0 +1,84 @@
+// Impressions and clicks of promotions (docs/architecture.md, "Tracking").
+// An element with data-track-impression="<token>" counts one impression when it first
+// shows (a beacon to /t/i with a fresh event id); a link with data-track-click="/t/c/..."
+// is sent there, with a fresh event id, the page's utm_source and referrer, just before it
+// is followed, so the click counts once even if the browser retries the request.
+// Prerendered pages wait until they are really shown. No cookies are read or written here.
+(function () {
+  "use strict";
+  var ENDPOINT = "/t/i";
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(b);
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function utmSource() {
+    var m = /[?&]utm_source=([^&#]*)/.exec(location.search);
+    return m ? decodeURIComponent(m[1].replace(/\+/g, " ")).slice(0, 100) : "";
+  }
+
+  function send(token) {
+    var body = JSON.stringify({ p: token, e: uuid(), s: utmSource(), r: document.referrer.slice(0, 1000) });
+    var queued = false;
+    if (navigator.sendBeacon) {
+      try { queued = navigator.sendBeacon(ENDPOINT, new Blob([body], { type: "text/plain" })); } catch (e) { queued = false; }
+    }
+    if (!queued && window.fetch) {
+      fetch(ENDPOINT, { method: "POST", body: body, keepalive: true, credentials: "omit",
+        headers: { "Content-Type": "text/plain" } }).catch(function () {});
+    }
+  }
+
+  function watchImpressions() {
+    var units = Array.prototype.slice.call(document.querySelectorAll("[data-track-impression]"));
+    if (!units.length) return;
+    if (!("IntersectionObserver" in window)) {
+      units.forEach(function (el) { send(el.getAttribute("data-track-impression")); });
+      return;
+    }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        observer.unobserve(entry.target);
+        send(entry.target.getAttribute("data-track-impression"));
+      });
+    });
+    units.forEach(function (el) { observer.observe(el); });
+  }
+
+  // A call-to-action keeps its real address in href (copying or previewing the link never
+  // counts); data-track-click holds its /t/c/ address, used when a person follows it.
+  function tagClick(event) {
+    var link = event.target && event.target.closest && event.target.closest("a[data-track-click]");
+    if (!link) return;
+    try {
+      var url = new URL(link.getAttribute("data-track-click"), location.href);
+      url.searchParams.set("e", uuid());
+      var source = utmSource();
+      if (source) url.searchParams.set("s", source);
+      if (document.referrer) url.searchParams.set("r", document.referrer.slice(0, 500));
+      link.href = url.toString();
+    } catch (e) { /* an old browser follows the plain link, uncounted */ }
+  }
+
+  function start() {
+    watchImpressions();
+    ["mousedown", "click", "auxclick"].forEach(function (type) {
+      document.addEventListener(type, tagClick, true);
+    });
+  }
+
+  if (document.prerendering) {
+    document.addEventListener("prerenderingchange", start, { once: true });
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
