@@ -1,0 +1,47 @@
+"""A phone opens a promotion tab: the impression is counted; it follows the call-to-action,
+lands on the target, and the click is counted (chromium through Playwright)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.factories import PromotionFactory
+from tests.tracking.conftest import drain
+from tracking import selectors
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        drain()
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("the condition did not hold within the time allowed")
+
+
+def test_a_tab_counts_its_impression_and_its_call_to_action_click(phone, live_server):
+    promotion = PromotionFactory(cta_label="Shop the Nova X")
+    promotion.cta_url = f"{live_server.url}{promotion.get_absolute_url()}rules/"
+    promotion.save(update_fields=["cta_url"])
+
+    def stats():
+        return selectors.promotion_totals(promotion_ids=[promotion.pk]).get(promotion.pk)
+
+    phone.goto(promotion.get_absolute_url())
+
+    counted = wait_for(lambda: stats() and stats().impressions == 1 and stats())
+    assert (counted.impressions, counted.clicks) == (1, 0)
+
+    phone.get_by_role("link", name="Shop the Nova X").click()
+    phone.wait_for_url(promotion.cta_url)
+
+    counted = wait_for(lambda: stats().clicks == 1 and stats())
+    assert (counted.impressions, counted.clicks, counted.invalid_events) == (1, 1, 0)
+    cookie = {c["name"]: c for c in phone.context.cookies()}["ph_click"]
+    assert cookie["httpOnly"] is True
