@@ -2,56 +2,25 @@
 
 The viewer is the first-party device cookie when the browser keeps it, else IP + user
 agent; never the IP alone (a mobile carrier puts thousands of people behind one address).
-``X-Forwarded-For`` is believed only from the proxies named in ``TRUSTED_PROXIES``.
+``X-Forwarded-For`` is believed only from the proxies named in ``TRUSTED_PROXIES``
+(tracking.classify, shared with the tracking endpoints).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 
-from crawlerdetect import CrawlerDetect
 from django.conf import settings
 from django.http import HttpRequest
 
+from tracking.classify import client_ip, is_bot
 from tracking.tokens import ATTRIBUTION_COOKIE, Attribution, attribution_parse
 
 DEVICE_COOKIE = "ph_dev"
 DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
-_crawlers = CrawlerDetect()
-
-
-@lru_cache(maxsize=4096)
-def is_bot(user_agent: str) -> bool:
-    return not user_agent.strip() or bool(_crawlers.is_crawler(user_agent))
-
-
-def _trusted(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for network in settings.TRUSTED_PROXIES:
-        try:
-            if ip in ipaddress.ip_network(network, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
-
-
-def client_ip(request: HttpRequest) -> str:
-    remote = str(request.META.get("REMOTE_ADDR") or "")
-    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR") or "")
-    if forwarded and _trusted(remote):
-        for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
-            if not _trusted(hop):
-                return hop
-    return remote
 
 
 def keyed_hash(*parts: str) -> str:
@@ -91,7 +60,7 @@ def sender_from_request(request: HttpRequest) -> Sender:
     if not (0 < len(device) <= 64 and device.replace("-", "").replace("_", "").isalnum()):
         device = ""
     return Sender(
-        ip=client_ip(request),
+        ip=client_ip(request.META),
         user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:512],
         device_id=device,
         attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),

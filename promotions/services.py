@@ -60,6 +60,7 @@ from promotions.models import (
     WinningMoment,
 )
 from promotions.requestinfo import Sender, keyed_hash
+from tracking.services import conversion_event_id, conversion_record
 
 logger = logging.getLogger(__name__)
 
@@ -661,16 +662,10 @@ def _entry_insert(
 def _conversion_record(entry: Entry) -> None:
     """Count the entry in tracking's reports (a stable event id: once even if retried).
     Tracking failing never fails the entry: it is already stored."""
-    from tracking import services as tracking_services
-
-    record = getattr(tracking_services, "conversion_record", None)
-    event_id = getattr(tracking_services, "conversion_event_id", None)
-    if record is None or event_id is None:
-        return
     promotion = entry.promotion
     try:
-        record(
-            event_id=event_id(kind="entry", object_id=entry.pk),
+        conversion_record(
+            event_id=conversion_event_id(kind="entry", object_id=entry.pk),
             type="entry",
             promotion_id=promotion.pk,
             campaign_id=promotion.campaign_id,

@@ -218,7 +218,9 @@ def test_contest_standings_in_admin_follow_the_weighting(manager_client, campaig
     promotion = PromotionFactory(campaign=campaign, kind=Promotion.Kind.CONTEST, jury_weight=50)
     SubmissionFactory(promotion=promotion, title="Night ride")
 
-    page = manager_client.get(f"/admin/promotions/promotion/{promotion.pk}/standings/").content.decode()
+    page = manager_client.get(
+        f"/admin/promotions/promotion/{promotion.pk}/standings/"
+    ).content.decode()
 
     assert "Score = 50% &times; votes / most votes + 50% &times; jury average / 10." in page
     assert "Night ride" in page

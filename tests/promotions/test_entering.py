@@ -380,7 +380,9 @@ def test_an_address_with_nothing_before_its_tag_is_refused_clearly(consumer):
 
 
 def test_the_rules_page_states_eligibility_and_the_facebook_release(consumer):
-    promotion = PromotionFactory(countries="FR, BE", min_age=21, entry_frequency=EntryFrequency.DAILY)
+    promotion = PromotionFactory(
+        countries="FR, BE", min_age=21, entry_frequency=EntryFrequency.DAILY
+    )
 
     body = consumer.get(promotion.get_absolute_url() + "rules/").content.decode()
 
