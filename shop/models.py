@@ -296,6 +296,14 @@ class Code(models.Model):
     entry_id = models.BigIntegerField(
         null=True, blank=True, help_text=_("The promotion entry that won or claimed the code.")
     )
+    promotion_coupon = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text=_(
+            "Mirrors a code a promotion handed out from its own pool (promotions.CouponCode): "
+            "counted here, marked redeemed there when the order is paid."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,7 +13,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import formats, timezone
 
-from promotions.models import Brand
+from promotions.models import Brand, CouponCode
+from promotions.selectors import promotion_code_lookup
 from shop.errors import CartInvalid, CodeRefused, SoldOut
 from shop.models import Code, Offer, OfferCustomerUsage, Order, Product, Variant
 from shop.money import format_money
@@ -31,8 +32,11 @@ class CartItem:
 @dataclass
 class Quote:
     priced: Priced
-    offer: Offer | None
-    code: Code | None
+    match: CodeMatch | None
+
+    @property
+    def offer(self) -> Offer | None:
+        return self.match.offer if self.match else None
 
 
 def customer_key(email: str) -> str:
@@ -168,6 +172,44 @@ def _when(at: datetime, brand: Brand) -> str:
     return formats.date_format(timezone.localtime(at, brand.tzinfo), "j F Y, H:i")
 
 
+@dataclass(frozen=True)
+class CodeMatch:
+    """What a typed code is: the shop's own ``code``, or a ``coupon`` a promotion handed out
+    from its pool (promotions.CouponCode), and the shop ``offer`` that says what it takes off."""
+
+    offer: Offer
+    code: Code | None = None
+    coupon: CouponCode | None = None
+
+    @property
+    def text(self) -> str:
+        return self.code.code if self.code is not None else self.coupon.code if self.coupon else ""
+
+    @property
+    def entry_id(self) -> int | None:
+        if self.code is not None:
+            return self.code.entry_id
+        return self.coupon.entry_id if self.coupon is not None else None
+
+
+def _promotion_coupon(brand: Brand, text: str) -> CodeMatch | None:
+    """A code a promotion of this brand handed out (``promotion_code_lookup``: claimed codes
+    only), with the brand's offer for that promotion; None when either is missing."""
+    claim = promotion_code_lookup(code=text)
+    if claim is None:
+        return None
+    offer = (
+        Offer.objects.prefetch_related("products")
+        .filter(brand=brand, promotion_id=claim.promotion_id)
+        .order_by("-is_active", "-ends_at", "-id")
+        .first()
+    )
+    coupon = CouponCode.objects.filter(code=text).first()
+    if offer is None or coupon is None:
+        return None
+    return CodeMatch(offer=offer, coupon=coupon)
+
+
 def code_check(
     *,
     brand: Brand,
@@ -175,20 +217,22 @@ def code_check(
     email: str,
     priced: Priced,
     at: datetime | None = None,
-) -> tuple[Offer, Code]:
+) -> CodeMatch:
     """The offer and code ``text`` names, if this customer may use it on this cart now;
     ``CodeRefused`` with the reason otherwise. The caps are checked again, atomically,
     when the order holds the redemption."""
     at = at or timezone.now()
+    normalized = code_normalize(text)
     code = (
         Code.objects.select_related("offer")
         .prefetch_related("offer__products")
-        .filter(brand=brand, code=code_normalize(text))
+        .filter(brand=brand, code=normalized)
         .first()
     )
-    if code is None:
+    match = CodeMatch(offer=code.offer, code=code) if code else _promotion_coupon(brand, normalized)
+    if match is None:
         raise CodeRefused("This code does not exist.", code="code_unknown")
-    offer = code.offer
+    offer = match.offer
     if not offer.is_active:
         raise CodeRefused("This code is no longer valid.", code="code_inactive")
     if at < offer.starts_at:
@@ -199,7 +243,10 @@ def code_check(
         raise CodeRefused(
             f"This code expired on {_when(offer.ends_at, brand)}.", code="code_expired"
         )
-    if code.max_uses is not None and code.times_used >= code.max_uses:
+    used = (
+        code is not None and code.max_uses is not None and code.times_used >= code.max_uses
+    ) or (match.coupon is not None and match.coupon.redeemed_at is not None)
+    if used:
         raise CodeRefused("This code has already been used.", code="code_used", status=409)
     if offer.max_redemptions is not None and offer.redemptions_count >= offer.max_redemptions:
         raise CodeRefused("This offer has been fully redeemed.", code="offer_used_up", status=409)
@@ -221,7 +268,7 @@ def code_check(
         raise CodeRefused(
             "This code does not apply to the products in your cart.", code="code_not_applicable"
         )
-    return offer, code
+    return match
 
 
 def cart_quote(
@@ -235,10 +282,11 @@ def cart_quote(
     """What the customer would pay: the same computation the order charges."""
     at = at or timezone.now()
     priced = cart_load(brand=brand, items=items, at=at)
-    offer = code = None
+    match = None
     if code_text.strip():
-        offer, code = code_check(brand=brand, text=code_text, email=email, priced=priced, at=at)
-    return Quote(priced=cart_price(priced.lines, priced.currency, offer), offer=offer, code=code)
+        match = code_check(brand=brand, text=code_text, email=email, priced=priced, at=at)
+    offer = match.offer if match else None
+    return Quote(priced=cart_price(priced.lines, priced.currency, offer), match=match)
 
 
 def quote_as_dict(quote: Quote) -> dict[str, object]:

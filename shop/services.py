@@ -29,7 +29,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_q.tasks import async_task
 
-from promotions.models import Brand, Promotion
+from promotions.models import Brand, CouponCode, Entry, Promotion
+from promotions.services import CodeNotRedeemable, promotion_code_redeem
 from shop import capi, stripe_client
 from shop.errors import (
     CheckoutInProgress,
@@ -345,6 +346,42 @@ def _attribution_promotion(brand: Brand, attribution: Attribution | None) -> Pro
     ).first()
 
 
+def _entry_click(entry_id: int | None) -> uuid.UUID | None:
+    if entry_id is None:
+        return None
+    return Entry.objects.filter(pk=entry_id).values_list("click_event_id", flat=True).first()
+
+
+def _coupon_mirror(*, brand: Brand, offer: Offer, coupon: CouponCode | None) -> Code:
+    """The shop's single-use twin of a code a promotion handed out: it carries the counts
+    (held, released, confirmed) like any shop code. Created at its first checkout."""
+    if coupon is None:
+        raise CodeRefused("This code does not exist.", code="code_unknown")
+    code, _ = Code.objects.get_or_create(
+        brand=brand,
+        code=coupon.code,
+        defaults={
+            "offer": offer,
+            "max_uses": 1,
+            "entry_id": coupon.entry_id,
+            "issued_at": coupon.claimed_at,
+            "promotion_coupon": True,
+        },
+    )
+    return code
+
+
+def _coupon_redeem(*, order: Order, at: datetime) -> None:
+    """Tell the promotion its coupon was used by this (paid) order; a retry is a no-op."""
+    redemption = Redemption.objects.select_related("code").filter(order=order).first()
+    if redemption is None or not redemption.code.promotion_coupon:
+        return
+    try:
+        promotion_code_redeem(code=redemption.code.code, reference=str(order.token), at=at)
+    except CodeNotRedeemable as exc:
+        logger.error("shop: coupon %s of order %s: %s", redemption.code.code, order.pk, exc)
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -378,8 +415,11 @@ def order_create(
             raise SoldOut(
                 f"{line.variant} is sold out.", fields={"items": [f"{line.variant}: sold out."]}
             )
-    if quote.offer is not None and quote.code is not None:
-        _redemption_hold(offer=quote.offer, code=quote.code, customer=customer)
+    match = quote.match
+    code = None
+    if match is not None:
+        code = match.code or _coupon_mirror(brand=brand, offer=match.offer, coupon=match.coupon)
+        _redemption_hold(offer=match.offer, code=code, customer=customer)
 
     promotion = _attribution_promotion(brand, buyer.attribution)
     source = Order.AttributionSource.CLICK if promotion else Order.AttributionSource.NONE
@@ -387,6 +427,9 @@ def order_create(
         promotion = quote.offer.promotion
         source = Order.AttributionSource.COUPON
     attribution = buyer.attribution if source == Order.AttributionSource.CLICK else None
+    click_event_id = attribution.click_event_id if attribution else None
+    if click_event_id is None and source == Order.AttributionSource.COUPON and match:
+        click_event_id = _entry_click(match.entry_id)  # the click that led to the entry
     order = Order(
         brand=brand,
         checkout_key=checkout_key,
@@ -399,11 +442,11 @@ def order_create(
         reserved_until=at + timedelta(minutes=settings.SHOP_RESERVATION_MINUTES),
         promotion=promotion,
         attribution_source=source,
-        click_event_id=attribution.click_event_id if attribution else None,
+        click_event_id=click_event_id,
         clicked_at=(
             datetime.fromtimestamp(attribution.clicked_at, tz=UTC) if attribution else None
         ),
-        entry_id=quote.code.entry_id if quote.code else None,
+        entry_id=match.entry_id if match else None,
         client_ip=buyer.ip or None,
         user_agent=buyer.user_agent[:400],
         fbp=buyer.fbp[:200],
@@ -426,11 +469,11 @@ def order_create(
             for line in priced.lines
         ]
     )
-    if quote.offer is not None and quote.code is not None:
+    if match is not None and code is not None:
         Redemption.objects.create(
             order=order,
-            offer=quote.offer,
-            code=quote.code,
+            offer=match.offer,
+            code=code,
             customer_key=customer,
             discount=priced.discount,
         )
@@ -572,6 +615,7 @@ def order_mark_paid(
         Redemption.objects.filter(order=order, status=Redemption.Status.HELD).update(
             status=Redemption.Status.CONFIRMED
         )
+        _coupon_redeem(order=order, at=at)
         _enqueue("shop.tasks.order_confirmation_send", order.pk)
         if order.promotion_id:
             _enqueue("shop.tasks.order_conversion_record", order.pk)

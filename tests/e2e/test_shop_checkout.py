@@ -15,7 +15,6 @@ import pytest
 from playwright.sync_api import Route, expect
 
 from promotions.models import Promotion
-from shop import services
 from shop.models import Order, Variant
 from tests.factories import (
     BrandFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     ProductFactory,
     PromotionFactory,
 )
+from tests.shop.conftest import claimed_coupon
 from tests.shop.stripe_fixtures import *  # noqa: F403 (localstripe fixtures)
 from tests.shop.stripe_fixtures import payment_method_create
 
@@ -51,11 +51,8 @@ def test_a_phone_buys_with_a_promotion_coupon_through_3d_secure(
     campaign = CampaignFactory(brand=brand, slug="launch", name="Nova X launch")
     promotion = PromotionFactory(campaign=campaign, slug="coupon", kind=Promotion.Kind.OFFER)
     ProductFactory(brand=brand, slug="buds", title="Nova Buds earbuds", price=5900, stock=3)
-    offer = OfferFactory(brand=brand, promotion=promotion, name="15% off", percent_off=15)
-    services.codes_import(offer=offer, codes=["NOVA-7QK2M4PX"])
-    code = services.code_issue_for_promotion(
-        promotion_id=promotion.pk, email="ana@example.com", entry_id=41
-    )
+    OfferFactory(brand=brand, promotion=promotion, name="15% off", percent_off=15)
+    coupon = claimed_coupon(promotion, "NOVA-7QK2M4PX")  # claimed by entering the promotion
     phone.route(
         re.compile(r".*/js\.stripe\.com/v3/$"),
         lambda route: _with_payment_method(route, payment_method_create(localstripe, CARD_3DS)),
@@ -66,7 +63,7 @@ def test_a_phone_buys_with_a_promotion_coupon_through_3d_secure(
     phone.get_by_role("link", name=re.compile("Nova Buds earbuds")).click()
     expect(phone.get_by_role("heading", name="Nova Buds earbuds")).to_be_visible()
     phone.get_by_label("Email (for your receipt)").fill("ana@example.com")
-    phone.get_by_label("Coupon code").fill(code.lower())
+    phone.get_by_label("Coupon code").fill("nova-7qk2m4px")
     phone.get_by_role("button", name="Apply").click()
     expect(phone.get_by_text("Code applied: 15% off")).to_be_visible()
     expect(phone.locator("[data-total]")).to_have_text("€50.15")
@@ -99,8 +96,10 @@ def test_a_phone_buys_with_a_promotion_coupon_through_3d_secure(
     assert (order.promotion, order.attribution_source, order.entry_id) == (
         promotion,
         Order.AttributionSource.COUPON,
-        41,
+        coupon.entry_id,
     )
+    coupon.refresh_from_db()
+    assert coupon.redemption_ref == str(order.token)  # the promotion sees its coupon used
     assert Variant.objects.get().stock == 2
     # the page fits the phone: nothing scrolls sideways
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

@@ -128,15 +128,30 @@ def stripe_webhooks_three_times(
 
 def stripe_api(localstripe: str, method: str, path: str, **data: Any) -> dict[str, Any]:
     """A call to localstripe's API with the secret key (what our server or a test does)."""
+    get = method.upper() == "GET"
     response = requests.request(
         method,
         f"{localstripe}{path}",
-        json=data or None,
+        params=data if get else None,
+        json=None if get else data or None,
         headers={"Authorization": f"Bearer {SECRET_KEY}"},
         timeout=10,
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+def stripe_list(localstripe: str, path: str) -> list[dict[str, Any]]:
+    """Every object of a list endpoint (following ``has_more``)."""
+    items: list[dict[str, Any]] = []
+    while True:
+        params: dict[str, Any] = {"limit": 100}
+        if items:
+            params["starting_after"] = items[-1]["id"]
+        page = stripe_api(localstripe, "GET", path, **params)
+        items += page["data"]
+        if not page["has_more"]:
+            return items
 
 
 def payment_method_create(localstripe: str, number: str = "4242424242424242") -> str:

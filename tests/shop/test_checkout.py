@@ -9,12 +9,21 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from promotions.services import code_pool_import
 from shop import services
 from shop.models import Order, Redemption, Variant
-from tests.factories import BrandFactory, CodeFactory, OfferFactory, ProductFactory
+from tests.factories import (
+    BrandFactory,
+    CodeFactory,
+    OfferFactory,
+    ProductFactory,
+    PromotionFactory,
+)
+from tests.shop.conftest import claimed_coupon
 from tests.shop.stripe_fixtures import (
     payment_method_create,
     stripe_api,
+    stripe_list,
     three_d_secure_complete,
     wait_for,
 )
@@ -110,7 +119,7 @@ def test_declined_card_fails_the_order_and_gives_the_stock_back(
 def test_sold_out_is_refused_before_any_payment(client, shop, localstripe, stripe_settings):
     Variant.objects.update(stock=1)
     pm = payment_method_create(localstripe, CARD_OK)
-    intents_before = len(stripe_api(localstripe, "GET", "/v1/payment_intents")["data"])
+    intents_before = len(stripe_list(localstripe, "/v1/payment_intents"))
 
     response = buy(client, shop, pm=pm, quantity=2)
 
@@ -118,7 +127,7 @@ def test_sold_out_is_refused_before_any_payment(client, shop, localstripe, strip
     assert response.json()["error"]["code"] == "sold_out"
     assert response.json()["error"]["message"] == "Only 1 left of Nova X case."
     assert Order.objects.count() == 0
-    assert len(stripe_api(localstripe, "GET", "/v1/payment_intents")["data"]) == intents_before
+    assert len(stripe_list(localstripe, "/v1/payment_intents")) == intents_before
 
 
 def test_a_checkout_posted_twice_makes_one_order_and_one_payment(
@@ -433,3 +442,65 @@ def test_stripe_down_is_a_503_and_releases_the_stock(client, shop, settings):
     assert response.json()["error"]["code"] == "payment_unavailable"
     assert Order.objects.get().status == Order.Status.FAILED
     assert Variant.objects.get().stock == 10
+
+
+# --- Coupons handed out by a promotion (promotions' own code pool) --------------------------
+
+
+def test_a_coupon_claimed_in_the_promotion_is_redeemed_when_the_order_is_paid(
+    client, shop, localstripe, stripe_settings, django_capture_on_commit_callbacks
+):
+    OfferFactory(brand=shop.brand, promotion=shop.promotion, percent_off=10)
+    click = uuid.uuid4()
+    coupon = claimed_coupon(shop.promotion, "WIN-4242", click_event_id=click)
+
+    response = buy(client, shop, pm=payment_method_create(localstripe), quantity=2, code="win-4242")
+
+    assert response.status_code == 201
+    order = Order.objects.get()
+    assert (order.discount, order.total, order.entry_id) == (400, 3600, coupon.entry_id)
+    assert (order.promotion, order.attribution_source) == (shop.promotion, "coupon")
+    assert order.click_event_id == click  # the click that led to the entry
+    coupon.refresh_from_db()
+    assert coupon.redeemed_at is None  # held for the order, not used until it is paid
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_mark_paid(
+            order_id=order.pk,
+            payment_intent_id=order.payment_intent_id,
+            amount=3600,
+            currency="eur",
+        )
+
+    coupon.refresh_from_db()
+    assert (coupon.redeemed_at is not None, coupon.redemption_ref) == (True, str(order.token))
+    other = buy(
+        client, shop, pm=payment_method_create(localstripe), email="b@example.com", code="WIN-4242"
+    )
+    assert other.status_code == 409
+    assert other.json()["error"]["message"] == "This code has already been used."
+
+
+def test_a_failed_order_gives_the_promotion_coupon_back(client, shop, localstripe, stripe_settings):
+    OfferFactory(brand=shop.brand, promotion=shop.promotion, percent_off=10)
+    claimed_coupon(shop.promotion, "WIN-0341")
+
+    declined = buy(
+        client, shop, pm=payment_method_create(localstripe, CARD_DECLINED), code="WIN-0341"
+    )
+    retried = buy(client, shop, pm=payment_method_create(localstripe, CARD_OK), code="WIN-0341")
+
+    assert (declined.status_code, retried.status_code) == (402, 201)
+    assert retried.json()["order"]["discount"] == 200
+
+
+def test_promotion_codes_not_claimed_or_without_a_shop_offer_do_not_exist_here(client, shop):
+    OfferFactory(brand=shop.brand, promotion=shop.promotion)
+    code_pool_import(promotion=shop.promotion, codes=["FREE-0001"])  # in the pool, never claimed
+    no_offer = PromotionFactory(campaign=shop.promotion.campaign, slug="other", kind="offer")
+    claimed_coupon(no_offer, "LONE-0001")
+    items = [{"variant": shop.variant.pk, "quantity": 1}]
+
+    for text in ("FREE-0001", "LONE-0001"):
+        error = post(client, "/shop/nova/quote/", {"items": items, "code": text}).json()["error"]
+        assert (error["code"], error["message"]) == ("code_unknown", "This code does not exist.")
