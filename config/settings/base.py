@@ -220,6 +220,8 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 # How long checkout holds stock and codes for an unpaid order.
 SHOP_RESERVATION_MINUTES = env.int("SHOP_RESERVATION_MINUTES", default=15)
+# Checkout attempts per client IP (DRF rate syntax): slows card testing down.
+SHOP_CHECKOUT_RATE = env("SHOP_CHECKOUT_RATE", default="30/hour")
 
 # Consumer entries (promotions): rate limits per viewer and per person (DRF rate syntax),
 # the life of an email sign-in link, upload size, and the velocity flag.
