@@ -45,6 +45,15 @@ class CheckoutInProgress(ShopError):
     code = "checkout_in_progress"
 
 
+class TooManyAttempts(ShopError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class PaymentDeclined(ShopError):
     status = 402
     code = "card_declined"

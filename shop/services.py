@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django_q.tasks import async_task
 
 from promotions.models import Brand, CouponCode, Entry, Promotion
-from promotions.services import CodeNotRedeemable, promotion_code_redeem
+from promotions.services import CodeNotRedeemable, promotion_code_redeem, rate_limit_hit
 from shop import capi, stripe_client
 from shop.errors import (
     CheckoutInProgress,
@@ -40,6 +40,7 @@ from shop.errors import (
     PaymentUnavailable,
     RefundRefused,
     SoldOut,
+    TooManyAttempts,
 )
 from shop.models import (
     Code,
@@ -59,6 +60,9 @@ from tracking.tokens import Attribution
 logger = logging.getLogger(__name__)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes get read aloud
+# How long after its reservation a paid-but-unconfirmed order waits for Stripe's webhook
+# before the expiry task marks it paid from the API.
+WEBHOOK_GRACE = timedelta(minutes=30)
 
 
 def _enqueue(func: str, *args: object) -> None:
@@ -496,8 +500,16 @@ def checkout_start(
 
     ``payment_status`` is Stripe's: ``succeeded`` (the webhook will mark the order paid),
     ``requires_action`` (the page runs 3-D Secure with ``client_secret``), ``processing``.
-    A page that posts the same ``checkout_key`` twice gets the first order back.
+    A page that posts the same ``checkout_key`` twice gets the first order back. Attempts
+    per client IP are limited (``SHOP_CHECKOUT_RATE``): card testers try many cards fast.
     """
+    if buyer is not None and buyer.ip:
+        wait = rate_limit_hit(scope="shop-checkout", key=buyer.ip, rate=settings.SHOP_CHECKOUT_RATE)
+        if wait:
+            raise TooManyAttempts(
+                f"Too many payment attempts. Please wait {wait} seconds and try again.",
+                retry_after=wait,
+            )
     try:
         order = order_create(
             brand=brand,
@@ -646,7 +658,9 @@ def order_expire(*, order_id: int, at: datetime | None = None) -> str:
     """Expire a pending order past its reservation, unless its payment is going through.
 
     Its PaymentIntent is canceled first; if Stripe says it succeeded or is processing
-    meanwhile, the order stays pending for the webhook. Returns what happened.
+    meanwhile, the order stays pending for the webhook, and once ``WEBHOOK_GRACE`` has
+    passed without one, a succeeded payment marks it paid from the API (a lost webhook).
+    Returns what happened.
     """
     at = at or timezone.now()
     order = Order.objects.filter(pk=order_id).first()
@@ -656,6 +670,17 @@ def order_expire(*, order_id: int, at: datetime | None = None) -> str:
         return "not_due"
     if order.payment_intent_id:
         intent = stripe_client.payment_intent_cancel(order.payment_intent_id)
+        if intent.status == "succeeded" and at >= order.reserved_until + WEBHOOK_GRACE:
+            # Stripe says paid and its webhook never came: reconcile from the API.
+            paid = order_mark_paid(
+                order_id=order.pk,
+                payment_intent_id=intent.id,
+                amount=intent.amount,
+                currency=intent.currency,
+                at=at,
+            )
+            logger.warning("shop: order %s paid by reconciliation (no webhook)", order.pk)
+            return "paid_by_reconciliation" if paid else "payment_in_flight"
         if intent.status in ("succeeded", "processing", "requires_capture"):
             return "payment_in_flight"
     expired = _order_close(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from promotions.models import Brand
 from shop import selectors, services, stripe_client, webhooks
-from shop.errors import ShopError
+from shop.errors import ShopError, TooManyAttempts
 from shop.forms import CheckoutForm, QuoteForm
 from shop.money import format_money
 from tracking.classify import client_ip
@@ -158,7 +158,10 @@ def checkout(request: HttpRequest, brand: str) -> JsonResponse:
             buyer=buyer,
         )
     except ShopError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
+        response = JsonResponse(exc.as_dict(), status=exc.status)
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     order = result.order
     return JsonResponse(
         {

@@ -85,6 +85,7 @@ def stripe_settings(settings, localstripe: str):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_API_BASE = localstripe
     settings.STRIPE_JS_URL = f"{localstripe}/js.stripe.com/v3/"
+    settings.SHOP_CHECKOUT_RATE = "1000/min"  # every test buyer comes from 127.0.0.1
     return settings
 
 

@@ -169,7 +169,7 @@ def test_an_expired_reservation_frees_its_unit_for_the_next_buyer(
     assert Variant.objects.get().stock == 0
 
 
-def test_expiry_leaves_an_order_whose_payment_went_through(
+def test_expiry_leaves_an_order_whose_payment_went_through_to_its_webhook(
     client, shop, localstripe, stripe_settings
 ):
     # no webhook configured here: the payment succeeded but nobody told us yet
@@ -179,6 +179,13 @@ def test_expiry_leaves_an_order_whose_payment_went_through(
 
     assert outcome == {"payment_in_flight": 1}
     assert Order.objects.get().status == Order.Status.PENDING
+    assert Variant.objects.get().stock == 9
+
+    # and when the webhook is lost for good, the payment is reconciled from Stripe's API
+    outcome = services.orders_expire_due(at=timezone.now() + timedelta(minutes=50))
+
+    assert outcome == {"paid_by_reconciliation": 1}
+    assert Order.objects.get().status == Order.Status.PAID
     assert Variant.objects.get().stock == 9
 
 
@@ -504,3 +511,15 @@ def test_promotion_codes_not_claimed_or_without_a_shop_offer_do_not_exist_here(c
     for text in ("FREE-0001", "LONE-0001"):
         error = post(client, "/shop/nova/quote/", {"items": items, "code": text}).json()["error"]
         assert (error["code"], error["message"]) == ("code_unknown", "This code does not exist.")
+
+
+def test_checkout_attempts_are_limited_per_client(client, shop, localstripe, stripe_settings):
+    stripe_settings.SHOP_CHECKOUT_RATE = "2/min"
+    declined = [payment_method_create(localstripe, CARD_DECLINED) for _ in range(3)]
+
+    answers = [buy(client, shop, pm=pm) for pm in declined]
+
+    assert [a.status_code for a in answers] == [402, 402, 429]
+    assert answers[2].json()["error"]["code"] == "rate_limited"
+    assert 0 < int(answers[2].headers["Retry-After"]) <= 60
+    assert Order.objects.count() == 2
