@@ -12,12 +12,6 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from tests.e2e.conftest import (  # noqa: F401  (the browser fixtures, for test_browser.py)
-    browser,
-    phone,
-    phone_context,
-    playwright_instance,
-)
 from tracking import store, stream, tokens
 
 BROWSER_UA = (

@@ -4,6 +4,7 @@ lands on the target, and the click is counted (chromium through Playwright)."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 
@@ -25,7 +26,8 @@ def wait_for(condition, timeout=10.0):
     raise AssertionError("the condition did not hold within the time allowed")
 
 
-def test_a_tab_counts_its_impression_and_its_call_to_action_click(phone, live_server):
+def test_a_tab_counts_its_impression_and_its_call_to_action_click(phone, live_server, settings):
+    settings.TRACKING_STREAM = f"test:tracking:e2e:{uuid.uuid4().hex[:12]}"
     promotion = PromotionFactory(cta_label="Shop the Nova X")
     promotion.cta_url = f"{live_server.url}{promotion.get_absolute_url()}rules/"
     promotion.save(update_fields=["cta_url"])
