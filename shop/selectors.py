@@ -62,12 +62,14 @@ def _active_variants() -> Any:
     return Prefetch("variants", queryset=Variant.objects.filter(is_active=True))
 
 
-def product_list_for_shop(*, brand: Brand, at: datetime | None = None) -> list[Product]:
+def product_list_for_shop(
+    *, brand: Brand, at: datetime | None = None, limit: int | None = None
+) -> list[Product]:
     """Products on sale now, with their active variants and images (three queries)."""
     products = list(
         Product.objects.on_sale(at)
         .filter(brand=brand)
-        .prefetch_related(_active_variants(), "images")
+        .prefetch_related(_active_variants(), "images")[:limit]
     )
     for product in products:
         product.brand = brand  # their links need its slug

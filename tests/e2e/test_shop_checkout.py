@@ -58,9 +58,13 @@ def test_a_phone_buys_with_a_promotion_coupon_through_3d_secure(
         lambda route: _with_payment_method(route, payment_method_create(localstripe, CARD_3DS)),
     )
 
-    # when the buyer opens the shop, picks the earbuds and applies the coupon
-    phone.goto("/shop/nova/")
-    phone.get_by_role("link", name=re.compile("Nova Buds earbuds")).click()
+    # when the buyer opens the campaign hub's Shop tab, picks the earbuds, applies the coupon
+    phone.goto("/p/nova/launch/")
+    phone.get_by_role("tab", name="Shop").click()
+    panel = phone.get_by_role("tabpanel", name="Shop")
+    expect(panel).to_be_visible()
+    screenshot(phone, "shop-hub-tab")
+    panel.get_by_role("link", name=re.compile("Nova Buds earbuds")).click()
     expect(phone.get_by_role("heading", name="Nova Buds earbuds")).to_be_visible()
     phone.get_by_label("Email (for your receipt)").fill("ana@example.com")
     phone.get_by_label("Coupon code").fill("nova-7qk2m4px")

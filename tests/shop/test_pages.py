@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from shop.models import Order, Variant
+from shop.models import Order, Product, Variant
 from tests.factories import BrandFactory, OrderFactory, ProductFactory, VariantFactory
 
 
@@ -114,3 +114,16 @@ def test_pages_render_in_the_brand_language(client, shop):
 
     assert response.headers["Content-Language"] == "fr"
     assert '<html lang="fr">' in response.content.decode()
+
+
+def test_the_campaign_hub_has_a_shop_tab_while_the_brand_sells_something(client, shop):
+    html = client.get("/p/nova/launch/").content.decode()
+
+    assert 'id="tab-shop" href="#panel-shop"' in html
+    assert 'id="panel-shop"' in html
+    assert 'href="/shop/nova/case/"' in html
+    assert 'href="/shop/nova/"' in html
+
+    Product.objects.update(is_active=False)
+    html = client.get("/p/nova/launch/").content.decode()
+    assert "tab-shop" not in html and "panel-shop" not in html
