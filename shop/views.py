@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
@@ -110,7 +112,24 @@ def order_page(request: HttpRequest, brand: str, token: str) -> HttpResponse:
 # --- Endpoints the product page calls ---------------------------------------------------
 
 
-@require_POST
+def _json_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
+    """POST only, and every refusal in the JSON error format (405, 404 included)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        if request.method != "POST":
+            response = _error(405, "method_not_allowed", "Use POST.")
+            response.headers["Allow"] = "POST"
+            return response
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            return _error(404, "not_found", "No such shop.")
+
+    return wrapper
+
+
+@_json_endpoint
 def quote(request: HttpRequest, brand: str) -> JsonResponse:
     shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
     data = _json_body(request)
@@ -131,7 +150,7 @@ def quote(request: HttpRequest, brand: str) -> JsonResponse:
     return JsonResponse(selectors.quote_as_dict(result))
 
 
-@require_POST
+@_json_endpoint
 def checkout(request: HttpRequest, brand: str) -> JsonResponse:
     shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
     data = _json_body(request)

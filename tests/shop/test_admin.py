@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from shop.models import Code, Offer, Order, Product, Variant
+from shop.models import CapiDelivery, Code, Offer, Order, Product, StripeEvent, Variant
 from tests.factories import (
     BrandFactory,
     BrandMembershipFactory,
@@ -177,3 +177,35 @@ def test_offer_products_must_be_the_brands(admin_client, shop):
     assert response.status_code == 200
     assert "Not products of this brand: Foreign thing." in response.content.decode()
     assert Offer.objects.count() == 0
+
+
+def test_every_shop_admin_page_renders(
+    admin_client, shop, django_capture_on_commit_callbacks, settings
+):
+    settings.FACEBOOK_PIXEL_ID, settings.FACEBOOK_CAPI_TOKEN = "", ""
+    offer = OfferFactory(brand=shop.brand, promotion=shop.promotion)
+    code = CodeFactory(offer=offer)
+    order = OrderFactory(brand=shop.brand)
+    event = StripeEvent.objects.create(id="evt_1", type="payment_intent.succeeded", payload={})
+    delivery = CapiDelivery.objects.create(order=order, event_id=str(order.pk))
+
+    pages = [
+        "/admin/shop/",
+        "/admin/shop/product/",
+        f"/admin/shop/product/{shop.product.pk}/change/",
+        "/admin/shop/product/add/",
+        "/admin/shop/offer/",
+        f"/admin/shop/offer/{offer.pk}/change/",
+        "/admin/shop/offer/add/",
+        f"/admin/shop/offer/{offer.pk}/codes/",
+        "/admin/shop/code/",
+        f"/admin/shop/code/{code.pk}/change/",
+        "/admin/shop/order/",
+        f"/admin/shop/order/{order.pk}/change/",
+        "/admin/shop/stripeevent/",
+        f"/admin/shop/stripeevent/{event.pk}/change/",
+        "/admin/shop/capidelivery/",
+        f"/admin/shop/capidelivery/{delivery.pk}/change/",
+    ]
+
+    assert {page: admin_client.get(page).status_code for page in pages} == dict.fromkeys(pages, 200)

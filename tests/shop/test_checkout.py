@@ -422,11 +422,17 @@ def test_cart_problems_are_refused_with_a_reason(client, shop):
 
 
 def test_checkout_needs_json_and_post(client, shop):
-    assert client.get("/shop/nova/checkout/").status_code == 405
+    get = client.get("/shop/nova/checkout/")
+    assert (get.status_code, get.headers["Allow"], get.json()["error"]["code"]) == (
+        405,
+        "POST",
+        "method_not_allowed",
+    )
     response = client.post("/shop/nova/checkout/", data={"email": "a@example.com"})
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
-    assert post(client, "/shop/nobody/checkout/", {}).status_code == 404
+    unknown = post(client, "/shop/nobody/checkout/", {})
+    assert (unknown.status_code, unknown.json()["error"]["message"]) == (404, "No such shop.")
 
 
 def test_checkout_is_csrf_protected(shop):
