@@ -67,6 +67,7 @@ def test_a_phone_buys_with_a_promotion_coupon_through_3d_secure(
     panel.get_by_role("link", name=re.compile("Nova Buds earbuds")).click()
     expect(phone.get_by_role("heading", name="Nova Buds earbuds")).to_be_visible()
     phone.get_by_label("Email (for your receipt)").fill("ana@example.com")
+    expect(phone.locator("[data-discount-row]")).to_be_hidden()
     phone.get_by_label("Coupon code").fill("nova-7qk2m4px")
     phone.get_by_role("button", name="Apply").click()
     expect(phone.get_by_text("Code applied: 15% off")).to_be_visible()
