@@ -33,6 +33,7 @@ from promotions.models import Brand, CouponCode, Entry, Promotion
 from promotions.services import CodeNotRedeemable, promotion_code_redeem, rate_limit_hit
 from shop import capi, stripe_client
 from shop.errors import (
+    CartInvalid,
     CheckoutInProgress,
     CodeRefused,
     NoCodesLeft,
@@ -408,7 +409,7 @@ def order_create(
     quote = cart_quote(brand=brand, items=items, code_text=code_text, email=email, at=at)
     priced = quote.priced
     if 0 < priced.total < minimum_charge(priced.currency):
-        raise CodeRefused(
+        raise CartInvalid(
             "Card payments start at "
             f"{format_money(minimum_charge(priced.currency), priced.currency)}; "
             "add something to your cart.",

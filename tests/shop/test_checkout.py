@@ -529,3 +529,26 @@ def test_checkout_attempts_are_limited_per_client(client, shop, localstripe, str
     assert answers[2].json()["error"]["code"] == "rate_limited"
     assert 0 < int(answers[2].headers["Retry-After"]) <= 60
     assert Order.objects.count() == 2
+
+
+def test_a_free_order_is_paid_without_stripe_and_a_tiny_one_is_refused(
+    client, shop, django_capture_on_commit_callbacks, mailoutbox
+):
+    CodeFactory(offer=OfferFactory(brand=shop.brand, percent_off=100), code="ALLFREE")
+    CodeFactory(offer=OfferFactory(brand=shop.brand, percent_off=99), code="ALMOST")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        free = buy(client, shop, pm="pm_never_used", code="ALLFREE")
+    tiny = buy(client, shop, pm="pm_never_used", email="b@example.com", code="ALMOST")
+
+    assert free.status_code == 201
+    assert free.json()["payment"] == {"status": "succeeded", "client_secret": ""}
+    order = Order.objects.get()
+    assert (order.status, order.total, order.payment_intent_id) == (Order.Status.PAID, 0, "")
+    assert len(mailoutbox) == 1
+    assert tiny.status_code == 400
+    assert tiny.json()["error"] == {
+        "code": "amount_too_small",
+        "message": "Card payments start at €0.50; add something to your cart.",
+        "fields": {},
+    }
