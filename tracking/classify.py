@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crawlerdetect import CrawlerDetect
-from django.conf import settings
 
 from tracking.conf import setting
 from tracking.models import DeviceClass, InvalidReason
@@ -77,7 +76,7 @@ def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def _is_trusted(address: str) -> bool:
-    networks = _networks(tuple(settings.TRUSTED_PROXIES))
+    networks = _networks(tuple(setting("TRUSTED_PROXIES") or ()))
     if not networks or not address:
         return False
     try:
@@ -179,7 +178,7 @@ def pseudonym(ip: str, user_agent: str) -> bytes:
     is a hash of it under the day's random salt (tracking.store), never the address."""
     return hashlib.blake2b(
         f"{ip}\x00{user_agent}".encode(errors="replace"),
-        key=_pseudonym_key(settings.SECRET_KEY),
+        key=_pseudonym_key(setting("SECRET_KEY")),
         digest_size=16,
     ).digest()
 

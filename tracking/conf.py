@@ -32,10 +32,27 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+_owner: object = None
+_values: dict[str, Any] = {}
+
+
 def setting(name: str) -> Any:
-    return getattr(settings, name, DEFAULTS[name])
+    """A setting (or its default above), remembered until the settings object changes:
+    the capture path reads a dozen per request, and Django's lazy settings and missing
+    attributes cost microseconds each. ``override_settings`` swaps the settings object, so
+    tests that change a setting see it at once."""
+    global _owner, _values
+    owner = settings._wrapped  # type: ignore[misc]  # LazySettings swaps it on override
+    if owner is not _owner:
+        _owner, _values = owner, {}
+    try:
+        return _values[name]
+    except KeyError:
+        value = getattr(settings, name, DEFAULTS.get(name))
+        _values[name] = value
+        return value
 
 
 def click_needs_impression() -> bool:
     value = setting("TRACKING_CLICK_NEEDS_IMPRESSION")
-    return bool(settings.REDIS_URL) if value is None else bool(value)
+    return bool(setting("REDIS_URL")) if value is None else bool(value)

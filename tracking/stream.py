@@ -1,7 +1,8 @@
 """The production path: web processes append to a Redis stream, consumers store batches.
 
 Producer: ``hits_publish`` appends one entry (one event, or a partner's whole batch) with
-``XADD``, in the same pipelined round trip as the impression marker. Redis answering is
+``XADD``, in the same pipelined round trip as the impression marker (tracking.resp, a lean
+client for this hot path). Redis answering is
 what lets the view answer 2xx; when Redis fails, ``StreamUnavailable`` sends the caller to
 the database instead (tracking.services) and Redis is left alone for a couple of seconds.
 
@@ -25,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from django.conf import settings
 from django.db import connection
 
+from tracking import resp
 from tracking.conf import setting
 from tracking.hits import WIRE_VERSION, Hit, hits_decode, hits_encode
 from tracking.store import Checkpoint, connections_tidy, hits_store
@@ -45,7 +46,7 @@ _down_until = 0.0
 
 
 def client() -> redis.Redis:
-    url = settings.REDIS_URL
+    url = setting("REDIS_URL")
     found = _clients.get(url)
     if found is None:
         with _lock:
@@ -61,7 +62,7 @@ def client() -> redis.Redis:
 
 def enabled() -> bool:
     """True when events should go through Redis now (configured, and not failing)."""
-    return bool(settings.REDIS_URL) and time.monotonic() >= _down_until
+    return bool(setting("REDIS_URL")) and time.monotonic() >= _down_until
 
 
 def _mark_down(exc: Exception) -> None:
@@ -88,16 +89,16 @@ def hits_publish(hits: Sequence[Hit], *, mark_impressions: bool = False) -> None
     With ``mark_impressions``, the same round trip remembers each valid impression's viewer
     for an hour, so that a later click can be checked for a prior impression.
     """
+    commands: list[resp.Command] = []
+    if mark_impressions:
+        ttl = int(setting("TRACKING_IMPRESSION_MEMORY_SECONDS"))
+        for h in hits:
+            if h.pseudonym and not h.invalid_reason:
+                commands.append(["SET", marker_key(h.promotion_id, h.pseudonym), "1", "EX", ttl])
+    commands.append(["XADD", stream_key(), "*", "v", WIRE_VERSION, "d", hits_encode(hits)])
     try:
-        pipe = client().pipeline(transaction=False)
-        if mark_impressions:
-            ttl = int(setting("TRACKING_IMPRESSION_MEMORY_SECONDS"))
-            for h in hits:
-                if h.pseudonym and not h.invalid_reason:
-                    pipe.set(marker_key(h.promotion_id, h.pseudonym), 1, ex=ttl)
-        pipe.xadd(stream_key(), {"v": WIRE_VERSION, "d": hits_encode(hits)})
-        pipe.execute()
-    except redis.RedisError as exc:
+        resp.execute(setting("REDIS_URL"), commands)
+    except (resp.RespUnavailable, resp.RespError) as exc:
         _mark_down(exc)
         raise StreamUnavailable(str(exc)) from exc
 
@@ -105,14 +106,17 @@ def hits_publish(hits: Sequence[Hit], *, mark_impressions: bool = False) -> None
 def click_signals(promotion_id: int, pseudonym: bytes) -> tuple[int, bool]:
     """(clicks by this viewer on this promotion in the velocity window, impression seen?)."""
     window = int(setting("TRACKING_CLICK_VELOCITY_WINDOW"))
+    key = velocity_key(promotion_id, pseudonym)
     try:
-        pipe = client().pipeline(transaction=False)
-        key = velocity_key(promotion_id, pseudonym)
-        pipe.incr(key)
-        pipe.expire(key, window, nx=True)
-        pipe.exists(marker_key(promotion_id, pseudonym))
-        count, _expire, seen = pipe.execute()
-    except redis.RedisError as exc:
+        count, _expire, seen = resp.execute(
+            setting("REDIS_URL"),
+            [
+                ["INCR", key],
+                ["EXPIRE", key, window, "NX"],
+                ["EXISTS", marker_key(promotion_id, pseudonym)],
+            ],
+        )
+    except (resp.RespUnavailable, resp.RespError) as exc:
         _mark_down(exc)
         raise StreamUnavailable(str(exc)) from exc
     return int(count), bool(seen)

@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from tracking.conf import setting
+
 SIG_BYTES = 12
 _MAX_ID_DIGITS = 18  # fits a signed 64-bit integer
 _MAX_TARGET_LENGTH = 2000
@@ -68,7 +70,7 @@ def _key(secret_key: str) -> bytes:
 
 
 def _sign(kind: bytes, payload: str) -> str:
-    mac = hmac.new(_key(settings.SECRET_KEY), kind + b"\x00" + payload.encode(), hashlib.sha256)
+    mac = hmac.new(_key(setting("SECRET_KEY")), kind + b"\x00" + payload.encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).decode().rstrip("=")
 
 
