@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -166,7 +167,7 @@ def codes_import(*, offer: Offer, codes: Iterable[str]) -> CodesImported:
         Code.objects.filter(brand_id=offer.brand_id, code__in=wanted).values_list("code", flat=True)
     )
     fresh = list(dict.fromkeys(c for c in wanted if c not in existing))
-    duplicates = sorted(existing | {c for c in wanted if wanted.count(c) > 1})
+    duplicates = sorted(existing | {c for c, n in Counter(wanted).items() if n > 1})
     max_uses = 1 if offer.code_type == Offer.CodeType.UNIQUE else None
     if offer.code_type == Offer.CodeType.SHARED and (offer.codes.exists() or len(fresh) > 1):
         raise ValidationError({"codes": "A shared-code offer has exactly one code."})
