@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from promotions.models import Brand, Promotion
+from promotions.models import Brand, CouponCode, Promotion
 from shop import services
 from shop.models import Code, Offer, Product
 
@@ -55,6 +55,7 @@ class DemoShop:
     products: int
     codes: int
     sample_code: str
+    promotion_path: str  # where consumers claim the offer's codes, when a promotion does
 
 
 @transaction.atomic
@@ -80,7 +81,11 @@ def shop_demo_seed(*, brand_slug: str = "demo") -> DemoShop:
         max_per_customer=1,
     )
     offer.products.set(accessories)
-    if not offer.codes.exists():
+    promotion_pool = (
+        promotion is not None and CouponCode.objects.filter(promotion=promotion).exists()
+    )
+    if not promotion_pool and not offer.codes.exists():
+        # No promotion hands out codes here: the shop's own single-use codes stand in.
         services.codes_generate(offer=offer, count=200, prefix="NOVA")
     welcome = _offer(
         brand,
@@ -100,7 +105,8 @@ def shop_demo_seed(*, brand_slug: str = "demo") -> DemoShop:
         brand=brand,
         products=Product.objects.filter(brand=brand).count(),
         codes=Code.objects.filter(brand=brand).count(),
-        sample_code=sample.code if sample else "WELCOME5",
+        sample_code=sample.code if sample else "",
+        promotion_path=promotion.get_absolute_url() if promotion_pool and promotion else "",
     )
 
 

@@ -10,7 +10,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         demo = shop_demo_seed()
+        where = (
+            f"claim a 15% code at {demo.promotion_path}"
+            if demo.promotion_path
+            else f"try the code {demo.sample_code}"
+        )
         self.stdout.write(
-            f"Shop ready: /shop/{demo.brand.slug}/ ({demo.products} products, {demo.codes} codes; "
-            f"try the code {demo.sample_code} or WELCOME5)"
+            f"Shop ready: /shop/{demo.brand.slug}/ ({demo.products} products; {where}, "
+            "or WELCOME5 for 5 € off)"
         )
