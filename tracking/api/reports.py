@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -19,11 +18,11 @@ from rest_framework import exceptions, serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tracking import selectors
+from tracking import reports, selectors
 from tracking.api.scoping import (
-    brand_timezones,
     campaigns_of_brands,
     key_brand_ids,
     promotions_of_brands,
@@ -34,29 +33,9 @@ from tracking.models import ApiKey, Scope
 
 MAX_DAYS = 731
 MAX_ROWS = 20_000
-
-ROW_FIELDS = [
-    "promotion_id",
-    "campaign_id",
-    "brand",
-    "country",
-    "device",
-    "source",
-    "date_start",
-    "date_stop",
-    "impressions",
-    "unique_viewers",
-    "clicks",
-    "ctr",
-    "ctr_ci_low",
-    "ctr_ci_high",
-    "entries",
-    "orders",
-    "revenue",
-    "currency",
-    "conversion_rate",
-    "invalid_events",
-]
+DEFAULT_PAGE_SIZE = 500
+MAX_PAGE_SIZE = 5_000
+ROW_FIELDS = reports.ROW_FIELDS
 
 
 class CSVRenderer(BaseRenderer):
@@ -65,23 +44,13 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: Any = None, context: Any = None) -> bytes:
-        out = io.StringIO()
         if isinstance(data, dict) and "data" in data:
-            rows = data["data"]
-            columns = [f for f in ROW_FIELDS if any(f in r for r in rows)] or ROW_FIELDS[6:]
-            writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
-            for row in rows:
-                flat = dict(row)
-                if isinstance(flat.get("revenue"), dict):
-                    flat["currency"] = flat["revenue"]["currency"] or ""
-                    flat["revenue"] = flat["revenue"]["amount"]
-                writer.writerow(flat)
-        else:  # an error body
-            error = data.get("error", {}) if isinstance(data, dict) else {}
-            plain = csv.writer(out)
-            plain.writerow(["code", "message"])
-            plain.writerow([error.get("code", ""), error.get("message", "")])
+            return reports.rows_csv(data["data"]).encode()
+        out = io.StringIO()  # an error body
+        error = data.get("error", {}) if isinstance(data, dict) else {}
+        plain = csv.writer(out)
+        plain.writerow(["code", "message"])
+        plain.writerow([error.get("code", ""), error.get("message", "")])
         return out.getvalue().encode()
 
 
@@ -102,6 +71,18 @@ class InsightsQuerySerializer(serializers.Serializer):
     breakdowns = serializers.CharField(required=False, default="")
     promotion = serializers.CharField(required=False)
     campaign = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=None
+    )
+    cursor = serializers.CharField(required=False)
+
+    def validate_cursor(self, value: str) -> reports.RowKey:
+        key = reports.cursor_decode(value)
+        if key is None:
+            raise serializers.ValidationError(
+                "This cursor is not valid: use the next link as given."
+            )
+        return key
 
     def validate_breakdowns(self, value: str) -> list[str]:
         names = [b.strip() for b in value.split(",") if b.strip()]
@@ -175,36 +156,14 @@ class InsightsSerializer(serializers.Serializer):
         allow_null=True, help_text="Every event received before this time is counted."
     )
     data = InsightsRowSerializer(many=True)  # type: ignore[assignment]
+    next = serializers.URLField(
+        allow_null=True,
+        help_text="The next page of rows (same query, `cursor` added); null on the last page.",
+    )
 
 
 def row_json(row: selectors.StatsRow) -> dict[str, Any]:
-    s = row.stats
-    interval = s.ctr_interval
-    out: dict[str, Any] = {}
-    if row.level == "promotion":
-        out["promotion_id"] = row.id
-    if row.level in ("promotion", "campaign"):
-        out["campaign_id"] = row.campaign_id
-    out["brand"] = row.brand_id
-    out.update(row.breakdown)
-    out.update(
-        {
-            "date_start": row.date_start.isoformat(),
-            "date_stop": row.date_stop.isoformat(),
-            "impressions": s.impressions,
-            "unique_viewers": s.unique_viewers,
-            "clicks": s.clicks,
-            "ctr": s.ctr,
-            "ctr_ci_low": interval[0] if interval else None,
-            "ctr_ci_high": interval[1] if interval else None,
-            "entries": s.entries,
-            "orders": s.orders,
-            "revenue": {"amount": s.revenue, "currency": s.currency or None},
-            "conversion_rate": s.conversion_rate,
-            "invalid_events": s.invalid_events,
-        }
-    )
-    return out
+    return reports.row_json(row)
 
 
 class InsightsView(StrictQueryParamsMixin, APIView):
@@ -218,6 +177,8 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         "breakdowns",
         "promotion",
         "campaign",
+        "cursor",
+        "page_size",
     )
 
     @extend_schema(
@@ -228,7 +189,9 @@ class InsightsView(StrictQueryParamsMixin, APIView):
             "7 days, month or the whole range (`all_days`), read in each brand's time zone, "
             "optionally broken down by country, device and/or source. Rows without events "
             "are left out. Filtering on a promotion or campaign that is not your brands' is "
-            "a 404. `?format=csv` gives CSV. Scope `reports:read`."
+            "a 404. Rows are ordered by id, breakdown values and first day, and paged: "
+            "follow `next` (also a `Link` header) until it is null. `?format=csv` gives "
+            "CSV. Scope `reports:read`."
         ),
         parameters=[
             OpenApiParameter(
@@ -248,6 +211,18 @@ class InsightsView(StrictQueryParamsMixin, APIView):
             OpenApiParameter(
                 "time_increment", OpenApiTypes.STR, enum=["1", "7", "monthly", "all_days"]
             ),
+            OpenApiParameter(
+                "page_size",
+                OpenApiTypes.INT,
+                description=(
+                    f"Rows per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}; "
+                    "CSV: every row unless given)."
+                ),
+            ),
+            OpenApiParameter(
+                "cursor", OpenApiTypes.STR, description="From `next`: the page after it."
+            ),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
         ],
         responses={200: InsightsSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
     )
@@ -275,26 +250,29 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         days = (params["until"] - params["since"]).days + 1
         if params["time_increment"] == "1" and days * max(1, len(promotion_ids or [])) > MAX_ROWS:
             raise exceptions.ValidationError({"until": ["Too many rows; narrow the range."]})
-        by_zone: dict[str, list[int]] = defaultdict(list)
-        for brand_id, zone in brand_timezones(brand_ids).items():
-            by_zone[zone].append(brand_id)
-        rows: list[selectors.StatsRow] = []
-        for zone, zone_brands in sorted(by_zone.items()):
-            rows.extend(
-                selectors.stats_rows(
-                    level=params["level"],
-                    since=params["since"],
-                    until=params["until"],
-                    timezone=zone,
-                    time_increment=params["time_increment"],
-                    brand_ids=zone_brands,
-                    promotion_ids=promotion_ids,
-                    campaign_ids=campaign_ids,
-                    breakdowns=params["breakdowns"],
-                )
-            )
+        rows = reports.insights_rows(
+            brand_ids=brand_ids,
+            level=params["level"],
+            since=params["since"],
+            until=params["until"],
+            time_increment=params["time_increment"],
+            breakdowns=params["breakdowns"],
+            promotion_ids=promotion_ids,
+            campaign_ids=campaign_ids,
+        )
         if len(rows) > MAX_ROWS:
             raise exceptions.ValidationError({"until": ["Too many rows; narrow the range."]})
+        after = params.get("cursor")
+        if after is not None:
+            rows = reports.rows_after(rows, after)
+        page_size = params.get("page_size") or (
+            MAX_ROWS if request.accepted_renderer.format == "csv" else DEFAULT_PAGE_SIZE
+        )
+        page, rest = rows[:page_size], rows[page_size:]
+        next_url = None
+        if rest:
+            cursor = reports.cursor_encode(reports.row_key(page[-1]))
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
         as_of = selectors.data_as_of()
         body = {
             "level": params["level"],
@@ -302,6 +280,10 @@ class InsightsView(StrictQueryParamsMixin, APIView):
             "until": params["until"].isoformat(),
             "time_increment": params["time_increment"],
             "as_of": as_of.isoformat().replace("+00:00", "Z") if as_of else None,
-            "data": [row_json(r) for r in rows],
+            "data": [row_json(r) for r in page],
+            "next": next_url,
         }
+        response = Response(body)
+        if next_url:
+            response["Link"] = f'<{next_url}>; rel="next"'
         return Response(body)

@@ -1,0 +1,20 @@
+"""Fixtures for reports, pushes, dashboards, alerts and the live wall."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tracking import store, stream
+
+
+@pytest.fixture(autouse=True)
+def _isolated_tracking(settings):
+    """Each test gets its own stream name and fresh per-process caches of the store."""
+    settings.TRACKING_STREAM = f"test:reports:{uuid.uuid4().hex[:12]}"
+    stream._down_until = 0.0
+    store._zones.clear()
+    store._salts.clear()
+    yield
+    stream._down_until = 0.0

@@ -1,0 +1,167 @@
+"""Report building shared by the insights endpoint and the scheduled pushes.
+
+``insights_rows`` reads the rollups (``tracking.selectors.stats_rows``) for brands that may
+sit in different time zones, each read in its own; ``row_json`` is the documented row;
+``rows_csv`` its CSV form. Rows are ordered by ``row_key`` (level id, breakdown values,
+first day), which is also what an insights cursor remembers: a page starts after the last
+row of the previous one, so it stays put when rows are added elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from tracking import selectors
+from tracking.api.scoping import brand_timezones
+
+ROW_FIELDS = [
+    "promotion_id",
+    "campaign_id",
+    "brand",
+    "country",
+    "device",
+    "source",
+    "date_start",
+    "date_stop",
+    "impressions",
+    "unique_viewers",
+    "clicks",
+    "ctr",
+    "ctr_ci_low",
+    "ctr_ci_high",
+    "entries",
+    "orders",
+    "revenue",
+    "currency",
+    "conversion_rate",
+    "invalid_events",
+]
+# What a row always carries whatever ``fields`` asks for: its identity.
+IDENTITY_FIELDS = ("promotion_id", "campaign_id", "brand", "country", "device", "source")
+METRIC_FIELDS = [f for f in ROW_FIELDS if f not in IDENTITY_FIELDS and f != "currency"]
+
+RowKey = tuple[int, tuple[str, ...], str]
+
+
+def insights_rows(
+    *,
+    brand_ids: Iterable[int],
+    level: selectors.Level,
+    since: date,
+    until: date,
+    time_increment: selectors.TimeIncrement = "all_days",
+    breakdowns: Sequence[str] = (),
+    promotion_ids: Iterable[int] | None = None,
+    campaign_ids: Iterable[int] | None = None,
+) -> list[selectors.StatsRow]:
+    """Rows of ``brand_ids`` (already checked to be the caller's), each brand's days read in
+    its own time zone, sorted by ``row_key``."""
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for brand_id, zone in brand_timezones(brand_ids).items():
+        by_zone[zone].append(brand_id)
+    rows: list[selectors.StatsRow] = []
+    for zone, zone_brands in sorted(by_zone.items()):
+        rows.extend(
+            selectors.stats_rows(
+                level=level,
+                since=since,
+                until=until,
+                timezone=zone,
+                time_increment=time_increment,
+                brand_ids=zone_brands,
+                promotion_ids=list(promotion_ids) if promotion_ids is not None else None,
+                campaign_ids=list(campaign_ids) if campaign_ids is not None else None,
+                breakdowns=breakdowns,
+            )
+        )
+    return sorted(rows, key=row_key)
+
+
+def row_key(row: selectors.StatsRow) -> RowKey:
+    return (row.id, tuple(row.breakdown.values()), row.date_start.isoformat())
+
+
+def cursor_encode(key: RowKey) -> str:
+    raw = json.dumps([key[0], list(key[1]), key[2]], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> RowKey | None:
+    """The row key a cursor names; None when it is not one this module handed out."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw)
+        row_id, breakdown, day = value
+        date.fromisoformat(day)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+    if (
+        type(row_id) is not int
+        or not isinstance(breakdown, list)
+        or not all(isinstance(b, str) for b in breakdown)
+        or not isinstance(day, str)
+    ):
+        return None
+    return (row_id, tuple(breakdown), day)
+
+
+def rows_after(rows: Sequence[selectors.StatsRow], key: RowKey) -> list[selectors.StatsRow]:
+    return [r for r in rows if row_key(r) > key]
+
+
+def row_json(row: selectors.StatsRow, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The documented row; with ``fields``, only those metrics (identity always stays)."""
+    s = row.stats
+    interval = s.ctr_interval
+    out: dict[str, Any] = {}
+    if row.level == "promotion":
+        out["promotion_id"] = row.id
+    if row.level in ("promotion", "campaign"):
+        out["campaign_id"] = row.campaign_id
+    out["brand"] = row.brand_id
+    out.update(row.breakdown)
+    metrics: dict[str, Any] = {
+        "date_start": row.date_start.isoformat(),
+        "date_stop": row.date_stop.isoformat(),
+        "impressions": s.impressions,
+        "unique_viewers": s.unique_viewers,
+        "clicks": s.clicks,
+        "ctr": s.ctr,
+        "ctr_ci_low": interval[0] if interval else None,
+        "ctr_ci_high": interval[1] if interval else None,
+        "entries": s.entries,
+        "orders": s.orders,
+        "revenue": {"amount": s.revenue, "currency": s.currency or None},
+        "conversion_rate": s.conversion_rate,
+        "invalid_events": s.invalid_events,
+    }
+    if fields is not None:
+        wanted = set(fields)
+        metrics = {k: v for k, v in metrics.items() if k in wanted}
+    out.update(metrics)
+    return out
+
+
+def rows_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """JSON rows (``row_json``) as CSV: revenue split into amount and currency columns."""
+    rows = list(rows)
+    out = io.StringIO()
+    columns = [
+        f for f in ROW_FIELDS if any(f in r or (f == "currency" and "revenue" in r) for r in rows)
+    ] or ROW_FIELDS[6:]
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        flat = dict(row)
+        if isinstance(flat.get("revenue"), dict):
+            flat["currency"] = flat["revenue"]["currency"] or ""
+            flat["revenue"] = flat["revenue"]["amount"]
+        writer.writerow(flat)
+    return out.getvalue()
