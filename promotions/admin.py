@@ -32,6 +32,7 @@ from django.utils.translation import ngettext
 
 from promotions import selectors as promotion_selectors
 from promotions import services as promotion_services
+from promotions.admin_dashboards import DashboardAdminMixin
 from promotions.admin_scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -258,7 +259,9 @@ class PromotionInline(BrandScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+class CampaignAdmin(
+    DashboardAdminMixin, BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin
+):
     list_display = ["name", "brand", "status", "window", "promotion_count", "state"]
     list_filter = [("brand", ScopedRelatedFilter), "status", LiveNowFilter]
     list_select_related = ["brand"]
@@ -322,9 +325,11 @@ class CampaignAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAd
         if not obj.pk:
             return str(_("Save the campaign first."))
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            '<a href="{}" target="_blank" rel="noopener">{}</a> · <a href="{}">{}</a>',
             obj.get_absolute_url(),
             _("Open the hub (the brand's staff see drafts and scheduled promotions there)"),
+            reverse("admin:promotions_campaign_dashboard", args=[obj.pk]),
+            _("Dashboard"),
         )
 
     def change_view(
@@ -386,7 +391,9 @@ class PrizeInline(BrandScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+class PromotionAdmin(
+    DashboardAdminMixin, BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin
+):
     form = PromotionForm
     inlines = [PrizeInline]
     list_display = ["title", "campaign", "kind", "status", "window", "state", "position"]
@@ -505,6 +512,7 @@ class PromotionAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelA
         if not obj.pk:
             return ""
         links = [
+            (reverse("admin:promotions_promotion_dashboard", args=[obj.pk]), _("Dashboard")),
             (
                 reverse("admin:promotions_entry_changelist") + f"?promotion__id__exact={obj.pk}",
                 _("Entries"),
