@@ -22,8 +22,9 @@ DEFAULTS: dict[str, Any] = {
     # invalid, when that is knowable: with a shared cache (Redis), not per-process memory.
     "TRACKING_IMPRESSION_MEMORY_SECONDS": 3600,
     "TRACKING_CLICK_NEEDS_IMPRESSION": None,  # None: on when REDIS_URL is set
-    # Event ids are remembered this long: a retry within it is counted once.
-    "TRACKING_DEDUPE_DAYS": 35,
+    # Event ids are remembered this long: a retry within it is counted once. Batches older
+    # than 7 days are refused and beacons are retried within minutes, so 10 days is ample.
+    "TRACKING_DEDUPE_DAYS": 10,
     # Country header set by the CDN / load balancer, believed only from TRUSTED_PROXIES.
     "TRACKING_COUNTRY_HEADER": "HTTP_CF_IPCOUNTRY",
     # After Redis fails, write straight to the database for this many seconds before

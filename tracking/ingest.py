@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from tracking import classify, services, tokens
+from tracking.ids import uuid7
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def click(environ: Mapping[str, Any], token: str) -> Response:
     if ref is None:
         return 404, html, _INVALID_LINK
     query = parse_qs(str(environ.get("QUERY_STRING", "")), max_num_fields=10)
-    event_id = _event_id(_first(query, "e")) or uuid.uuid4()
+    event_id = _event_id(_first(query, "e")) or uuid7()
     visit = classify.visit_from_environ(
         environ,
         utm_source=_first(query, "s"),

@@ -141,14 +141,12 @@ class SeenEvent(models.Model):
 
     ``INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING`` here says which events of a
     batch are new; only those go into ``Event`` and the rollups. Rows older than the retry
-    horizon (``TRACKING_DEDUPE_DAYS``) are purged by a schedule.
+    horizon (``TRACKING_DEDUPE_DAYS``) are purged by a schedule. Only the primary key is
+    indexed: every index here is paid by each event, the daily purge can afford a scan.
     """
 
     event_id = models.UUIDField(primary_key=True)
-    ts = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["ts"], name="tracking_seen_ts")]
+    ts = models.DateTimeField(help_text=_("The event's time; purged by a daily full scan."))
 
     def __str__(self) -> str:
         return str(self.event_id)

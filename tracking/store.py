@@ -196,6 +196,8 @@ def _store_postgres(rows: list[tuple[Any, ...]], nested: bool) -> int:
             transaction.on_commit(lambda: setattr(raw, "_tracking_stage", True))
         if nested:  # inside an outer transaction: ON COMMIT has not emptied it yet
             cursor.execute("DELETE FROM tracking_stage")
+        # The staged batch has no statistics: give the grouping room not to spill to disk.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         copy_sql = f"COPY tracking_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
         with cursor.copy(copy_sql) as copy:
             copy.set_types(_PG_TYPES)
@@ -301,7 +303,7 @@ def daily_salt(day: date) -> bytes:
             [DailySalt(day=day, salt=os.urandom(16))], ignore_conflicts=True
         )
         salt = bytes(DailySalt.objects.values_list("salt", flat=True).get(day=day))
-        if len(_salts) > 8:
+        if len(_salts) > 512:
             _salts.clear()
         _salts[day] = salt
     return salt
@@ -317,12 +319,18 @@ def viewer_hash(pseudonym: bytes, salt: bytes) -> int:
 
 def _stage_rows(hits: Sequence[Hit]) -> list[tuple[Any, ...]]:
     zones = brand_zones({h.brand_id for h in hits})
+    days: dict[tuple[int, datetime], date | None] = {}  # (brand, UTC hour) -> its local day
     rows = []
     for h in hits:
-        ts = h.ts.astimezone(UTC)
-        day = ts.astimezone(zones[h.brand_id]).date()
-        viewer = viewer_hash(h.pseudonym, daily_salt(day)) if h.pseudonym else 0
+        ts = h.ts if h.ts.tzinfo is UTC else h.ts.astimezone(UTC)
         hour = ts.replace(minute=0, second=0, microsecond=0)
+        key = (h.brand_id, hour)
+        if key not in days:  # one local day for the whole hour, unless a day starts inside it
+            zone = zones[h.brand_id]
+            first, last = hour.astimezone(zone).date(), (hour + _LAST).astimezone(zone).date()
+            days[key] = first if first == last else None
+        day = days[key] or ts.astimezone(zones[h.brand_id]).date()
+        viewer = viewer_hash(h.pseudonym, daily_salt(day)) if h.pseudonym else 0
         rows.append(
             (
                 h.event_id,
@@ -343,6 +351,9 @@ def _stage_rows(hits: Sequence[Hit]) -> list[tuple[Any, ...]]:
             )
         )
     return rows
+
+
+_LAST = timedelta(minutes=59, seconds=59, microseconds=999_999)
 
 
 def hits_store(hits: Sequence[Hit], *, checkpoint: Checkpoint | None = None) -> int:

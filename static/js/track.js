@@ -8,11 +8,14 @@
   "use strict";
   var ENDPOINT = "/t/i";
 
+  // A time-ordered UUID (version 7: milliseconds, then crypto-random bits), so that new
+  // ids land at the end of the server's dedupe index.
   function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var b = new Uint8Array(16);
     (window.crypto || window.msCrypto).getRandomValues(b);
-    b[6] = (b[6] & 15) | 64;
+    var ms = Date.now();
+    for (var i = 5; i >= 0; i--) { b[i] = ms % 256; ms = Math.floor(ms / 256); }
+    b[6] = (b[6] & 15) | 112;
     b[8] = (b[8] & 63) | 128;
     var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);

@@ -53,7 +53,8 @@ def wait_until_up(port: int, process: subprocess.Popen, timeout: float = 30) -> 
 def test_two_web_processes_and_two_consumers_count_a_shared_load_exactly():
     promotions = [PromotionFactory() for _ in range(2)]
     env = {
-        **os.environ,
+        # settings.REDIS_URL is already this xdist worker's database: do not shift it again
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
         "DJANGO_SETTINGS_MODULE": "tests.tracking.scaleout_settings",
         "SCALEOUT_DATABASE_NAME": connection.settings_dict["NAME"],
         "SCALEOUT_STREAM": settings.TRACKING_STREAM,

@@ -11,12 +11,12 @@ so tracking imports nothing from the promotions app. URLs are paths on this site
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django import template
 
 from tracking import tokens
+from tracking.ids import uuid7
 
 register = template.Library()
 
@@ -38,7 +38,7 @@ def impression_token(promotion: Any) -> str:
 @register.simple_tag
 def impression_pixel(promotion: Any) -> str:
     url = tokens.impression_pixel_url(**_ids(promotion), base_url="")
-    return f"{url}&e={uuid.uuid4()}"
+    return f"{url}&e={uuid7()}"
 
 
 @register.simple_tag

@@ -13,7 +13,6 @@ import json
 import random
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tracking import services, store, tokens
 from tracking.hits import Hit
+from tracking.ids import uuid7
 
 COUNTRIES = ["FR"] * 40 + ["DE"] * 15 + ["ES"] * 12 + ["IT"] * 10 + ["BE"] * 8 + ["GB"] * 15
 DEVICES = ["mobile"] * 72 + ["desktop"] * 22 + ["tablet"] * 6
@@ -150,13 +150,13 @@ class Command(BaseCommand):
                 "source": rng.choice(SOURCES),
             }
             if rng.random() < BOT_SHARE:
-                yield Hit(uuid.uuid4(), ts, "impression", **common, invalid_reason="bot")
+                yield Hit(uuid7(), ts, "impression", **common, invalid_reason="bot")
                 made += 1
                 continue
-            yield Hit(uuid.uuid4(), ts, "impression", **common)
+            yield Hit(uuid7(), ts, "impression", **common)
             made += 1
             if rng.random() < target.ctr and made < total:
-                yield Hit(uuid.uuid4(), ts + timedelta(seconds=4), "click", **common)
+                yield Hit(uuid7(), ts + timedelta(seconds=4), "click", **common)
                 made += 1
 
     def into_pipeline(
@@ -206,13 +206,13 @@ class Command(BaseCommand):
                 "Content-Type": "text/plain",
             }
             conn = http.client.HTTPConnection(host, port, timeout=10)
-            body = json.dumps({"p": tokens.promotion_token(**ids), "e": str(uuid.uuid4())})
+            body = json.dumps({"p": tokens.promotion_token(**ids), "e": str(uuid7())})
             conn.request("POST", "/t/i", body=body, headers=headers)
             conn.getresponse().read()
             sent = 1
             if luck < target.ctr:
                 path = tokens.click_url(**ids, target=f"/p/{i}/", base_url="")
-                conn.request("GET", f"{path}?e={uuid.uuid4()}", headers=headers)
+                conn.request("GET", f"{path}?e={uuid7()}", headers=headers)
                 conn.getresponse().read()
                 sent += 1
             conn.close()
