@@ -35,6 +35,16 @@ SCHEDULES: list[Declared] = [
         minutes=60 * 24,
     ),
     Declared(
+        name="tracking.reports.push",
+        func="tracking.tasks.report_pushes_run",
+        minutes=1,
+    ),
+    Declared(
+        name="promotions.alerts.evaluate",
+        func="promotions.tasks.alerts_evaluate",
+        minutes=1,
+    ),
+    Declared(
         name="promotions.draws.commit_due",
         func="promotions.tasks.draws_commit_due",
         minutes=10,

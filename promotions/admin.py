@@ -1478,3 +1478,5 @@ class ApiKeyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         if not obj.is_usable():
             return _badge(str(_("Expired")), "paused")
         return _badge(str(_("Active")), "live")
+
+from promotions import admin_reports  # noqa: E402, F401  (alerts, report subscriptions)

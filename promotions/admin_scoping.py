@@ -30,6 +30,8 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from promotions.models import (
+    AlertIncident,
+    AlertRule,
     Brand,
     BrandMembership,
     Campaign,
@@ -46,7 +48,7 @@ from promotions.models import (
     Vote,
     WinningMoment,
 )
-from tracking.models import ApiKey
+from tracking.models import ApiKey, ReportDelivery, ReportPush, ReportSubscription
 
 MANAGER = BrandMembership.Role.MANAGER
 
@@ -62,6 +64,11 @@ BRAND_PATHS: dict[type[Model], str] = {
     WinningMoment: "prize__promotion__campaign__brand_id",
     JuryScore: "submission__promotion__campaign__brand_id",
     DrawReplacement: "draw__promotion__campaign__brand_id",
+    AlertRule: "campaign__brand_id",
+    AlertIncident: "rule__campaign__brand_id",
+    ReportSubscription: "brand_id",
+    ReportPush: "subscription__brand_id",
+    ReportDelivery: "push__subscription__brand_id",
 }
 # An entrant may have entered several brands' promotions: they belong to all of them.
 PERSON_BRAND_PATH = "entries__promotion__campaign__brand_id"

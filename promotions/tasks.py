@@ -17,3 +17,10 @@ def draws_commit_due() -> int:
     if made:
         logger.info("promotions: committed %d draw(s)", made)
     return made
+
+
+def alerts_evaluate() -> dict[str, int]:
+    """Every minute: open and resolve alert incidents (promotions.alerts)."""
+    from promotions import alerts
+
+    return alerts.alerts_evaluate()

@@ -272,3 +272,132 @@ class DailySalt(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+# --- Report subscriptions (scheduled pushes to a partner's endpoint) ----------------------
+
+
+class ReportSchedule(models.TextChoices):
+    HOURLY = "hourly", _("Hourly (the current day so far)")
+    DAILY = "daily", _("Daily (yesterday)")
+    WEEKLY = "weekly", _("Weekly (last Monday to Sunday)")
+
+
+class ReportFormat(models.TextChoices):
+    JSON = "json", _("JSON")
+    CSV = "csv", _("CSV")
+
+
+class ReportLevel(models.TextChoices):
+    PROMOTION = "promotion", _("Promotion")
+    CAMPAIGN = "campaign", _("Campaign")
+    BRAND = "brand", _("Brand")
+
+
+class ReportIncrement(models.TextChoices):
+    DAY = "1", _("Daily rows")
+    WEEK = "7", _("7-day rows")
+    MONTH = "monthly", _("Monthly rows")
+    ALL = "all_days", _("One row for the period")
+
+
+class ReportSubscription(models.Model):
+    """A report pushed on a schedule to an HTTPS endpoint, signed with ``secret``.
+
+    Made by a partner through the API (``api_key`` is theirs; they alone see it there) or by
+    a marketer in admin (no key). ``next_run_at`` is when the next report is due.
+    """
+
+    brand = models.ForeignKey(
+        "promotions.Brand", on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+    name = models.CharField(max_length=120, blank=True)
+    api_key = models.ForeignKey(
+        ApiKey,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="report_subscriptions",
+        help_text=_("The partner key that created it; empty when made in admin."),
+    )
+    url = models.URLField(
+        _("destination URL"), max_length=500, help_text=_("HTTPS endpoint receiving the POSTs.")
+    )
+    schedule = models.CharField(max_length=8, choices=ReportSchedule.choices)
+    level = models.CharField(
+        max_length=10, choices=ReportLevel.choices, default=ReportLevel.PROMOTION
+    )
+    time_increment = models.CharField(
+        max_length=8, choices=ReportIncrement.choices, default=ReportIncrement.DAY
+    )
+    breakdowns = models.JSONField(default=list, blank=True, help_text=_("country, device, source"))
+    fields = models.JSONField(
+        default=list, blank=True, help_text=_("Metrics to include; empty: all of them.")
+    )
+    format = models.CharField(max_length=4, choices=ReportFormat.choices, default="json")
+    secret = models.CharField(max_length=64, editable=False)
+    active = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["active", "next_run_at"], name="tracking_sub_due")]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_schedule_display()} → {self.url}"
+
+
+class ReportPush(models.Model):
+    """One report (a period of a subscription) on its way to the endpoint: the body is
+    kept, so every retry and a re-send deliver the same bytes (signed afresh)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending (retrying)")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Gave up")
+
+    subscription = models.ForeignKey(
+        ReportSubscription, on_delete=models.CASCADE, related_name="pushes"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    body = models.TextField()
+    content_type = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    resend_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="tracking_push_due")]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}: {self.period_start}..{self.period_end} ({self.state})"
+
+
+class ReportDelivery(models.Model):
+    """One HTTP attempt of a push: what the endpoint answered, and how fast."""
+
+    push = models.ForeignKey(ReportPush, on_delete=models.CASCADE, related_name="deliveries")
+    attempt = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    succeeded = models.BooleanField(default=False)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name_plural = _("report deliveries")
+
+    def __str__(self) -> str:
+        outcome = self.status_code or self.error or "?"
+        return f"push {self.push_id} attempt {self.attempt}: {outcome}"

@@ -315,3 +315,20 @@ def data_as_of() -> datetime | None:
     except Exception:
         return None
     return now if oldest is None else min(now, datetime.fromtimestamp(oldest, UTC))
+
+
+def campaign_hourly_stats(
+    *, campaign_id: int, start: datetime, end: datetime
+) -> list[tuple[datetime, Stats]]:
+    """A campaign's totals per UTC hour in ``[start, end)``, newest hour first (for alerts:
+    "the last N impressions" walks back hour by hour)."""
+    found = (
+        HourlyRollup.objects.filter(campaign_id=campaign_id, hour__gte=start, hour__lt=end)
+        .values("hour")
+        .annotate(**_sum_counts(), currency_=Max("currency"))
+        .order_by("-hour")
+    )
+    return [
+        (r["hour"], Stats(**{c: int(r[c] or 0) for c in COUNTS}, currency=r["currency_"] or ""))
+        for r in found
+    ]

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from tracking import services, stream
+from tracking import pushes, services, stream
 from tracking.models import ApiKey
 
 logger = logging.getLogger(__name__)
@@ -37,3 +37,9 @@ def events_consume(seconds: int = 50) -> int:
 def tracking_housekeep() -> dict[str, int]:
     """Daily: forget old event ids, salts and per-viewer rows; create next partitions."""
     return services.tracking_housekeep()
+
+
+def report_pushes_run() -> dict[str, int]:
+    """Every minute: build the reports that are due, then send (or retry) pending pushes."""
+    prepared = pushes.report_pushes_prepare()
+    return {"prepared": prepared, "attempts": pushes.report_pushes_deliver()}

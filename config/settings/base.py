@@ -199,6 +199,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Entries' status (valid/excluded) is not that of campaigns and promotions.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "promotions.models.Status",
+        "EntryStatusEnum": "promotions.models.Entry.Status",
+    },
 }
 
 # --- Promotion service --------------------------------------------------------------
@@ -237,6 +242,15 @@ PROMOTIONS_VELOCITY_WINDOW_SECONDS = env.int("PROMOTIONS_VELOCITY_WINDOW_SECONDS
 PROMOTIONS_EXTRA_DISPOSABLE_DOMAINS: list[str] = env.list(
     "PROMOTIONS_EXTRA_DISPOSABLE_DOMAINS", default=[]
 )
+
+# Signed POSTs (report pushes, alert webhooks): https and public addresses only, unless
+# WEBHOOK_ALLOW_PRIVATE (local receivers and tests; never in production).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Report pushes retry after base x 2^(n-1) seconds, capped, at most this many attempts.
+REPORT_PUSH_RETRY_BASE_SECONDS = env.int("REPORT_PUSH_RETRY_BASE_SECONDS", default=60)
+REPORT_PUSH_RETRY_MAX_SECONDS = env.int("REPORT_PUSH_RETRY_MAX_SECONDS", default=3600)
+REPORT_PUSH_MAX_ATTEMPTS = env.int("REPORT_PUSH_MAX_ATTEMPTS", default=8)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="promotions@localhost")

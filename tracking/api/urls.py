@@ -1,11 +1,19 @@
-"""/api/v1/reports/insights/ and /api/v1/events/batch (included from config/api_urls.py)."""
+"""/api/v1/reports/insights/, reports/subscriptions/, events/batch (from config/api_urls.py)."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from tracking.api.events import EventBatchView
 from tracking.api.reports import InsightsView
+from tracking.api.subscriptions import ReportSubscriptionViewSet
+
+router = SimpleRouter()
+router.register(
+    "reports/subscriptions", ReportSubscriptionViewSet, basename="api-report-subscription"
+)
 
 urlpatterns = [
     path("reports/insights/", InsightsView.as_view(), name="api-insights"),
     path("events/batch", EventBatchView.as_view(), name="api-events-batch"),
+    *router.urls,
 ]

@@ -1,0 +1,327 @@
+"""Report subscriptions: partner CRUD, signed pushes to a local receiver, retries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.api.conftest import assert_error
+from tests.factories import BrandFactory, PromotionFactory
+from tests.reports.receiver import Receiver
+from tracking import pushes, webhooks
+from tracking.hits import Hit
+from tracking.models import ReportDelivery, ReportPush, ReportSubscription
+from tracking.store import hits_store
+
+pytestmark = pytest.mark.django_db
+SUBSCRIPTIONS = "/api/v1/reports/subscriptions/"
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver listens on 127.0.0.1, plain HTTP
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def brand():
+    return BrandFactory(slug="nova", timezone="Europe/Paris")
+
+
+@pytest.fixture
+def partner(api_client, make_api_key, brand):
+    _key, raw = make_api_key(brands=[brand], scopes=["reports:read"])
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return api_client
+
+
+def record(promotion, ts, impressions, clicks):
+    hits = [
+        Hit(
+            uuid.uuid4(), ts, kind, promotion.pk, promotion.campaign_id, promotion.campaign.brand_id
+        )
+        for kind, n in (("impression", impressions), ("click", clicks))
+        for _ in range(n)
+    ]
+    hits_store(hits)
+
+
+def subscribe(client, brand, url, **extra):
+    response = client.post(
+        SUBSCRIPTIONS,
+        {"brand": brand.pk, "url": url, "schedule": "daily", **extra},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_a_daily_push_arrives_signed_and_verifies(partner, brand, receiver):
+    # given: yesterday's traffic (Paris time) and a daily subscription
+    promotion = PromotionFactory(campaign__brand=brand)
+    created = subscribe(partner, brand, receiver.url, fields=["impressions", "clicks", "ctr"])
+    subscription = ReportSubscription.objects.get(pk=created["id"])
+    run_at = subscription.next_run_at
+    record(promotion, run_at - timedelta(hours=12), impressions=40, clicks=6)
+
+    # when: the worker's schedule runs at the due time
+    assert pushes.report_pushes_prepare(now=run_at) == 1
+    assert pushes.report_pushes_deliver(now=run_at) == 1
+
+    # then: one POST, signed with the secret given at creation, carrying yesterday's row
+    [request] = receiver.received
+    header = request.headers["X-Signature"]
+    t, v1 = (part.split("=", 1)[1] for part in header.split(","))
+    expected = hmac.new(
+        created["secret"].encode(), f"{t}.".encode() + request.body, hashlib.sha256
+    ).hexdigest()
+    assert hmac.compare_digest(v1, expected)
+    assert webhooks.signature_verify(header=header, body=request.body, secret=created["secret"])
+    assert not webhooks.signature_verify(
+        header=header, body=request.body + b" ", secret=created["secret"]
+    )
+    body = json.loads(request.body)
+    yesterday = (run_at - timedelta(hours=12)).astimezone(brand.tzinfo).date().isoformat()
+    assert body["since"] == body["until"] == yesterday
+    assert body["data"] == [
+        {
+            "promotion_id": promotion.pk,
+            "campaign_id": promotion.campaign_id,
+            "brand": brand.pk,
+            "impressions": 40,
+            "clicks": 6,
+            "ctr": 0.15,
+        }
+    ]
+    assert request.headers["X-Report-Subscription"] == str(subscription.pk)
+    [delivery] = ReportDelivery.objects.all()
+    assert (delivery.succeeded, delivery.status_code, delivery.response_excerpt) == (
+        True,
+        200,
+        "ok",
+    )
+    subscription.refresh_from_db()
+    assert subscription.next_run_at == run_at + timedelta(days=1)
+
+
+def test_a_receiver_failing_twice_gets_one_success_after_two_logged_failures(
+    partner, brand, receiver
+):
+    receiver.statuses = [503, 500]
+    created = subscribe(partner, brand, receiver.url, format="csv")
+    run_at = ReportSubscription.objects.get(pk=created["id"]).next_run_at
+    pushes.report_pushes_prepare(now=run_at)
+
+    # first attempt fails; nothing is retried before the backoff (60 s, then 120 s)
+    assert pushes.report_pushes_deliver(now=run_at) == 1
+    assert pushes.report_pushes_deliver(now=run_at + timedelta(seconds=59)) == 0
+    assert pushes.report_pushes_deliver(now=run_at + timedelta(seconds=60)) == 1
+    assert pushes.report_pushes_deliver(now=run_at + timedelta(seconds=179)) == 0
+    assert pushes.report_pushes_deliver(now=run_at + timedelta(seconds=180)) == 1
+    assert pushes.report_pushes_deliver(now=run_at + timedelta(days=1)) == 0
+
+    deliveries = list(ReportDelivery.objects.order_by("attempt"))
+    assert [(d.attempt, d.succeeded, d.status_code) for d in deliveries] == [
+        (1, False, 503),
+        (2, False, 500),
+        (3, True, 200),
+    ]
+    assert deliveries[0].response_excerpt == "temporarily broken"
+    assert len(receiver.received) == 3
+    assert len({r.body for r in receiver.received}) == 1  # the same report each time
+    assert receiver.received[0].headers["Content-Type"].startswith("text/csv")
+    push = ReportPush.objects.get()
+    assert (push.state, push.attempts) == ("delivered", 3)
+
+
+def test_a_push_gives_up_after_the_last_attempt_and_can_be_resent(
+    partner, brand, receiver, settings
+):
+    settings.REPORT_PUSH_MAX_ATTEMPTS = 2
+    receiver.statuses = [500, 500]
+    created = subscribe(partner, brand, receiver.url)
+    run_at = ReportSubscription.objects.get(pk=created["id"]).next_run_at
+    pushes.report_pushes_prepare(now=run_at)
+    pushes.report_pushes_deliver(now=run_at)
+    pushes.report_pushes_deliver(now=run_at + timedelta(hours=1))
+    push = ReportPush.objects.get()
+    assert (push.state, push.attempts) == ("failed", 2)
+
+    again = pushes.report_push_resend(push=push, now=run_at + timedelta(hours=2))
+    pushes.report_pushes_deliver(now=run_at + timedelta(hours=2))
+
+    again.refresh_from_db()
+    assert (again.state, again.resend_of_id, again.body) == ("delivered", push.pk, push.body)
+
+
+def test_the_backoff_doubles_up_to_its_cap(settings):
+    settings.REPORT_PUSH_RETRY_BASE_SECONDS = 60
+    settings.REPORT_PUSH_RETRY_MAX_SECONDS = 600
+
+    delays = [pushes.retry_delay(n).total_seconds() for n in range(1, 7)]
+
+    assert delays == [60, 120, 240, 480, 600, 600]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://reports.example.com/in",
+        "https://127.0.0.1/in",
+        "https://10.1.2.3/in",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/in",
+        "https://localhost/in",
+        "https://user:pw@8.8.8.8/in",
+        "ftp://8.8.8.8/in",
+    ],
+)
+def test_destinations_must_be_public_https(partner, brand, url):
+    response = partner.post(
+        SUBSCRIPTIONS, {"brand": brand.pk, "url": url, "schedule": "daily"}, format="json"
+    )
+
+    assert_error(response, 400, "invalid", ["url"])
+
+
+def test_subscriptions_are_validated_field_by_field(partner, brand):
+    other = BrandFactory()
+    response = partner.post(
+        SUBSCRIPTIONS,
+        {
+            "brand": other.pk,
+            "url": "https://8.8.8.8/in",
+            "schedule": "yearly",
+            "breakdowns": ["city"],
+            "fields": ["clicks", "likes"],
+            "colour": "red",
+        },
+        format="json",
+    )
+
+    assert_error(response, 400, "invalid", ["brand", "schedule", "breakdowns", "fields", "colour"])
+
+
+def test_a_key_sees_only_its_own_subscriptions(partner, brand, api_client, make_api_key):
+    mine = subscribe(partner, brand, "https://8.8.8.8/in")
+    _key, raw = make_api_key(brands=[brand], scopes=["reports:read"])
+    from rest_framework.test import APIClient
+
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert other.get(SUBSCRIPTIONS).json()["results"] == []
+    assert_error(other.get(f"{SUBSCRIPTIONS}{mine['id']}/"), 404, "not_found")
+    assert_error(other.delete(f"{SUBSCRIPTIONS}{mine['id']}/"), 404, "not_found")
+    listed = partner.get(SUBSCRIPTIONS).json()["results"]
+    assert [s["id"] for s in listed] == [mine["id"]]
+    assert "secret" not in listed[0]
+
+
+def test_a_subscription_can_be_changed_and_deleted(partner, brand):
+    created = subscribe(partner, brand, "https://8.8.8.8/in")
+    url = f"{SUBSCRIPTIONS}{created['id']}/"
+
+    changed = partner.patch(url, {"schedule": "weekly", "level": "campaign"}, format="json")
+    refused = partner.patch(url, {"url": "https://192.168.1.1/"}, format="json")
+    deleted = partner.delete(url)
+
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["schedule"], changed.json()["level"]) == ("weekly", "campaign")
+    next_run = datetime.fromisoformat(changed.json()["next_run_at"])
+    assert next_run.astimezone(brand.tzinfo).weekday() == 0  # Monday, 00:05 Paris time
+    assert_error(refused, 400, "invalid", ["url"])
+    assert deleted.status_code == 204
+    assert not ReportSubscription.objects.exists()
+
+
+def test_an_hourly_subscription_reports_the_day_so_far():
+    zone = BrandFactory.build(timezone="Asia/Tokyo").tzinfo
+    at = datetime(2026, 4, 30, 14, 59, tzinfo=UTC)  # 23:59 in Tokyo
+
+    run = pushes.schedule_next_run(schedule="hourly", zone=zone, after=at)
+
+    assert run == datetime(2026, 4, 30, 15, 5, tzinfo=UTC)
+    since_until = pushes.schedule_period(schedule="hourly", zone=zone, run_at=run)
+    assert [d.isoformat() for d in since_until] == ["2026-04-30", "2026-04-30"]
+
+
+def test_a_marketer_subscribes_in_admin_and_resends_a_push(brand, receiver):
+    from django.test import Client
+
+    from tests.factories import BrandMembershipFactory
+
+    manager = BrandMembershipFactory(brand=brand).user
+    client = Client()
+    client.force_login(manager)
+
+    response = client.post(
+        "/admin/tracking/reportsubscription/add/",
+        {
+            "brand": brand.pk,
+            "name": "Agency daily",
+            "url": receiver.url,
+            "schedule": "daily",
+            "level": "campaign",
+            "time_increment": "1",
+            "fields": ["impressions", "clicks"],
+            "format": "json",
+            "active": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    subscription = ReportSubscription.objects.get()
+    assert (subscription.name, subscription.level, subscription.api_key) == (
+        "Agency daily",
+        "campaign",
+        None,
+    )
+    assert subscription.secret.startswith("whsec_")
+    pushes.report_pushes_prepare(now=subscription.next_run_at)
+    pushes.report_pushes_deliver(now=subscription.next_run_at)
+    push = ReportPush.objects.get()
+
+    resent = client.post(
+        "/admin/tracking/reportpush/",
+        {"action": "resend", "_selected_action": [push.pk]},
+    )
+
+    assert resent.status_code == 302
+    assert len(receiver.received) == 2
+    assert receiver.received[0].body == receiver.received[1].body
+    assert ReportPush.objects.filter(resend_of=push, state="delivered").count() == 1
+    log = client.get(f"/admin/tracking/reportpush/{push.pk}/change/").content.decode()
+    assert "ok" in log and "200" in log
+
+
+def test_admin_refuses_a_private_destination(brand, settings):
+    from django.test import Client
+
+    from tests.factories import BrandMembershipFactory
+
+    client = Client()
+    client.force_login(BrandMembershipFactory(brand=brand).user)
+
+    response = client.post(
+        "/admin/tracking/reportsubscription/add/",
+        {
+            "brand": brand.pk,
+            "url": "https://10.0.0.8/in",
+            "schedule": "daily",
+            "level": "brand",
+            "time_increment": "1",
+            "format": "json",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "private or reserved address" in response.content.decode()
+    assert not ReportSubscription.objects.exists()

@@ -1,0 +1,165 @@
+"""``/api/v1/reports/subscriptions/``: a partner's scheduled report pushes (``reports:read``).
+
+A key sees and changes only the subscriptions it created, and only for its brands; any
+other id is a 404. The signing secret is in the creation response only: keep it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tracking import pushes, reports, selectors
+from tracking.api.scoping import key_brand_ids
+from tracking.api.serializers import StrictModelSerializer
+from tracking.api.strict import MAX_ID, StrictQueryParamsMixin
+from tracking.models import (
+    ApiKey,
+    ReportFormat,
+    ReportIncrement,
+    ReportLevel,
+    ReportSchedule,
+    ReportSubscription,
+    Scope,
+)
+
+ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class ReportSubscriptionSerializer(StrictModelSerializer):
+    brand = serializers.IntegerField(
+        source="brand_id",
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The brand's id (one of your key's brands); fixed once created.",
+    )
+    url = serializers.URLField(
+        max_length=500,
+        help_text="Your HTTPS endpoint; it must resolve to a public address.",
+    )
+    schedule = serializers.ChoiceField(choices=ReportSchedule.choices)
+    level = serializers.ChoiceField(choices=ReportLevel.choices, default="promotion")
+    time_increment = serializers.ChoiceField(choices=ReportIncrement.choices, default="1")
+    breakdowns = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(selectors.BREAKDOWNS)),
+        default=list,
+        max_length=3,
+    )
+    fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=reports.METRIC_FIELDS),
+        default=list,
+        max_length=len(reports.METRIC_FIELDS),
+        help_text="Metrics to include (row identity always comes); empty: all of them.",
+    )
+    format = serializers.ChoiceField(choices=ReportFormat.choices, default="json")
+    name = serializers.CharField(max_length=120, default="", allow_blank=True)
+    active = serializers.BooleanField(default=True)
+
+    class Meta:
+        model = ReportSubscription
+        fields = [
+            "id",
+            "brand",
+            "name",
+            "url",
+            "schedule",
+            "level",
+            "time_increment",
+            "breakdowns",
+            "fields",
+            "format",
+            "active",
+            "next_run_at",
+            "created_at",
+        ]
+        read_only_fields = ["id", "next_run_at", "created_at"]
+
+    def validate_brand(self, value: int) -> int:
+        key = self.context["request"].auth
+        if value not in key_brand_ids(key):
+            raise serializers.ValidationError("Not one of your key's brands.")
+        instance = self.instance
+        if isinstance(instance, ReportSubscription) and value != instance.brand_id:
+            raise serializers.ValidationError("The brand of a subscription cannot change.")
+        return value
+
+
+class ReportSubscriptionCreatedSerializer(ReportSubscriptionSerializer):
+    secret = serializers.CharField(
+        read_only=True,
+        help_text=(
+            'Signs every push (`X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`). '
+            "Shown in this response only."
+        ),
+    )
+
+    class Meta(ReportSubscriptionSerializer.Meta):
+        fields = [*ReportSubscriptionSerializer.Meta.fields, "secret"]
+        read_only_fields = [*ReportSubscriptionSerializer.Meta.read_only_fields, "secret"]
+
+
+def _django_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({"url": exc.messages})
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List report subscriptions",
+        description="The subscriptions this key created, newest first.",
+    ),
+    retrieve=extend_schema(summary="Get a report subscription", parameters=[ID_PARAMETER]),
+    create=extend_schema(
+        summary="Subscribe to a scheduled report",
+        description=(
+            "The worker POSTs the report to `url` on the schedule (hourly: the current day "
+            "so far; daily: yesterday; weekly: last Monday to Sunday, in the brand's time "
+            "zone), signed with the returned `secret`; failures are retried with exponential "
+            "backoff. Scope `reports:read`."
+        ),
+        responses={201: ReportSubscriptionCreatedSerializer},
+    ),
+    partial_update=extend_schema(summary="Change a report subscription", parameters=[ID_PARAMETER]),
+    update=extend_schema(summary="Replace a report subscription", parameters=[ID_PARAMETER]),
+    destroy=extend_schema(summary="Delete a report subscription", parameters=[ID_PARAMETER]),
+)
+class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
+    serializer_class = ReportSubscriptionSerializer
+    required_scopes = [Scope.REPORTS_READ]
+    lookup_value_regex = r"[0-9]{1,18}"
+    parser_classes = viewsets.ModelViewSet.parser_classes
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return ReportSubscription.objects.none()
+        key = self.request.auth
+        assert isinstance(key, ApiKey)
+        return ReportSubscription.objects.filter(api_key=key, brand_id__in=key_brand_ids(key))
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        try:
+            subscription = pushes.report_subscription_create(
+                brand_id=data.pop("brand_id"), api_key=request.auth, **data
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        body = ReportSubscriptionCreatedSerializer(subscription, context={"request": request})
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer: Any) -> None:
+        changes = dict(serializer.validated_data)
+        changes.pop("brand_id", None)
+        try:
+            pushes.report_subscription_update(subscription=serializer.instance, **changes)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None

@@ -1,0 +1,324 @@
+"""Report subscriptions and their pushes (services): create and change subscriptions,
+prepare each due report, deliver it signed, retry with exponential backoff, re-send.
+
+Flow, driven by one schedule (``tracking.tasks.report_pushes_run``, every minute):
+
+1. ``report_pushes_prepare``: each active subscription whose ``next_run_at`` has come gets
+   a ``ReportPush`` holding the report's body for its period, and its next run moves on;
+2. ``report_pushes_deliver``: each pending push whose ``next_attempt_at`` has come is
+   claimed (a conditional UPDATE, so two workers never send the same attempt) and POSTed
+   signed; every attempt is a ``ReportDelivery`` row (status, latency, response excerpt).
+   A failure waits ``base * 2**(n-1)`` seconds (capped) before attempt n+1; after
+   ``REPORT_PUSH_MAX_ATTEMPTS`` the push is marked failed. A marketer can re-send any push.
+
+Periods, in the brand's time zone: hourly = the day of the hour just ended (so far);
+daily = yesterday; weekly = last Monday to Sunday.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import zoneinfo
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tracking import reports, selectors, webhooks
+from tracking.models import (
+    ApiKey,
+    ReportDelivery,
+    ReportFormat,
+    ReportPush,
+    ReportSchedule,
+    ReportSubscription,
+)
+
+logger = logging.getLogger(__name__)
+
+# Reports wait this long after their period's end, so the stream consumer has caught up.
+GRACE = timedelta(minutes=5)
+# A claimed attempt that never finished (worker killed) is tried again after this.
+LEASE = timedelta(minutes=2)
+
+
+def _conf(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def _zone(brand_id: int) -> zoneinfo.ZoneInfo:
+    brand_model: Any = apps.get_model("promotions", "Brand")
+    name = brand_model.objects.filter(pk=brand_id).values_list("timezone", flat=True).first()
+    return zoneinfo.ZoneInfo(name or "UTC")
+
+
+def schedule_next_run(*, schedule: str, zone: zoneinfo.ZoneInfo, after: datetime) -> datetime:
+    """The first run strictly after ``after``: the next hour, local midnight, or Monday's."""
+    local = after.astimezone(zone)
+    if schedule == ReportSchedule.HOURLY:
+        boundary = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        return boundary.astimezone(UTC) + GRACE
+    day = local.date() + timedelta(days=1)
+    if schedule == ReportSchedule.WEEKLY:
+        day += timedelta(days=(7 - day.weekday()) % 7)
+    boundary = datetime.combine(day, datetime.min.time(), zone)
+    return boundary.astimezone(UTC) + GRACE
+
+
+def schedule_period(
+    *, schedule: str, zone: zoneinfo.ZoneInfo, run_at: datetime
+) -> tuple[date, date]:
+    """The days a run at ``run_at`` reports on (see the module doc)."""
+    ended = (run_at - GRACE).astimezone(zone) - timedelta(seconds=1)
+    if schedule in (ReportSchedule.HOURLY, ReportSchedule.DAILY):
+        return ended.date(), ended.date()
+    last = ended.date()
+    return last - timedelta(days=6), last
+
+
+def _fields_clean(
+    *, level: str, time_increment: str, breakdowns: Iterable[str], fields: Iterable[str]
+) -> tuple[list[str], list[str]]:
+    errors: dict[str, str] = {}
+    if level not in selectors.LEVELS:
+        errors["level"] = "Use promotion, campaign or brand."
+    if time_increment not in ("1", "7", "monthly", "all_days"):
+        errors["time_increment"] = "Use 1, 7, monthly or all_days."
+    breakdowns = list(breakdowns)
+    if not all(b in selectors.BREAKDOWNS for b in breakdowns) or len(set(breakdowns)) != len(
+        breakdowns
+    ):
+        errors["breakdowns"] = "Each of country, device, source at most once."
+    fields = list(fields)
+    if not all(f in reports.METRIC_FIELDS for f in fields) or len(set(fields)) != len(fields):
+        errors["fields"] = f"Metrics among: {', '.join(reports.METRIC_FIELDS)}."
+    if errors:
+        raise ValidationError(errors)
+    return [b for b in selectors.BREAKDOWNS if b in breakdowns], fields
+
+
+@transaction.atomic
+def report_subscription_create(
+    *,
+    brand_id: int,
+    url: str,
+    schedule: str,
+    level: str = "promotion",
+    time_increment: str = "1",
+    breakdowns: Iterable[str] = (),
+    fields: Iterable[str] = (),
+    format: str = ReportFormat.JSON,
+    name: str = "",
+    active: bool = True,
+    api_key: ApiKey | None = None,
+    now: datetime | None = None,
+) -> ReportSubscription:
+    """A new subscription with a fresh secret; its first report is due at the next run."""
+    webhooks.destination_check(url)
+    clean_breakdowns, clean_fields = _fields_clean(
+        level=level, time_increment=time_increment, breakdowns=breakdowns, fields=fields
+    )
+    if schedule not in ReportSchedule.values:
+        raise ValidationError({"schedule": "Use hourly, daily or weekly."})
+    subscription = ReportSubscription(
+        brand_id=brand_id,
+        name=name,
+        api_key=api_key,
+        url=url,
+        schedule=schedule,
+        level=level,
+        time_increment=time_increment,
+        breakdowns=clean_breakdowns,
+        fields=clean_fields,
+        format=format,
+        active=active,
+        secret=f"whsec_{secrets.token_urlsafe(32)}",
+        next_run_at=schedule_next_run(
+            schedule=schedule, zone=_zone(brand_id), after=now or timezone.now()
+        ),
+    )
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def report_subscription_update(
+    *, subscription: ReportSubscription, now: datetime | None = None, **changes: Any
+) -> ReportSubscription:
+    """Change the editable settings (url, schedule, level, fields...); the brand stays."""
+    allowed = {"name", "url", "schedule", "level", "time_increment", "breakdowns", "fields"}
+    allowed |= {"format", "active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: "This cannot be changed." for name in unknown})
+    if "url" in changes and changes["url"] != subscription.url:
+        webhooks.destination_check(changes["url"])
+    for name, value in changes.items():
+        setattr(subscription, name, value)
+    subscription.breakdowns, subscription.fields = _fields_clean(
+        level=subscription.level,
+        time_increment=subscription.time_increment,
+        breakdowns=subscription.breakdowns,
+        fields=subscription.fields,
+    )
+    if "schedule" in changes:
+        subscription.next_run_at = schedule_next_run(
+            schedule=subscription.schedule,
+            zone=_zone(subscription.brand_id),
+            after=now or timezone.now(),
+        )
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+def report_body(*, subscription: ReportSubscription, since: date, until: date) -> tuple[str, str]:
+    """(body, content type) of a subscription's report over ``since``..``until``."""
+    rows = reports.insights_rows(
+        brand_ids=[subscription.brand_id],
+        level=subscription.level,  # type: ignore[arg-type]
+        since=since,
+        until=until,
+        time_increment=subscription.time_increment,  # type: ignore[arg-type]
+        breakdowns=subscription.breakdowns,
+    )
+    fields = subscription.fields or None
+    data = [reports.row_json(r, fields) for r in rows]
+    if subscription.format == ReportFormat.CSV:
+        return reports.rows_csv(data), "text/csv; charset=utf-8"
+    as_of = selectors.data_as_of()
+    body = {
+        "subscription": subscription.pk,
+        "level": subscription.level,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "time_increment": subscription.time_increment,
+        "as_of": as_of.isoformat().replace("+00:00", "Z") if as_of else None,
+        "data": data,
+    }
+    return json.dumps(body, separators=(",", ":")), "application/json"
+
+
+def report_pushes_prepare(*, now: datetime | None = None) -> int:
+    """Create the push of every subscription that is due; returns how many."""
+    now = now or timezone.now()
+    made = 0
+    due = ReportSubscription.objects.filter(active=True, next_run_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    for pk in list(due):
+        with transaction.atomic():
+            subscription = (
+                ReportSubscription.objects.select_for_update()
+                .filter(pk=pk, active=True, next_run_at__lte=now)
+                .first()
+            )
+            if subscription is None:
+                continue  # another worker took it
+            zone = _zone(subscription.brand_id)
+            since, until = schedule_period(
+                schedule=subscription.schedule, zone=zone, run_at=subscription.next_run_at
+            )
+            body, content_type = report_body(subscription=subscription, since=since, until=until)
+            ReportPush.objects.create(
+                subscription=subscription,
+                period_start=since,
+                period_end=until,
+                body=body,
+                content_type=content_type,
+                next_attempt_at=now,
+            )
+            subscription.next_run_at = schedule_next_run(
+                schedule=subscription.schedule, zone=zone, after=now
+            )
+            subscription.save(update_fields=["next_run_at", "updated_at"])
+            made += 1
+    return made
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after ``attempts`` failed attempts: doubling, capped."""
+    base = _conf("REPORT_PUSH_RETRY_BASE_SECONDS", 60)
+    cap = _conf("REPORT_PUSH_RETRY_MAX_SECONDS", 3600)
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportDelivery | None:
+    """Claim and send one attempt of a pending push that is due; None if not ours to send."""
+    now = now or timezone.now()
+    claimed = ReportPush.objects.filter(
+        pk=push_id, state=ReportPush.State.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + LEASE)
+    if not claimed:
+        return None
+    push = ReportPush.objects.select_related("subscription").get(pk=push_id)
+    subscription = push.subscription
+    result = webhooks.signed_post(
+        url=subscription.url,
+        body=push.body.encode(),
+        secret=subscription.secret,
+        content_type=push.content_type,
+        headers={
+            "X-Report-Subscription": str(subscription.pk),
+            "X-Report-Push": str(push.pk),
+        },
+    )
+    attempt = push.attempts + 1
+    with transaction.atomic():
+        delivery = ReportDelivery.objects.create(
+            push=push,
+            attempt=attempt,
+            started_at=now,
+            succeeded=result.succeeded,
+            status_code=result.status_code,
+            latency_ms=result.latency_ms,
+            response_excerpt=result.response_excerpt,
+            error=result.error,
+        )
+        push.attempts = attempt
+        if result.succeeded:
+            push.state = ReportPush.State.DELIVERED
+            push.delivered_at = timezone.now()
+            push.next_attempt_at = None
+        elif attempt >= _conf("REPORT_PUSH_MAX_ATTEMPTS", 8):
+            push.state = ReportPush.State.FAILED
+            push.next_attempt_at = None
+            logger.warning("report push %s gave up after %d attempts", push.pk, attempt)
+        else:
+            push.next_attempt_at = now + retry_delay(attempt)
+        push.save(update_fields=["attempts", "state", "delivered_at", "next_attempt_at"])
+    return delivery
+
+
+def report_pushes_deliver(*, now: datetime | None = None, limit: int = 100) -> int:
+    """Send every pending push that is due (up to ``limit``); returns the attempts made."""
+    now = now or timezone.now()
+    due = ReportPush.objects.filter(
+        state=ReportPush.State.PENDING, next_attempt_at__lte=now
+    ).order_by("next_attempt_at", "pk")
+    sent = 0
+    for push_id in list(due.values_list("pk", flat=True)[:limit]):
+        if report_push_attempt(push_id=push_id, now=now) is not None:
+            sent += 1
+    return sent
+
+
+def report_push_resend(*, push: ReportPush, now: datetime | None = None) -> ReportPush:
+    """Send a push's report again, as a new push with the same body (a marketer's re-send)."""
+    return ReportPush.objects.create(
+        subscription=push.subscription,
+        period_start=push.period_start,
+        period_end=push.period_end,
+        body=push.body,
+        content_type=push.content_type,
+        next_attempt_at=now or timezone.now(),
+        resend_of=push,
+    )

@@ -1,0 +1,142 @@
+"""Signed POSTs to endpoints that partners and marketers name (report pushes, alerts).
+
+Signature: ``X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` keyed with
+the endpoint's secret; a receiver recomputes it, compares in constant time and refuses a
+``t`` too far from its clock (replays). docs/partners.md shows a receiver.
+
+A destination must be ``https://`` and resolve only to public addresses: a partner must not
+make our worker call ``http://10.0.0.5/admin`` or the cloud metadata address. The address is
+checked when the endpoint is saved and again before every delivery (DNS may change).
+``WEBHOOK_ALLOW_PRIVATE`` lifts both rules, for tests and local receivers only. Redirects
+are never followed (a 3xx is a failed delivery).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+SIGNATURE_HEADER = "X-Signature"
+EXCERPT_CHARS = 500
+
+
+def signature(*, secret: str, body: bytes, timestamp: int) -> str:
+    """The ``X-Signature`` value for ``body`` sent at ``timestamp``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def signature_verify(
+    *, header: str, body: bytes, secret: str, tolerance_seconds: int = 300, now: float | None = None
+) -> bool:
+    """True when ``header`` signs ``body`` with ``secret`` within ``tolerance_seconds``."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    timestamp = parts.get("t", "")
+    if not timestamp.isdigit() or "v1" not in parts:
+        return False
+    current = time.time() if now is None else now
+    if abs(current - int(timestamp)) > tolerance_seconds:
+        return False
+    expected = signature(secret=secret, body=body, timestamp=int(timestamp))
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
+
+
+def _allow_private() -> bool:
+    return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE", False))
+
+
+def destination_check(url: str) -> None:
+    """Raise ValidationError unless ``url`` may receive our POSTs (see the module doc)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValidationError("Not a valid URL.") from None
+    allow_private = _allow_private()
+    if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
+        raise ValidationError("The destination must be an https:// URL.")
+    if not parts.hostname:
+        raise ValidationError("The destination needs a host name.")
+    if parts.username or parts.password:
+        raise ValidationError("Put no credentials in the URL; verify our signature instead.")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise ValidationError(f"The host {parts.hostname} cannot be resolved.") from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global or address.is_multicast:
+            raise ValidationError(
+                f"The host {parts.hostname} resolves to a private or reserved address "
+                f"({address}); use a public endpoint."
+            )
+
+
+@dataclass(frozen=True)
+class PostResult:
+    succeeded: bool
+    status_code: int | None
+    latency_ms: int
+    response_excerpt: str
+    error: str
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a 3xx comes back as an HTTPError: a failed delivery
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def signed_post(
+    *,
+    url: str,
+    body: bytes,
+    secret: str,
+    content_type: str,
+    headers: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> PostResult:
+    """POST ``body`` signed with ``secret``; never raises for network or HTTP failures."""
+    started = time.monotonic()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    try:
+        destination_check(url)
+    except ValidationError as exc:
+        return PostResult(False, None, 0, "", " ".join(exc.messages)[:EXCERPT_CHARS])
+    request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 (checked)
+    request.add_header("Content-Type", content_type)
+    request.add_header("User-Agent", "promohub-webhooks/1")
+    request.add_header(
+        SIGNATURE_HEADER, signature(secret=secret, body=body, timestamp=int(time.time()))
+    )
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    wait = timeout if timeout is not None else getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)
+    try:
+        with _opener.open(request, timeout=wait) as response:
+            text = response.read(EXCERPT_CHARS).decode("utf-8", "replace")
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        text = exc.read(EXCERPT_CHARS).decode("utf-8", "replace") if exc.fp else ""
+        return PostResult(False, exc.code, elapsed(), text, f"HTTP {exc.code}")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return PostResult(False, None, elapsed(), "", str(reason)[:EXCERPT_CHARS] or "error")
+    return PostResult(200 <= status < 300, status, elapsed(), text, "")
