@@ -14,6 +14,7 @@ help:
 	@echo "make test    the whole suite (SQLite; DATABASE_URL/REDIS_URL switch to PostgreSQL/Redis)"
 	@echo "make serve   production settings (needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL)"
 	@echo "make lint    ruff + mypy;  make fmt  formats;  make schema  regenerates the OpenAPI file"
+	@echo "make bench   tracking throughput and latency (granian, wrk; PostgreSQL + Redis if up)"
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +65,9 @@ schema: bootstrap
 schema-check: bootstrap
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) spectacular --file var/openapi.yaml --validate --fail-on-warn
 	diff -u docs/openapi.yaml var/openapi.yaml && echo "OpenAPI schema is up to date"
+
+bench: bootstrap
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var
