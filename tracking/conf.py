@@ -10,8 +10,10 @@ DEFAULTS: dict[str, Any] = {
     # Redis stream the web processes append to and the consumers read (production path).
     "TRACKING_STREAM": "promohub:tracking:events",
     "TRACKING_STREAM_GROUP": "tracking",
-    # Entries read per XREADGROUP; a beacon is one entry, a partner batch one entry.
-    "TRACKING_CONSUMER_COUNT": 500,
+    # At most this many stream entries per read (a beacon is one entry, a partner batch of
+    # up to 1,000 events is one entry), and about this many events per stored batch.
+    "TRACKING_CONSUMER_COUNT": 2000,
+    "TRACKING_CONSUMER_EVENTS": 20_000,
     # A consumer that has not acknowledged its entries for this long is presumed dead,
     # and its entries are claimed (XAUTOCLAIM) by another.
     "TRACKING_CLAIM_IDLE_MS": 30_000,
@@ -35,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
 
 _owner: object = None
 _values: dict[str, Any] = {}
+# LazySettings keeps the settings object in its instance dict; override_settings replaces it
+# there (the dict itself stays), so one dict lookup says whether the settings changed.
+_lazy_dict: dict[str, Any] = object.__getattribute__(settings, "__dict__")
 
 
 def setting(name: str) -> Any:
@@ -43,7 +48,7 @@ def setting(name: str) -> Any:
     attributes cost microseconds each. ``override_settings`` swaps the settings object, so
     tests that change a setting see it at once."""
     global _owner, _values
-    owner = settings._wrapped  # type: ignore[misc]  # LazySettings swaps it on override
+    owner = _lazy_dict.get("_wrapped")
     if owner is not _owner:
         _owner, _values = owner, {}
     try:

@@ -213,23 +213,26 @@ def stream_consume(
     claim_idle = int(setting("TRACKING_CLAIM_IDLE_MS"))
     group_ensure(r, key, group)
     result = ConsumeResult()
+    target_events = int(setting("TRACKING_CONSUMER_EVENTS"))
+    per_entry = 1.0  # events per entry, a moving average: beacons 1, partner batches ~1000
     batches = failures = 0
     backlog = True  # first read our own pending entries (a restart with the same name)
     while not should_stop() and (max_batches is None or batches < max_batches):
         if deadline is not None and time.monotonic() >= deadline:
             break
+        n = max(1, min(count, int(target_events / per_entry)))
         entries: list[Any] = []
         if backlog:
-            reply = r.xreadgroup(group, consumer, {key: "0"}, count=count)
+            reply = r.xreadgroup(group, consumer, {key: "0"}, count=n)
             entries = reply[0][1] if reply else []
             backlog = bool(entries)
         if not entries:
             _next, entries, *_deleted = r.xautoclaim(
-                key, group, consumer, min_idle_time=claim_idle, start_id="0-0", count=count
+                key, group, consumer, min_idle_time=claim_idle, start_id="0-0", count=n
             )
         if not entries:
             reply = r.xreadgroup(
-                group, consumer, {key: ">"}, count=count, block=None if until_empty else block_ms
+                group, consumer, {key: ">"}, count=n, block=None if until_empty else block_ms
             )
             entries = reply[0][1] if reply else []
         if not entries:
@@ -239,7 +242,11 @@ def stream_consume(
         batches += 1
         try:
             connections_tidy()
+            events_before = result.events
             _store_and_ack(r, key, group, entries, result, checkpoint)
+            per_entry = 0.7 * per_entry + 0.3 * max(
+                1.0, (result.events - events_before) / len(entries)
+            )
             failures = 0
         except Exception:
             failures += 1

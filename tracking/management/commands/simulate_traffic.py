@@ -129,7 +129,8 @@ class Command(BaseCommand):
     def events(
         self, targets: list[Target], total: int, days: int, rng: random.Random
     ) -> Iterator[Hit]:
-        """Viewers see a promotion (sometimes twice), some click; a few bots pass by."""
+        """Viewers see a promotion (sometimes twice), some click; a few bots pass by. The
+        events walk forward in time from ``days`` ago to now."""
         now = datetime.now(UTC)
         span = days * 86400
         mean_ctr = sum(t.ctr for t in targets) / len(targets)
@@ -139,7 +140,8 @@ class Command(BaseCommand):
         while made < total:
             target = targets[rng.randrange(len(targets))]
             viewer = rng.randrange(viewers).to_bytes(16, "big")
-            ts = now - timedelta(seconds=rng.random() * span)
+            # in time order, as a day's traffic arrives (and cheap to roll up in batches)
+            ts = now - timedelta(seconds=span * (1 - made / total) + rng.random() * 60)
             common: dict[str, Any] = {
                 "promotion_id": target.promotion_id,
                 "campaign_id": target.campaign_id,

@@ -1,0 +1,562 @@
+#!/usr/bin/env python3
+"""``make bench``: the tracking path's numbers, measured in one run on this machine.
+
+Starts granian with production settings (bench/settings.py: production plus a trivial
+view) on a spare port, against PostgreSQL and Redis when they answer (else SQLite), and
+prints:
+
+1. single-event beacon requests/s next to a trivial Django view's, alternating rounds
+   (wrk; median of the rounds) and their ratio;
+2. the click redirect's highest rate, then its p50/p99 latency at half that rate;
+3. partner batch ingest, events/s end to end (POST /api/v1/events/batch with 1,000 events
+   per request until every event is counted in the rollups, two consumers running);
+4. the web workers' memory (RSS) before, after the load and along a soak;
+5. report latency for one promotion over 90 days (p50/p95 of the selector) at 1M and at
+   10M raw events.
+
+Numbers are printed and written to var/bench-results.json; nothing is asserted. Knobs
+(environment): BENCH_PORT, BENCH_DURATION (s per wrk run), BENCH_ROUNDS, BENCH_CONNECTIONS,
+BENCH_BATCH_EVENTS, BENCH_REPORT_SIZES (e.g. "1000000,10000000"), BENCH_SOAK_SECONDS,
+BENCH_WEB_WORKERS, BENCH_BLOCKING_THREADS, BENCH_DATABASE_URL, BENCH_REDIS_URL.
+"""
+
+# ruff: noqa: S603, S607 -- runs fixed commands of this project (granian, wrk, ps, manage.py)
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+PORT = int(os.environ.get("BENCH_PORT", "8791"))
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "300000"))
+REPORT_SIZES = [int(n) for n in os.environ.get("BENCH_REPORT_SIZES", "1000000,10000000").split(",")]
+SOAK_SECONDS = int(os.environ.get("BENCH_SOAK_SECONDS", "60"))
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
+BLOCKING_THREADS = int(os.environ.get("BENCH_BLOCKING_THREADS", "4"))
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/promohub_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
+STREAM = "bench:tracking:events"
+SECRET = "bench-secret-" + "k" * 50
+
+results: dict[str, Any] = {}
+children: list[subprocess.Popen[bytes]] = []
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def configure() -> dict[str, str]:
+    use_pg = reachable("127.0.0.1", 5432) and not PG_URL.startswith("sqlite")
+    use_redis = bool(REDIS_URL) and reachable("127.0.0.1", 6379)
+    env = {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "SECRET_KEY": SECRET,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "API_THROTTLE_RATE": "100000000/min",
+        "BENCH_STREAM": STREAM,
+        "CONN_MAX_AGE": "600",
+        "DATABASE_URL": PG_URL if use_pg else f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}",
+        "REDIS_URL": REDIS_URL if use_redis else "",
+        "SQLITE_PATH": str(ROOT / "var" / "bench.sqlite3"),
+    }
+    os.environ.update(env)
+    results["setup"] = {
+        "database": "postgresql" if use_pg else "sqlite",
+        "redis": use_redis,
+        "cpus": os.cpu_count(),
+        "web_workers": WEB_WORKERS,
+        "blocking_threads": BLOCKING_THREADS,
+        "load_average_at_start": os.getloadavg()[0],
+    }
+    return env
+
+
+def fresh_database(env: dict[str, str]) -> None:
+    if env["DATABASE_URL"].startswith("postgres"):
+        import psycopg
+
+        name = env["DATABASE_URL"].rsplit("/", 1)[1]
+        admin = env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    else:
+        Path(env["SQLITE_PATH"]).unlink(missing_ok=True)
+    if env["REDIS_URL"]:
+        import redis
+
+        r = redis.Redis.from_url(env["REDIS_URL"])
+        keys = list(r.scan_iter(match=f"{STREAM}*", count=10_000))
+        if keys:
+            r.delete(*keys)
+
+
+def django_setup() -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    from promotions.models import Promotion
+    from tracking import tokens
+    from tracking.services import api_key_create
+
+    promotions = list(
+        Promotion.objects.filter(campaign__brand__slug="demo").select_related("campaign")
+    )
+    giveaway = next(p for p in promotions if p.slug == "giveaway")
+    ids = {
+        "promotion_id": giveaway.pk,
+        "campaign_id": giveaway.campaign_id,
+        "brand_id": giveaway.campaign.brand_id,
+    }
+    _key, raw = api_key_create(
+        name="bench", brand_ids=[giveaway.campaign.brand_id], scopes=["events:write"]
+    )
+    return {
+        "token": tokens.promotion_token(**ids),
+        "click_path": tokens.click_url(**ids, target="https://example.com/landing", base_url=""),
+        "promotion_ids": [p.pk for p in promotions],
+        "api_key": raw,
+    }
+
+
+def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    children.append(process)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def start_web(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    web = start(
+        [
+            str(BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--workers",
+            str(WEB_WORKERS),
+            "--blocking-threads",
+            str(BLOCKING_THREADS),
+            "--no-ws",
+            "config.wsgi:application",
+        ],
+        env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+            conn.request("GET", "/bench/trivial")
+            if conn.getresponse().status == 200:
+                return web
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"granian did not answer on port {PORT}")
+
+
+def worker_pids(web: subprocess.Popen[bytes]) -> list[int]:
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(web.pid)], capture_output=True, text=True
+    )
+    return [int(p) for p in out.stdout.split()]
+
+
+def rss_mb(pids: list[int]) -> list[float]:
+    sizes = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        if match:
+            sizes.append(round(int(match.group(1)) / 1024, 1))
+    return sizes
+
+
+def wrk(
+    url: str,
+    *,
+    script: str | None = None,
+    env: dict[str, str] | None = None,
+    connections: int = CONNECTIONS,
+    duration: int = DURATION,
+) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if script:
+        command += ["-s", str(ROOT / "bench" / script)]
+    out = subprocess.run(
+        [*command, url], capture_output=True, text=True, env={**os.environ, **(env or {})}
+    ).stdout
+    found: dict[str, float] = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    found["non_2xx_3xx"] = float(errors.group(1)) if errors else 0.0
+    for pct in ("50", "99"):
+        match = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)\b", out)
+        if match:
+            value, unit = float(match.group(1)), match.group(2)
+            found[f"p{pct}_ms"] = (
+                value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+            )
+    return found
+
+
+def bench_beacon(setup: dict[str, Any]) -> None:
+    say(f"\n1. Beacon vs a trivial Django view: {ROUNDS} alternating rounds of {DURATION}s")
+    trivial, beacon = [], []
+    base = f"http://127.0.0.1:{PORT}"
+    for n in range(ROUNDS):
+        t = wrk(f"{base}/bench/trivial")
+        b = wrk(base, script="beacon.lua", env={"BENCH_TOKEN": setup["token"]})
+        trivial.append(t["rps"])
+        beacon.append(b["rps"])
+        say(
+            f"   round {n + 1}: trivial view {t['rps']:>9,.0f} req/s   "
+            f"beacon {b['rps']:>9,.0f} req/s   (beacon non-2xx: {b['non_2xx_3xx']:.0f})"
+        )
+    t_med, b_med = statistics.median(trivial), statistics.median(beacon)
+    results["beacon"] = {
+        "trivial_view_rps": trivial,
+        "beacon_rps": beacon,
+        "median_trivial_rps": t_med,
+        "median_beacon_rps": b_med,
+        "ratio": round(b_med / t_med, 2),
+    }
+    say(
+        f"   median: trivial {t_med:,.0f} req/s, beacon {b_med:,.0f} req/s, "
+        f"ratio {b_med / t_med:.2f}"
+    )
+
+
+def bench_click(setup: dict[str, Any]) -> None:
+    say("\n2. Click redirect")
+    base = f"http://127.0.0.1:{PORT}"
+    env = {"BENCH_CLICK_PATH": setup["click_path"]}
+    top = wrk(base, script="click.lua", env=env)
+    half = top["rps"] / 2
+    connections = 16
+    delay_ms = max(1, round(connections * 1000 / half))
+    paced = wrk(
+        base,
+        script="click.lua",
+        env={**env, "BENCH_DELAY_MS": str(delay_ms)},
+        connections=connections,
+    )
+    results["click"] = {
+        "max_rps": top["rps"],
+        "target_rps": half,
+        **{f"at_half_{k}": v for k, v in paced.items()},
+    }
+    say(
+        f"   highest rate {top['rps']:,.0f} req/s; at about half ({paced['rps']:,.0f} req/s): "
+        f"p50 {paced.get('p50_ms', 0):.2f} ms, p99 {paced.get('p99_ms', 0):.2f} ms"
+    )
+
+
+def rollup_total() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(impressions + clicks + invalid_impressions + invalid_clicks), 0)"
+            " FROM tracking_hourlyrollup"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def wait_counted(target: int, timeout: float = 600) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if rollup_total() >= target:
+            return time.monotonic()
+        time.sleep(0.05)
+    raise SystemExit(f"only {rollup_total():,} of {target:,} events counted after {timeout}s")
+
+
+def bench_backlog() -> None:
+    """The beacons of step 1 sit in the stream: how fast do two consumers store them?"""
+    from tracking import stream
+
+    waiting = int(stream.client().xlen(STREAM))
+    if not waiting:
+        return
+    say(f"\n   draining the {waiting:,} single-event stream entries the beacon runs left...")
+    before = rollup_total()
+    started = time.monotonic()
+    while stream.client().xlen(STREAM):
+        time.sleep(0.1)
+    done = time.monotonic()
+    stored = rollup_total() - before
+    results["beacon_backlog"] = {
+        "entries": waiting,
+        "events_per_s": round(stored / (done - started)),
+    }
+    say(
+        f"   two consumers stored them at {stored / (done - started):,.0f} events/s "
+        "(one event per stream entry)"
+    )
+
+
+def bench_batches(setup: dict[str, Any], threads: int = 4) -> None:
+    say(
+        f"\n3. Batch ingest, end to end: {BATCH_EVENTS:,} events, 1,000 per POST, {threads} clients"
+    )
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    bodies = []
+    for _ in range(BATCH_EVENTS // 1000):
+        events = [
+            {
+                "event_id": str(uuid.uuid4()),  # partners' ids: random, the costly case
+                "type": "click" if rng.random() < 0.12 else "impression",
+                "promotion": rng.choice(setup["promotion_ids"]),
+                "ts": (now - timedelta(seconds=rng.random() * 60)).isoformat(),
+                "country": rng.choice(["FR", "DE", "ES", "IT"]),
+                "device": rng.choice(["mobile", "desktop", "tablet"]),
+                "source": rng.choice(["facebook", "instagram", "newsletter"]),
+            }
+            for _ in range(1000)
+        ]
+        bodies.append(json.dumps(events).encode())
+    total = len(bodies) * 1000
+    before = rollup_total()
+    accepted = []
+    lock = threading.Lock()
+
+    def post(chunk: list[bytes]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        for body in chunk:
+            conn.request(
+                "POST",
+                "/api/v1/events/batch",
+                body=body,
+                headers={
+                    "Authorization": f"Bearer {setup['api_key']}",
+                    "Content-Type": "application/json",
+                },
+            )
+            response = conn.getresponse()
+            data = json.loads(response.read())
+            with lock:
+                accepted.append(data.get("accepted", 0) if response.status == 202 else 0)
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=post, args=(bodies[i::threads],)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    posted = time.monotonic()
+    counted = wait_counted(before + total)
+    results["batch"] = {
+        "events": total,
+        "accepted": sum(accepted),
+        "post_events_per_s": round(total / (posted - started)),
+        "end_to_end_events_per_s": round(total / (counted - started)),
+        "seconds": round(counted - started, 2),
+    }
+    say(
+        f"   accepted {sum(accepted):,}; "
+        f"API took them at {total / (posted - started):,.0f} events/s; "
+        f"all counted in the rollups after {counted - started:.1f}s: "
+        f"{total / (counted - started):,.0f} events/s end to end"
+    )
+
+
+def soak(setup: dict[str, Any], web: subprocess.Popen[bytes]) -> None:
+    say(f"\n4. Memory of the web workers under {SOAK_SECONDS}s of beacon load")
+    pids = worker_pids(web)
+    samples = [rss_mb(pids)]
+    stop_at = time.monotonic() + SOAK_SECONDS
+    while time.monotonic() < stop_at:
+        slice_s = int(min(15, max(1, stop_at - time.monotonic())))
+        wrk(
+            f"http://127.0.0.1:{PORT}",
+            script="beacon.lua",
+            env={"BENCH_TOKEN": setup["token"]},
+            duration=slice_s,
+        )
+        samples.append(rss_mb(pids))
+    results["rss_mb"] = {
+        "start_of_soak": samples[0],
+        "samples": samples,
+        "end": samples[-1],
+        "before_any_load": results.get("rss_before_mb"),
+    }
+    say(
+        f"   RSS per worker before any load {results.get('rss_before_mb')} MB, "
+        f"soak start {samples[0]} MB, end {samples[-1]} MB "
+        f"({len(samples) - 1} samples: {[s for s in samples]})"
+    )
+
+
+def bench_reports() -> None:
+    say("\n5. Report for one promotion over 90 days (selector, in process)")
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tracking import selectors
+
+    today = datetime.now(UTC).date()
+    timings: dict[str, Any] = {}
+    for size in REPORT_SIZES:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM tracking_event")
+            have = int(cursor.fetchone()[0])
+        missing = size - have
+        if missing > 0:
+            say(f"   generating {missing:,} raw events (200 promotions, 90 days)...")
+            started = time.monotonic()
+            with open(os.devnull, "w") as quiet:
+                call_command(
+                    "simulate_traffic",
+                    events=missing,
+                    synthetic_promotions=200,
+                    days=90,
+                    direct=True,
+                    batch=20_000,
+                    seed=size,
+                    stdout=quiet,
+                )
+            say(f"   ...{missing / (time.monotonic() - started):,.0f} events/s through the store")
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("ANALYZE")
+                cursor.execute("SELECT COUNT(*) FROM tracking_event")
+                have = int(cursor.fetchone()[0])
+        row: dict[str, Any] = {"raw_events": have}
+        for increment in ("1", "all_days"):
+            samples = []
+            for _ in range(200):
+                t = time.perf_counter()
+                rows = selectors.stats_rows(
+                    level="promotion",
+                    since=today - timedelta(days=89),
+                    until=today,
+                    timezone="Europe/Paris",
+                    time_increment=increment,
+                    brand_ids=[9000],
+                    promotion_ids=[900_000],
+                )
+                samples.append((time.perf_counter() - t) * 1000)
+            samples.sort()
+            row[increment] = {
+                "p50_ms": round(samples[len(samples) // 2], 2),
+                "p95_ms": round(samples[int(len(samples) * 0.95)], 2),
+                "rows": len(rows),
+            }
+        timings[str(size)] = row
+        say(
+            f"   {have:>11,} raw events: daily rows p50 {row['1']['p50_ms']} ms, "
+            f"p95 {row['1']['p95_ms']} ms; whole range p50 {row['all_days']['p50_ms']} ms, "
+            f"p95 {row['all_days']['p95_ms']} ms"
+        )
+    results["reports"] = timings
+    sizes = [str(s) for s in REPORT_SIZES]
+    if len(sizes) >= 2:
+        first, last = timings[sizes[0]]["1"]["p95_ms"], timings[sizes[-1]]["1"]["p95_ms"]
+        results["reports"]["p95_growth"] = round(last / first, 2) if first else None
+        say(f"   p95 at {int(sizes[-1]):,} / p95 at {int(sizes[0]):,}: {last / first:.2f}x")
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    env = configure()
+    say(f"bench: {results['setup']}")
+    fresh_database(env)
+    setup = django_setup()
+    web = start_web(env)
+    consumers: list[subprocess.Popen[bytes]] = []
+    try:
+        results["rss_before_mb"] = rss_mb(worker_pids(web))
+        bench_beacon(setup)
+        bench_click(setup)
+        results["rss_after_bursts_mb"] = rss_mb(worker_pids(web))
+        if env["REDIS_URL"]:
+            consumers = [
+                start([sys.executable, "manage.py", "tracking_consume"], env) for _ in range(2)
+            ]
+            bench_backlog()
+        bench_batches(setup)
+        if SOAK_SECONDS:
+            soak(setup, web)
+        if env["REDIS_URL"]:
+            from tracking import stream
+
+            while stream.client().xlen(STREAM):
+                time.sleep(0.2)
+    finally:
+        for process in [web, *consumers]:
+            stop(process)
+    if REPORT_SIZES:
+        bench_reports()
+    results["setup"]["load_average_at_end"] = os.getloadavg()[0]
+    out = ROOT / "var" / "bench-results.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    say(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for child in children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
