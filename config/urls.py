@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("p/", include("promotions.urls")),
+    path("live/", include("promotions.live_urls")),
     path("t/", include("tracking.urls")),
     path("facebook/", include("promotions.facebook_urls")),
     path("shop/", include("shop.urls")),

@@ -40,6 +40,7 @@ from promotions.admin_scoping import (
     is_superuser,
     require_object_permission,
 )
+from promotions.live import live_wall_url
 from promotions.models import (
     Brand,
     BrandMembership,
@@ -325,11 +326,15 @@ class CampaignAdmin(
         if not obj.pk:
             return str(_("Save the campaign first."))
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener">{}</a> · <a href="{}">{}</a>',
+            '<a href="{}" target="_blank" rel="noopener">{}</a> · <a href="{}">{}</a> · '
+            '<a href="{}" target="_blank" rel="noopener">{}</a><br><span class="help">{}</span>',
             obj.get_absolute_url(),
             _("Open the hub (the brand's staff see drafts and scheduled promotions there)"),
             reverse("admin:promotions_campaign_dashboard", args=[obj.pk]),
             _("Dashboard"),
+            live_wall_url(campaign=obj),
+            _("Live wall"),
+            _("The live wall's link opens it without signing in: give it to the screens only."),
         )
 
     def change_view(
@@ -1478,5 +1483,6 @@ class ApiKeyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         if not obj.is_usable():
             return _badge(str(_("Expired")), "paused")
         return _badge(str(_("Active")), "live")
+
 
 from promotions import admin_reports  # noqa: E402, F401  (alerts, report subscriptions)

@@ -251,6 +251,8 @@ WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 REPORT_PUSH_RETRY_BASE_SECONDS = env.int("REPORT_PUSH_RETRY_BASE_SECONDS", default=60)
 REPORT_PUSH_RETRY_MAX_SECONDS = env.int("REPORT_PUSH_RETRY_MAX_SECONDS", default=3600)
 REPORT_PUSH_MAX_ATTEMPTS = env.int("REPORT_PUSH_MAX_ATTEMPTS", default=8)
+# The live wall's snapshot is computed at most once per this many seconds per campaign.
+LIVE_WALL_CACHE_SECONDS = env.int("LIVE_WALL_CACHE_SECONDS", default=1)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="promotions@localhost")

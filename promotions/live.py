@@ -1,0 +1,83 @@
+"""The live wall, ``/live/<brand>/<campaign>/``: a page for big screens and the JSON it
+polls every second (``snapshot.json``).
+
+Who may look: the brand's staff (signed in), or anyone holding the wall's link, which
+carries a key signed for that campaign (admin shows it on the campaign). Ten screens cost
+one snapshot a second: the snapshot is cached for ``LIVE_WALL_CACHE_SECONDS`` (1 s) per
+campaign, so every other poll is one cache read after a campaign lookup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from promotions import dashboards, selectors
+from promotions.models import Campaign
+
+_SALT = "promotions.live-wall"
+
+
+def live_wall_key(*, campaign: Campaign) -> str:
+    """The key that opens a campaign's wall without signing in (for the screens)."""
+    return signing.dumps({"c": campaign.pk}, salt=_SALT, compress=True)
+
+
+def live_wall_url(*, campaign: Campaign) -> str:
+    path = reverse("live:wall", args=[campaign.brand.slug, campaign.slug])
+    return f"{path}?key={live_wall_key(campaign=campaign)}"
+
+
+def _campaign(request: HttpRequest, brand: str, campaign: str) -> Campaign:
+    found = (
+        Campaign.objects.select_related("brand").filter(brand__slug=brand, slug=campaign).first()
+    )
+    if found is None:
+        raise Http404("No such campaign.")
+    key = request.GET.get("key", "")
+    if key:
+        try:
+            if signing.loads(key, salt=_SALT).get("c") == found.pk:
+                return found
+        except (signing.BadSignature, AttributeError):
+            pass
+        raise Http404("No such campaign.")
+    if selectors.user_can_preview(user=request.user, brand=found.brand):
+        return found
+    raise Http404("No such campaign.")
+
+
+@require_safe
+def wall(request: HttpRequest, brand: str, campaign: str) -> HttpResponse:
+    found = _campaign(request, brand, campaign)
+    snapshot_url = reverse("live:snapshot", args=[brand, campaign])
+    key = request.GET.get("key", "")
+    context: dict[str, Any] = {
+        "campaign": found,
+        "brand": found.brand,
+        "snapshot": dashboards.live_snapshot(campaign=found),
+        "snapshot_url": f"{snapshot_url}?key={key}" if key else snapshot_url,
+    }
+    response = render(request, "promotions/live.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def snapshot(request: HttpRequest, brand: str, campaign: str) -> JsonResponse:
+    found = _campaign(request, brand, campaign)
+    cache_key = f"promotions:live:{found.pk}"
+    data = cache.get(cache_key)
+    if data is None:
+        data = dashboards.live_snapshot(campaign=found)
+        cache.set(cache_key, data, getattr(settings, "LIVE_WALL_CACHE_SECONDS", 1))
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response
