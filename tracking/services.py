@@ -26,7 +26,6 @@ from tracking.models import (
     EventType,
     InvalidReason,
     Scope,
-    SeenEvent,
     UniqueViewer,
 )
 from tracking.tokens import ClickRef, PromotionRef
@@ -224,7 +223,7 @@ def events_record(*, hits: Sequence[Hit]) -> BatchOutcome:
     repeated = len(hits) - len(unique)
     if stream.enabled():
         try:
-            seen = set(SeenEvent.objects.filter(pk__in=list(unique)).values_list("pk", flat=True))
+            seen = store.seen_event_ids(list(unique))
         except DatabaseError as exc:
             raise NotStored(str(exc)) from exc
         fresh = [h for h in unique.values() if h.event_id not in seen]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import uuid
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -32,7 +33,7 @@ from django.apps import apps
 from django.db import connection, connections, transaction
 
 from tracking.hits import Hit
-from tracking.models import DailySalt
+from tracking.models import DailySalt, SeenEvent
 
 Checkpoint = Callable[[str], None]
 
@@ -377,6 +378,20 @@ def hits_store(hits: Sequence[Hit], *, checkpoint: Checkpoint | None = None) -> 
         if checkpoint is not None:
             checkpoint("stored")
     return stored
+
+
+def seen_event_ids(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these event ids are stored already (one query, one array parameter)."""
+    if not event_ids:
+        return set()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT event_id FROM tracking_seenevent WHERE event_id = ANY(%s::uuid[])",
+                [[str(e) for e in event_ids]],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    return set(SeenEvent.objects.filter(pk__in=event_ids).values_list("pk", flat=True))
 
 
 def seen_events_purge(*, older_than_days: int) -> int:

@@ -52,6 +52,18 @@ def event_uuid(event_id: str, promotion_id: int) -> uuid.UUID:
     return uuid.uuid5(PARTNER_NAMESPACE, f"{promotion_id}:{event_id}")
 
 
+def _parse_ts(value: str) -> datetime | None:
+    """ISO 8601; ``datetime.fromisoformat`` (C, Python 3.11+) first, Django's parser for
+    the forms it does not read."""
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            return None
+
+
 def _check(item: Any, now: datetime) -> tuple[dict[str, Any] | None, str]:
     """(clean event, '') or (None, error)."""
     if not isinstance(item, dict):
@@ -68,7 +80,7 @@ def _check(item: Any, now: datetime) -> tuple[dict[str, Any] | None, str]:
     if not isinstance(promotion, int) or isinstance(promotion, bool) or not 0 < promotion < 2**63:
         return None, "promotion: a promotion id (integer) is required."
     raw_ts = item.get("ts")
-    ts = parse_datetime(raw_ts) if isinstance(raw_ts, str) else None
+    ts = _parse_ts(raw_ts) if isinstance(raw_ts, str) else None
     if ts is None:
         return None, "ts: an ISO 8601 date-time is required, e.g. 2026-05-01T12:00:00Z."
     if ts.tzinfo is None:
