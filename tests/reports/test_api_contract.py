@@ -16,6 +16,8 @@ import pytest
 import schemathesis
 import yaml
 from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -72,7 +74,13 @@ def partner(db, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min"},
     }
-    return world("alpha")
+    # Requests go straight to the WSGI application: keep the test's connection open across
+    # them, as Django's test client does (it would be closed inside the test transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield world("alpha")
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _load_schema():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -32,6 +33,7 @@ from tracking.api.strict import MAX_ID, StrictQueryParamsMixin
 from tracking.models import ApiKey, Scope
 
 MAX_DAYS = 731
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 MAX_ROWS = 20_000
 DEFAULT_PAGE_SIZE = 500
 MAX_PAGE_SIZE = 5_000
@@ -101,6 +103,10 @@ class InsightsQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         since, until = attrs["since"], attrs["until"]
+        if since < EARLIEST:
+            raise serializers.ValidationError({"since": [f"From {EARLIEST} on."]})
+        if until > LATEST:
+            raise serializers.ValidationError({"until": [f"Until {LATEST} at the latest."]})
         if until < since:
             raise serializers.ValidationError({"until": ["until must not come before since."]})
         if (until - since).days >= MAX_DAYS:

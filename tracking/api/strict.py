@@ -183,7 +183,9 @@ class StrictIsoDateTimeField(django_filters.fields.IsoDateTimeField):
         result: datetime | None = super().to_python(value)
         if result is not None:
             try:
-                result.astimezone(UTC)  # the database stores UTC: it must be representable
+                # The database stores UTC, and PostgreSQL refuses offsets past 15:59 that
+                # Python accepts (+20:09): hand it the UTC time.
+                result = result.astimezone(UTC)
             except (OverflowError, ValueError):
                 raise ValidationError("This date/time is out of range.", code="invalid") from None
         return result
