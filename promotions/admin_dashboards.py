@@ -63,8 +63,10 @@ class DashboardForm(forms.Form):
     def __init__(self, *args: Any, promotions: QuerySet[Promotion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", "—")] + [(p.pk, f"{p.title} ({p.campaign.name})") for p in promotions]
-        self.fields["a"].choices = choices
-        self.fields["b"].choices = choices
+        for name in ("a", "b"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -33,7 +33,7 @@ class AlertIncidentInline(BrandScopedAdminMixin, admin.TabularInline):
     model = AlertIncident
     extra = 0
     fields = ["opened_at", "resolved_at", "message", "emailed_to", "webhook_status"]
-    readonly_fields = fields
+    readonly_fields = ["opened_at", "resolved_at", "message", "emailed_to", "webhook_status"]
     can_delete = False
     show_change_link = True
     max_num = 0
@@ -147,7 +147,7 @@ class ReportSubscriptionForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    fields = forms.MultipleChoiceField(
+    fields = forms.MultipleChoiceField(  # type: ignore[assignment]  # a field named "fields"
         choices=[(f, f) for f in tracking_reports.METRIC_FIELDS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -178,14 +178,24 @@ class ReportSubscriptionForm(forms.ModelForm):
         return url
 
 
+DELIVERY_FIELDS = (
+    "attempt",
+    "started_at",
+    "succeeded",
+    "status_code",
+    "latency_ms",
+    "response_excerpt",
+    "error",
+)
+
+
 class ReportDeliveryInline(BrandScopedAdminMixin, admin.TabularInline):
     model = ReportDelivery
     extra = 0
     max_num = 0
     can_delete = False
-    fields = ["attempt", "started_at", "succeeded", "status_code", "latency_ms"]
-    fields += ["response_excerpt", "error"]
-    readonly_fields = fields
+    fields = DELIVERY_FIELDS
+    readonly_fields = DELIVERY_FIELDS
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -255,12 +265,31 @@ class ReportSubscriptionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(ReportPush)
 class ReportPushAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["pk", "subscription", "period_start", "period_end", "state", "attempts"]
-    list_display += ["next_attempt_at", "delivered_at", "resend_of"]
+    list_display = [
+        "pk",
+        "subscription",
+        "period_start",
+        "period_end",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "resend_of",
+    ]
     list_filter = ["state", ("subscription", ScopedRelatedFilter)]
     list_select_related = ["subscription__brand"]
-    readonly_fields = ["subscription", "period_start", "period_end", "state", "attempts"]
-    readonly_fields += ["next_attempt_at", "delivered_at", "resend_of", "content_type", "body"]
+    readonly_fields = [
+        "subscription",
+        "period_start",
+        "period_end",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "resend_of",
+        "content_type",
+        "body",
+    ]
     inlines = [ReportDeliveryInline]
     actions = ["resend"]
 

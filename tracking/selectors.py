@@ -328,7 +328,8 @@ def campaign_hourly_stats(
         .annotate(**_sum_counts(), currency_=Max("currency"))
         .order_by("-hour")
     )
+    rows: list[dict[str, Any]] = [dict(r) for r in found]
     return [
         (r["hour"], Stats(**{c: int(r[c] or 0) for c in COUNTS}, currency=r["currency_"] or ""))
-        for r in found
+        for r in rows
     ]

@@ -51,7 +51,7 @@ class ReportSubscriptionSerializer(StrictModelSerializer):
         default=list,
         max_length=3,
     )
-    fields = serializers.ListField(
+    fields = serializers.ListField(  # type: ignore[assignment]
         child=serializers.ChoiceField(choices=reports.METRIC_FIELDS),
         default=list,
         max_length=len(reports.METRIC_FIELDS),
@@ -147,9 +147,11 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        key = request.auth
+        assert isinstance(key, ApiKey)
         try:
             subscription = pushes.report_subscription_create(
-                brand_id=data.pop("brand_id"), api_key=request.auth, **data
+                brand_id=data.pop("brand_id"), api_key=key, **data
             )
         except DjangoValidationError as exc:
             raise _django_errors(exc) from None
