@@ -195,10 +195,7 @@ class DashboardAdminMixin:
                     "lift",
                     str(_("Daily activity, 14 days before launch and since")),
                     ["day", "phase", "impressions", "clicks", "entries", "orders", "activity"],
-                    [
-                        [d.day.isoformat(), d.phase, d.impressions, d.clicks, d.entries, *d.tail]
-                        for d in lift.days
-                    ],
+                    [d.cells() for d in lift.days],
                 )
             )
 

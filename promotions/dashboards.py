@@ -246,9 +246,10 @@ class LiftDay:
     def activity(self) -> int:
         return self.impressions + self.clicks + self.entries + self.orders
 
-    @property
-    def tail(self) -> tuple[int, int]:
-        return self.orders, self.activity
+    def cells(self) -> list[object]:
+        """The row of the lift table (and its CSV)."""
+        day, phase = self.day.isoformat(), self.phase
+        return [day, phase, self.impressions, self.clicks, self.entries, self.orders, self.activity]
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,6 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     serializer_class = ReportSubscriptionSerializer
     required_scopes = [Scope.REPORTS_READ]
     lookup_value_regex = r"[0-9]{1,18}"
-    parser_classes = viewsets.ModelViewSet.parser_classes
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
