@@ -109,6 +109,35 @@ def test_each_bad_event_is_rejected_on_its_own(writer, brand):
 
 
 @pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (
+            lambda p: event(p, ts=iso(datetime.now(UTC) + timedelta(hours=2))),
+            "ts: lies in the future.",
+        ),
+        (
+            lambda p: event(p, ts=iso(datetime.now(UTC) - timedelta(days=30))),
+            "ts: older than 7 days; such events are not accepted.",
+        ),
+        (
+            lambda p: {**event(p), "promotion": 10**12},
+            "promotion: no such promotion among your brands'.",
+        ),
+        (lambda p: event(p, type="view"), "type: must be impression or click."),
+    ],
+)
+def test_a_batch_with_no_valid_event_is_a_400_naming_each(writer, brand, make, error):
+    promotion = PromotionFactory(campaign__brand=brand)
+
+    response = post_batch(writer, [make(promotion), make(promotion)])
+
+    assert response.status_code == 400
+    body = response.json()["error"]
+    assert body["code"] == "invalid"
+    assert body["fields"] == {"events[0]": [error], "events[1]": [error]}
+
+
+@pytest.mark.parametrize(
     "body",
     [{"events": []}, [], "text", 12, None],
 )

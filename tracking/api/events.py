@@ -2,8 +2,9 @@
 
 The body is a JSON list of events. Each is checked on its own: a bad one is listed in
 ``rejected`` with its index and the others are recorded (202). A body that is not such a
-list, or holds more than 1,000 events, is a 400 for the whole batch. Validation is plain
-Python rather than a serializer per event: it is the partner API's hot path.
+list, holds more than 1,000 events or not one valid event is a 400 for the whole batch.
+Validation is plain Python rather than a serializer per event: it is the partner API's
+hot path.
 """
 
 from __future__ import annotations
@@ -150,8 +151,9 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
         description=(
             "Up to 1,000 impressions and clicks of your brands' promotions, each with your "
             "event id: a retried event is counted once. Each event is checked on its own and "
-            "a bad one is listed in `rejected`; a body that is not a list of events, or holds "
-            "more than 1,000, is a 400 for the whole batch. Scope `events:write`."
+            "a bad one is listed in `rejected` and the others are recorded (202). A body that "
+            "is not a list of events, holds more than 1,000, or holds no valid event is a 400 "
+            "(each bad event named `events[<index>]` in `fields`). Scope `events:write`."
         ),
         request=EventSerializer(many=True),
         responses={202: BatchResultSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
@@ -209,6 +211,10 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
                     device=event["device"],
                     source=event["source"],
                 )
+            )
+        if not hits:  # nothing to record: a clear 400 naming each event's fault
+            raise exceptions.ValidationError(
+                {f"events[{r['index']}]": [r["error"]] for r in rejected}
             )
         accepted = duplicates = 0
         if hits:
