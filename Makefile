@@ -44,7 +44,7 @@ serve: bootstrap
 	$(MANAGE) collectstatic --noinput -v0
 	$(MANAGE) apply_schedules
 	$(BIN)/python bin/supervise \
-	  -- "$(BIN)/granian --interface wsgi --host $${HOST:-127.0.0.1} --port $(PORT) --workers $${WEB_WORKERS:-2} --no-ws config.wsgi:application" \
+	  -- "$(BIN)/granian --interface wsgi --host $${HOST:-127.0.0.1} --port $(PORT) --workers $${WEB_WORKERS:-2} --blocking-threads $${BLOCKING_THREADS:-4} --no-ws config.wsgi:application" \
 	  -- "$(BIN)/python manage.py qcluster"
 
 test: bootstrap
