@@ -162,20 +162,21 @@ def test_a_key_of_brand_a_reaches_nothing_of_brand_b(api_client):
         format="json",
     )
     assert created.status_code == 400 and list(created.json()["error"]["fields"]) == ["brand"]
+
+    def event(promotion):
+        return {
+            "event_id": str(uuid.uuid4()),
+            "type": "impression",
+            "promotion": promotion.pk,
+            "ts": datetime.now(UTC).isoformat(),
+        }
+
     batch = api_client.post(
-        "/api/v1/events/batch",
-        [
-            {
-                "event_id": str(uuid.uuid4()),
-                "type": "impression",
-                "promotion": bp.pk,
-                "ts": datetime.now(UTC).isoformat(),
-            }
-        ],
-        format="json",
+        "/api/v1/events/batch", [event(a["promotion"]), event(bp)], format="json"
     )
-    assert batch.status_code == 202 and batch.json()["accepted"] == 0
-    assert len(batch.json()["rejected"]) == 1
+    assert batch.status_code == 202, batch.content
+    assert batch.json()["accepted"] == 1
+    assert [r["index"] for r in batch.json()["rejected"]] == [1]
     checked |= {"/api/v1/events/batch", "/api/v1/reports/subscriptions/"}
     assert be.public_id not in str(entries)
 
