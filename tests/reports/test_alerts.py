@@ -171,3 +171,50 @@ def test_a_private_webhook_url_is_refused_outside_tests(promotion):
     )
     with pytest.raises(Exception, match="https"):
         rule.full_clean()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/promotions/alertrule/",
+        "/admin/promotions/alertrule/add/",
+        "/admin/promotions/alertincident/",
+        "/admin/tracking/reportsubscription/",
+        "/admin/tracking/reportsubscription/add/",
+        "/admin/tracking/reportpush/",
+    ],
+)
+def test_every_alert_and_report_admin_page_renders(promotion, path):
+    client = Client()
+    client.force_login(BrandMembershipFactory(brand=promotion.campaign.brand).user)
+
+    assert client.get(path).status_code == 200
+
+
+def test_a_manager_adds_an_alert_rule_in_admin(promotion):
+    client = Client()
+    client.force_login(BrandMembershipFactory(brand=promotion.campaign.brand).user)
+
+    response = client.post(
+        "/admin/promotions/alertrule/add/",
+        {
+            "campaign": promotion.campaign_id,
+            "kind": "ctr_below",
+            "threshold": "0.05",
+            "active": "on",
+            "window_impressions": "500",
+            "window_hours": "24",
+            "min_entries": "20",
+            "emails": "ops@nova.test",
+            "webhook_url": "",
+            "incidents-TOTAL_FORMS": "0",
+            "incidents-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rule = AlertRule.objects.get()
+    assert (rule.window_impressions, rule.emails) == (500, "ops@nova.test")
+    assert rule.webhook_secret.startswith("whsec_")
+    page = client.get(f"/admin/promotions/alertrule/{rule.pk}/change/").content.decode()
+    assert rule.webhook_secret in page
