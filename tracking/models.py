@@ -179,6 +179,35 @@ class HourlyRollup(models.Model):
         return f"p{self.promotion_id} {self.hour:%Y-%m-%d %H}h"
 
 
+class DailyRollup(models.Model):
+    """Totals per promotion and day in its brand's time zone (the zone when the events were
+    stored): what day, week, month and range reports read when asked in that zone, ~90 rows
+    per promotion for 90 days. Reports in another zone read ``HourlyRollup``."""
+
+    pk = models.CompositePrimaryKey("promotion_id", "day")
+    promotion_id = models.BigIntegerField()
+    day = models.DateField()
+    campaign_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField()
+    impressions = models.BigIntegerField(default=0)
+    clicks = models.BigIntegerField(default=0)
+    invalid_impressions = models.BigIntegerField(default=0)
+    invalid_clicks = models.BigIntegerField(default=0)
+    entries = models.BigIntegerField(default=0)
+    orders = models.BigIntegerField(default=0)
+    revenue = models.BigIntegerField(default=0, help_text=_("Minor units of ``currency``."))
+    currency = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["campaign_id", "day"], name="tracking_daily_campaign"),
+            models.Index(fields=["brand_id", "day"], name="tracking_daily_brand"),
+        ]
+
+    def __str__(self) -> str:
+        return f"p{self.promotion_id} {self.day}"
+
+
 class BreakdownRollup(models.Model):
     """Counts per (promotion, UTC hour, country, device class, source)."""
 

@@ -14,13 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import Max, Q, Sum
+from django.db.models import F, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
-from tracking import stream
+from tracking import store, stream
 from tracking.models import (
     ApiKey,
     BreakdownRollup,
+    DailyRollup,
     DailyUnique,
     HourlyRollup,
     InvalidRollup,
@@ -188,9 +189,14 @@ def stats_rows(
     """
     zone = zoneinfo.ZoneInfo(timezone)
     start, end = _bounds(since, until, zone)
+    brand_ids = list(brand_ids)
     breakdowns = [b for b in BREAKDOWNS if b in breakdowns]
-    model = BreakdownRollup if breakdowns else HourlyRollup
-    scope = Q(brand_id__in=list(brand_ids), hour__gte=start, hour__lt=end)
+    daily = not breakdowns and _stored_in_zone(brand_ids, zone)
+    model: Any = BreakdownRollup if breakdowns else DailyRollup if daily else HourlyRollup
+    if daily:  # days in the brand's zone are stored as such: ~1 row per promotion and day
+        scope = Q(brand_id__in=brand_ids, day__gte=since, day__lte=until)
+    else:
+        scope = Q(brand_id__in=brand_ids, hour__gte=start, hour__lt=end)
     if promotion_ids is not None:
         scope &= Q(promotion_id__in=list(promotion_ids))
     if campaign_ids is not None:
@@ -202,7 +208,8 @@ def stats_rows(
     group = [*keys, *breakdowns]
     queryset = model.objects.filter(scope)
     if time_increment != "all_days":
-        queryset = queryset.annotate(local_day=TruncDate("hour", tzinfo=zone))
+        local_day = F("day") if daily else TruncDate("hour", tzinfo=zone)
+        queryset = queryset.annotate(local_day=local_day)
         group.append("local_day")
     aggregated = queryset.values(*group).annotate(**_sum_counts(), currency_=Max("currency"))
     rows: dict[tuple[Any, ...], StatsRow] = {}
@@ -234,6 +241,12 @@ def stats_rows(
                 stats=replace(row.stats, unique_viewers=viewers.get((row.id, row.date_start), 0)),
             )
     return sorted(rows.values(), key=lambda r: (r.id, *r.breakdown.values(), r.date_start))
+
+
+def _stored_in_zone(brand_ids: list[int], zone: zoneinfo.ZoneInfo) -> bool:
+    """Whether these brands' days were stored in ``zone`` (their current time zone)."""
+    zones = store.brand_zones(brand_ids)
+    return bool(zones) and all(z.key == zone.key for z in zones.values())
 
 
 def _unique_viewers(
@@ -291,7 +304,7 @@ def invalid_events_by_reason(
 def promotion_totals(*, promotion_ids: Iterable[int]) -> dict[int, Stats]:
     """All-time impressions, clicks, CTR... of each promotion (for the admin's list)."""
     queryset = (
-        HourlyRollup.objects.filter(promotion_id__in=list(promotion_ids))
+        DailyRollup.objects.filter(promotion_id__in=list(promotion_ids))
         .values("promotion_id")
         .annotate(**_sum_counts(), currency_=Max("currency"))
     )

@@ -7,8 +7,9 @@ transaction it
 1. stages the batch (PostgreSQL: ``COPY`` into a temporary table; SQLite: executemany),
 2. inserts the event ids into ``SeenEvent`` with ``ON CONFLICT DO NOTHING RETURNING``:
    the returned ids are the events never stored before,
-3. inserts only those into the raw table, and adds only those to the rollups
-   (``INSERT ... ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n``) and to the unique
+3. inserts only those into the raw table, and adds only those to the rollups (hourly,
+   daily in the brand's zone, by breakdown, invalid by reason:
+   ``INSERT ... ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n``) and to the unique
    viewers (a new (scope, day, viewer) row adds one to that day's count),
 
 so a batch delivered twice, or a retried beacon, changes nothing the second time.
@@ -131,7 +132,13 @@ def _rollup_statements(src: str) -> list[str]:
         ORDER BY promotion_id, hour, type, invalid_reason
         ON CONFLICT (promotion_id, hour, type, reason)
         DO UPDATE SET events = tracking_invalidrollup.events + excluded.events"""
-    return [hourly, breakdown, invalid]
+    daily = f"""
+        INSERT INTO tracking_dailyrollup
+            (promotion_id, day, campaign_id, brand_id, {counts}, currency)
+        SELECT promotion_id, day, MAX(campaign_id), MAX(brand_id), {_COUNTS}
+        FROM {src} WHERE true GROUP BY promotion_id, day ORDER BY promotion_id, day
+        ON CONFLICT (promotion_id, day) DO UPDATE SET {_add_counts("tracking_dailyrollup")}"""
+    return [hourly, daily, breakdown, invalid]
 
 
 def _viewers_select(src: str) -> str:
@@ -168,7 +175,7 @@ def _pg_statement() -> str:
         f"""ev AS (INSERT INTO tracking_event ({", ".join(EVENT_COLUMNS)})
             SELECT {", ".join(EVENT_COLUMNS)} FROM new)""",
     ]
-    for name, stmt in zip(("tot", "brk", "inv"), _rollup_statements("new"), strict=True):
+    for name, stmt in zip(("tot", "dly", "brk", "inv"), _rollup_statements("new"), strict=True):
         ctes.append(f"{name} AS ({stmt})")
     ctes.append(
         f"""vw AS (
