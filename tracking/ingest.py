@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
+from django.utils.encoding import iri_to_uri
+
 from tracking import classify, services, tokens
 from tracking.ids import uuid7
 
@@ -165,7 +167,7 @@ def click(environ: Mapping[str, Any], token: str) -> Response:
     cookie = tokens.attribution_value(ref=ref, click_event_id=hit.event_id)
     attributes = "SameSite=None; Secure" if classify.is_secure(environ) else "SameSite=Lax"
     headers = [
-        ("Location", ref.target),
+        ("Location", iri_to_uri(ref.target)),  # headers are latin-1: escape the rest
         *NO_CACHE,
         (
             "Set-Cookie",

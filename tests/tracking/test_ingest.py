@@ -135,6 +135,20 @@ def test_a_click_redirects_to_the_signed_target_and_sets_attribution(wsgi):
     assert (totals(promotion).impressions, totals(promotion).clicks) == (1, 1)
 
 
+def test_a_target_with_non_latin_characters_redirects_percent_encoded(wsgi):
+    promotion = PromotionFactory()
+    wsgi.beacon(token_for(promotion), str(uuid.uuid4()))
+
+    response = wsgi.request(
+        "GET", click_path_for(promotion, "https://shop.example.com/été/€?q=日本")
+    )
+
+    assert response.status == 302
+    assert response.header("Location") == (
+        "https://shop.example.com/%C3%A9t%C3%A9/%E2%82%AC?q=%E6%97%A5%E6%9C%AC"
+    )
+
+
 def test_over_https_the_click_cookie_works_inside_iframes(wsgi):
     response = wsgi.request("GET", click_path_for(PromotionFactory()), https=True)
 
