@@ -9,7 +9,7 @@ import math
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
@@ -212,34 +212,36 @@ def stats_rows(
         queryset = queryset.annotate(local_day=local_day)
         group.append("local_day")
     aggregated = queryset.values(*group).annotate(**_sum_counts(), currency_=Max("currency"))
-    rows: dict[tuple[Any, ...], StatsRow] = {}
+    # (id, breakdown values..., date_start) -> [first row seen, date_stop, counts, currency]
+    acc: dict[tuple[Any, ...], list[Any]] = {}
     for r in aggregated:
-        day = r.get("local_day", since)
-        date_start, date_stop = _bucket(day, since, until, time_increment)
-        brk = {b: r[b] for b in breakdowns}
-        row_key = (r[key], *brk.values(), date_start)
-        stats = Stats(**{c: int(r[c] or 0) for c in COUNTS}, currency=r["currency_"] or "")
-        found = rows.get(row_key)
-        if found is not None:
-            rows[row_key] = replace(found, stats=found.stats + stats)
+        date_start, date_stop = _bucket(r.get("local_day", since), since, until, time_increment)
+        row_key = (r[key], *(r[b] for b in breakdowns), date_start)
+        found = acc.get(row_key)
+        if found is None:
+            acc[row_key] = [r, date_stop, [int(r[c] or 0) for c in COUNTS], r["currency_"] or ""]
         else:
-            rows[row_key] = StatsRow(
-                level=level,
-                id=r[key],
-                campaign_id=r.get("campaign_id"),
-                brand_id=r["brand_id"],
-                date_start=date_start,
-                date_stop=date_stop,
-                stats=stats,
-                breakdown=brk,
-            )
-    if not breakdowns and rows:
-        viewers = _unique_viewers(level, {k[0] for k in rows}, since, until, time_increment)
-        for row_key, row in rows.items():
-            rows[row_key] = replace(
-                row,
-                stats=replace(row.stats, unique_viewers=viewers.get((row.id, row.date_start), 0)),
-            )
+            found[2] = [a + int(r[c] or 0) for a, c in zip(found[2], COUNTS, strict=True)]
+            found[3] = found[3] or r["currency_"] or ""
+    viewers: dict[tuple[int, date], int] | None = None
+    if not breakdowns and acc:
+        viewers = _unique_viewers(level, {k[0] for k in acc}, since, until, time_increment)
+    rows = {}
+    for row_key, (r, date_stop, counts, currency) in acc.items():
+        rows[row_key] = StatsRow(
+            level=level,
+            id=r[key],
+            campaign_id=r.get("campaign_id"),
+            brand_id=r["brand_id"],
+            date_start=row_key[-1],
+            date_stop=date_stop,
+            stats=Stats(
+                **dict(zip(COUNTS, counts, strict=True)),
+                currency=currency,
+                unique_viewers=None if viewers is None else viewers.get((r[key], row_key[-1]), 0),
+            ),
+            breakdown={b: r[b] for b in breakdowns},
+        )
     return sorted(rows.values(), key=lambda r: (r.id, *r.breakdown.values(), r.date_start))
 
 
