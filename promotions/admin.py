@@ -19,7 +19,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.db.models import Avg, Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -36,6 +35,7 @@ from promotions.admin_dashboards import DashboardAdminMixin
 from promotions.admin_scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
+    SuperuserAuditAdmin,
     choices_queryset,
     is_superuser,
     require_object_permission,
@@ -414,7 +414,6 @@ class PromotionAdmin(
     search_fields = ["title", "slug", "campaign__name", "campaign__brand__name"]
     date_hierarchy = "starts_at"
     prepopulated_fields = {"slug": ["title"]}
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["preview", "tools", "created_at", "updated_at"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Promotion | None = None) -> Any:
@@ -1269,27 +1268,12 @@ class PersonAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DataDeletionRequest)
-class DataDeletionRequestAdmin(admin.ModelAdmin):
+class DataDeletionRequestAdmin(SuperuserAuditAdmin):
     """Facebook data deletion callbacks received (superusers only)."""
 
     list_display = ["confirmation_code", "requested_at", "completed_at"]
     fields = ("confirmation_code", "person", "requested_at", "completed_at", "summary")
     readonly_fields = fields
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_superuser(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_superuser(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- partner API keys (tracking.ApiKey) -------------------------------------------------

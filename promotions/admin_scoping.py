@@ -190,6 +190,26 @@ class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
         return bool(field.null or (field.many_to_many and field.blank))
 
 
+class SuperuserAuditAdmin(admin.ModelAdmin):
+    """A read-only record that belongs to no brand (webhooks received, deletion requests):
+    superusers read it, nobody adds, changes or deletes it from the admin."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_superuser(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_superuser(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class BrandScopedAdminMixin:
     """Membership-based permissions and querysets for a ModelAdmin or an inline.
 

@@ -31,6 +31,7 @@ from promotions.admin import ADMIN_MEDIA, BrandTimezoneFormMixin
 from promotions.admin_scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
+    SuperuserAuditAdmin,
     editable_brand_ids,
     is_superuser,
     require_object_permission,
@@ -694,7 +695,7 @@ class OrderAdmin(ShopScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(SuperuserAuditAdmin):
     """Every webhook event Stripe sent, as received: superusers only (no brand)."""
 
     list_display = ["id", "type", "received_at", "deliveries", "outcome"]
@@ -702,21 +703,6 @@ class StripeEventAdmin(admin.ModelAdmin):
     search_fields = ["=id", "outcome"]
     date_hierarchy = "received_at"
     readonly_fields = ["id", "type", "received_at", "deliveries", "outcome", "payload"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_superuser(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_superuser(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class CapiAttemptInline(ReadOnlyInline):

@@ -88,6 +88,9 @@ else:
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Every address marketers and partners type is https: "example.com" means https://, as it
+# will by default in Django 6.0 (this transitional setting opts in now).
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Cache, queue -------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
