@@ -246,7 +246,10 @@ def wrk(
     out = subprocess.run(
         [*command, url], capture_output=True, text=True, env={**os.environ, **(env or {})}
     ).stdout
-    found: dict[str, float] = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if rate is None:
+        raise SystemExit(f"wrk printed no request rate for {url}:\n{out}")
+    found: dict[str, float] = {"rps": float(rate.group(1))}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     found["non_2xx_3xx"] = float(errors.group(1)) if errors else 0.0
     for pct in ("50", "99"):
