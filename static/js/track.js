@@ -1,6 +1,6 @@
 // Impressions and clicks of promotions (docs/architecture.md, "Tracking").
 // An element with data-track-impression="<token>" counts one impression when it first
-// shows (a beacon to /t/i with a fresh event id); a link with data-track-click="/t/c/..."
+// shows (a beacon to /t/i with a fresh event id); a link marked data-track-click (href /t/c/...)
 // is sent there, with a fresh event id, the page's utm_source and referrer, just before it
 // is followed, so the click counts once even if the browser retries the request.
 // Prerendered pages wait until they are really shown. No cookies are read or written here.
@@ -55,13 +55,14 @@
     units.forEach(function (el) { observer.observe(el); });
   }
 
-  // A call-to-action keeps its real address in href (copying or previewing the link never
-  // counts); data-track-click holds its /t/c/ address, used when a person follows it.
+  // Every call-to-action's href is its /t/c/ click address (so a visitor without
+  // JavaScript is counted too); here a followed link gets a fresh event id, the utm source
+  // and the referrer, which the server cannot see through the redirect.
   function tagClick(event) {
     var link = event.target && event.target.closest && event.target.closest("a[data-track-click]");
     if (!link) return;
     try {
-      var url = new URL(link.getAttribute("data-track-click"), location.href);
+      var url = new URL(link.getAttribute("href"), location.href);
       url.searchParams.set("e", uuid());
       var source = utmSource();
       if (source) url.searchParams.set("s", source);

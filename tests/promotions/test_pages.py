@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from tests.factories import (
     PromotionFactory,
     StaffUserFactory,
 )
+from tracking import tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +34,10 @@ def test_hub_shows_one_tab_per_live_promotion(client):
     assert body.count('role="tab"') == 1
     assert "Win a phone" in body
     assert "Secret draft" not in body and "Old one" not in body
-    assert f'href="/p/{live.campaign.brand.slug}/{live.campaign.slug}/giveaway/"' in body
+    # the tab's call-to-action goes through the click redirect, to the tab page
+    [click] = re.findall(r'href="(/t/c/[^"]+)" data-track-click', body)
+    target = tokens.click_token_verify(click.removeprefix("/t/c/")).target
+    assert target == f"/p/{live.campaign.brand.slug}/{live.campaign.slug}/giveaway/"
     assert "in no way sponsored, endorsed, administered by or associated with Facebook" in body
 
 

@@ -17,6 +17,11 @@ def attributes(html, name):
     return [unescape(v) for v in re.findall(rf'{name}="([^"]*)"', html)]
 
 
+def tracked_links(html):
+    """The href of every call-to-action marked for click tracking."""
+    return [unescape(v) for v in re.findall(r'href="([^"]*)" data-track-click', html)]
+
+
 def test_a_tab_page_emits_the_beacon_token_the_pixel_and_a_tracked_cta(client):
     promotion = PromotionFactory(cta_url="https://shop.example.com/nova")
 
@@ -28,7 +33,8 @@ def test_a_tab_page_emits_the_beacon_token_the_pixel_and_a_tracked_cta(client):
     )
     [pixel] = re.findall(r'<noscript><img class="track-pixel" src="([^"]+)"', html)
     assert unescape(pixel).startswith(f"/t/i.gif?p={token}&e=")
-    [click] = attributes(html, "data-track-click")
+    [click] = tracked_links(html)
+    assert click.startswith("/t/c/")
     assert tokens.click_token_verify(click.removeprefix("/t/c/")).target == (
         "https://shop.example.com/nova"
     )
@@ -68,10 +74,7 @@ def test_the_hub_tracks_each_promotion_and_its_call_to_action(client):
     ]
     assert [ref.promotion_id for ref in impressions] == [promotion.pk, second.pk]
     assert len(re.findall(r'class="track-pixel"', html)) == 2
-    clicks = [
-        tokens.click_token_verify(c.removeprefix("/t/c/"))
-        for c in attributes(html, "data-track-click")
-    ]
+    clicks = [tokens.click_token_verify(c.removeprefix("/t/c/")) for c in tracked_links(html)]
     assert [c.target for c in clicks] == [promotion.get_absolute_url(), second.get_absolute_url()]
 
 
