@@ -152,12 +152,9 @@ class SeenEvent(models.Model):
         return str(self.event_id)
 
 
-class HourlyRollup(models.Model):
-    """Totals per promotion and UTC hour: what reports without breakdowns read."""
+class RollupTotals(models.Model):
+    """The totals every time-bucketed rollup keeps, for one promotion and one bucket."""
 
-    pk = models.CompositePrimaryKey("promotion_id", "hour")
-    promotion_id = models.BigIntegerField()
-    hour = models.DateTimeField()
     campaign_id = models.BigIntegerField()
     brand_id = models.BigIntegerField()
     impressions = models.BigIntegerField(default=0)
@@ -170,6 +167,17 @@ class HourlyRollup(models.Model):
     currency = models.CharField(max_length=3, blank=True)
 
     class Meta:
+        abstract = True
+
+
+class HourlyRollup(RollupTotals):
+    """Totals per promotion and UTC hour: what reports without breakdowns read."""
+
+    pk = models.CompositePrimaryKey("promotion_id", "hour")
+    promotion_id = models.BigIntegerField()
+    hour = models.DateTimeField()
+
+    class Meta:
         indexes = [
             models.Index(fields=["campaign_id", "hour"], name="tracking_hourly_campaign"),
             models.Index(fields=["brand_id", "hour"], name="tracking_hourly_brand"),
@@ -179,7 +187,7 @@ class HourlyRollup(models.Model):
         return f"p{self.promotion_id} {self.hour:%Y-%m-%d %H}h"
 
 
-class DailyRollup(models.Model):
+class DailyRollup(RollupTotals):
     """Totals per promotion and day in its brand's time zone (the zone when the events were
     stored): what day, week, month and range reports read when asked in that zone, ~90 rows
     per promotion for 90 days. Reports in another zone read ``HourlyRollup``."""
@@ -187,16 +195,6 @@ class DailyRollup(models.Model):
     pk = models.CompositePrimaryKey("promotion_id", "day")
     promotion_id = models.BigIntegerField()
     day = models.DateField()
-    campaign_id = models.BigIntegerField()
-    brand_id = models.BigIntegerField()
-    impressions = models.BigIntegerField(default=0)
-    clicks = models.BigIntegerField(default=0)
-    invalid_impressions = models.BigIntegerField(default=0)
-    invalid_clicks = models.BigIntegerField(default=0)
-    entries = models.BigIntegerField(default=0)
-    orders = models.BigIntegerField(default=0)
-    revenue = models.BigIntegerField(default=0, help_text=_("Minor units of ``currency``."))
-    currency = models.CharField(max_length=3, blank=True)
 
     class Meta:
         indexes = [
