@@ -38,7 +38,6 @@ from promotions.admin_scoping import (
     SuperuserAuditAdmin,
     choices_queryset,
     is_superuser,
-    require_object_permission,
 )
 from promotions.live import live_wall_url
 from promotions.models import (
@@ -779,18 +778,6 @@ class EntryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        for name in ("exclude_entries", "clear_flags", "flag_entries"):
-            if name in actions:
-                func, action_name, description = actions[name]
-                actions[name] = (
-                    require_object_permission("change", func),
-                    action_name,
-                    description,
-                )
-        return actions
-
     @admin.display(description=_("prize"))
     def prize_won(self, obj: Entry) -> str:
         award = getattr(obj, "award", None)
@@ -973,18 +960,6 @@ class SubmissionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             .annotate(votes_n=Count("votes", distinct=True), jury_avg=Avg("scores__score"))
         )
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        for name in ("approve", "reject"):
-            if name in actions:
-                func, action_name, description = actions[name]
-                actions[name] = (
-                    require_object_permission("change", func),
-                    action_name,
-                    description,
-                )
-        return actions
-
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         for inline_form in formset.forms:
             if inline_form.has_changed() and not inline_form.instance.juror_id:
@@ -1101,13 +1076,6 @@ class DrawAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        if "run_draws" in actions:
-            func, name, description = actions["run_draws"]
-            actions["run_draws"] = (require_object_permission("change", func), name, description)
-        return actions
 
     def save_model(self, request: HttpRequest, obj: Draw, form: Any, change: bool) -> None:
         if change:
@@ -1249,13 +1217,6 @@ class PersonAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        if "anonymise" in actions:
-            func, name, description = actions["anonymise"]
-            actions["anonymise"] = (require_object_permission("change", func), name, description)
-        return actions
-
     @admin.action(
         description=_("Delete their personal data (keep anonymous counts)"), permissions=["change"]
     )
@@ -1365,17 +1326,6 @@ class ApiKeyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApiKey]:
         return super().get_queryset(request).prefetch_related("brands").select_related("created_by")
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        if "revoke_keys" in actions:
-            func, name, description = actions["revoke_keys"]
-            actions["revoke_keys"] = (
-                require_object_permission("change", func),
-                name,
-                description,
-            )
-        return actions
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None

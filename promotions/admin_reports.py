@@ -20,7 +20,6 @@ from django.utils.translation import ngettext
 from promotions.admin_scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
-    require_object_permission,
 )
 from promotions.models import AlertIncident, AlertRule
 from tracking import pushes, webhooks
@@ -298,13 +297,6 @@ class ReportPushAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        if "resend" in actions:
-            func, name, description = actions["resend"]
-            actions["resend"] = (require_object_permission("change", func), name, description)
-        return actions
 
     @admin.action(description=_("Re-send the selected reports"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[ReportPush]) -> None:

@@ -298,14 +298,15 @@ class BrandScopedAdminMixin:
 
     # --- bulk actions ---------------------------------------------------------------
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        """Every bulk action checks each selected object: ``delete_selected`` needs delete
+        permission on each, an action declared ``permissions=["change"]`` change permission
+        on each (a manager of one brand may be an analyst of another)."""
         actions: dict[str, Any] = super().get_actions(request)  # type: ignore[misc]
-        if "delete_selected" in actions:
-            func, name, description = actions["delete_selected"]
-            actions["delete_selected"] = (
-                require_object_permission("delete", func),
-                name,
-                description,
-            )
+        for key, (func, name, description) in actions.items():
+            if key == "delete_selected":
+                actions[key] = (require_object_permission("delete", func), name, description)
+            elif "change" in getattr(func, "allowed_permissions", ()):
+                actions[key] = (require_object_permission("change", func), name, description)
         return actions
 
 

@@ -34,7 +34,6 @@ from promotions.admin_scoping import (
     SuperuserAuditAdmin,
     editable_brand_ids,
     is_superuser,
-    require_object_permission,
     viewable_brand_ids,
 )
 from promotions.models import Brand
@@ -630,17 +629,6 @@ class OrderAdmin(ShopScopedMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        if "refund_orders" in actions:
-            func, name, description = actions["refund_orders"]
-            actions["refund_orders"] = (
-                require_object_permission("change", func),
-                name,
-                description,
-            )
-        return actions
 
     @admin.display(description=_("total"), ordering="total")
     def total_display(self, obj: Order) -> str:

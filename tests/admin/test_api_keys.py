@@ -188,3 +188,25 @@ def test_editing_a_key_keeps_its_secret(as_manager, alpha):
         ["entries:read"],
         hashed,
     )
+
+
+def test_a_change_action_checks_every_selected_object(client, manager, alpha, bravo):
+    # given: a manager of Alpha who only reads Bravo
+    from promotions.models import BrandMembership
+
+    BrandMembership.objects.create(
+        brand=bravo.brand, user=manager, role=BrandMembership.Role.ANALYST
+    )
+    client.force_login(manager)
+
+    # when: they select both brands' keys for a change action
+    response = client.post(
+        "/admin/tracking/apikey/",
+        {"action": "revoke_keys", "_selected_action": [alpha.key.pk, bravo.key.pk]},
+    )
+
+    # then: refused as a whole, nothing revoked
+    assert response.status_code == 403
+    alpha.key.refresh_from_db()
+    bravo.key.refresh_from_db()
+    assert alpha.key.revoked_at is None and bravo.key.revoked_at is None
