@@ -8,17 +8,19 @@ prints:
 1. single-event beacon requests/s next to a trivial Django view's, alternating rounds
    (wrk; median of the rounds) and their ratio;
 2. the click redirect's highest rate, then its p50/p99 latency at half that rate;
-3. partner batch ingest, events/s end to end (POST /api/v1/events/batch with 1,000 events
-   per request until every event is counted in the rollups, two consumers running);
+3. partner batch ingest, events/s end to end: rounds of POST /api/v1/events/batch with
+   1,000 events per request, each timed until every event is counted in the rollups
+   (median of the rounds; two consumers running for the stream's share);
 4. the web workers' memory (RSS) before, after the load and along a soak;
 5. report latency for one promotion over 90 days (p50/p95 of the selector) at 1M and at
    10M raw events.
 
 Numbers are printed and written to var/bench-results.json; nothing is asserted. Knobs
 (environment): BENCH_PORT, BENCH_DURATION (s per wrk run), BENCH_ROUNDS, BENCH_CONNECTIONS,
-BENCH_BATCH_EVENTS, BENCH_REPORT_SIZES (e.g. "1000000,10000000"), BENCH_SOAK_SECONDS,
-BENCH_WEB_WORKERS, BENCH_BLOCKING_THREADS, BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_PARTS
-("http,reports": either part alone).
+BENCH_BATCH_EVENTS (per round), BENCH_BATCH_ROUNDS, BENCH_BATCH_CLIENTS,
+BENCH_REPORT_SIZES (e.g. "1000000,10000000"), BENCH_SOAK_SECONDS, BENCH_WEB_WORKERS,
+BENCH_BLOCKING_THREADS, BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_PARTS ("http,reports":
+either part alone; "batch": only the batch ingest of the HTTP part).
 """
 
 # ruff: noqa: S603, S607 -- runs fixed commands of this project (granian, wrk, ps, manage.py)
@@ -50,7 +52,9 @@ PORT = int(os.environ.get("BENCH_PORT", "8791"))
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
-BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "300000"))
+BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "300000"))  # per round
+BATCH_ROUNDS = int(os.environ.get("BENCH_BATCH_ROUNDS", "3"))
+BATCH_CLIENTS = int(os.environ.get("BENCH_BATCH_CLIENTS", "4"))
 REPORT_SIZES = [int(n) for n in os.environ.get("BENCH_REPORT_SIZES", "1000000,10000000").split(",")]
 SOAK_SECONDS = int(os.environ.get("BENCH_SOAK_SECONDS", "60"))
 PARTS = os.environ.get("BENCH_PARTS", "http,reports").split(",")
@@ -219,6 +223,29 @@ def worker_pids(web: subprocess.Popen[bytes]) -> list[int]:
     return [int(p) for p in out.stdout.split()]
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each process has used so far (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return found
+
+
+def cpu_used(before: dict[int, float], pids: list[int]) -> float:
+    """CPU seconds used since ``before`` by ``pids`` (a process started since counts whole)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in cpu_seconds(pids).items())
+
+
+def postgres_pids() -> list[int]:
+    out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
 def rss_mb(pids: list[int]) -> list[float]:
     sizes = []
     for pid in pids:
@@ -358,14 +385,11 @@ def bench_backlog() -> None:
     )
 
 
-def bench_batches(setup: dict[str, Any], threads: int = 4) -> None:
-    say(
-        f"\n3. Batch ingest, end to end: {BATCH_EVENTS:,} events, 1,000 per POST, {threads} clients"
-    )
-    rng = random.Random(7)
+def batch_bodies(setup: dict[str, Any], count: int, rng: random.Random) -> list[bytes]:
+    """``count`` request bodies of 1,000 events each, as a partner would send them."""
     now = datetime.now(UTC)
     bodies = []
-    for _ in range(BATCH_EVENTS // 1000):
+    for _ in range(count):
         events = [
             {
                 "event_id": str(uuid.uuid4()),  # partners' ids: random, the costly case
@@ -379,8 +403,22 @@ def bench_batches(setup: dict[str, Any], threads: int = 4) -> None:
             for _ in range(1000)
         ]
         bodies.append(json.dumps(events).encode())
+    return bodies
+
+
+def batch_round(
+    setup: dict[str, Any], bodies: list[bytes], threads: int, web_pids: list[int]
+) -> dict[str, float]:
+    """POST the bodies from ``threads`` clients; time until every event is in the rollups.
+    Also: CPU milliseconds per 1,000 events spent by the web workers, by PostgreSQL (all
+    its processes) and by this client."""
     total = len(bodies) * 1000
     before = rollup_total()
+    web_before, pg_before, own_before = (
+        cpu_seconds(web_pids),
+        cpu_seconds(postgres_pids()),
+        time.process_time(),
+    )
     accepted = []
     lock = threading.Lock()
 
@@ -409,19 +447,53 @@ def bench_batches(setup: dict[str, Any], threads: int = 4) -> None:
         w.join()
     posted = time.monotonic()
     counted = wait_counted(before + total)
-    results["batch"] = {
+    web_cpu, pg_cpu, own_cpu = (
+        cpu_used(web_before, web_pids),
+        cpu_used(pg_before, postgres_pids()),
+        time.process_time() - own_before,
+    )
+    per_1000 = 1_000_000 / total  # seconds per event batch -> ms per 1,000 events
+    return {
+        "web_cpu_ms_per_1000": round(web_cpu * per_1000, 2),
+        "postgres_cpu_ms_per_1000": round(pg_cpu * per_1000, 2),
+        "client_cpu_ms_per_1000": round(own_cpu * per_1000, 2),
         "events": total,
         "accepted": sum(accepted),
         "post_events_per_s": round(total / (posted - started)),
         "end_to_end_events_per_s": round(total / (counted - started)),
         "seconds": round(counted - started, 2),
     }
+
+
+def bench_batches(setup: dict[str, Any], web: subprocess.Popen[bytes]) -> None:
+    per_round = BATCH_EVENTS // 1000
     say(
-        f"   accepted {sum(accepted):,}; "
-        f"API took them at {total / (posted - started):,.0f} events/s; "
-        f"all counted in the rollups after {counted - started:.1f}s: "
-        f"{total / (counted - started):,.0f} events/s end to end"
+        f"\n3. Batch ingest, end to end: {BATCH_ROUNDS} rounds of {per_round * 1000:,} events, "
+        f"1,000 per POST, {BATCH_CLIENTS} clients"
     )
+    rng = random.Random(7)
+    rounds = []
+    for n in range(BATCH_ROUNDS):
+        bodies = batch_bodies(setup, per_round, rng)
+        found = batch_round(setup, bodies, BATCH_CLIENTS, worker_pids(web))
+        rounds.append(found)
+        say(
+            f"   round {n + 1}: accepted {found['accepted']:,}; the API took them at "
+            f"{found['post_events_per_s']:,} events/s; all counted in the rollups after "
+            f"{found['seconds']:.1f}s: {found['end_to_end_events_per_s']:,} events/s end to end"
+        )
+        say(
+            f"            CPU per 1,000 events: web workers {found['web_cpu_ms_per_1000']} ms, "
+            f"PostgreSQL {found['postgres_cpu_ms_per_1000']} ms, "
+            f"this client {found['client_cpu_ms_per_1000']} ms"
+        )
+    median = statistics.median(r["end_to_end_events_per_s"] for r in rounds)
+    results["batch"] = {
+        "clients": BATCH_CLIENTS,
+        "rounds": rounds,
+        "median_end_to_end_events_per_s": median,
+    }
+    say(f"   median end to end: {median:,.0f} events/s")
 
 
 def soak(setup: dict[str, Any], web: subprocess.Popen[bytes]) -> None:
@@ -533,7 +605,7 @@ def main() -> None:
     say(f"bench: {results['setup']}")
     fresh_database(env)
     setup = django_setup()
-    if "http" in PARTS:
+    if "http" in PARTS or "batch" in PARTS:
         http_parts(env, setup)
     if REPORT_SIZES and "reports" in PARTS:
         bench_reports()
@@ -548,16 +620,17 @@ def http_parts(env: dict[str, str], setup: dict[str, Any]) -> None:
     consumers: list[subprocess.Popen[bytes]] = []
     try:
         results["rss_before_mb"] = rss_mb(worker_pids(web))
-        bench_beacon(setup)
-        bench_click(setup)
-        results["rss_after_bursts_mb"] = rss_mb(worker_pids(web))
+        if "http" in PARTS:
+            bench_beacon(setup)
+            bench_click(setup)
+            results["rss_after_bursts_mb"] = rss_mb(worker_pids(web))
         if env["REDIS_URL"]:
             consumers = [
                 start([sys.executable, "manage.py", "tracking_consume"], env) for _ in range(2)
             ]
             bench_backlog()
-        bench_batches(setup)
-        if SOAK_SECONDS:
+        bench_batches(setup, web)
+        if SOAK_SECONDS and "http" in PARTS:
             soak(setup, web)
         if env["REDIS_URL"]:
             from tracking import stream

@@ -14,6 +14,10 @@ DEFAULTS: dict[str, Any] = {
     # up to 1,000 events is one entry), and about this many events per stored batch.
     "TRACKING_CONSUMER_COUNT": 2000,
     "TRACKING_CONSUMER_EVENTS": 20_000,
+    # A partner batch of at least this many events is written straight to the database
+    # (it is a batch already; the stream is its fallback when the database fails). Smaller
+    # ones go through the stream, to be merged with other entries by the consumers.
+    "TRACKING_BATCH_DIRECT_MIN_EVENTS": 100,
     # A consumer that has not acknowledged its entries for this long is presumed dead,
     # and its entries are claimed (XAUTOCLAIM) by another.
     "TRACKING_CLAIM_IDLE_MS": 30_000,

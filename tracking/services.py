@@ -213,27 +213,44 @@ class BatchOutcome:
 def events_record(*, hits: Sequence[Hit]) -> BatchOutcome:
     """Record a partner's batch (already validated) as one unit.
 
-    Direct path: ``accepted`` is what was new, ``duplicates`` the rest. Stream path: events
-    already stored (or repeated within the batch) are duplicates; a retry of a batch still
-    waiting in the stream is reported as accepted and counted once by the consumer.
+    A batch of at least ``TRACKING_BATCH_DIRECT_MIN_EVENTS`` events is a batch already:
+    it is stored straight into the database by the same idempotent statement the consumers
+    use (``accepted`` is what was new, ``duplicates`` the rest), and goes to the stream
+    only when the database fails. Smaller batches take the stream, where the consumers
+    merge them with other entries: events already stored (or repeated within the batch)
+    are duplicates; a retry of a batch still waiting in the stream is reported as accepted
+    and counted once by the consumer.
     """
     unique: dict[uuid.UUID, Hit] = {}
     for hit in hits:
         unique.setdefault(hit.event_id, hit)
     repeated = len(hits) - len(unique)
-    if stream.enabled():
+    if not stream.enabled():
+        stored = hits_record(hits=list(unique.values())) or 0
+        return BatchOutcome(accepted=stored, duplicates=len(hits) - stored)
+    if len(unique) >= int(setting("TRACKING_BATCH_DIRECT_MIN_EVENTS")):
         try:
-            seen = store.seen_event_ids(list(unique))
+            stored = store.hits_store(list(unique.values()))
+            return BatchOutcome(accepted=stored, duplicates=len(hits) - stored)
         except DatabaseError as exc:
-            raise NotStored(str(exc)) from exc
-        fresh = [h for h in unique.values() if h.event_id not in seen]
-        if fresh:
-            stored = hits_record(hits=fresh)
-            if stored is not None:  # Redis failed over to the database just now
-                return BatchOutcome(accepted=stored, duplicates=len(hits) - stored)
-        return BatchOutcome(accepted=len(fresh), duplicates=repeated + len(seen))
-    stored = hits_record(hits=list(unique.values())) or 0
-    return BatchOutcome(accepted=stored, duplicates=len(hits) - stored)
+            logger.warning("tracking: a batch of %d waits in the stream: %s", len(unique), exc)
+            return _batch_publish(list(unique.values()), repeated=repeated)
+    try:
+        seen = store.seen_event_ids(list(unique))
+    except DatabaseError as exc:
+        raise NotStored(str(exc)) from exc
+    fresh = [h for h in unique.values() if h.event_id not in seen]
+    return _batch_publish(fresh, repeated=repeated + len(seen))
+
+
+def _batch_publish(hits: list[Hit], *, repeated: int) -> BatchOutcome:
+    """Append a batch to the stream; if Redis fails now, store it directly."""
+    if not hits:
+        return BatchOutcome(accepted=0, duplicates=repeated)
+    stored = hits_record(hits=hits)
+    if stored is not None:  # Redis failed over to the database just now
+        return BatchOutcome(accepted=stored, duplicates=repeated + len(hits) - stored)
+    return BatchOutcome(accepted=len(hits), duplicates=repeated)
 
 
 def conversion_event_id(*, kind: str, object_id: object) -> uuid.UUID:

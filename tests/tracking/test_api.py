@@ -124,6 +124,11 @@ def test_each_bad_event_is_rejected_on_its_own(writer, brand):
             "promotion: no such promotion among your brands'.",
         ),
         (lambda p: event(p, type="view"), "type: must be impression or click."),
+        (lambda p: event(p, country="FR\n"), "country: a two-letter ISO 3166 code, e.g. FR."),
+        (lambda p: event(p, country="É1"), "country: a two-letter ISO 3166 code, e.g. FR."),
+        (lambda p: event(p, device=["mobile"]), "device: one of desktop, mobile, other, tablet."),
+        (lambda p: {**event(p), "promotion": 2**63}, "promotion: a promotion id (integer) is required."),
+        (lambda p: {**event(p), "promotion": True}, "promotion: a promotion id (integer) is required."),
     ],
 )
 def test_a_batch_with_no_valid_event_is_a_400_naming_each(writer, brand, make, error):
@@ -161,8 +166,9 @@ def test_more_than_1000_events_is_a_400_for_the_whole_batch(writer, brand):
     assert insights(writer, promotion=promotion.pk)["data"] == []
 
 
-def test_malformed_json_is_a_400(writer):
-    response = writer.post(BATCH, data=b"[{", content_type="application/json")
+@pytest.mark.parametrize("body", [b"[{", b'[{"event_id": NaN}]', b"\xff\xfe[]"])
+def test_malformed_json_is_a_400(writer, body):
+    response = writer.post(BATCH, data=body, content_type="application/json")
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"

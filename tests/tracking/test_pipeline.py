@@ -334,3 +334,88 @@ def test_with_redis_and_the_database_down_nothing_gets_a_2xx(
     assert wsgi.beacon(token_for(promotion), event_id).status == 204
     assert wsgi.beacon(token_for(promotion), event_id).status == 204
     assert totals(promotion)[promotion.pk].impressions == 1
+
+
+# --- Partner batches: large ones straight to the database, the stream as their fallback ---
+
+
+def partner_events(promotion, n):
+    ts = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    return [
+        {"event_id": str(uuid.uuid4()), "type": "impression", "promotion": promotion.pk, "ts": ts}
+        for _ in range(n)
+    ]
+
+
+@pytest.fixture
+def partner(api_client, make_api_key):
+    def as_partner_of(promotion):
+        _key, raw = make_api_key(brands=[promotion.campaign.brand], scopes=["events:write"])
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return api_client
+
+    return as_partner_of
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_a_large_batch_is_counted_before_the_answer_and_a_small_one_waits_in_the_stream(
+    settings, partner
+):
+    settings.TRACKING_BATCH_DIRECT_MIN_EVENTS = 5
+    promotion = PromotionFactory()
+    client = partner(promotion)
+
+    large = client.post("/api/v1/events/batch", partner_events(promotion, 5), format="json")
+
+    assert large.json() == {"accepted": 5, "duplicates": 0, "rejected": []}
+    assert stream.client().xlen(stream.stream_key()) == 0
+    assert totals(promotion)[promotion.pk].impressions == 5
+
+    small = client.post("/api/v1/events/batch", partner_events(promotion, 4), format="json")
+
+    assert small.json() == {"accepted": 4, "duplicates": 0, "rejected": []}
+    assert stream.client().xlen(stream.stream_key()) == 1
+    assert totals(promotion)[promotion.pk].impressions == 5
+    drain()
+    assert totals(promotion)[promotion.pk].impressions == 9
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_down_a_large_batch_waits_in_the_stream_and_counts_once(
+    settings, partner
+):
+    settings.TRACKING_BATCH_DIRECT_MIN_EVENTS = 5
+    promotion = PromotionFactory()
+    client = partner(promotion)
+    events = partner_events(promotion, 8)
+    params = connection.get_connection_params()
+    blocker = psycopg.connect(
+        **{k: v for k, v in params.items() if k in ("dbname", "user", "host", "port", "password")}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '200ms'")
+    try:
+        # the event tables are unavailable, as in a database outage; Redis is up
+        blocker.execute("LOCK TABLE tracking_seenevent IN ACCESS EXCLUSIVE MODE")
+        during = client.post("/api/v1/events/batch", events, format="json")
+    finally:
+        blocker.rollback()
+        blocker.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    assert during.status_code == 202
+    assert during.json() == {"accepted": 8, "duplicates": 0, "rejected": []}
+    assert stream.client().xlen(stream.stream_key()) == 1
+    assert totals(promotion) == {}
+    # the partner retries anyway once the database is back: stored then...
+    retry = client.post("/api/v1/events/batch", events, format="json")
+    assert retry.json() == {"accepted": 8, "duplicates": 0, "rejected": []}
+    # ...and the copy waiting in the stream adds nothing
+    assert stream.stream_consume(until_empty=True, block_ms=0).stored == 0
+    assert totals(promotion)[promotion.pk].impressions == 8
+    again = client.post("/api/v1/events/batch", events, format="json")
+    assert again.json() == {"accepted": 0, "duplicates": 8, "rejected": []}

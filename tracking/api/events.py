@@ -3,20 +3,31 @@
 The body is a JSON list of events. Each is checked on its own: a bad one is listed in
 ``rejected`` with its index and the others are recorded (202). A body that is not such a
 list, holds more than 1,000 events or not one valid event is a 400 for the whole batch.
-Validation is plain Python rather than a serializer per event: it is the partner API's
-hot path.
+
+This is the partner API's hot path, so a batch is read in one of two ways (one result):
+
+- ``EventBatchParser`` first decodes the body with msgspec straight into ``WireEvent``
+  structs, checking every type, length and choice in C (about 0.2 ms per 1,000 events);
+- when any event fails those checks, the body is read again as plain JSON and each event
+  is checked by ``_check`` in Python, which names each fault.
+
+Either way ``_check_window`` then checks what depends on the clock or needs a pattern.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import IO, Annotated, Any, Literal, cast
 
+import msgspec
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,9 +46,10 @@ CLOCK_SKEW = timedelta(minutes=5)
 FIELDS = {"event_id", "type", "promotion", "ts", "country", "device", "source"}
 TYPES = (EventType.IMPRESSION.value, EventType.CLICK.value)
 DEVICES = set(DeviceClass.values)
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-_UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
+_HEX = "[0-9a-fA-F]"  # spelled out: re.I makes the match twice as slow
+_UUID = re.compile(f"{_HEX}{{8}}-?{_HEX}{{4}}-?{_HEX}{{4}}-?{_HEX}{{4}}-?{_HEX}{{12}}")
 PARTNER_NAMESPACE = uuid.UUID("6f1d7c52-4a53-4c55-9a1e-7d0c2b1e5a10")
+MAX_PROMOTION_ID = 2**63 - 1
 
 
 class Unavailable(exceptions.APIException):
@@ -46,9 +58,57 @@ class Unavailable(exceptions.APIException):
     default_code = "unavailable"
 
 
+Device = Literal["mobile", "tablet", "desktop", "other", ""]  # DeviceClass's values, or none
+
+
+class WireEvent(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """One event of a batch, its types checked (by msgspec, or by ``_check``); scalars
+    only, so the garbage collector need not track it."""
+
+    event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    type: Literal["impression", "click"]
+    promotion: Annotated[int, msgspec.Meta(gt=0, le=MAX_PROMOTION_ID)]
+    ts: Annotated[datetime, msgspec.Meta(tz=True)]
+    country: str | None = ""
+    device: Device | None = ""
+    source: Annotated[str, msgspec.Meta(max_length=100)] | None = ""
+
+
+_DECODER = msgspec.json.Decoder(
+    Annotated[list[WireEvent], msgspec.Meta(min_length=1, max_length=MAX_EVENTS)]
+)
+
+
+class WellFormed(list[WireEvent]):
+    """What the parser gives when msgspec read every event: no per-event type errors."""
+
+
+class EventBatchParser(JSONParser):
+    """JSON, decoded straight into ``WireEvent``s when every event is well formed; else the
+    plain JSON value, for the view to check event by event."""
+
+    def parse(
+        self,
+        stream: IO[Any] | None,
+        media_type: str | None = None,
+        parser_context: Any = None,
+    ) -> Any:
+        raw = stream.read() if stream is not None else b""
+        try:
+            return WellFormed(_DECODER.decode(raw))
+        except msgspec.ValidationError:
+            pass  # JSON, but not (only) well-formed events: checked one by one below
+        except msgspec.DecodeError as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+
+
 def event_uuid(event_id: str, promotion_id: int) -> uuid.UUID:
     """A UUID is used as it is; any other id is namespaced by its promotion."""
-    if _UUID.match(event_id):
+    if 32 <= len(event_id) <= 36 and _UUID.fullmatch(event_id):
         return uuid.UUID(event_id)
     return uuid.uuid5(PARTNER_NAMESPACE, f"{promotion_id}:{event_id}")
 
@@ -65,49 +125,62 @@ def _parse_ts(value: str) -> datetime | None:
             return None
 
 
-def _check(item: Any, now: datetime) -> tuple[dict[str, Any] | None, str]:
-    """(clean event, '') or (None, error)."""
+def _check(item: Any) -> WireEvent | str:
+    """The event, its types checked, or its error (the slow path, for a batch with faults)."""
     if not isinstance(item, dict):
-        return None, "An event is a JSON object."
+        return "An event is a JSON object."
     unknown = sorted(str(k) for k in item if k not in FIELDS)
     if unknown:
-        return None, f"Unknown field(s): {', '.join(unknown)}."
+        return f"Unknown field(s): {', '.join(unknown)}."
     event_id = item.get("event_id")
     if not isinstance(event_id, str) or not 1 <= len(event_id) <= 100:
-        return None, "event_id: a string of 1 to 100 characters is required."
+        return "event_id: a string of 1 to 100 characters is required."
     if item.get("type") not in TYPES:
-        return None, "type: must be impression or click."
+        return "type: must be impression or click."
     promotion = item.get("promotion")
-    if not isinstance(promotion, int) or isinstance(promotion, bool) or not 0 < promotion < 2**63:
-        return None, "promotion: a promotion id (integer) is required."
+    if (
+        not isinstance(promotion, int)
+        or isinstance(promotion, bool)
+        or not 0 < promotion <= MAX_PROMOTION_ID
+    ):
+        return "promotion: a promotion id (integer) is required."
     raw_ts = item.get("ts")
     ts = _parse_ts(raw_ts) if isinstance(raw_ts, str) else None
     if ts is None:
-        return None, "ts: an ISO 8601 date-time is required, e.g. 2026-05-01T12:00:00Z."
+        return "ts: an ISO 8601 date-time is required, e.g. 2026-05-01T12:00:00Z."
     if ts.tzinfo is None:
-        return None, "ts: give a time zone (Z or +02:00)."
-    if ts > now + CLOCK_SKEW:
-        return None, "ts: lies in the future."
-    if ts < now - MAX_AGE:
-        return None, "ts: older than 7 days; such events are not accepted."
+        return "ts: give a time zone (Z or +02:00)."
     country = item.get("country", "") or ""
-    if not isinstance(country, str) or (country and not _COUNTRY.match(country)):
-        return None, "country: a two-letter ISO 3166 code, e.g. FR."
+    if not isinstance(country, str):
+        return _COUNTRY_ERROR
     device = item.get("device", "") or ""
-    if device not in DEVICES and device != "":
-        return None, f"device: one of {', '.join(sorted(DEVICES))}."
+    if device != "" and (not isinstance(device, str) or device not in DEVICES):
+        return f"device: one of {', '.join(sorted(DEVICES))}."
     source = item.get("source", "") or ""
     if not isinstance(source, str) or len(source) > 100:
-        return None, "source: a string of at most 100 characters."
-    return {
-        "event_id": event_id,
-        "type": item["type"],
-        "promotion": promotion,
-        "ts": ts.astimezone(UTC),
-        "country": country.upper(),
-        "device": device,
-        "source": clean_source(source) if source else "",
-    }, ""
+        return "source: a string of at most 100 characters."
+    return WireEvent(event_id, item["type"], promotion, ts, country, cast(Device, device), source)
+
+
+_COUNTRY_ERROR = "country: a two-letter ISO 3166 code, e.g. FR."
+
+
+def _check_window(event: WireEvent, earliest: datetime, latest: datetime) -> str:
+    """'' or the error of an event whose types are right: its time and its country."""
+    if event.ts > latest:
+        return "ts: lies in the future."
+    if event.ts < earliest:
+        return "ts: older than 7 days; such events are not accepted."
+    country = event.country
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        return _COUNTRY_ERROR
+    return ""
+
+
+@lru_cache(maxsize=4096)
+def _source(value: str) -> str:
+    """A partner's source, cleaned once per distinct value (batches repeat a handful)."""
+    return clean_source(value)
 
 
 class EventSerializer(serializers.Serializer):
@@ -144,6 +217,7 @@ class BatchResultSerializer(serializers.Serializer):
 
 class EventBatchView(StrictQueryParamsMixin, APIView):
     required_scopes = [Scope.EVENTS_WRITE]
+    parser_classes = [EventBatchParser]
 
     @extend_schema(
         operation_id="events_batch",
@@ -182,46 +256,54 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
             raise exceptions.ValidationError(
                 f"At most {MAX_EVENTS} events per batch; this one has {len(items)}."
             )
+        checked: list[WireEvent | str] = (
+            list(items) if isinstance(items, WellFormed) else [_check(item) for item in items]
+        )
         now = datetime.now(UTC)
-        checked = [_check(item, now) for item in items]
+        earliest, latest = now - MAX_AGE, now + CLOCK_SKEW
         key = request.auth
         assert isinstance(key, ApiKey)  # HasApiKey ran first
-        brand_ids = key_brand_ids(key)
         promotions = promotions_of_brands(
-            {event["promotion"] for event, _ in checked if event is not None}, brand_ids
+            {e.promotion for e in checked if not isinstance(e, str)}, key_brand_ids(key)
         )
         rejected: list[dict[str, Any]] = []
         hits: list[Hit] = []
-        for index, (event, error) in enumerate(checked):
-            if event is not None and event["promotion"] not in promotions:
-                event, error = None, "promotion: no such promotion among your brands'."
-            if event is None:
+        for index, event in enumerate(checked):
+            if isinstance(event, str):
+                rejected.append({"index": index, "error": event})
+                continue
+            error = _check_window(event, earliest, latest)
+            if not error and event.promotion not in promotions:
+                error = "promotion: no such promotion among your brands'."
+            if error:
                 rejected.append({"index": index, "error": error})
                 continue
-            campaign_id, brand_id = promotions[event["promotion"]]
+            campaign_id, brand_id = promotions[event.promotion]
+            ts = event.ts
             hits.append(
                 Hit(
-                    event_id=event_uuid(event["event_id"], event["promotion"]),
-                    ts=event["ts"],
-                    type=event["type"],
-                    promotion_id=event["promotion"],
+                    event_id=event_uuid(event.event_id, event.promotion),
+                    ts=ts if ts.tzinfo is UTC else ts.astimezone(UTC),
+                    type=event.type,
+                    promotion_id=event.promotion,
                     campaign_id=campaign_id,
                     brand_id=brand_id,
-                    country=event["country"],
-                    device=event["device"],
-                    source=event["source"],
+                    country=event.country.upper() if event.country else "",
+                    device=event.device or "",
+                    source=_source(event.source) if event.source else "",
                 )
             )
         if not hits:  # nothing to record: a clear 400 naming each event's fault
             raise exceptions.ValidationError(
                 {f"events[{r['index']}]": [r["error"]] for r in rejected}
             )
-        accepted = duplicates = 0
-        if hits:
-            try:
-                outcome = services.events_record(hits=hits)
-            except services.NotStored:
-                raise Unavailable() from None
-            accepted, duplicates = outcome.accepted, outcome.duplicates
-        body = {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
+        try:
+            outcome = services.events_record(hits=hits)
+        except services.NotStored:
+            raise Unavailable() from None
+        body = {
+            "accepted": outcome.accepted,
+            "duplicates": outcome.duplicates,
+            "rejected": rejected,
+        }
         return Response(body, status=status.HTTP_202_ACCEPTED)
