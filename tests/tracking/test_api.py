@@ -127,8 +127,14 @@ def test_each_bad_event_is_rejected_on_its_own(writer, brand):
         (lambda p: event(p, country="FR\n"), "country: a two-letter ISO 3166 code, e.g. FR."),
         (lambda p: event(p, country="É1"), "country: a two-letter ISO 3166 code, e.g. FR."),
         (lambda p: event(p, device=["mobile"]), "device: one of desktop, mobile, other, tablet."),
-        (lambda p: {**event(p), "promotion": 2**63}, "promotion: a promotion id (integer) is required."),
-        (lambda p: {**event(p), "promotion": True}, "promotion: a promotion id (integer) is required."),
+        (
+            lambda p: {**event(p), "promotion": 2**63},
+            "promotion: a promotion id (integer) is required.",
+        ),
+        (
+            lambda p: {**event(p), "promotion": True},
+            "promotion: a promotion id (integer) is required.",
+        ),
     ],
 )
 def test_a_batch_with_no_valid_event_is_a_400_naming_each(writer, brand, make, error):

@@ -125,6 +125,9 @@ def _parse_ts(value: str) -> datetime | None:
             return None
 
 
+_COUNTRY_ERROR = "country: a two-letter ISO 3166 code, e.g. FR."
+
+
 def _check(item: Any) -> WireEvent | str:
     """The event, its types checked, or its error (the slow path, for a batch with faults)."""
     if not isinstance(item, dict):
@@ -162,9 +165,6 @@ def _check(item: Any) -> WireEvent | str:
     return WireEvent(event_id, item["type"], promotion, ts, country, cast(Device, device), source)
 
 
-_COUNTRY_ERROR = "country: a two-letter ISO 3166 code, e.g. FR."
-
-
 def _check_window(event: WireEvent, earliest: datetime, latest: datetime) -> str:
     """'' or the error of an event whose types are right: its time and its country."""
     if event.ts > latest:
@@ -184,7 +184,9 @@ def _source(value: str) -> str:
 
 
 class EventSerializer(serializers.Serializer):
-    """The shape of one event (for the schema; validation is ``_check``)."""
+    """One impression or click of a promotion of your key's brands."""
+
+    # The schema's view of an event; requests are validated by WireEvent and _check.
 
     event_id = serializers.CharField(
         max_length=100,
