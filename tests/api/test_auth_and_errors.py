@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework import serializers
@@ -17,6 +18,7 @@ from tests.api.conftest import assert_error
 from tests.factories import CampaignFactory
 from tracking.api.serializers import StrictSerializer
 from tracking.models import ApiKey, Scope
+from tracking.selectors import api_key_brand_ids, api_key_from_token
 from tracking.services import api_key_revoke
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +137,25 @@ class ReportsView(APIView):
         return Response({"ok": True})
 
 
+def test_a_key_and_its_brands_are_read_in_one_query(
+    make_api_key, brand_a, brand_b, django_assert_num_queries
+):
+    key, raw = make_api_key(brands=[brand_a, brand_b])
+    lonely, lonely_raw = make_api_key(brands=[brand_a])
+    lonely.brands.clear()  # a key whose brands were all taken away sees nothing
+
+    with django_assert_num_queries(1):
+        found = api_key_from_token(raw)
+        brand_ids = api_key_brand_ids(found)
+    orphan = api_key_from_token(lonely_raw)
+
+    assert found == key
+    assert brand_ids == sorted([brand_a.pk, brand_b.pk])
+    assert orphan == lonely
+    assert api_key_brand_ids(orphan) == []
+    assert _client(lonely_raw).get(CAMPAIGNS).json()["results"] == []
+
+
 def test_a_key_without_the_needed_scope_is_a_403(make_api_key, brand_a):
     factory = APIRequestFactory()
     _, without = make_api_key(brands=[brand_a], scopes=[Scope.EVENTS_WRITE])
@@ -198,6 +219,19 @@ def test_throttling_is_per_key_with_retry_after(make_api_key, brand_a, settings)
     assert 1 <= retry_after <= 60
     assert str(retry_after) in error["message"]
     assert b.get(CAMPAIGNS).status_code == 200  # another key has its own budget
+
+
+def test_an_unreachable_throttle_counter_does_not_take_the_api_down(
+    make_api_key, brand_a, settings, caplog
+):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # where the counters live: nobody answers
+    settings.CACHES = PRIVATE_CACHE
+    _, raw = make_api_key(brands=[brand_a])
+
+    response = _client(raw).get(CAMPAIGNS)
+
+    assert response.status_code == 200
+    assert "throttle counter unavailable" in caplog.text
 
 
 def test_throttled_requests_still_need_a_valid_key(api_client, settings):
@@ -336,3 +370,25 @@ def test_an_unexpected_exception_under_api_is_a_json_500(client_a, monkeypatch):
     monkeypatch.setattr(views.CampaignViewSet, "get_queryset", broken)
     client_a.raise_request_exception = False
     assert_error(client_a.get(CAMPAIGNS), 500, "server_error", fields=[])
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OperationalError("could not connect to server: Connection refused"),
+        InterfaceError("connection already closed"),
+    ],
+)
+def test_a_database_outage_is_a_503_to_retry_not_a_500(key_a, monkeypatch, failure):
+    from tracking.api import authentication
+
+    def unreachable(token):
+        raise failure
+
+    monkeypatch.setattr(authentication, "api_key_from_token", unreachable)
+
+    response = _client(key_a[1]).get(CAMPAIGNS)
+
+    error = assert_error(response, 503, "unavailable", fields=[])
+    assert response["Retry-After"] == "2"
+    assert "retry" in error["message"]

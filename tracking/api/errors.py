@@ -2,7 +2,8 @@
 
 ``code`` is a stable machine-readable word (``invalid``, ``parse_error``,
 ``not_authenticated``, ``authentication_failed``, ``permission_denied``, ``missing_scope``,
-``not_found``, ``method_not_allowed``, ``unsupported_media_type``, ``throttled``, ...);
+``not_found``, ``method_not_allowed``, ``unsupported_media_type``, ``throttled``,
+``unavailable`` (a 503 with ``Retry-After``: the database could not be reached), ...);
 ``message`` is for people; ``fields`` maps each offending body field or query parameter to
 its messages (empty when the error is not about a field). Errors raised outside DRF views
 (an unknown URL under /api/, a crash) use the same format through ``config.views``.
@@ -10,15 +11,29 @@ its messages (empty when the error is not about a field). Errors raised outside 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 2
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """A 503 with ``Retry-After``: the request was fine, a backing service was not."""
+
+    status_code = 503
+    default_detail = "The service cannot reach its database just now; retry in a moment."
+    default_code = "unavailable"
 
 
 def _flatten(detail: Any) -> Any:
@@ -94,6 +109,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         exc = exceptions.ValidationError(detail)
+    if isinstance(exc, OperationalError | InterfaceError):  # database down or locked: no bug
+        logger.warning("api: database unavailable: %s", exc)
+        exc = ServiceUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real bug: Django's 500 handler answers in the same format
@@ -118,4 +136,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:  # pragma: no cover - drf_exception_handler only handles the types above
         fields, message, code = {}, str(exc), "error"
     response.data = error_body(code, message, fields)
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tracking import services
+from tracking.api.errors import ServiceUnavailable
 from tracking.api.scoping import key_brand_ids, promotions_of_brands
 from tracking.api.serializers import ErrorSerializer
 from tracking.api.strict import StrictQueryParamsMixin
@@ -52,10 +53,8 @@ PARTNER_NAMESPACE = uuid.UUID("6f1d7c52-4a53-4c55-9a1e-7d0c2b1e5a10")
 MAX_PROMOTION_ID = 2**63 - 1
 
 
-class Unavailable(exceptions.APIException):
-    status_code = 503
+class Unavailable(ServiceUnavailable):
     default_detail = "The events could not be stored; send the same batch again."
-    default_code = "unavailable"
 
 
 Device = Literal["mobile", "tablet", "desktop", "other", ""]  # DeviceClass's values, or none
