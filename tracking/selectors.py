@@ -35,9 +35,18 @@ def api_key_from_token(token: str) -> ApiKey | None:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
         return None
-    key = ApiKey.objects.filter(prefix=parts[1]).first()
-    if key is None or not hmac.compare_digest(key.hashed_secret, api_key_hash(parts[2])):
+    # One query for the key and its brands (one row per brand; the key's columns repeat),
+    # as every partner request needs both.
+    rows = list(
+        ApiKey.objects.filter(prefix=parts[1])
+        .annotate(scoped_brand_id=F("brands__id"))
+        .order_by("scoped_brand_id")
+    )
+    if not rows or not hmac.compare_digest(rows[0].hashed_secret, api_key_hash(parts[2])):
         return None
+    key = rows[0]
+    brand_ids = [r.scoped_brand_id for r in rows if r.scoped_brand_id is not None]
+    key._brand_ids = brand_ids  # type: ignore[attr-defined]  # read by api_key_brand_ids
     return key
 
 
