@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from tracking import partitions, store, stream
@@ -216,10 +216,10 @@ def events_record(*, hits: Sequence[Hit]) -> BatchOutcome:
     A batch of at least ``TRACKING_BATCH_DIRECT_MIN_EVENTS`` events is a batch already:
     it is stored straight into the database by the same idempotent statement the consumers
     use (``accepted`` is what was new, ``duplicates`` the rest), and goes to the stream
-    only when the database fails. Smaller batches take the stream, where the consumers
-    merge them with other entries: events already stored (or repeated within the batch)
-    are duplicates; a retry of a batch still waiting in the stream is reported as accepted
-    and counted once by the consumer.
+    only when the database is unreachable or busy. Smaller batches take the stream, where
+    the consumers merge them with other entries: events already stored (or repeated within
+    the batch) are duplicates; a retry of a batch still waiting in the stream is reported
+    as accepted and counted once by the consumer.
     """
     unique: dict[uuid.UUID, Hit] = {}
     for hit in hits:
@@ -232,9 +232,12 @@ def events_record(*, hits: Sequence[Hit]) -> BatchOutcome:
         try:
             stored = store.hits_store(list(unique.values()))
             return BatchOutcome(accepted=stored, duplicates=len(hits) - stored)
-        except DatabaseError as exc:
+        except (OperationalError, InterfaceError) as exc:  # down or locked: the stream keeps it
             logger.warning("tracking: a batch of %d waits in the stream: %s", len(unique), exc)
             return _batch_publish(list(unique.values()), repeated=repeated)
+        except DatabaseError as exc:  # anything else would fail the consumers just the same
+            logger.exception("tracking: a batch of %d could not be stored", len(unique))
+            raise NotStored(str(exc)) from exc
     try:
         seen = store.seen_event_ids(list(unique))
     except DatabaseError as exc:

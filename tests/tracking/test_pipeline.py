@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import DataError, connection
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -419,3 +419,23 @@ def test_with_the_database_down_a_large_batch_waits_in_the_stream_and_counts_onc
     assert totals(promotion)[promotion.pk].impressions == 8
     again = client.post("/api/v1/events/batch", events, format="json")
     assert again.json() == {"accepted": 0, "duplicates": 8, "rejected": []}
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_a_batch_the_database_refuses_for_another_reason_is_a_503_and_not_queued(
+    settings, partner, monkeypatch
+):
+    settings.TRACKING_BATCH_DIRECT_MIN_EVENTS = 5
+    promotion = PromotionFactory()
+    client = partner(promotion)
+
+    def refuse(hits, **kwargs):
+        raise DataError("value too long for type character varying(2)")
+
+    monkeypatch.setattr(services.store, "hits_store", refuse)
+    response = client.post("/api/v1/events/batch", partner_events(promotion, 5), format="json")
+
+    # a consumer would fail on the same batch: it must not wait in the stream
+    assert response.status_code == 503
+    assert stream.client().xlen(stream.stream_key()) == 0
