@@ -1,4 +1,5 @@
-"""Settings of the processes test_scaleout.py starts: the test's database and stream."""
+"""Settings of the processes that test_scaleout.py and test_postgres_restart.py start: the
+test's database and stream (from SCALEOUT_DATABASE_NAME and SCALEOUT_STREAM)."""
 
 import os
 
