@@ -192,8 +192,8 @@ def test_campaigns_and_promotions_need_no_scope(client_a, key_a):
 # --- 429 -----------------------------------------------------------------------------
 
 
-# The suite's autouse fixture clears the cache before each test, and on Redis that is a
-# FLUSHDB shared by every xdist worker: count in a cache of this test's own.
+# Without Redis the throttle counts in the cache: give these tests one of their own. With
+# Redis it counts there, in this xdist worker's database (flushed before each test).
 PRIVATE_CACHE = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
 }
