@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from promotions.models import Brand
+from promotions.services import rate_limit_hit
 from shop import selectors, services, stripe_client, webhooks
 from shop.errors import ShopError, TooManyAttempts
 from shop.forms import CheckoutForm, QuoteForm
@@ -132,6 +133,15 @@ def _json_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., JsonRespo
 @_json_endpoint
 def quote(request: HttpRequest, brand: str) -> JsonResponse:
     shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
+    ip = client_ip(request.META)
+    wait = rate_limit_hit(scope="shop-quote", key=ip, rate=settings.SHOP_QUOTE_RATE) if ip else 0
+    if wait:  # a quote says whether a code exists: guessing codes is slowed down here
+        refused = TooManyAttempts(
+            f"Too many price checks. Please wait {wait} seconds and try again.", retry_after=wait
+        )
+        response = JsonResponse(refused.as_dict(), status=refused.status)
+        response.headers["Retry-After"] = str(wait)
+        return response
     data = _json_body(request)
     if isinstance(data, JsonResponse):
         return data

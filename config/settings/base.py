@@ -230,6 +230,9 @@ STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 SHOP_RESERVATION_MINUTES = env.int("SHOP_RESERVATION_MINUTES", default=15)
 # Checkout attempts per client IP (DRF rate syntax): slows card testing down.
 SHOP_CHECKOUT_RATE = env("SHOP_CHECKOUT_RATE", default="30/hour")
+# Quotes per client IP: a quote says whether a coupon code exists, so guessing codes
+# through it is slowed down too.
+SHOP_QUOTE_RATE = env("SHOP_QUOTE_RATE", default="60/min")
 
 # Consumer entries (promotions): rate limits per viewer and per person (DRF rate syntax),
 # the life of an email sign-in link, upload size, and the velocity flag.

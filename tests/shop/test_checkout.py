@@ -552,3 +552,19 @@ def test_a_free_order_is_paid_without_stripe_and_a_tiny_one_is_refused(
         "message": "Card payments start at €0.50; add something to your cart.",
         "fields": {},
     }
+
+
+def test_quotes_are_limited_per_client_so_codes_cannot_be_guessed_fast(client, shop, settings):
+    settings.SHOP_QUOTE_RATE = "2/min"
+    items = [{"variant": shop.variant.pk, "quantity": 1}]
+
+    answers = [
+        post(client, "/shop/nova/quote/", {"items": items, "code": f"GUESS-{n}"})
+        for n in range(3)
+    ]
+
+    assert [a.status_code for a in answers] == [400, 400, 429]
+    error = answers[2].json()["error"]
+    assert error["code"] == "rate_limited"
+    assert 0 < int(answers[2].headers["Retry-After"]) <= 60
+    assert f"wait {answers[2].headers['Retry-After']} seconds" in error["message"]
