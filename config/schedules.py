@@ -60,6 +60,11 @@ SCHEDULES: list[Declared] = [
         minutes=1,
     ),
     Declared(
+        name="shop.confirmations.resend",
+        func="shop.tasks.order_confirmations_resend",
+        minutes=10,
+    ),
+    Declared(
         name="shop.refunds.reconcile",
         func="shop.tasks.refunds_reconcile",
         minutes=15,

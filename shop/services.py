@@ -860,6 +860,26 @@ def order_confirmation_send(*, order_id: int) -> bool:
     return True
 
 
+CONFIRMATION_RETRY_AFTER = timedelta(minutes=5)
+CONFIRMATION_GIVE_UP_AFTER = timedelta(days=3)
+
+
+def order_confirmations_due(*, at: datetime | None = None) -> list[int]:
+    """Paid orders whose confirmation has not gone out although it was queued a while
+    ago (the mail server failed, the worker died): oldest first, for a resend."""
+    at = at or timezone.now()
+    return list(
+        Order.objects.filter(
+            confirmation_sent_at__isnull=True,
+            status__in=[Order.Status.PAID, Order.Status.REFUNDED],
+            paid_at__lte=at - CONFIRMATION_RETRY_AFTER,
+            paid_at__gte=at - CONFIRMATION_GIVE_UP_AFTER,
+        )
+        .order_by("paid_at")
+        .values_list("pk", flat=True)[:200]
+    )
+
+
 def order_conversion_record(*, order_id: int) -> bool:
     """Count a paid, attributed order in the promotion's reports (once: a stable event id)."""
     from tracking.models import EventType

@@ -25,6 +25,18 @@ def order_confirmation_send(order_id: int) -> bool:
     return services.order_confirmation_send(order_id=order_id)
 
 
+def order_confirmations_resend(at: datetime | None = None) -> int:
+    """Every 10 minutes: send the confirmations that failed (a failed task is not run
+    again); each is sent once however often this runs. Returns how many went."""
+    sent = 0
+    for order_id in services.order_confirmations_due(at=at):
+        try:
+            sent += services.order_confirmation_send(order_id=order_id)
+        except Exception:  # the mail server still refuses: next round
+            logger.exception("shop: order %s: confirmation email failed again", order_id)
+    return sent
+
+
 def order_conversion_record(order_id: int) -> bool:
     return services.order_conversion_record(order_id=order_id)
 

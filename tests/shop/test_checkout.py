@@ -559,8 +559,7 @@ def test_quotes_are_limited_per_client_so_codes_cannot_be_guessed_fast(client, s
     items = [{"variant": shop.variant.pk, "quantity": 1}]
 
     answers = [
-        post(client, "/shop/nova/quote/", {"items": items, "code": f"GUESS-{n}"})
-        for n in range(3)
+        post(client, "/shop/nova/quote/", {"items": items, "code": f"GUESS-{n}"}) for n in range(3)
     ]
 
     assert [a.status_code for a in answers] == [400, 400, 429]
@@ -568,3 +567,37 @@ def test_quotes_are_limited_per_client_so_codes_cannot_be_guessed_fast(client, s
     assert error["code"] == "rate_limited"
     assert 0 < int(answers[2].headers["Retry-After"]) <= 60
     assert f"wait {answers[2].headers['Retry-After']} seconds" in error["message"]
+
+
+def test_a_confirmation_the_mail_server_refused_goes_out_with_the_resend_sweep(
+    client, shop, django_capture_on_commit_callbacks, mailoutbox, monkeypatch
+):
+    from django.core.mail import EmailMultiAlternatives
+
+    from shop import tasks
+
+    CodeFactory(offer=OfferFactory(brand=shop.brand, percent_off=100), code="ALLFREE")
+
+    def refuse(self, fail_silently=False):
+        raise ConnectionRefusedError("the mail server is down")
+
+    with monkeypatch.context() as down:
+        down.setattr(EmailMultiAlternatives, "send", refuse)
+        # the queued task fails (tests run tasks in process, so its error surfaces here)
+        with (
+            pytest.raises(ConnectionRefusedError),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = buy(client, shop, pm="pm_never_used", code="ALLFREE")
+    assert response.status_code == 201
+    order = Order.objects.get()
+    assert (order.status, order.confirmation_sent_at, mailoutbox) == (Order.Status.PAID, None, [])
+
+    too_soon = tasks.order_confirmations_resend(at=order.paid_at + timedelta(minutes=4))
+    resent = tasks.order_confirmations_resend(at=order.paid_at + timedelta(minutes=6))
+    again = tasks.order_confirmations_resend(at=order.paid_at + timedelta(minutes=16))
+
+    assert (too_soon, resent, again) == (0, 1, 0)
+    assert [m.to for m in mailoutbox] == [["ana@example.com"]]
+    order.refresh_from_db()
+    assert order.confirmation_sent_at is not None
