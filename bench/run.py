@@ -452,7 +452,7 @@ def batch_round(
         cpu_used(pg_before, postgres_pids()),
         time.process_time() - own_before,
     )
-    per_1000 = 1_000_000 / total  # seconds per event batch -> ms per 1,000 events
+    per_1000 = 1_000_000 / total  # CPU seconds for all the events -> ms per 1,000 events
     return {
         "web_cpu_ms_per_1000": round(web_cpu * per_1000, 2),
         "postgres_cpu_ms_per_1000": round(pg_cpu * per_1000, 2),
