@@ -39,7 +39,7 @@ from promotions.admin_scoping import (
     choices_queryset,
     is_superuser,
 )
-from promotions.live import live_wall_url
+from promotions.live import live_wall_links_renew, live_wall_url
 from promotions.models import (
     Brand,
     BrandMembership,
@@ -270,6 +270,24 @@ class CampaignAdmin(
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PromotionInline]
     readonly_fields = ["links", "created_at", "updated_at"]
+    actions = ["renew_live_wall_links"]
+
+    @admin.action(
+        description=_("New live-wall links (the links given out stop working)"),
+        permissions=["change"],
+    )
+    def renew_live_wall_links(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        renewed = live_wall_links_renew(campaigns=queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "New live-wall link for %(n)d campaign: give the screens the new one.",
+                "New live-wall links for %(n)d campaigns: give the screens the new ones.",
+                renewed,
+            )
+            % {"n": renewed},
+            messages.SUCCESS,
+        )
 
     def get_fieldsets(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
         window = self._window_fieldset_description(
@@ -333,7 +351,10 @@ class CampaignAdmin(
             _("Dashboard"),
             live_wall_url(campaign=obj),
             _("Live wall"),
-            _("The live wall's link opens it without signing in: give it to the screens only."),
+            _(
+                "The live wall's link opens it without signing in: give it to the screens "
+                "only. The action “New live-wall links” retires it."
+            ),
         )
 
     def change_view(

@@ -2,7 +2,8 @@
 polls every second (``snapshot.json``).
 
 Who may look: the brand's staff (signed in), or anyone holding the wall's link, which
-carries a key signed for that campaign (admin shows it on the campaign). Ten screens cost
+carries a key signed for that campaign and its key version (admin shows the link on the
+campaign; its "New live-wall links" action retires the links given out). Ten screens cost
 one snapshot a second: the snapshot is cached for ``LIVE_WALL_CACHE_SECONDS`` (1 s) per
 campaign, so every other poll is one cache read after a campaign lookup.
 """
@@ -14,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,8 +28,15 @@ _SALT = "promotions.live-wall"
 
 
 def live_wall_key(*, campaign: Campaign) -> str:
-    """The key that opens a campaign's wall without signing in (for the screens)."""
-    return signing.dumps({"c": campaign.pk}, salt=_SALT, compress=True)
+    """The key that opens a campaign's wall without signing in (for the screens). It names
+    the campaign's key version: ``live_wall_links_renew`` retires every key given out."""
+    payload = {"c": campaign.pk, "v": campaign.live_wall_key_version}
+    return signing.dumps(payload, salt=_SALT, compress=True)
+
+
+def live_wall_links_renew(*, campaigns: QuerySet[Campaign]) -> int:
+    """New live-wall links for these campaigns; the old ones stop opening the wall."""
+    return campaigns.update(live_wall_key_version=F("live_wall_key_version") + 1)
 
 
 def live_wall_url(*, campaign: Campaign) -> str:
@@ -44,7 +53,11 @@ def _campaign(request: HttpRequest, brand: str, campaign: str) -> Campaign:
     key = request.GET.get("key", "")
     if key:
         try:
-            if signing.loads(key, salt=_SALT).get("c") == found.pk:
+            payload = signing.loads(key, salt=_SALT)
+            # links made before versions existed name none: they are version 1
+            if payload.get("c") == found.pk and payload.get("v", 1) == (
+                found.live_wall_key_version
+            ):
                 return found
         except (signing.BadSignature, AttributeError):
             pass

@@ -179,6 +179,11 @@ class Campaign(WindowedModel):
     slug = models.SlugField(max_length=50)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    live_wall_key_version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text=_("Signed into the live wall's link; raising it retires the links given out."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
