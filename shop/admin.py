@@ -54,6 +54,8 @@ from shop.models import (
 )
 from shop.money import format_money
 
+_ORDER_NUMBER = re.compile(r"[0-9A-Fa-f]{8}")  # Order.number: the token's first 8 hex digits
+
 # Where each model's brand is, for querysets (lookups) and objects (attribute paths).
 BRAND_PATHS: dict[type[Model], str] = {
     Product: "brand",
@@ -549,8 +551,21 @@ class OrderAdmin(ShopScopedMixin, admin.ModelAdmin):
     ]
     list_select_related = ["brand", "promotion"]
     search_fields = ["=token", "email", "=payment_intent_id", "redemption__code__code"]
+    search_help_text = _("Order number (as the customer quotes it), email, PaymentIntent, code.")
     date_hierarchy = "created_at"
     actions = ["refund_orders"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Order], search_term: str
+    ) -> tuple[QuerySet[Order], bool]:
+        """Also find an order by its number: the token's first 8 hex digits, which is what
+        the customer has (two orders may share one; both are listed)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        number = search_term.strip().lstrip("#")
+        if _ORDER_NUMBER.fullmatch(number):
+            found = found | queryset.filter(token__istartswith=number.lower())
+        return found, may_have_duplicates
+
     inlines = [OrderLineInline, RefundInline]
     readonly_fields = [
         "number",

@@ -47,6 +47,17 @@ def test_orders_are_filtered_and_searched(admin_client, shop):
     assert "paid@example.com" in by_search and "failed@example.com" not in by_search
 
 
+def test_an_order_is_found_by_the_number_the_customer_quotes(admin_client, shop):
+    paid = OrderFactory(brand=shop.brand, email="paid@example.com")
+    OrderFactory(brand=shop.brand, email="other@example.com")
+
+    for term in (paid.number, paid.number.lower(), f"#{paid.number}"):
+        page = admin_client.get("/admin/shop/order/", {"q": term}).content.decode()
+        assert "paid@example.com" in page and "other@example.com" not in page, term
+    miss = admin_client.get("/admin/shop/order/", {"q": "0000000G"}).content.decode()
+    assert "paid@example.com" not in miss
+
+
 def test_an_analyst_cannot_refund(client, shop, localstripe, stripe_settings):
     order = OrderFactory(brand=shop.brand)
     client.force_login(manager_of(shop.brand, role="analyst"))
