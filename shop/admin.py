@@ -555,17 +555,6 @@ class OrderAdmin(ShopScopedMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["refund_orders"]
 
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Order], search_term: str
-    ) -> tuple[QuerySet[Order], bool]:
-        """Also find an order by its number: the token's first 8 hex digits, which is what
-        the customer has (two orders may share one; both are listed)."""
-        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        number = search_term.strip().lstrip("#")
-        if _ORDER_NUMBER.fullmatch(number):
-            found = found | queryset.filter(token__istartswith=number.lower())
-        return found, may_have_duplicates
-
     inlines = [OrderLineInline, RefundInline]
     readonly_fields = [
         "number",
@@ -634,6 +623,17 @@ class OrderAdmin(ShopScopedMixin, admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Order], search_term: str
+    ) -> tuple[QuerySet[Order], bool]:
+        """Also find an order by its number: the token's first 8 hex digits, which is what
+        the customer has (two orders may share one; both are listed)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        number = search_term.strip().lstrip("#")
+        if _ORDER_NUMBER.fullmatch(number):
+            found = found | queryset.filter(token__istartswith=number.lower())
+        return found, may_have_duplicates
 
     @property
     def media(self) -> forms.Media:
