@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -29,17 +28,13 @@ from typing import Any
 import pytest
 import requests
 
+from tests.processes import free_port
+
 SECRET_KEY = "sk_test_shop_localstripe"
 PUBLISHABLE_KEY = "pk_test_shop_localstripe"
 WEBHOOK_SECRET = "whsec_test_shop_localstripe"
 WEBHOOK_NAMES = ("shop-1", "shop-2", "shop-3")
 LOG_DIR = Path(__file__).resolve().parents[2] / "test-results"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +43,7 @@ def localstripe(worker_id: str) -> Iterator[str]:
     binary = Path(sys.executable).with_name("localstripe")
     if not binary.exists():
         pytest.fail(f"{binary} is missing: install the dev extras (requirements.lock).")
-    port = _free_port()
+    port = free_port()
     LOG_DIR.mkdir(exist_ok=True)
     log = (LOG_DIR / f"localstripe-{worker_id}.log").open("wb")
     process = subprocess.Popen(

@@ -32,7 +32,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,7 @@ import pytest
 import redis
 from django.conf import settings
 
+from tests.processes import free_port, wait_until_up
 from tracking import stream
 from tracking.hits import Hit
 
@@ -62,12 +62,6 @@ GROUP = "tracking"  # TRACKING_STREAM_GROUP's default
 
 
 # --- A private PostgreSQL cluster ---------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def postgres_bin() -> Path | None:
@@ -398,21 +392,6 @@ class Batch:
     answer: dict | None = None
 
 
-def wait_until_up(port: int, web: Spawned, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        assert web.process.poll() is None, web.output()
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/t/ready")
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing answers on port {port}"
-            time.sleep(0.2)
-
-
 def test_a_crash_restart_of_postgresql_during_partner_batches_counts_each_event_once(
     cluster, settings, spawn
 ):
@@ -451,7 +430,7 @@ def test_a_crash_restart_of_postgresql_during_partner_batches_counts_each_event_
         env,
     )
     drainer = consumer(spawn, env, "restart-batches")
-    wait_until_up(port, web)
+    wait_until_up(port, web.process, web.output, timeout=60)
 
     batch_count, size, clients = 32, 1000, 4
     ts = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()

@@ -8,7 +8,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.factories import PromotionFactory
+from tests.processes import free_port, wait_until_up
 from tests.tracking.conftest import DESKTOP_UA, click_path_for, token_for
 from tracking import selectors, stream
 
@@ -28,26 +28,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(tra
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until_up(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/t/ready")
-            if conn.getresponse().status == 404:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"nothing answers on port {port}")
 
 
 def test_two_web_processes_and_two_consumers_count_a_shared_load_exactly():
@@ -107,7 +87,11 @@ def test_two_web_processes_and_two_consumers_count_a_shared_load_exactly():
     ]
     try:
         for port, process in zip(ports, web, strict=True):
-            wait_until_up(port, process)
+            wait_until_up(
+                port,
+                process,
+                lambda p=process: p.stdout.read().decode() if p.stdout else "",
+            )
 
         # given: 400 viewers; each impression and each click is sent to one web process
         # and retried on the other (the same event id)
