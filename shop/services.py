@@ -486,6 +486,18 @@ def order_create(
     return order
 
 
+def attempts_limit(*, scope: str, ip: str | None, rate: str, what: str) -> None:
+    """Count one attempt of a client IP; raise TooManyAttempts (429, Retry-After) over
+    ``rate``. Checkout (card testing) and quotes (guessing codes) are limited so."""
+    if not ip:
+        return
+    wait = rate_limit_hit(scope=scope, key=ip, rate=rate)
+    if wait:
+        raise TooManyAttempts(
+            f"Too many {what}. Please wait {wait} seconds and try again.", retry_after=wait
+        )
+
+
 def checkout_start(
     *,
     brand: Brand,
@@ -505,13 +517,12 @@ def checkout_start(
     A page that posts the same ``checkout_key`` twice gets the first order back. Attempts
     per client IP are limited (``SHOP_CHECKOUT_RATE``): card testers try many cards fast.
     """
-    if buyer is not None and buyer.ip:
-        wait = rate_limit_hit(scope="shop-checkout", key=buyer.ip, rate=settings.SHOP_CHECKOUT_RATE)
-        if wait:
-            raise TooManyAttempts(
-                f"Too many payment attempts. Please wait {wait} seconds and try again.",
-                retry_after=wait,
-            )
+    attempts_limit(
+        scope="shop-checkout",
+        ip=buyer.ip if buyer is not None else None,
+        rate=settings.SHOP_CHECKOUT_RATE,
+        what="payment attempts",
+    )
     try:
         order = order_create(
             brand=brand,

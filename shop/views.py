@@ -17,7 +17,6 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from promotions.models import Brand
-from promotions.services import rate_limit_hit
 from shop import selectors, services, stripe_client, webhooks
 from shop.errors import ShopError, TooManyAttempts
 from shop.forms import CheckoutForm, QuoteForm
@@ -130,18 +129,25 @@ def _json_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., JsonRespo
     return wrapper
 
 
+def _shop_error(exc: ShopError) -> JsonResponse:
+    response = JsonResponse(exc.as_dict(), status=exc.status)
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @_json_endpoint
 def quote(request: HttpRequest, brand: str) -> JsonResponse:
     shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
-    ip = client_ip(request.META)
-    wait = rate_limit_hit(scope="shop-quote", key=ip, rate=settings.SHOP_QUOTE_RATE) if ip else 0
-    if wait:  # a quote says whether a code exists: guessing codes is slowed down here
-        refused = TooManyAttempts(
-            f"Too many price checks. Please wait {wait} seconds and try again.", retry_after=wait
+    try:  # a quote says whether a code exists: guessing codes is slowed down here
+        services.attempts_limit(
+            scope="shop-quote",
+            ip=client_ip(request.META) or None,
+            rate=settings.SHOP_QUOTE_RATE,
+            what="price checks",
         )
-        response = JsonResponse(refused.as_dict(), status=refused.status)
-        response.headers["Retry-After"] = str(wait)
-        return response
+    except ShopError as exc:
+        return _shop_error(exc)
     data = _json_body(request)
     if isinstance(data, JsonResponse):
         return data
@@ -156,7 +162,7 @@ def quote(request: HttpRequest, brand: str) -> JsonResponse:
             email=form.cleaned_data["email"],
         )
     except ShopError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
+        return _shop_error(exc)
     return JsonResponse(selectors.quote_as_dict(result))
 
 
@@ -187,10 +193,7 @@ def checkout(request: HttpRequest, brand: str) -> JsonResponse:
             buyer=buyer,
         )
     except ShopError as exc:
-        response = JsonResponse(exc.as_dict(), status=exc.status)
-        if isinstance(exc, TooManyAttempts):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        return _shop_error(exc)
     order = result.order
     return JsonResponse(
         {
