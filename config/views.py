@@ -14,6 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_q.brokers import get_broker
 
+from tracking.api.errors import error_response as api_error_response
+
 logger = logging.getLogger(__name__)
 
 
@@ -63,9 +65,7 @@ def error_response(
     request: HttpRequest, status: int, code: str, message: str, template: str
 ) -> HttpResponse:
     if _is_api(request):
-        return JsonResponse(
-            {"error": {"code": code, "message": message, "fields": {}}}, status=status
-        )
+        return api_error_response(status, code, message)
     return render(request, template, {"message": message}, status=status)
 
 
@@ -89,16 +89,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
-        return JsonResponse(
-            {
-                "error": {
-                    "code": "server_error",
-                    "message": "Something broke on our side.",
-                    "fields": {},
-                }
-            },
-            status=500,
-        )
+        return api_error_response(500, "server_error", "Something broke on our side.")
     return render(request, "errors/500.html", status=500)
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from promotions import facebook_client, selectors, services
 from promotions.views import SESSION_PERSON, _current_person, _sign_in
+from tracking.api.errors import error_response
 
 logger = logging.getLogger(__name__)
 
@@ -104,27 +105,19 @@ def callback(request: HttpRequest) -> HttpResponse:
 def _signed_user_id(request: HttpRequest) -> str | JsonResponse:
     payload = facebook_client.signed_request_parse(request.POST.get("signed_request"))
     if payload is None:
-        return JsonResponse(
-            {
-                "error": {
-                    "code": "bad_signed_request",
-                    "message": "The signed_request is malformed, wrongly signed or expired.",
-                    "fields": {"signed_request": ["Not a valid signed_request."]},
-                }
-            },
-            status=400,
+        return error_response(
+            400,
+            "bad_signed_request",
+            "The signed_request is malformed, wrongly signed or expired.",
+            {"signed_request": ["Not a valid signed_request."]},
         )
     user_id = str(payload.get("user_id", ""))
     if not user_id.isdigit() or len(user_id) > 32:
-        return JsonResponse(
-            {
-                "error": {
-                    "code": "bad_signed_request",
-                    "message": "The signed_request names no user.",
-                    "fields": {"signed_request": ["No user_id."]},
-                }
-            },
-            status=400,
+        return error_response(
+            400,
+            "bad_signed_request",
+            "The signed_request names no user.",
+            {"signed_request": ["No user_id."]},
         )
     return user_id
 

@@ -36,6 +36,7 @@ from promotions.requestinfo import (
     new_device_id,
     sender_from_request,
 )
+from tracking.api.errors import error_response
 
 SESSION_PERSON = "promotions.person"
 SESSION_FB_CONTEXT = "promotions.facebook_tab"
@@ -82,7 +83,7 @@ def _gone_as_410(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
             return view(request, *args, **kwargs)
         except selectors.Gone as gone:
             if _wants_json(request):
-                return _json_error(410, "ended", gone.message)
+                return error_response(410, "ended", gone.message)
             context = {"message": gone.message, "campaign": gone.campaign}
             if gone.campaign is not None:
                 return _render_in_brand_language(
@@ -245,30 +246,25 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def _json_error(
-    status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
-) -> JsonResponse:
-    return JsonResponse(
-        {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
-    )
-
-
 def _refusal_json(refused: services.Refused) -> JsonResponse:
     fields: dict[str, list[str]] = {}
     for r in refused.refusals:
         if r.field:
             fields.setdefault(r.field, []).append(r.message)
-    response = _json_error(refused.status, refused.code, refused.refusals[0].message, fields)
-    if refused.retry_after:
-        response.headers["Retry-After"] = str(refused.retry_after)
-    return response
+    return error_response(
+        refused.status,
+        refused.code,
+        refused.refusals[0].message,
+        fields,
+        retry_after=refused.retry_after,
+    )
 
 
 def _page_error(
     request: HttpRequest, promotion: Promotion, status: int, message: str
 ) -> HttpResponse:
     if _wants_json(request):
-        return _json_error(status, "bad_request", message)
+        return error_response(status, "bad_request", message)
     return _render_in_brand_language(
         request,
         promotion.campaign.brand,
@@ -318,21 +314,21 @@ def enter(request: HttpRequest, brand: str, campaign: str, promotion: str) -> Ht
     if person is None:
         message = _("Sign in with Facebook or confirm your email address first.")
         if as_json:
-            return _json_error(401, "identity_required", message)
+            return error_response(401, "identity_required", message)
         messages.error(request, message)
         return _render_tab(request, obj, preview, status=401)
     if as_json:
         try:
             data = _json_body(request, set(EntryForm.base_fields) - {"file"})
         except _BadJson as exc:
-            return _json_error(400, "invalid", str(exc.args[0]), exc.args[1])
+            return error_response(400, "invalid", str(exc.args[0]), exc.args[1])
         form = EntryForm(data, promotion=obj, person=person)
     else:
         form = EntryForm(request.POST, request.FILES, promotion=obj, person=person)
     if not form.is_valid():
         if as_json:
             fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
-            return _json_error(400, "invalid", _("Check the highlighted fields."), fields)
+            return error_response(400, "invalid", _("Check the highlighted fields."), fields)
         return _render_tab(request, obj, preview, form=form, status=400)
     fb = request.session.get(SESSION_FB_CONTEXT) or {}
     try:
@@ -391,14 +387,14 @@ def identify(request: HttpRequest, brand: str, campaign: str, promotion: str) ->
         try:
             data = _json_body(request, {"email"})
         except _BadJson as exc:
-            return _json_error(400, "invalid", str(exc.args[0]), exc.args[1])
+            return error_response(400, "invalid", str(exc.args[0]), exc.args[1])
         form = EmailSignInForm(data)
     else:
         form = EmailSignInForm(request.POST)
     if not form.is_valid():
         if as_json:
             fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
-            return _json_error(400, "invalid", _("Enter a valid email address."), fields)
+            return error_response(400, "invalid", _("Enter a valid email address."), fields)
         return _render_tab(request, obj, preview, email_form=form, status=400)
     email = form.cleaned_data["email"]
     token = services.email_verification_token(email=email, next_path=obj.get_absolute_url())
@@ -465,13 +461,13 @@ def vote(
     if person is None:
         message = _("Sign in with Facebook or confirm your email address to vote.")
         if as_json:
-            return _json_error(401, "identity_required", message)
+            return error_response(401, "identity_required", message)
         messages.error(request, message)
         return HttpResponseRedirect(obj.get_absolute_url() + "#take-part")
     target = obj.submissions.filter(pk=submission).first()
     if target is None:
         if as_json:
-            return _json_error(404, "not_found", _("No such entry in this contest."))
+            return error_response(404, "not_found", _("No such entry in this contest."))
         return _page_error(request, obj, 404, _("No such entry in this contest."))
     try:
         services.vote_cast(submission=target, person=person, sender=sender_from_request(request))

@@ -1,6 +1,6 @@
 """What the shop refuses, with a code and a message a customer can read.
 
-Views answer them as ``{"error": {"code", "message", "fields"}}`` with ``status``.
+Views answer them with ``tracking.api.errors.error_response`` and ``status``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ class ShopError(Exception):
         if code is not None:
             self.code = code
         self.fields = fields or {}
-
-    def as_dict(self) -> dict[str, object]:
-        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
 
 
 class CartInvalid(ShopError):

@@ -21,6 +21,7 @@ from shop import selectors, services, stripe_client, webhooks
 from shop.errors import ShopError, TooManyAttempts
 from shop.forms import CheckoutForm, QuoteForm
 from shop.money import format_money
+from tracking.api.errors import error_response
 from tracking.classify import client_ip
 from tracking.tokens import ATTRIBUTION_COOKIE, attribution_parse
 
@@ -44,23 +45,15 @@ def _render(
     return response
 
 
-def _error(
-    status: int, code: str, message: str, fields: dict[str, Any] | None = None
-) -> JsonResponse:
-    return JsonResponse(
-        {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
-    )
-
-
 def _json_body(request: HttpRequest) -> dict[str, Any] | JsonResponse:
     if request.content_type != "application/json":
-        return _error(415, "unsupported_media_type", "Send the body as application/json.")
+        return error_response(415, "unsupported_media_type", "Send the body as application/json.")
     try:
         data = json.loads(request.body or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _error(400, "malformed_json", f"The body is not valid JSON: {exc}.")
+        return error_response(400, "malformed_json", f"The body is not valid JSON: {exc}.")
     if not isinstance(data, dict):
-        return _error(400, "malformed_json", "The body must be a JSON object.")
+        return error_response(400, "malformed_json", "The body must be a JSON object.")
     return data
 
 
@@ -70,7 +63,7 @@ def _form_error(form: QuoteForm) -> JsonResponse:
         for name, messages in form.errors.items()
     }
     first = next(iter(fields.values()))[0]
-    return _error(400, "invalid", f"Please check the form: {first}", fields)
+    return error_response(400, "invalid", f"Please check the form: {first}", fields)
 
 
 # --- Pages -----------------------------------------------------------------------------
@@ -118,22 +111,20 @@ def _json_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., JsonRespo
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         if request.method != "POST":
-            response = _error(405, "method_not_allowed", "Use POST.")
+            response = error_response(405, "method_not_allowed", "Use POST.")
             response.headers["Allow"] = "POST"
             return response
         try:
             return view(request, *args, **kwargs)
         except Http404:
-            return _error(404, "not_found", "No such shop.")
+            return error_response(404, "not_found", "No such shop.")
 
     return wrapper
 
 
 def _shop_error(exc: ShopError) -> JsonResponse:
-    response = JsonResponse(exc.as_dict(), status=exc.status)
-    if isinstance(exc, TooManyAttempts):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
+    retry_after = exc.retry_after if isinstance(exc, TooManyAttempts) else None
+    return error_response(exc.status, exc.code, exc.message, exc.fields, retry_after=retry_after)
 
 
 @_json_endpoint
@@ -224,6 +215,6 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
         )
     except stripe_client.BadSignature as exc:
         logger.warning("stripe: webhook refused: %s", exc)
-        return _error(400, "bad_signature", "The Stripe-Signature header does not verify.")
+        return error_response(400, "bad_signature", "The Stripe-Signature header does not verify.")
     outcome = webhooks.stripe_event_receive(event=event)
     return JsonResponse({"received": True, "outcome": outcome})

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs
 from django.utils.encoding import iri_to_uri
 
 from tracking import classify, services, tokens
+from tracking.api.errors import error_body
 from tracking.ids import uuid7
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-
 
 
 def _json(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
-    body = json.dumps({"error": {"code": code, "message": message, "fields": fields or {}}})
+    body = json.dumps(error_body(code, message, fields))
     headers = [("Content-Type", "application/json"), *NO_CACHE, *CORS]
     return status, headers, body.encode()
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -99,8 +99,23 @@ def _flatten_strings(value: Any) -> list[str]:
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The documented error body; use it wherever an API error is built by hand."""
+    """The documented error body: every JSON error of the service is built here."""
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    *,
+    retry_after: int | None = None,
+) -> JsonResponse:
+    """A JSON error answer outside DRF views (consumer pages, the shop, Facebook callbacks)."""
+    response = JsonResponse(error_body(code, message, fields), status=status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
