@@ -41,12 +41,12 @@ SCHEDULES: list[Declared] = [
     ),
     Declared(
         name="promotions.alerts.evaluate",
-        func="promotions.tasks.alerts_evaluate",
+        func="promotions.reports.tasks.alerts_evaluate",
         minutes=1,
     ),
     Declared(
         name="promotions.draws.commit_due",
-        func="promotions.tasks.draws_commit_due",
+        func="promotions.draws.tasks.draws_commit_due",
         minutes=10,
     ),
     Declared(

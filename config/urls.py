@@ -16,9 +16,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("p/", include("promotions.urls")),
-    path("live/", include("promotions.live_urls")),
+    path("live/", include("promotions.reports.live_urls")),
     path("t/", include("tracking.urls")),
-    path("facebook/", include("promotions.facebook_urls")),
+    path("facebook/", include("promotions.facebook.urls")),
     path("shop/", include("shop.urls")),
 ]
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from promotions import services
+from promotions.codes import services as codes_services
+from promotions.draws import services as draws_services
 from promotions.models import (
     Brand,
     Campaign,
@@ -121,7 +122,7 @@ def _giveaway(promotion: Promotion, now: datetime) -> None:
     _prize(
         promotion, "Nova X phone", description="256 GB, any colour", value_label="€899", quantity=3
     )
-    services.draw_commitment_ensure(promotion=promotion, at=now)
+    draws_services.draw_commitment_ensure(promotion=promotion, at=now)
 
 
 def _instant(promotion: Promotion, now: datetime) -> None:
@@ -183,7 +184,7 @@ def _shorts(promotion: Promotion, now: datetime) -> None:
 
 def _coupon(promotion: Promotion, now: datetime) -> None:
     if not promotion.codes.exists():
-        services.code_pool_generate(promotion=promotion, count=200, prefix="NOVA")
+        codes_services.code_pool_generate(promotion=promotion, count=200, prefix="NOVA")
 
 
 _PLAYTHINGS = {

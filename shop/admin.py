@@ -1,7 +1,7 @@
 """Shop admin: products and stock, offers and their codes, orders and refunds, and the logs
 of Stripe events and Conversions API deliveries.
 
-Scoped by brand membership like the rest of the admin (``promotions.admin_scoping``):
+Scoped by brand membership like the rest of the admin (``promotions.admin.scoping``):
 a staff user sees only their brands' shop; managers edit, analysts read. Stripe events
 have no brand and are for superusers. Stock changes are deltas applied with one
 conditional UPDATE (a form never writes an absolute stock over reservations made
@@ -27,8 +27,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from promotions.admin import ADMIN_MEDIA, BrandTimezoneFormMixin
-from promotions.admin_scoping import (
+from promotions.admin.displays import ADMIN_MEDIA, BrandTimezoneFormMixin
+from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
     SuperuserAuditAdmin,

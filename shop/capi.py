@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from promotions import facebook_client
+from promotions.facebook import client as facebook_client
 from shop.models import CapiAttempt, CapiDelivery, Order
 from shop.money import to_major
 

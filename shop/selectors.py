@@ -13,8 +13,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import formats, timezone
 
+from promotions.codes.selectors import promotion_code_lookup
 from promotions.models import Brand, CouponCode
-from promotions.selectors import promotion_code_lookup
 from shop.errors import CartInvalid, CodeRefused, SoldOut
 from shop.models import Code, Offer, OfferCustomerUsage, Order, Product, Variant
 from shop.money import format_money

@@ -30,8 +30,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_q.tasks import async_task
 
+from promotions.codes.services import CodeNotRedeemable, promotion_code_redeem
+from promotions.entries.limits import rate_limit_hit
 from promotions.models import Brand, CouponCode, Entry, Promotion
-from promotions.services import CodeNotRedeemable, promotion_code_redeem, rate_limit_hit
 from shop import capi, stripe_client
 from shop.errors import (
     CartInvalid,

@@ -15,8 +15,8 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
-from promotions.dashboards import entrant_pseudonym
 from promotions.models import Entry, Person
+from promotions.reports.dashboards import entrant_pseudonym
 from tracking.api.strict import (
     IdFilter,
     StrictBooleanFilter,

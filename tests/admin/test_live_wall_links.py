@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core import signing
 from django.test import Client
 
-from promotions.live import live_wall_url
+from promotions.reports.live import live_wall_url
 
 
 def renew(client, *campaigns):

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from promotions.demo import demo_seed
-from promotions.live import live_wall_url
 from promotions.models import BrandMembership
+from promotions.reports.live import live_wall_url
 from tests.e2e.test_api_key_admin import login
 from tests.factories import StaffUserFactory
 

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from promotions.demo import demo_seed
-from promotions.live import live_wall_url
 from promotions.models import Brand, BrandMembership, Promotion
+from promotions.reports.live import live_wall_url
 from tests.e2e.test_promotions_consumer import fill_entry, sign_in_by_email
 from tests.factories import StaffUserFactory
 from tracking.hits import Hit

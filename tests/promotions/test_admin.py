@@ -9,7 +9,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils import timezone
 
-from promotions import services
+from promotions.draws import services as draws_services
 from promotions.models import CouponCode, Draw, Entry, Flag, Promotion, Submission
 from tests.admin.forms import promotion_form
 from tests.factories.promotions import (
@@ -197,11 +197,11 @@ def test_moderation_actions(manager_client, campaign):
 
 def test_replacing_a_winner_in_admin_records_the_reason(manager_client, campaign):
     promotion = PromotionFactory(campaign=campaign)
-    draw = services.draw_commit(promotion=promotion, winners_count=1, alternates_count=1)
+    draw = draws_services.draw_commit(promotion=promotion, winners_count=1, alternates_count=1)
     for _ in range(3):
         EntryFactory(promotion=promotion, created_at=timezone.now() - timedelta(hours=2))
     Promotion.objects.filter(pk=promotion.pk).update(ends_at=timezone.now() - timedelta(hours=1))
-    done = services.draw_run(draw=draw)
+    done = draws_services.draw_run(draw=draw)
 
     response = manager_client.post(
         "/admin/promotions/drawreplacement/add/",

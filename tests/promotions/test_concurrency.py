@@ -15,8 +15,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from promotions import services
-from promotions.eligibility import Answers
+from promotions.codes import services as codes_services
+from promotions.contests import services as contests_services
+from promotions.entries import refusals as entries_refusals
+from promotions.entries import services as entries_services
+from promotions.entries.eligibility import Answers
 from promotions.models import (
     CouponCode,
     Entry,
@@ -50,7 +53,7 @@ def race(task, items):
         gate.wait()
         try:
             return ("ok", task(item))
-        except services.Refused as refused:
+        except entries_refusals.Refused as refused:
             return ("refused", refused.code)
         finally:
             connection.close()
@@ -77,7 +80,7 @@ def enter(promotion):
         answers = Answers(
             name=person.name, birth_date=date(1990, 1, 1), country="FR", consents=CONSENTS
         )
-        return services.entry_create(promotion=promotion, person=person, answers=answers)
+        return entries_services.entry_create(promotion=promotion, person=person, answers=answers)
 
     return task
 
@@ -116,7 +119,7 @@ def test_200_entrants_against_10_winning_moments_make_exactly_10_winners():
 
 def test_200_claimants_against_10_codes_get_exactly_10_distinct_codes():
     promotion = PromotionFactory(kind=Promotion.Kind.OFFER)
-    services.code_pool_generate(promotion=promotion, count=10)
+    codes_services.code_pool_generate(promotion=promotion, count=10)
 
     results = race(enter(promotion), people(RACERS))
 
@@ -135,7 +138,9 @@ def test_one_person_voting_200_times_at_once_votes_once():
     film = SubmissionFactory()
     voter = PersonFactory()
 
-    results = race(lambda _: services.vote_cast(submission=film, person=voter), range(RACERS))
+    results = race(
+        lambda _: contests_services.vote_cast(submission=film, person=voter), range(RACERS)
+    )
 
     assert Counter(kind if kind == "ok" else value for kind, value in results) == {
         "ok": 1,

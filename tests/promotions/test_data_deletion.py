@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.test import Client
 
-from promotions import services
-from promotions.facebook_client import signed_request_make
+from promotions.contests import services as contests_services
+from promotions.entrants import services as entrants_services
+from promotions.facebook.client import signed_request_make
 from promotions.models import (
     Consent,
     DataDeletionRequest,
@@ -86,7 +87,7 @@ def test_data_deletion_removes_personal_data_and_keeps_report_counts(
                 sweepstakes.get_absolute_url() + "enter/", {**ENTRY_FORM, "name": "Other"}
             )
     film = SubmissionFactory(promotion=contest)
-    services.vote_cast(submission=film, person=person)
+    contests_services.vote_cast(submission=film, person=person)
     photo_name = Submission.objects.get(person=person).file.name
     before = report_counts([sweepstakes, contest])
     assert before["tracked_entries"] == {sweepstakes.pk: 4, contest.pk: 1}
@@ -163,7 +164,7 @@ def test_the_anonymised_person_is_signed_out_and_cannot_enter(consumer):
     promotion = PromotionFactory()
     person = PersonFactory()
     sign_in(consumer, person)
-    services.person_anonymise(person=person)
+    entrants_services.person_anonymise(person=person)
 
     response = consumer.post(promotion.get_absolute_url() + "enter/", ENTRY_FORM)
 

@@ -14,7 +14,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from promotions import fairdraw, services
+from promotions.draws import fairdraw
+from promotions.draws import services as draws_services
+from promotions.entrants import services as entrants_services
+from promotions.entries import services as entries_services
 from promotions.models import Draw, Promotion
 from tests.factories.promotions import EntryFactory, PersonFactory, PromotionFactory
 
@@ -23,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def closed_sweepstakes_with_entries(n=12, per_person=1):
     promotion = PromotionFactory(kind=Promotion.Kind.SWEEPSTAKES)
-    draw = services.draw_commit(promotion=promotion, winners_count=3, alternates_count=2)
+    draw = draws_services.draw_commit(promotion=promotion, winners_count=3, alternates_count=2)
     entered_at = timezone.now() - timedelta(hours=1)
     for _ in range(n):
         person = PersonFactory()
@@ -43,7 +46,7 @@ def export(draw):
 
 def test_the_commitment_is_on_the_page_before_entries_close(consumer):
     promotion = PromotionFactory(kind=Promotion.Kind.SWEEPSTAKES)
-    draw = services.draw_commitment_ensure(promotion=promotion)
+    draw = draws_services.draw_commitment_ensure(promotion=promotion)
 
     page = consumer.get(promotion.get_absolute_url()).content.decode()
     published = export(draw)
@@ -56,9 +59,9 @@ def test_the_commitment_is_on_the_page_before_entries_close(consumer):
 
 def test_the_first_entry_commits_a_draw_if_none_exists():
     promotion = PromotionFactory(kind=Promotion.Kind.SWEEPSTAKES)
-    from promotions.eligibility import Answers
+    from promotions.entries.eligibility import Answers
 
-    services.entry_create(
+    entries_services.entry_create(
         promotion=promotion,
         person=PersonFactory(),
         answers=Answers(
@@ -75,16 +78,16 @@ def test_the_first_entry_commits_a_draw_if_none_exists():
 
 def test_a_draw_waits_for_entries_to_close():
     promotion = PromotionFactory(kind=Promotion.Kind.SWEEPSTAKES)
-    draw = services.draw_commit(promotion=promotion)
+    draw = draws_services.draw_commit(promotion=promotion)
 
     with pytest.raises(ValidationError, match="Entries are open until"):
-        services.draw_run(draw=draw)
+        draws_services.draw_run(draw=draw)
 
 
 def test_a_draw_is_derived_from_the_seed_and_the_frozen_list():
     _promotion, draw = closed_sweepstakes_with_entries()
 
-    done = services.draw_run(draw=draw)
+    done = draws_services.draw_run(draw=draw)
 
     lines = done.entry_list.splitlines()
     assert done.entry_count == 12 == len(lines)
@@ -101,13 +104,13 @@ def test_a_draw_is_derived_from_the_seed_and_the_frozen_list():
     )
     assert (again.winners, again.alternates) == (done.winners, done.alternates)
     with pytest.raises(ValidationError, match="already been made"):
-        services.draw_run(draw=done)
+        draws_services.draw_run(draw=done)
 
 
 def test_one_person_wins_once_however_many_entries_they_have():
     promotion, draw = closed_sweepstakes_with_entries(n=4, per_person=5)
 
-    done = services.draw_run(draw=draw)
+    done = draws_services.draw_run(draw=draw)
 
     winners_people = promotion.entries.filter(
         public_id__in=done.winners + done.alternates
@@ -125,9 +128,9 @@ def test_flagged_excluded_and_deleted_entrants_take_no_part():
         promotion=promotion, status="excluded", created_at=promotion.ends_at - timedelta(hours=1)
     )
     gone = EntryFactory(promotion=promotion, created_at=promotion.ends_at - timedelta(hours=1))
-    services.person_anonymise(person=gone.person)
+    entrants_services.person_anonymise(person=gone.person)
 
-    done = services.draw_run(draw=draw)
+    done = draws_services.draw_run(draw=draw)
 
     assert done.entry_count == 3
     for entry in (flagged, excluded, gone):
@@ -136,7 +139,7 @@ def test_flagged_excluded_and_deleted_entrants_take_no_part():
 
 def test_verify_draw_accepts_the_published_data_and_refuses_any_change(tmp_path):
     _promotion, draw = closed_sweepstakes_with_entries()
-    services.draw_run(draw=draw)
+    draws_services.draw_run(draw=draw)
     published = export(draw)
     path = tmp_path / "draw.json"
     path.write_text(json.dumps(published))
@@ -176,7 +179,7 @@ def test_verify_draw_accepts_the_published_data_and_refuses_any_change(tmp_path)
 @responses.activate
 def test_verify_draw_reads_the_export_url(capsys):
     _promotion, draw = closed_sweepstakes_with_entries()
-    services.draw_run(draw=draw)
+    draws_services.draw_run(draw=draw)
     url = "https://promos.example.com/p/x/y/z/draws/1.json"
     responses.get(url, json=export(draw))
 
@@ -189,7 +192,7 @@ def test_verify_draw_reads_the_export_url(capsys):
 
 def test_an_undrawn_export_cannot_be_verified_yet(tmp_path):
     promotion = PromotionFactory(kind=Promotion.Kind.SWEEPSTAKES)
-    draw = services.draw_commit(promotion=promotion)
+    draw = draws_services.draw_commit(promotion=promotion)
     path = tmp_path / "draw.json"
     path.write_text(json.dumps(export(draw)))
 
@@ -199,7 +202,7 @@ def test_an_undrawn_export_cannot_be_verified_yet(tmp_path):
 
 def test_the_certificate_shows_everything_but_personal_data(consumer):
     promotion, draw = closed_sweepstakes_with_entries()
-    done = services.draw_run(draw=draw)
+    done = draws_services.draw_run(draw=draw)
 
     page = consumer.get(done.get_absolute_url())
     published = json.dumps(export(done))
@@ -220,19 +223,19 @@ def test_the_certificate_shows_everything_but_personal_data(consumer):
 
 def test_replacing_a_winner_takes_the_next_alternate_and_records_why(consumer):
     _promotion, draw = closed_sweepstakes_with_entries()
-    done = services.draw_run(draw=draw)
+    done = draws_services.draw_run(draw=draw)
     first = done.winners[0]
 
     with pytest.raises(ValidationError):
-        services.draw_replace_winner(draw=done, entry_public_id=first, reason=" ")
-    replacement = services.draw_replace_winner(
+        draws_services.draw_replace_winner(draw=done, entry_public_id=first, reason=" ")
+    replacement = draws_services.draw_replace_winner(
         draw=done, entry_public_id=first, reason="No answer within 14 days."
     )
-    second = services.draw_replace_winner(
+    second = draws_services.draw_replace_winner(
         draw=done, entry_public_id=replacement.replacement_entry, reason="Under age."
     )
     with pytest.raises(ValidationError, match="No alternate is left"):
-        services.draw_replace_winner(
+        draws_services.draw_replace_winner(
             draw=done, entry_public_id=second.replacement_entry, reason="Again."
         )
 
@@ -249,12 +252,12 @@ def test_replacing_a_winner_takes_the_next_alternate_and_records_why(consumer):
 
 def test_a_second_draw_needs_a_reason_and_excludes_earlier_winners():
     promotion, draw = closed_sweepstakes_with_entries(n=5)
-    done = services.draw_run(draw=draw)
+    done = draws_services.draw_run(draw=draw)
 
     with pytest.raises(ValidationError, match="say why"):
-        services.draw_commit(promotion=promotion)
-    redraw = services.draw_run(
-        draw=services.draw_commit(
+        draws_services.draw_commit(promotion=promotion)
+    redraw = draws_services.draw_run(
+        draw=draws_services.draw_commit(
             promotion=promotion, winners_count=1, alternates_count=0, reason="Prize added."
         )
     )

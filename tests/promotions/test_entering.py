@@ -10,8 +10,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from promotions.entrants.services import email_normalize
 from promotions.models import Consent, ConsentText, Entry, EntryFrequency, Identity, Person, Status
-from promotions.services import email_normalize
 from tests.factories.promotions import PersonFactory, PromotionFactory
 from tests.promotions.conftest import ENTRY_FORM, ENTRY_JSON, sign_in
 

@@ -17,7 +17,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promotions.facebook_client import signed_request_make, signed_request_parse
+from promotions.facebook.client import signed_request_make, signed_request_parse
 from promotions.models import Identity, Person
 from tests.factories.promotions import IdentityFactory, PersonFactory, PromotionFactory
 from tests.promotions.conftest import ENTRY_JSON, sign_in
@@ -319,7 +319,7 @@ def test_login_next_must_be_on_this_site(consumer):
 
 
 def test_the_sdk_version_comes_from_settings():
-    from promotions.facebook_client import graph_api
+    from promotions.facebook.client import graph_api
 
     assert graph_api().version == "v25.0"
     assert re.match(

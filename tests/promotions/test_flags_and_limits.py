@@ -7,10 +7,13 @@ import dataclasses
 import pytest
 from django.utils import timezone
 
-from promotions import services
-from promotions.eligibility import Answers
+from promotions.codes import services as codes_services
+from promotions.contests import services as contests_services
+from promotions.entries import refusals as entries_refusals
+from promotions.entries import services as entries_services
+from promotions.entries.eligibility import Answers
+from promotions.entries.senders import Sender
 from promotions.models import Entry, Flag, Promotion
-from promotions.requestinfo import Sender
 from tests.factories.promotions import (
     PersonFactory,
     PrizeFactory,
@@ -36,7 +39,9 @@ def sender(device="device-a", ua=PHONE_UA, ip="203.0.113.7"):
 def enter(promotion, person=None, **kwargs):
     person = person or PersonFactory()
     answers = dataclasses.replace(ANSWERS, name=person.name)
-    return services.entry_create(promotion=promotion, person=person, answers=answers, **kwargs)
+    return entries_services.entry_create(
+        promotion=promotion, person=person, answers=answers, **kwargs
+    )
 
 
 def reasons(entry):
@@ -82,7 +87,7 @@ def test_same_name_and_birth_date_under_another_email_is_flagged():
     promotion = PromotionFactory()
     first = enter(promotion, PersonFactory(name="Jo Doe"))
 
-    twin = services.entry_create(
+    twin = entries_services.entry_create(
         promotion=promotion,
         person=PersonFactory(email="jo.other@example.com"),
         answers=dataclasses.replace(ANSWERS, name="jo doe"),
@@ -122,8 +127,8 @@ def test_review_clears_or_excludes_and_nothing_is_deleted():
     kept = enter(promotion, PersonFactory(email="a@mailinator.com")).entry
     dropped = enter(promotion, PersonFactory(email="b@mailinator.com")).entry
 
-    services.entry_flags_clear(entry=kept, note="Real person, checked by phone.")
-    services.entry_exclude(entry=dropped, reason="Bought accounts.")
+    entries_services.entry_flags_clear(entry=kept, note="Real person, checked by phone.")
+    entries_services.entry_exclude(entry=dropped, reason="Bought accounts.")
 
     kept.refresh_from_db()
     dropped.refresh_from_db()
@@ -143,10 +148,10 @@ def test_review_clears_or_excludes_and_nothing_is_deleted():
 
 def test_clearing_a_held_offer_claim_hands_out_its_code():
     promotion = PromotionFactory(kind=Promotion.Kind.OFFER)
-    services.code_pool_import(promotion=promotion, codes=["HELD-0001"])
+    codes_services.code_pool_import(promotion=promotion, codes=["HELD-0001"])
     held = enter(promotion, PersonFactory(email="a@mailinator.com"))
 
-    cleared = services.entry_flags_clear(entry=held.entry)
+    cleared = entries_services.entry_flags_clear(entry=held.entry)
 
     assert held.code is None
     assert cleared.code.code == "HELD-0001"
@@ -177,9 +182,9 @@ def test_voting_is_rate_limited_per_person(settings):
     films = [SubmissionFactory() for _ in range(3)]
     voter = PersonFactory()
 
-    services.vote_cast(submission=films[0], person=voter)
-    services.vote_cast(submission=films[1], person=voter)
-    with pytest.raises(services.Refused) as refused:
-        services.vote_cast(submission=films[2], person=voter)
+    contests_services.vote_cast(submission=films[0], person=voter)
+    contests_services.vote_cast(submission=films[1], person=voter)
+    with pytest.raises(entries_refusals.Refused) as refused:
+        contests_services.vote_cast(submission=films[2], person=voter)
 
     assert refused.value.status == 429

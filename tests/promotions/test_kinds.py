@@ -10,8 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from promotions import selectors, services
-from promotions.eligibility import Answers
+from promotions.codes import selectors as codes_selectors
+from promotions.codes import services as codes_services
+from promotions.contests import selectors as contests_selectors
+from promotions.contests import services as contests_services
+from promotions.entries import refusals as entries_refusals
+from promotions.entries import services as entries_services
+from promotions.entries.eligibility import Answers
 from promotions.models import (
     CouponCode,
     Entry,
@@ -24,6 +29,7 @@ from promotions.models import (
     Vote,
     WinningMoment,
 )
+from promotions.prizes import services as prizes_services
 from tests.factories.promotions import (
     PersonFactory,
     PrizeFactory,
@@ -46,7 +52,9 @@ ANSWERS = Answers(
 def enter(promotion, person=None, **kwargs):
     person = person or PersonFactory()
     answers = dataclasses.replace(ANSWERS, name=person.name)
-    return services.entry_create(promotion=promotion, person=person, answers=answers, **kwargs)
+    return entries_services.entry_create(
+        promotion=promotion, person=person, answers=answers, **kwargs
+    )
 
 
 # --- instant win -----------------------------------------------------------------------------
@@ -118,8 +126,8 @@ def test_a_prize_quantity_cannot_drop_below_what_was_awarded():
     enter(prize.promotion)
 
     with pytest.raises(ValidationError, match="2 already awarded"):
-        services.prize_set_quantity(prize=prize, quantity=1)
-    assert services.prize_set_quantity(prize=prize, quantity=2).quantity == 2
+        prizes_services.prize_set_quantity(prize=prize, quantity=1)
+    assert prizes_services.prize_set_quantity(prize=prize, quantity=2).quantity == 2
 
 
 # --- offers ----------------------------------------------------------------------------------
@@ -131,10 +139,10 @@ def offer(**kwargs):
 
 def test_each_claimant_gets_their_own_code_and_the_pool_runs_out():
     promotion = offer()
-    services.code_pool_import(promotion=promotion, codes=["aaaa-1111", "BBBB-2222"])
+    codes_services.code_pool_import(promotion=promotion, codes=["aaaa-1111", "BBBB-2222"])
 
     first, second = enter(promotion), enter(promotion)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(entries_refusals.Refused) as refused:
         enter(promotion)
 
     assert {first.code.code, second.code.code} == {"AAAA-1111", "BBBB-2222"}
@@ -148,7 +156,7 @@ def test_each_claimant_gets_their_own_code_and_the_pool_runs_out():
 
 def test_a_person_claims_one_code_only(consumer):
     promotion = offer()
-    services.code_pool_generate(promotion=promotion, count=5)
+    codes_services.code_pool_generate(promotion=promotion, count=5)
     sign_in(consumer, PersonFactory())
 
     first = consumer.post(
@@ -178,9 +186,9 @@ def test_offers_and_contests_take_one_entry_per_person():
 
 def test_code_import_reports_duplicates_and_invalid_codes():
     promotion, other = offer(), offer()
-    services.code_pool_import(promotion=other, codes=["TAKEN-1"])
+    codes_services.code_pool_import(promotion=other, codes=["TAKEN-1"])
 
-    result = services.code_pool_import(
+    result = codes_services.code_pool_import(
         promotion=promotion, codes=["ok-code-1", "taken-1", "x", "bad code!", "OK-CODE-1"]
     )
 
@@ -195,7 +203,7 @@ def test_code_import_reports_duplicates_and_invalid_codes():
 def test_generated_codes_are_unique_and_readable():
     promotion = offer()
 
-    made = services.code_pool_generate(promotion=promotion, count=300, prefix="nova")
+    made = codes_services.code_pool_generate(promotion=promotion, count=300, prefix="nova")
 
     codes = list(promotion.codes.values_list("code", flat=True))
     assert made == 300 and len(set(codes)) == 300
@@ -206,26 +214,28 @@ def test_generated_codes_are_unique_and_readable():
 
 def test_the_shop_looks_codes_up_and_redeems_each_once():
     promotion = offer()
-    services.code_pool_import(promotion=promotion, codes=["SHOP-0001", "SHOP-0002"])
+    codes_services.code_pool_import(promotion=promotion, codes=["SHOP-0001", "SHOP-0002"])
     outcome = enter(promotion)
     code = outcome.code.code
 
-    found = selectors.promotion_code_lookup(code=f" {code.lower()} ")
-    redeemed = services.promotion_code_redeem(code=code, reference="order-17")
-    retried = services.promotion_code_redeem(code=code, reference="order-17")
+    found = codes_selectors.promotion_code_lookup(code=f" {code.lower()} ")
+    redeemed = codes_services.promotion_code_redeem(code=code, reference="order-17")
+    retried = codes_services.promotion_code_redeem(code=code, reference="order-17")
 
     assert found == (promotion.pk, outcome.entry.person_id, outcome.code.claimed_at)
     assert (found.promotion_id, found.entrant_id) == (promotion.pk, outcome.entry.person_id)
     assert redeemed.redeemed_at == retried.redeemed_at
     assert (
-        selectors.promotion_code_lookup(code="SHOP-0002" if code != "SHOP-0002" else "SHOP-0001")
+        codes_selectors.promotion_code_lookup(
+            code="SHOP-0002" if code != "SHOP-0002" else "SHOP-0001"
+        )
         is None
     )
-    assert selectors.promotion_code_lookup(code="NOPE") is None
-    with pytest.raises(services.CodeNotRedeemable, match="already been used"):
-        services.promotion_code_redeem(code=code, reference="order-18")
-    with pytest.raises(services.CodeNotRedeemable, match="not valid"):
-        services.promotion_code_redeem(code="SHOP-000X", reference="order-18")
+    assert codes_selectors.promotion_code_lookup(code="NOPE") is None
+    with pytest.raises(codes_services.CodeNotRedeemable, match="already been used"):
+        codes_services.promotion_code_redeem(code=code, reference="order-18")
+    with pytest.raises(codes_services.CodeNotRedeemable, match="not valid"):
+        codes_services.promotion_code_redeem(code="SHOP-000X", reference="order-18")
 
 
 # --- contests --------------------------------------------------------------------------------
@@ -320,16 +330,16 @@ def test_moderation_puts_a_film_in_the_gallery_or_rejects_it_with_a_note():
     )
     staff = StaffUserFactory()
 
-    services.submission_moderate(submission=pending, approve=True, by=staff)
+    contests_services.submission_moderate(submission=pending, approve=True, by=staff)
     with pytest.raises(ValidationError):
-        services.submission_moderate(submission=other, approve=False, note="", by=staff)
-    services.submission_moderate(
+        contests_services.submission_moderate(submission=other, approve=False, note="", by=staff)
+    contests_services.submission_moderate(
         submission=other, approve=False, note="Not shot on a phone.", by=staff
     )
 
-    assert [i.submission.title for i in selectors.gallery(promotion=pending.promotion)] == [
-        "Low tide"
-    ]
+    assert [
+        i.submission.title for i in contests_selectors.gallery(promotion=pending.promotion)
+    ] == ["Low tide"]
     other.refresh_from_db()
     assert (other.status, other.moderation_note) == ("rejected", "Not shot on a phone.")
 
@@ -360,8 +370,8 @@ def test_the_next_day_brings_a_new_vote():
     voter = PersonFactory()
     today = timezone.now()
 
-    services.vote_cast(submission=film, person=voter, at=today)
-    services.vote_cast(submission=film, person=voter, at=today + timedelta(days=1))
+    contests_services.vote_cast(submission=film, person=voter, at=today)
+    contests_services.vote_cast(submission=film, person=voter, at=today + timedelta(days=1))
 
     assert Vote.objects.filter(person=voter).count() == 2
 
@@ -370,10 +380,10 @@ def test_votes_go_only_to_approved_films_of_others():
     pending = SubmissionFactory(status=Submission.Status.PENDING)
     mine = SubmissionFactory(promotion=pending.promotion)
 
-    with pytest.raises(services.Refused, match="not in the gallery"):
-        services.vote_cast(submission=pending, person=PersonFactory())
-    with pytest.raises(services.Refused, match="your own entry"):
-        services.vote_cast(submission=mine, person=mine.person)
+    with pytest.raises(entries_refusals.Refused, match="not in the gallery"):
+        contests_services.vote_cast(submission=pending, person=PersonFactory())
+    with pytest.raises(entries_refusals.Refused, match="your own entry"):
+        contests_services.vote_cast(submission=mine, person=mine.person)
 
 
 def test_voting_needs_a_signed_in_person(consumer):
@@ -394,15 +404,15 @@ def test_standings_weigh_the_jury_and_the_public_as_configured():
         SubmissionFactory(promotion=promotion, title="Loved"),
     )
     for _ in range(4):
-        services.vote_cast(submission=popular, person=PersonFactory())
-    services.vote_cast(submission=loved, person=PersonFactory())
+        contests_services.vote_cast(submission=popular, person=PersonFactory())
+    contests_services.vote_cast(submission=loved, person=PersonFactory())
     for juror, scores in zip(
         [StaffUserFactory(), StaffUserFactory()], [(4, 10), (2, 8)], strict=True
     ):
-        services.jury_score_set(submission=popular, juror=juror, score=scores[0])
-        services.jury_score_set(submission=loved, juror=juror, score=scores[1])
+        contests_services.jury_score_set(submission=popular, juror=juror, score=scores[0])
+        contests_services.jury_score_set(submission=loved, juror=juror, score=scores[1])
 
-    standings = selectors.contest_standings(promotion=promotion)
+    standings = contests_selectors.contest_standings(promotion=promotion)
 
     # Popular: 0.6 * 4/4 + 0.4 * 3/10 = 0.72; Loved: 0.6 * 1/4 + 0.4 * 9/10 = 0.51
     assert [(s.submission.title, s.votes, s.jury_average, s.score) for s in standings] == [

@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from promotions import alerts
 from promotions.models import AlertIncident, AlertRule
+from promotions.reports import alerts
 from tests.factories import BrandFactory, BrandMembershipFactory, CampaignFactory, PromotionFactory
 from tests.factories.promotions import EntryFactory, PrizeFactory, StaffUserFactory
 from tests.reports.receiver import Receiver

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.test import Client
 
-from promotions import dashboards
+from promotions.reports import dashboards
 from tests.factories import (
     BrandFactory,
     BrandMembershipFactory,

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from promotions.live import live_wall_url
 from promotions.models import Submission
+from promotions.reports.live import live_wall_url
 from tests.factories import BrandFactory, BrandMembershipFactory, CampaignFactory, PromotionFactory
 from tests.factories.promotions import EntryFactory, PersonFactory, SubmissionFactory
 from tracking.hits import Hit

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
+from promotions.codes.services import code_pool_import
 from promotions.models import Brand, CouponCode, Promotion
-from promotions.services import code_pool_import
 from shop.models import Product, Variant
 from tests.factories import BrandFactory, CampaignFactory, ProductFactory, PromotionFactory
 from tests.factories.promotions import EntryFactory

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from promotions.services import code_pool_import
+from promotions.codes.services import code_pool_import
 from shop import services
 from shop.models import Order, Redemption, Variant
 from tests.factories import (

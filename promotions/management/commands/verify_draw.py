@@ -3,7 +3,7 @@
 The argument is the JSON export linked from a draw certificate
 (``/p/<brand>/<campaign>/<promotion>/draws/<id>.json``), as a URL or a saved file (``-``
 reads standard input). Nothing is read from this service's database: the check uses only
-what was published, with ``promotions.fairdraw`` (docs/draws.md).
+what was published, with ``promotions.draws.fairdraw`` (docs/draws.md).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from promotions import fairdraw
+from promotions.draws import fairdraw
 
 
 class Command(BaseCommand):

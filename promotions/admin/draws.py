@@ -1,0 +1,174 @@
+"""Admin for fair draws: commit, run, replace a winner, certificates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from promotions.admin.scoping import (
+    BrandScopedAdminMixin,
+    ScopedRelatedFilter,
+)
+from promotions.draws import services as draws_services
+from promotions.models import Draw, DrawReplacement
+
+
+class DrawCommitForm(forms.ModelForm):
+    class Meta:
+        model = Draw
+        fields = ["promotion", "prize", "winners_count", "alternates_count", "reason"]
+
+
+@admin.register(Draw)
+class DrawAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """Adding a draw commits to a secret seed (its SHA-256 is published at once); the
+    'Run' action draws it after entries close. Replace a winner with a DrawReplacement."""
+
+    form = DrawCommitForm
+    list_display = [
+        "__str__",
+        "promotion",
+        "prize",
+        "status",
+        "committed_at",
+        "drawn_at",
+        "entry_count",
+        "certificate",
+    ]
+    list_filter = [("promotion", ScopedRelatedFilter), "status"]
+    list_select_related = ["promotion__campaign__brand", "prize"]
+    actions = ["run_draws"]
+
+    def get_fields(self, request: HttpRequest, obj: Draw | None = None) -> Any:
+        if obj is None:
+            return ["promotion", "prize", "winners_count", "alternates_count", "reason"]
+        return [
+            "promotion",
+            "prize",
+            "status",
+            "reason",
+            "seed_commitment",
+            "committed_at",
+            "winners_count",
+            "alternates_count",
+            "drawn_at",
+            "drawn_by",
+            "entry_count",
+            "entry_list_hash",
+            "winners",
+            "alternates",
+            "certificate",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Draw | None = None) -> Any:
+        if obj is None:
+            return []
+        return self.get_fields(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Draw, form: Any, change: bool) -> None:
+        if change:
+            return
+        draw = draws_services.draw_commit(
+            promotion=form.cleaned_data["promotion"],
+            prize=form.cleaned_data.get("prize"),
+            winners_count=form.cleaned_data.get("winners_count"),
+            alternates_count=form.cleaned_data.get("alternates_count"),
+            reason=form.cleaned_data.get("reason") or "",
+        )
+        for f in Draw._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(draw, f.attname))
+        obj._state.adding = False
+        obj._state.db = draw._state.db
+
+    def _changeform_view(
+        self, request: HttpRequest, object_id: Any, form_url: Any, extra_context: Any
+    ) -> Any:
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.display(description=_("certificate"))
+    def certificate(self, obj: Draw) -> SafeString | str:
+        if not obj.pk:
+            return ""
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("Open")
+        )
+
+    @admin.action(
+        description=_("Run the selected draws (entries must have closed)"), permissions=["change"]
+    )
+    def run_draws(self, request: HttpRequest, queryset: QuerySet[Draw]) -> None:
+        for draw in queryset:
+            try:
+                done = draws_services.draw_run(draw=draw, by=request.user)
+                self.message_user(
+                    request,
+                    _("%(draw)s: %(n)d winners from %(e)d entries.")
+                    % {"draw": done, "n": len(done.winners), "e": done.entry_count},
+                    messages.SUCCESS,
+                )
+            except ValidationError as exc:
+                self.message_user(request, f"{draw}: {' '.join(exc.messages)}", messages.ERROR)
+
+
+@admin.register(DrawReplacement)
+class DrawReplacementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """Re-draw one prize: name the winner to replace and why; the next alternate wins."""
+
+    list_display = [
+        "draw",
+        "replaced_entry",
+        "replacement_entry",
+        "reason",
+        "replaced_at",
+        "replaced_by",
+    ]
+    list_filter = [("draw__promotion", ScopedRelatedFilter)]
+    fields = ["draw", "replaced_entry", "reason"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return (
+            ["draw", "replaced_entry", "replacement_entry", "reason", "replaced_at", "replaced_by"]
+            if obj
+            else []
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: DrawReplacement, form: Any, change: bool
+    ) -> None:
+        made = draws_services.draw_replace_winner(
+            draw=obj.draw, entry_public_id=obj.replaced_entry, reason=obj.reason, by=request.user
+        )
+        for f in DrawReplacement._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(made, f.attname))
+        obj._state.adding = False
+        obj._state.db = made._state.db
+
+    def _changeform_view(
+        self, request: HttpRequest, object_id: Any, form_url: Any, extra_context: Any
+    ) -> Any:
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

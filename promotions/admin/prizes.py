@@ -1,0 +1,46 @@
+"""Admin for prizes and their winning moments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from promotions.admin.scoping import (
+    BrandScopedAdminMixin,
+    ScopedRelatedFilter,
+)
+from promotions.models import Prize, WinningMoment
+from promotions.prizes import services as prizes_services
+
+
+class WinningMomentInline(BrandScopedAdminMixin, admin.TabularInline):
+    model = WinningMoment
+    extra = 1
+    fields = ["at", "entry", "claimed_at"]
+    readonly_fields = ["entry", "claimed_at"]
+
+
+@admin.register(Prize)
+class PrizeAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "promotion", "quantity", "awarded", "odds_one_in"]
+    list_filter = [("promotion", ScopedRelatedFilter)]
+    list_select_related = ["promotion"]
+    fields = [
+        "promotion",
+        "name",
+        "description",
+        "value_label",
+        "quantity",
+        "awarded",
+        "odds_one_in",
+        "position",
+    ]
+    readonly_fields = ["awarded"]
+    inlines = [WinningMomentInline]
+
+    def save_model(self, request: HttpRequest, obj: Prize, form: Any, change: bool) -> None:
+        if change and "quantity" in form.changed_data:
+            prizes_services.prize_set_quantity(prize=obj, quantity=obj.quantity)
+        super().save_model(request, obj, form, change)

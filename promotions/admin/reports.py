@@ -1,0 +1,318 @@
+"""Admin for alerts (rules per campaign and their incidents) and for report subscriptions
+(tracking's models: subscriptions, pushes with their delivery log, re-send). Brand-scoped
+like every admin here (``BrandScopedAdminMixin``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from promotions.admin.scoping import (
+    BrandScopedAdminMixin,
+    ScopedRelatedFilter,
+)
+from promotions.models import AlertIncident, AlertRule
+from tracking import pushes, webhooks
+from tracking import reports as tracking_reports
+from tracking import selectors as tracking_selectors
+from tracking.models import ReportDelivery, ReportPush, ReportSubscription
+
+
+class AlertIncidentInline(BrandScopedAdminMixin, admin.TabularInline):
+    model = AlertIncident
+    extra = 0
+    fields = ["opened_at", "resolved_at", "message", "emailed_to", "webhook_status"]
+    readonly_fields = ["opened_at", "resolved_at", "message", "emailed_to", "webhook_status"]
+    can_delete = False
+    show_change_link = True
+    max_num = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OpenIncidentFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("open", _("Open")), ("resolved", _("Resolved"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        if self.value() == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "resolved":
+            return queryset.filter(resolved_at__isnull=False)
+        return None
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "campaign", "kind", "threshold", "active", "open_incident"]
+    list_filter = [("campaign", ScopedRelatedFilter), "kind", "active"]
+    list_select_related = ["campaign__brand"]
+    readonly_fields = ["webhook_secret_shown", "created_at"]
+    inlines = [AlertIncidentInline]
+    fieldsets = [
+        (None, {"fields": ["campaign", "kind", "threshold", "active"]}),
+        (
+            _("Window"),
+            {
+                "fields": ["window_impressions", "window_hours", "min_entries"],
+                "description": _("Each kind reads the fields its help text names."),
+            },
+        ),
+        (
+            _("Notify"),
+            {
+                "fields": ["emails", "webhook_url", "webhook_secret_shown"],
+                "description": _(
+                    "One email and one webhook per incident, when it opens. The webhook is "
+                    "signed like report pushes: X-Signature: t=<unix>,v1=<HMAC-SHA256 of "
+                    "“t.body”> with this rule's secret (docs/partners.md)."
+                ),
+            },
+        ),
+        (_("Record"), {"fields": ["created_at"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description=_("webhook secret"))
+    def webhook_secret_shown(self, obj: AlertRule) -> str:
+        return obj.webhook_secret if obj.pk else str(_("Made when you save."))
+
+    @admin.display(description=_("open incident"), boolean=True)
+    def open_incident(self, obj: AlertRule) -> bool:
+        return obj.incidents.filter(resolved_at__isnull=True).exists()
+
+
+@admin.register(AlertIncident)
+class AlertIncidentAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["rule", "campaign", "opened_at", "resolved_at", "state", "message"]
+    list_filter = [OpenIncidentFilter, "rule__kind"]
+    list_select_related = ["rule__campaign__brand"]
+    date_hierarchy = "opened_at"
+    readonly_fields = [
+        "rule",
+        "opened_at",
+        "resolved_at",
+        "value",
+        "message",
+        "emailed_to",
+        "webhook_status",
+        "webhook_error",
+        "webhook_attempts",
+        "webhook_delivered_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("campaign"))
+    def campaign(self, obj: AlertIncident) -> str:
+        return str(obj.rule.campaign)
+
+    @admin.display(description=_("state"))
+    def state(self, obj: AlertIncident) -> SafeString:
+        if obj.resolved_at is None:
+            return format_html('<span class="ph-badge ph-badge--ended">{}</span>', _("Open"))
+        return format_html('<span class="ph-badge ph-badge--live">{}</span>', _("Resolved"))
+
+
+# --- report subscriptions (tracking's models) --------------------------------------------
+
+
+class ReportSubscriptionForm(forms.ModelForm):
+    breakdowns = forms.MultipleChoiceField(
+        choices=[(b, b) for b in tracking_selectors.BREAKDOWNS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    fields = forms.MultipleChoiceField(  # type: ignore[assignment]  # a field named "fields"
+        choices=[(f, f) for f in tracking_reports.METRIC_FIELDS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Metrics to include; none ticked: all of them."),
+    )
+
+    class Meta:
+        model = ReportSubscription
+        fields = [
+            "brand",
+            "name",
+            "url",
+            "schedule",
+            "level",
+            "time_increment",
+            "breakdowns",
+            "fields",
+            "format",
+            "active",
+        ]
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        try:
+            webhooks.destination_check(url)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+        return url
+
+
+DELIVERY_FIELDS = (
+    "attempt",
+    "started_at",
+    "succeeded",
+    "status_code",
+    "latency_ms",
+    "response_excerpt",
+    "error",
+)
+
+
+class ReportDeliveryInline(BrandScopedAdminMixin, admin.TabularInline):
+    model = ReportDelivery
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = DELIVERY_FIELDS
+    readonly_fields = DELIVERY_FIELDS
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReportSubscription)
+class ReportSubscriptionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """Created and changed through ``tracking.pushes`` (the URL is checked, the secret made
+    there). Partners' subscriptions show their key; marketers' have none."""
+
+    form = ReportSubscriptionForm
+    list_display = ["__str__", "brand", "schedule", "level", "format", "active", "next_run_at"]
+    list_filter = [("brand", ScopedRelatedFilter), "schedule", "active"]
+    list_select_related = ["brand", "api_key"]
+    readonly_fields = ["secret_shown", "api_key", "next_run_at", "pushes_link", "created_at"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        main = {"fields": ReportSubscriptionForm.Meta.fields}
+        if obj is None:
+            return [(None, main)]
+        return [
+            (None, main),
+            (
+                _("Delivery"),
+                {
+                    "fields": ["secret_shown", "api_key", "next_run_at", "pushes_link"],
+                    "description": _(
+                        "Each push carries X-Signature: t=<unix>,v1=<HMAC-SHA256 of “t.body”> "
+                        "with this secret; docs/partners.md shows how to verify it."
+                    ),
+                },
+            ),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "brand"] if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = dict(form.cleaned_data)
+        try:
+            if change:
+                data.pop("brand", None)
+                saved = pushes.report_subscription_update(subscription=obj, **data)
+            else:
+                brand = data.pop("brand")
+                saved = pushes.report_subscription_create(brand_id=brand.pk, **data)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            raise
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
+    @admin.display(description=_("signing secret"))
+    def secret_shown(self, obj: ReportSubscription) -> str:
+        return obj.secret
+
+    @admin.display(description=_("pushes"))
+    def pushes_link(self, obj: ReportSubscription) -> SafeString:
+        url = reverse("admin:tracking_reportpush_changelist") + f"?subscription__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Pushes and their delivery log"))
+
+
+@admin.register(ReportPush)
+class ReportPushAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "subscription",
+        "period_start",
+        "period_end",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "resend_of",
+    ]
+    list_filter = ["state", ("subscription", ScopedRelatedFilter)]
+    list_select_related = ["subscription__brand"]
+    readonly_fields = [
+        "subscription",
+        "period_start",
+        "period_end",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "resend_of",
+        "content_type",
+        "body",
+    ]
+    inlines = [ReportDeliveryInline]
+    actions = ["resend"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Re-send the selected reports"), permissions=["change"])
+    def resend(self, request: HttpRequest, queryset: QuerySet[ReportPush]) -> None:
+        made = [pushes.report_push_resend(push=push) for push in queryset]
+        for push in made:
+            pushes.report_push_attempt(push_id=push.pk)
+        delivered = ReportPush.objects.filter(
+            pk__in=[p.pk for p in made], state=ReportPush.State.DELIVERED
+        ).count()
+        self.message_user(
+            request,
+            ngettext(
+                "Re-sent %(n)d report (%(ok)d delivered now; failures are retried).",
+                "Re-sent %(n)d reports (%(ok)d delivered now; failures are retried).",
+                len(made),
+            )
+            % {"n": len(made), "ok": delivered},
+            messages.SUCCESS if delivered == len(made) else messages.WARNING,
+        )

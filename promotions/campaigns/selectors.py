@@ -1,0 +1,105 @@
+"""What a visitor may see of a brand's campaigns and promotions (hub, tab, previews)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import Http404
+from django.utils import timezone
+
+from promotions.campaigns.models import Brand, Campaign, Promotion, Status
+
+
+class Gone(Exception):
+    """The thing existed and is over: the page answers 410 with a friendly message."""
+
+    def __init__(self, message: str, campaign: Campaign | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.campaign = campaign
+
+
+@dataclass(frozen=True)
+class Hub:
+    campaign: Campaign
+    promotions: list[Promotion]
+    preview: bool
+
+
+def user_can_preview(*, user: AbstractBaseUser | AnonymousUser, brand: Brand) -> bool:
+    """Staff of the brand (and superusers) see drafts and upcoming promotions as a preview."""
+    if not getattr(user, "is_staff", False):
+        return False
+    return Brand.objects.for_user(user).filter(pk=brand.pk).exists()
+
+
+def campaign_get_for_page(
+    *,
+    brand_slug: str,
+    campaign_slug: str,
+    user: AbstractBaseUser | AnonymousUser,
+    at: datetime | None = None,
+) -> tuple[Campaign, bool]:
+    """The campaign a hub shows, and whether the viewer previews it as the brand's staff.
+
+    Staff of the brand see drafts and upcoming things; for everybody else unknown or draft
+    campaigns are 404 and finished ones raise ``Gone`` (410).
+    """
+    at = at or timezone.now()
+    campaign = (
+        Campaign.objects.select_related("brand")
+        .filter(brand__slug=brand_slug, slug=campaign_slug)
+        .first()
+    )
+    if campaign is None:
+        raise Http404("No such campaign.")
+    if user_can_preview(user=user, brand=campaign.brand):
+        return campaign, True
+    if campaign.is_live(at):
+        return campaign, False
+    if campaign.status != Status.DRAFT and campaign.is_finished(at):
+        raise Gone(f"{campaign.name} has ended. Thank you for taking part!", campaign)
+    raise Http404("This campaign is not open.")
+
+
+def hub_get(
+    *,
+    brand_slug: str,
+    campaign_slug: str,
+    user: AbstractBaseUser | AnonymousUser,
+    at: datetime | None = None,
+) -> Hub:
+    at = at or timezone.now()
+    campaign, preview = campaign_get_for_page(
+        brand_slug=brand_slug, campaign_slug=campaign_slug, user=user, at=at
+    )
+    promotions = campaign.promotions.all() if preview else campaign.promotions.live(at)
+    if preview:
+        promotions = promotions.exclude(status=Status.ENDED)
+    return Hub(campaign=campaign, promotions=list(promotions), preview=preview)
+
+
+def promotion_get_for_page(
+    *,
+    brand_slug: str,
+    campaign_slug: str,
+    promotion_slug: str,
+    user: AbstractBaseUser | AnonymousUser,
+    at: datetime | None = None,
+) -> tuple[Promotion, bool]:
+    """The promotion a tab shows and whether it is a preview; 404 or ``Gone`` otherwise."""
+    at = at or timezone.now()
+    campaign, preview = campaign_get_for_page(
+        brand_slug=brand_slug, campaign_slug=campaign_slug, user=user, at=at
+    )
+    promotion = campaign.promotions.filter(slug=promotion_slug).first()
+    if promotion is None:
+        raise Http404("No such promotion.")
+    promotion.campaign = campaign  # already loaded with its brand
+    if preview or promotion.is_live(at):
+        return promotion, preview
+    if promotion.status != Status.DRAFT and promotion.is_finished(at):
+        raise Gone(f"{promotion.title} has ended. Thank you for taking part!", campaign)
+    raise Http404("This promotion is not open.")

@@ -1,0 +1,134 @@
+"""Coupon codes of offer promotions: the pool, the claim at entry and the shop's redemption.
+
+A claim is ``SELECT ... FOR UPDATE SKIP LOCKED`` then ``UPDATE ... WHERE person_id IS
+NULL``, and ``(promotion, person)`` is unique.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from promotions.campaigns.models import Promotion
+from promotions.codes.models import CouponCode
+from promotions.entries.eligibility import Refusal
+from promotions.entries.models import Entry
+from promotions.entries.refusals import refuse
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def code_normalize(code: str) -> str:
+    return "".join(code.split()).upper()
+
+
+def code_claim(*, entry: Entry, at: datetime) -> CouponCode:
+    """Hand the entrant a code nobody holds. ``SKIP LOCKED`` lets concurrent claimants take
+    different codes; the ``WHERE person_id IS NULL`` update makes a code go to one person."""
+    free = CouponCode.objects.filter(promotion_id=entry.promotion_id, person__isnull=True)
+    for _attempt in range(200):
+        code = free.select_for_update(skip_locked=True).order_by("id").first()
+        if code is None:
+            if not free.exists():
+                break
+            time.sleep(0.01)  # every free code is being claimed right now: look again
+            continue
+        if CouponCode.objects.filter(pk=code.pk, person__isnull=True).update(
+            person=entry.person, entry=entry, claimed_at=at
+        ):
+            code.person, code.entry, code.claimed_at = entry.person, entry, at
+            return code
+    raise refuse(
+        [Refusal("codes_exhausted", _("All codes have been claimed. Thank you for your interest!"))]
+    )
+
+
+@dataclass(frozen=True)
+class CodeImport:
+    created: int
+    duplicates: list[str]
+    invalid: list[str]
+
+
+@transaction.atomic
+def code_pool_import(*, promotion: Promotion, codes: Iterable[str]) -> CodeImport:
+    """Add codes to an offer promotion's pool (upper-cased; letters, digits and dashes,
+    4 to 40). Codes already in any pool are reported, never added twice."""
+    if promotion.kind != Promotion.Kind.OFFER:
+        raise ValidationError(_("Only offer promotions have a code pool."))
+    wanted: dict[str, None] = {}
+    invalid = []
+    for raw in codes:
+        code = code_normalize(raw)
+        if not code:
+            continue
+        if (
+            not (4 <= len(code) <= 40)
+            or not all(c.isalnum() or c == "-" for c in code)
+            or not code.isascii()
+        ):
+            invalid.append(raw.strip())
+            continue
+        wanted[code] = None
+    existing = set(CouponCode.objects.filter(code__in=list(wanted)).values_list("code", flat=True))
+    fresh = [c for c in wanted if c not in existing]
+    CouponCode.objects.bulk_create([CouponCode(promotion=promotion, code=c) for c in fresh])
+    return CodeImport(created=len(fresh), duplicates=sorted(existing), invalid=invalid)
+
+
+def code_pool_generate(
+    *, promotion: Promotion, count: int, length: int = 10, prefix: str = ""
+) -> int:
+    """Generate ``count`` random codes (unambiguous letters and digits) into the pool."""
+    if not 1 <= count <= 100_000:
+        raise ValidationError({"count": _("Generate between 1 and 100,000 codes.")})
+    prefix = code_normalize(prefix)
+    made = 0
+    while made < count:
+        batch = {
+            (f"{prefix}-" if prefix else "")
+            + "".join(secrets.choice(CODE_ALPHABET) for _i in range(length))
+            for _j in range(min(count - made, 1000))
+        }
+        made += code_pool_import(promotion=promotion, codes=batch).created
+    return made
+
+
+class CodeNotRedeemable(ValidationError):
+    pass
+
+
+@transaction.atomic
+def promotion_code_redeem(*, code: str, reference: str, at: datetime | None = None) -> CouponCode:
+    """For the shop: mark a claimed code used by an order (``reference``, e.g. the order id).
+
+    A code is redeemed once: a conditional UPDATE (``WHERE redeemed_at IS NULL``) decides.
+    Redeeming again with the same reference returns the code unchanged (a retried webhook);
+    ``CodeNotRedeemable`` when the code is unknown, was never handed out, or was already
+    used by another order.
+    """
+    at = at or timezone.now()
+    normalized = code_normalize(code)
+    reference = reference.strip()[:80]
+    if not reference:
+        raise CodeNotRedeemable(_("Say which order redeems the code."))
+    obj = CouponCode.objects.filter(code=normalized).first()
+    if obj is None or obj.person_id is None:
+        raise CodeNotRedeemable(_("This code is not valid."))
+    if CouponCode.objects.filter(pk=obj.pk, redeemed_at__isnull=True).update(
+        redeemed_at=at, redemption_ref=reference
+    ):
+        obj.redeemed_at, obj.redemption_ref = at, reference
+        return obj
+    obj.refresh_from_db()
+    if obj.redemption_ref == reference:
+        return obj
+    raise CodeNotRedeemable(_("This code has already been used."))

@@ -1,0 +1,184 @@
+"""Fair draws: commit a seed before close, run the draw on the frozen list, replace a winner."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from promotions.campaigns.models import Promotion
+from promotions.draws import fairdraw
+from promotions.draws.models import Draw, DrawReplacement
+from promotions.entrants.models import Person
+from promotions.entries import eligibility
+from promotions.entries.models import Entry
+from promotions.entries.senders import keyed_hash
+from promotions.prizes.models import Prize
+
+
+def _default_winners(promotion: Promotion, prize: Prize | None) -> int:
+    if prize is not None:
+        return prize.quantity
+    return sum(p.quantity for p in promotion.prizes.all()) or 1
+
+
+@transaction.atomic
+def draw_commit(
+    *,
+    promotion: Promotion,
+    prize: Prize | None = None,
+    winners_count: int | None = None,
+    alternates_count: int | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> Draw:
+    """Choose a secret seed and publish its SHA-256 (the promotion page shows it).
+
+    The first draw of a promotion must be committed before entries close, or the
+    commitment proves nothing; any later draw (a re-draw) must say why.
+    """
+    at = at or timezone.now()
+    earlier = promotion.draws.exists()
+    if earlier and not reason.strip():
+        raise ValidationError(
+            {"reason": _("This promotion already has a draw: say why you draw again.")}
+        )
+    if not earlier and at >= promotion.ends_at and not reason.strip():
+        raise ValidationError(
+            {"reason": _("Entries have closed, so a commitment made now proves nothing: say why.")}
+        )
+    if prize is not None and prize.promotion_id != promotion.pk:
+        raise ValidationError({"prize": _("The prize belongs to another promotion.")})
+    winners = winners_count or _default_winners(promotion, prize)
+    alternates = alternates_count if alternates_count is not None else max(3, winners)
+    seed = secrets.token_hex(32)
+    draw = Draw(
+        promotion=promotion,
+        prize=prize,
+        seed=seed,
+        seed_commitment=fairdraw.sha256_hex(bytes.fromhex(seed)),
+        committed_at=at,
+        reason=reason.strip(),
+        winners_count=winners,
+        alternates_count=alternates,
+    )
+    draw.full_clean()
+    draw.save()
+    return draw
+
+
+def draw_commitment_ensure(*, promotion: Promotion, at: datetime | None = None) -> Draw | None:
+    """A sweepstakes has a committed draw while it takes entries (made at its first entry
+    or by the schedule, whichever comes first)."""
+    at = at or timezone.now()
+    if promotion.kind != Promotion.Kind.SWEEPSTAKES or at >= promotion.ends_at:
+        return None
+    existing = promotion.draws.order_by("id").first()
+    if existing is not None:
+        return existing
+    Promotion.objects.select_for_update().filter(pk=promotion.pk).first()  # one at a time
+    return promotion.draws.order_by("id").first() or draw_commit(promotion=promotion, at=at)
+
+
+def draws_commit_due(*, at: datetime | None = None) -> int:
+    """Scheduled: commit a draw for every live sweepstakes that has none yet."""
+    at = at or timezone.now()
+    made = 0
+    for promotion in Promotion.objects.live(at).filter(
+        kind=Promotion.Kind.SWEEPSTAKES, draws__isnull=True
+    ):
+        with transaction.atomic():
+            if draw_commitment_ensure(promotion=promotion, at=at) is not None:
+                made += 1
+    return made
+
+
+def person_tag(draw: Draw, person: Person) -> str:
+    """Groups one person's entries in a draw's list without saying who they are."""
+    return keyed_hash("draw-person", str(draw.pk), str(person.public_id))[:16]
+
+
+@transaction.atomic
+def draw_run(*, draw: Draw, by: Any = None, at: datetime | None = None) -> Draw:
+    """Freeze the eligible entries, publish the list's hash, reveal the seed and derive
+    winners and alternates (promotions.draws.fairdraw). Earlier draws' winners take no part."""
+    at = at or timezone.now()
+    draw = Draw.objects.select_for_update().select_related("promotion").get(pk=draw.pk)
+    promotion = draw.promotion
+    if draw.is_drawn:
+        raise ValidationError(_("This draw has already been made."))
+    if at < promotion.ends_at:
+        raise ValidationError(
+            _("Entries are open until %(end)s: draw after they close.")
+            % {"end": eligibility._local(promotion, promotion.ends_at)}
+        )
+    won_before: set[str] = set()
+    for earlier in promotion.draws.filter(status=Draw.Status.DRAWN).exclude(pk=draw.pk):
+        won_before.update(earlier.winners)
+        won_before.update(earlier.replacements.values_list("replacement_entry", flat=True))
+    winners_people = Entry.objects.filter(public_id__in=won_before).values("person_id")
+    entries = (
+        promotion.entries.drawable()
+        .filter(created_at__lt=promotion.ends_at)
+        .exclude(person_id__in=winners_people)
+        .select_related("person")
+    )
+    rows = [(e.public_id, person_tag(draw, e.person)) for e in entries]
+    entry_list = fairdraw.canonical_entry_list(rows)
+    list_hash = fairdraw.sha256_hex(entry_list.encode("utf-8"))
+    result = fairdraw.pick(
+        seed_hex=draw.seed,
+        list_hash=list_hash,
+        entry_list=entry_list,
+        winners=draw.winners_count,
+        alternates=draw.alternates_count,
+    )
+    draw.entry_list = entry_list
+    draw.entry_list_hash = list_hash
+    draw.entry_count = len(rows)
+    draw.winners = result.winners
+    draw.alternates = result.alternates
+    draw.status = Draw.Status.DRAWN
+    draw.drawn_at = at
+    draw.drawn_by = by
+    draw.save()
+    return draw
+
+
+@transaction.atomic
+def draw_replace_winner(
+    *, draw: Draw, entry_public_id: str, reason: str, by: Any = None, at: datetime | None = None
+) -> DrawReplacement:
+    """Re-draw one prize: the winner gives way to the next unused alternate, and the
+    reason is published on the certificate."""
+    at = at or timezone.now()
+    draw = Draw.objects.select_for_update().get(pk=draw.pk)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the winner is replaced.")})
+    if not draw.is_drawn:
+        raise ValidationError(_("The draw has not been made yet."))
+    replaced = {r.replaced_entry: r.replacement_entry for r in draw.replacements.all()}
+    current = [replaced.get(w, w) for w in draw.winners]
+    while any(w in replaced for w in current):
+        current = [replaced.get(w, w) for w in current]
+    if entry_public_id not in current:
+        raise ValidationError(
+            _("%(e)s is not a current winner of this draw.") % {"e": entry_public_id}
+        )
+    used = set(replaced.values())
+    spare = [a for a in draw.alternates if a not in used]
+    if not spare:
+        raise ValidationError(_("No alternate is left: commit a new draw (with its reason)."))
+    return DrawReplacement.objects.create(
+        draw=draw,
+        replaced_entry=entry_public_id,
+        replacement_entry=spare[0],
+        reason=reason.strip(),
+        replaced_at=at,
+        replaced_by=by,
+    )

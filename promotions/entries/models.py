@@ -1,0 +1,111 @@
+"""Entries and the flags that keep a suspicious entry out of draws until reviewed."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from promotions.campaigns.models import Promotion
+from promotions.entrants.models import Person
+
+
+def _entry_public_id() -> str:
+    return secrets.token_hex(8)
+
+
+class EntryQuerySet(models.QuerySet["Entry"]):
+    def drawable(self) -> EntryQuerySet:
+        """Entries that take part in a draw: valid, no open flag, person not anonymised."""
+        return self.filter(
+            status=Entry.Status.VALID, flagged=False, person__anonymised_at__isnull=True
+        )
+
+
+class Entry(models.Model):
+    """One entry (a play, a claim, a submission) of one person in one promotion.
+
+    ``slot`` holds the frequency rule in the database: ``(promotion, person, slot)`` is
+    unique, and the service names the slot ``"1"`` (once), the local date (once a day) or
+    the entry's number up to the cap (N in total).
+    """
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        EXCLUDED = "excluded", _("Excluded")
+
+    public_id = models.CharField(
+        max_length=16, unique=True, default=_entry_public_id, editable=False
+    )
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="entries")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="entries")
+    slot = models.CharField(max_length=16)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VALID)
+    flagged = models.BooleanField(
+        default=False, help_text=_("Has an open flag: out of draws until reviewed.")
+    )
+    exclusion_reason = models.TextField(blank=True)
+    excluded_at = models.DateTimeField(null=True, blank=True)
+    excluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    country = models.CharField(max_length=2, blank=True)
+    source = models.CharField(max_length=40, blank=True)
+    click_event_id = models.UUIDField(null=True, blank=True)
+    viewer_hash = models.CharField(max_length=64, blank=True, editable=False)
+    device_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = _("entries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promotion", "person", "slot"], name="uniq_entry_per_frequency_slot"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["promotion", "created_at"], name="entry_promotion_time"),
+            models.Index(fields=["viewer_hash", "created_at"], name="entry_viewer_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class Flag(models.Model):
+    """A reason to doubt an entry. Flagged entries stay, out of draws until reviewed."""
+
+    class Kind(models.TextChoices):
+        DUPLICATE_PERSON = "duplicate_person", _("Duplicate person")
+        DISPOSABLE_EMAIL = "disposable_email", _("Disposable email domain")
+        VELOCITY = "velocity", _("Velocity")
+        BOT = "bot", _("Bot")
+        MANUAL = "manual", _("Flagged by staff")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld: entry excluded")
+        CLEARED = "cleared", _("Cleared: entry counts")
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.reason}"

@@ -1,0 +1,339 @@
+"""Entering a promotion, and the flags that hold an entry back for review.
+
+Every "at most N" is held by the database, not by a read before a write: entry
+frequency by ``(promotion, person, slot)`` unique (``Entry.slot``); prizes, codes and votes
+in their rooms (``promotions.prizes``, ``promotions.codes``, ``promotions.contests``). On
+SQLite the IMMEDIATE transactions of the settings serialise writers instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from promotions.campaigns.models import EntryFrequency, Promotion
+from promotions.codes.models import CouponCode
+from promotions.codes.services import code_claim
+from promotions.contests.models import Submission
+from promotions.contests.services import SubmissionInput, submission_refusals, submission_store
+from promotions.draws.services import draw_commitment_ensure
+from promotions.entrants.models import Person
+from promotions.entrants.services import consents_record
+from promotions.entries import eligibility
+from promotions.entries.eligibility import Answers, Check, Refusal
+from promotions.entries.limits import rate_limit_or_refuse
+from promotions.entries.models import Entry, Flag
+from promotions.entries.refusals import refuse
+from promotions.entries.senders import Sender
+from promotions.prizes.models import PrizeAward
+from promotions.prizes.services import instant_win_play
+from tracking.services import conversion_event_id, conversion_record
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EntryOutcome:
+    entry: Entry
+    award: PrizeAward | None = None
+    code: CouponCode | None = None
+    submission: Submission | None = None
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def under_review(self) -> bool:
+        return bool(self.flags)
+
+
+def _slot(promotion: Promotion, at: datetime, entries_so_far: int) -> str:
+    if promotion.entry_frequency == EntryFrequency.DAILY:
+        return eligibility.local_day(promotion, at).isoformat()
+    if promotion.entry_frequency == EntryFrequency.TOTAL:
+        return str(entries_so_far + 1)
+    return "1"
+
+
+def entry_check(
+    *, promotion: Promotion, person: Person, answers: Answers, at: datetime
+) -> list[Refusal]:
+    """Every reason ``person`` may not enter ``promotion`` now with these answers."""
+    mine = promotion.entries.filter(person=person)
+    check = Check(
+        promotion=promotion,
+        person=person,
+        answers=answers,
+        at=at,
+        entries_so_far=mine.count(),
+        entered_today=promotion.entry_frequency == EntryFrequency.DAILY
+        and mine.filter(slot=eligibility.local_day(promotion, at).isoformat()).exists(),
+    )
+    return eligibility.entry_refusals(check)
+
+
+def entry_create(
+    *,
+    promotion: Promotion,
+    person: Person,
+    answers: Answers,
+    sender: Sender | None = None,
+    submission: SubmissionInput | None = None,
+    honeypot: str = "",
+    at: datetime | None = None,
+) -> EntryOutcome:
+    """Enter ``person`` into ``promotion``: check every rule, record the consents and the
+    entry, then by kind play the instant win, claim a coupon code or store the contest
+    submission; flag what looks wrong. Raises ``Refused`` with every reason otherwise."""
+    at = at or timezone.now()
+    rate_limit_or_refuse(scope="enter", sender=sender, person=person)
+    refusals = entry_check(promotion=promotion, person=person, answers=answers, at=at)
+    refusals += (
+        submission_refusals(promotion, submission)
+        if not refusals or all(r.field for r in refusals)
+        else []
+    )
+    if refusals:
+        raise refuse(refusals)
+    if (
+        promotion.kind == Promotion.Kind.OFFER
+        and not promotion.codes.filter(person__isnull=True).exists()
+    ):
+        raise refuse(
+            [
+                Refusal(
+                    "codes_exhausted",
+                    _("All codes have been claimed. Thank you for your interest!"),
+                )
+            ]
+        )
+    with transaction.atomic():
+        outcome = _entry_insert(
+            promotion=promotion,
+            person=person,
+            answers=answers,
+            sender=sender,
+            submission=submission,
+            honeypot=honeypot,
+            at=at,
+        )
+    entry = outcome.entry
+    transaction.on_commit(lambda: _conversion_record(entry))
+    return outcome
+
+
+def _entry_insert(
+    *,
+    promotion: Promotion,
+    person: Person,
+    answers: Answers,
+    sender: Sender | None,
+    submission: SubmissionInput | None,
+    honeypot: str,
+    at: datetime,
+) -> EntryOutcome:
+    changed = []
+    for attr, value in (
+        ("name", answers.name.strip()[:120]),
+        ("birth_date", answers.birth_date),
+        ("country", answers.country.upper()),
+    ):
+        if value and getattr(person, attr) != value:
+            setattr(person, attr, value)
+            changed.append(attr)
+    if changed:
+        person.save(update_fields=[*changed, "updated_at"])
+    kinds = [*answers.consents, *(["marketing"] if answers.marketing else [])]
+    consents_record(person=person, promotion=promotion, kinds=kinds, at=at)
+
+    attribution = sender.attribution if sender is not None else None
+    if attribution is not None and attribution.brand_id != promotion.campaign.brand_id:
+        attribution = None
+    entries_so_far = promotion.entries.filter(person=person).count()
+    entry = Entry(
+        promotion=promotion,
+        person=person,
+        slot=_slot(promotion, at, entries_so_far),
+        country=answers.country.upper(),
+        click_event_id=attribution.click_event_id if attribution else None,
+        source=f"click:{attribution.promotion_id}" if attribution else "",
+        viewer_hash=sender.viewer_hash if sender else "",
+        device_hash=sender.device_hash if sender else "",
+        created_at=at,
+    )
+    entry.full_clean(exclude=["promotion", "person"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError as exc:  # the same person entering twice at once
+        check = Check(promotion, person, answers, at, entries_so_far=10**6, entered_today=True)
+        refusal = eligibility.frequency_rule(check)
+        assert refusal is not None
+        raise refuse([refusal]) from exc
+
+    flags = _entry_flags(entry=entry, sender=sender, honeypot=honeypot, answers=answers, at=at)
+    outcome = EntryOutcome(entry=entry, flags=flags)
+    kind = promotion.kind
+    if kind == Promotion.Kind.INSTANT_WIN and not flags:
+        outcome.award = instant_win_play(entry=entry, at=at)
+    elif kind == Promotion.Kind.OFFER and not flags:
+        outcome.code = code_claim(entry=entry, at=at)
+    elif kind == Promotion.Kind.CONTEST:
+        outcome.submission = submission_store(
+            entry=entry, submission=submission or SubmissionInput(), at=at
+        )
+    elif kind == Promotion.Kind.SWEEPSTAKES:
+        draw_commitment_ensure(promotion=promotion, at=at)
+    return outcome
+
+
+def _conversion_record(entry: Entry) -> None:
+    """Count the entry in tracking's reports (a stable event id: once even if retried).
+    Tracking failing never fails the entry: it is already stored."""
+    promotion = entry.promotion
+    try:
+        conversion_record(
+            event_id=conversion_event_id(kind="entry", object_id=entry.pk),
+            type="entry",
+            promotion_id=promotion.pk,
+            campaign_id=promotion.campaign_id,
+            brand_id=promotion.campaign.brand_id,
+            ts=entry.created_at,
+            country=entry.country,
+        )
+    except Exception as exc:
+        logger.warning("promotions: entry %s not counted by tracking: %s", entry.pk, exc)
+
+
+def _disposable_domains() -> frozenset[str]:
+    from disposable_email_domains import blocklist
+
+    return frozenset(blocklist) | frozenset(settings.PROMOTIONS_EXTRA_DISPOSABLE_DOMAINS)
+
+
+def is_disposable_email(email: str) -> bool:
+    domain = email.rpartition("@")[2].strip().lower()
+    return bool(domain) and domain in _disposable_domains()
+
+
+def _entry_flags(
+    *, entry: Entry, sender: Sender | None, honeypot: str, answers: Answers, at: datetime
+) -> list[Flag]:
+    reasons: list[tuple[str, str]] = []
+    person = entry.person
+    if honeypot:
+        reasons.append(
+            (Flag.Kind.BOT, "The hidden form field was filled in (people never see it).")
+        )
+    if sender is not None and sender.looks_like_bot:
+        ua = sender.user_agent[:120] or "(none)"
+        reasons.append((Flag.Kind.BOT, f"The browser says it is a robot: user agent {ua!r}."))
+    if person.email and is_disposable_email(person.email):
+        domain = person.email.rpartition("@")[2].lower()
+        reasons.append((Flag.Kind.DISPOSABLE_EMAIL, f"{domain} is a disposable email domain."))
+    if entry.viewer_hash:
+        window = settings.PROMOTIONS_VELOCITY_WINDOW_SECONDS
+        recent = (
+            Entry.objects.filter(
+                viewer_hash=entry.viewer_hash,
+                created_at__gt=at - timedelta(seconds=window),
+            )
+            .exclude(pk=entry.pk)
+            .count()
+        )
+        if recent + 1 > settings.PROMOTIONS_VELOCITY_LIMIT:
+            reasons.append(
+                (
+                    Flag.Kind.VELOCITY,
+                    f"{recent + 1} entries from the same browser within {window // 60} minutes.",
+                )
+            )
+    others = Entry.objects.filter(promotion_id=entry.promotion_id).exclude(person_id=person.pk)
+    if entry.device_hash:
+        same_device = others.filter(device_hash=entry.device_hash).first()
+        if same_device is not None:
+            reasons.append(
+                (
+                    Flag.Kind.DUPLICATE_PERSON,
+                    f"Same browser as entry {same_device.public_id} by another entrant.",
+                )
+            )
+    if answers.birth_date and answers.name.strip():
+        twin = others.filter(
+            person__birth_date=answers.birth_date, person__name__iexact=answers.name.strip()
+        ).first()
+        if twin is not None:
+            reasons.append(
+                (
+                    Flag.Kind.DUPLICATE_PERSON,
+                    f"Same name and date of birth as entry {twin.public_id} (another email).",
+                )
+            )
+    flags = [Flag(entry=entry, kind=kind, reason=reason, created_at=at) for kind, reason in reasons]
+    if flags:
+        Flag.objects.bulk_create(flags)
+        Entry.objects.filter(pk=entry.pk).update(flagged=True)
+        entry.flagged = True
+    return flags
+
+
+@transaction.atomic
+def entry_flag(*, entry: Entry, reason: str, by: Any = None, at: datetime | None = None) -> Flag:
+    """Staff flag an entry by hand: it leaves draws until reviewed."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the entry is flagged.")})
+    flag = Flag.objects.create(
+        entry=entry, kind=Flag.Kind.MANUAL, reason=reason.strip(), created_at=at or timezone.now()
+    )
+    Entry.objects.filter(pk=entry.pk).update(flagged=True)
+    entry.flagged = True
+    return flag
+
+
+@transaction.atomic
+def entry_exclude(
+    *, entry: Entry, reason: str, by: Any = None, at: datetime | None = None
+) -> Entry:
+    """Exclude an entry (from draws, galleries and prizes) with a reason; never delete it."""
+    at = at or timezone.now()
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the entry is excluded.")})
+    entry.flags.filter(status=Flag.Status.OPEN).update(
+        status=Flag.Status.UPHELD, reviewed_at=at, reviewed_by=by, review_note=reason.strip()
+    )
+    entry.status = Entry.Status.EXCLUDED
+    entry.exclusion_reason = reason.strip()
+    entry.excluded_at = at
+    entry.excluded_by = by
+    entry.flagged = False
+    entry.save(
+        update_fields=["status", "exclusion_reason", "excluded_at", "excluded_by", "flagged"]
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_flags_clear(
+    *, entry: Entry, note: str = "", by: Any = None, at: datetime | None = None
+) -> EntryOutcome:
+    """Reviewed and fine: the open flags are cleared and the entry counts again. An offer
+    claim held back by the flags gets its code now (``Refused`` if none is left)."""
+    at = at or timezone.now()
+    entry.flags.filter(status=Flag.Status.OPEN).update(
+        status=Flag.Status.CLEARED, reviewed_at=at, reviewed_by=by, review_note=note
+    )
+    entry.flagged = False
+    entry.save(update_fields=["flagged"])
+    outcome = EntryOutcome(entry=entry)
+    if (
+        entry.promotion.kind == Promotion.Kind.OFFER
+        and not CouponCode.objects.filter(entry=entry).exists()
+    ):
+        outcome.code = code_claim(entry=entry, at=at)
+    return outcome

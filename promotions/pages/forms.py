@@ -1,0 +1,190 @@
+"""Consumer forms: sign in by email, enter a promotion. They check types only; the rules
+(eligibility, frequency, consents) live in ``promotions.entries.eligibility`` and the services,
+whose refusals the views attach to these forms' fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from promotions.campaigns.countries import country_choices
+from promotions.contests.services import SubmissionInput
+from promotions.entries.eligibility import Answers
+from promotions.models import ConsentText, Person, Promotion, SubmissionMedia
+
+
+class QuickSelect(forms.Select):
+    """A ``<select>`` rendered in Python: the country list has 249 options, which Django's
+    per-option widget templates take ~10 ms to render on every tab view."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        selected = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) == selected else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
+
+
+class DescribedErrorsMixin:
+    """A field with errors points at its message (``aria-describedby``), so a screen reader
+    reads why when the field takes focus; its help text stays described too."""
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)  # type: ignore[misc]
+        form: forms.Form = self  # type: ignore[assignment]
+        for name in form.errors:
+            if name in form.fields:
+                bound = form[name]
+                ids = [f"{bound.auto_id}-error"]
+                if form.fields[name].help_text:
+                    ids.append(f"{bound.auto_id}_helptext")
+                form.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)
+
+
+class EmailSignInForm(DescribedErrorsMixin, forms.Form):
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+        error_messages={"required": _("Enter your email address.")},
+    )
+
+
+class EntryForm(DescribedErrorsMixin, forms.Form):
+    """Fields follow the promotion: date of birth when there is a minimum age, a country
+    list limited to the allowed countries, contest fields for contests. ``website`` is a
+    honeypot: hidden from people, filled in by naive bots."""
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date such as 2001-04-30.")},
+    )
+    country = forms.ChoiceField(
+        label=_("Country of residence"),
+        required=False,
+        widget=QuickSelect(attrs={"autocomplete": "country"}),
+    )
+    accept_rules = forms.BooleanField(required=False)
+    accept_privacy = forms.BooleanField(required=False)
+    accept_facebook = forms.BooleanField(required=False)
+    marketing = forms.BooleanField(required=False)
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+    title = forms.CharField(label=_("Title"), max_length=120, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea({"rows": 4})
+    )
+    file = forms.FileField(label=_("File"), required=False)
+    video_url = forms.CharField(
+        label=_("Or a link to your video"),
+        max_length=500,
+        required=False,
+        widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        promotion: Promotion,
+        person: Person | None = None,
+        facebook_country: str = "",
+        **kwargs: Any,
+    ) -> None:
+        if person is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": person.name,
+                "birth_date": person.birth_date,
+                "country": person.country or facebook_country,
+            }
+        super().__init__(*args, **kwargs)
+        self.promotion = promotion
+        # Every country is offered, so that someone from elsewhere is told why they may
+        # not enter rather than finding their country missing; the allowed ones come first.
+        allowed = country_choices(promotion.country_list) if promotion.country_list else []
+        others = [c for c in country_choices() if c not in allowed]
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [("", _("Choose…")), *allowed, *others]
+        if allowed:
+            self.fields["country"].help_text = _("Open to residents of %(names)s.") % {
+                "names": ", ".join(name for _code, name in allowed)
+            }
+        if not promotion.min_age:
+            del self.fields["birth_date"]
+        if not promotion.marketing_text:
+            del self.fields["marketing"]
+        else:
+            self.fields["marketing"].label = promotion.marketing_text
+        self.fields["accept_rules"].label = _("I accept the official rules.")
+        self.fields["accept_privacy"].label = _("I accept the privacy notice.")
+        self.fields["accept_facebook"].label = _(
+            "I understand that this promotion is not sponsored, endorsed, administered by or "
+            "associated with Facebook, and I release Facebook from any liability."
+        )
+        if promotion.kind != Promotion.Kind.CONTEST:
+            for name in ("title", "description", "file", "video_url"):
+                del self.fields[name]
+        else:
+            media = promotion.submission_media
+            if media == SubmissionMedia.PHOTO:
+                self.fields["file"].label = _("Your photo")
+                self.fields["file"].widget.attrs["accept"] = "image/*"
+                del self.fields["video_url"]
+            elif media == SubmissionMedia.VIDEO:
+                self.fields["file"].label = _("Your video file")
+                self.fields["file"].widget.attrs["accept"] = "video/*"
+            else:
+                del self.fields["file"]
+                del self.fields["video_url"]
+                self.fields["description"].label = _("Your text")
+
+    def answers(self, *, facebook_age_max: int | None = None) -> Answers:
+        data = self.cleaned_data
+        consents = frozenset(
+            kind
+            for kind, name in (
+                (ConsentText.Kind.OFFICIAL_RULES, "accept_rules"),
+                (ConsentText.Kind.PRIVACY, "accept_privacy"),
+                (ConsentText.Kind.FACEBOOK_RELEASE, "accept_facebook"),
+            )
+            if data.get(name)
+        )
+        return Answers(
+            name=data.get("name") or "",
+            birth_date=data.get("birth_date"),
+            country=data.get("country") or "",
+            consents=consents,
+            marketing=bool(data.get("marketing")),
+            facebook_age_max=facebook_age_max,
+        )
+
+    def submission(self) -> SubmissionInput | None:
+        if self.promotion.kind != Promotion.Kind.CONTEST:
+            return None
+        data = self.cleaned_data
+        return SubmissionInput(
+            title=data.get("title") or "",
+            description=data.get("description") or "",
+            file=data.get("file"),
+            video_url=data.get("video_url") or "",
+        )

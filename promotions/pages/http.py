@@ -1,0 +1,152 @@
+"""What every consumer page and JSON endpoint shares: the brand page renderer (language
+and frame-ancestors CSP), JSON bodies and errors, the signed-in person.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+
+from promotions.campaigns import selectors as campaigns_selectors
+from promotions.campaigns.models import Brand, Promotion
+from promotions.entrants import selectors as entrants_selectors
+from promotions.entrants.models import Person
+from promotions.entries import refusals as entries_refusals
+from tracking.api.errors import error_response
+
+SESSION_PERSON = "promotions.person"
+
+
+JSON_BODY_LIMIT = 64 * 1024
+
+
+def brand_page_render(
+    request: HttpRequest,
+    brand: Brand,
+    template: str,
+    context: dict[str, Any],
+    status: int = 200,
+    language: str | None = None,
+) -> HttpResponse:
+    language = language or brand.language
+    with translation.override(language):
+        response = render(request, template, {"brand": brand, **context}, status=status)
+    response.headers["Content-Language"] = language
+    frame_ancestors_set(response, brand)
+    return response
+
+
+def frame_ancestors_set(response: HttpResponse, brand: Brand) -> None:
+    """Tabs may be embedded in an iframe only by the brand's allowed domains (CSP level 2).
+
+    X-Frame-Options cannot name several origins, so where the brand allows embedding it is
+    dropped and CSP frame-ancestors decides; elsewhere the default DENY stays.
+    """
+    domains = brand.embed_domain_list
+    if domains:
+        sources = " ".join(f"https://{domain}" for domain in domains)
+        response.headers["Content-Security-Policy"] = f"frame-ancestors 'self' {sources}"
+        response.xframe_options_exempt = True
+    else:
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+
+
+def gone_as_410(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A finished campaign or promotion answers 410 with a friendly page, never a 500."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except campaigns_selectors.Gone as gone:
+            if wants_json(request):
+                return error_response(410, "ended", gone.message)
+            context = {"message": gone.message, "campaign": gone.campaign}
+            if gone.campaign is not None:
+                return brand_page_render(
+                    request, gone.campaign.brand, "errors/410.html", context, status=410
+                )
+            return render(request, "errors/410.html", context, status=410)
+
+    return wrapper
+
+
+def current_person(request: HttpRequest) -> Person | None:
+    return entrants_selectors.person_get(person_id=request.session.get(SESSION_PERSON))
+
+
+def sign_in(request: HttpRequest, person: Person) -> None:
+    if request.session.get(SESSION_PERSON) != person.pk:
+        request.session.cycle_key()
+    request.session[SESSION_PERSON] = person.pk
+
+
+def wants_json(request: HttpRequest) -> bool:
+    if request.content_type == "application/json":
+        return True
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def refusal_response(refused: entries_refusals.Refused) -> JsonResponse:
+    fields: dict[str, list[str]] = {}
+    for r in refused.refusals:
+        if r.field:
+            fields.setdefault(r.field, []).append(r.message)
+    return error_response(
+        refused.status,
+        refused.code,
+        refused.refusals[0].message,
+        fields,
+        retry_after=refused.retry_after,
+    )
+
+
+def page_error(
+    request: HttpRequest, promotion: Promotion, status: int, message: str
+) -> HttpResponse:
+    if wants_json(request):
+        return error_response(status, "bad_request", message)
+    return brand_page_render(
+        request,
+        promotion.campaign.brand,
+        "errors/400.html",
+        {"message": message, "campaign": promotion.campaign},
+        status=status,
+    )
+
+
+class BadJson(Exception):
+    pass
+
+
+def json_body(request: HttpRequest, allowed: set[str]) -> dict[str, Any]:
+    if len(request.body) > JSON_BODY_LIMIT:
+        raise BadJson("The body is too large.", {})
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadJson("The body is not valid JSON.", {}) from exc
+    if not isinstance(data, dict):
+        raise BadJson("The body must be a JSON object.", {})
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise BadJson(
+            "Unknown fields: " + ", ".join(unknown) + ".",
+            {name: ["Unknown field."] for name in unknown},
+        )
+    return {k: ("" if v is None else v) for k, v in data.items()}
+
+
+def promotion_for_action(
+    request: HttpRequest, brand: str, campaign: str, promotion: str
+) -> tuple[Promotion, bool]:
+    return campaigns_selectors.promotion_get_for_page(
+        brand_slug=brand, campaign_slug=campaign, promotion_slug=promotion, user=request.user
+    )
