@@ -259,7 +259,7 @@ class PromotionAdmin(
             "title": _("Standings: %(title)s") % {"title": promotion.title},
             "opts": self.opts,
             "original": promotion,
-            "standings": contests_selectors.contest_standings(promotion=promotion),
+            "standings": contests_selectors.submission_standings_list(promotion=promotion),
             "public_weight": 100 - promotion.jury_weight,
             "media": self.media,
         }

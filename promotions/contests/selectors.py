@@ -20,7 +20,7 @@ class GalleryItem:
     votes: int
 
 
-def gallery(*, promotion: Promotion, limit: int = 60) -> list[GalleryItem]:
+def submission_gallery_list(*, promotion: Promotion, limit: int = 60) -> list[GalleryItem]:
     """Approved submissions with their vote counts, most voted first."""
     rows = (
         promotion.submissions.filter(status=Submission.Status.APPROVED, removed_at__isnull=True)
@@ -30,7 +30,9 @@ def gallery(*, promotion: Promotion, limit: int = 60) -> list[GalleryItem]:
     return [GalleryItem(submission=s, votes=s.vote_count) for s in rows]
 
 
-def voted_today(*, promotion: Promotion, person: Person, at: datetime | None = None) -> int | None:
+def vote_today_get(
+    *, promotion: Promotion, person: Person, at: datetime | None = None
+) -> int | None:
     """The submission id this person voted for today (brand's day), if any."""
     at = at or timezone.now()
     vote = Vote.objects.filter(
@@ -47,7 +49,7 @@ class Standing:
     score: float
 
 
-def contest_standings(*, promotion: Promotion) -> list[Standing]:
+def submission_standings_list(*, promotion: Promotion) -> list[Standing]:
     """Final scores: public share (votes / most votes) and jury share (average / 10),
     weighted by the promotion's ``jury_weight`` percent; best first."""
     rows = list(

@@ -6,7 +6,7 @@ One vote per person per contest per day: ``(promotion, person, day)`` is unique.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Promotion, SubmissionMedia
-from promotions.contests.models import JuryScore, Submission, Vote
+from promotions.campaigns.zones import brand_moment_display, brand_next_day_start
+from promotions.contests.models import Submission, Vote
 from promotions.entrants.models import Person
 from promotions.entries import eligibility
 from promotions.entries.eligibility import Answers, Check, Refusal
@@ -158,26 +159,13 @@ def vote_cast(
                 promotion=promotion, submission=submission, person=person, day=day, created_at=at
             )
     except IntegrityError as exc:
-        tomorrow = datetime.combine(
-            day + timedelta(days=1),
-            datetime.min.time(),
-            tzinfo=promotion.campaign.brand.tzinfo,
-        )
+        tomorrow = brand_next_day_start(promotion.campaign.brand, at)
         raise refuse(
             [
                 Refusal(
                     "already_voted_today",
                     _("You have already voted today. You can vote again from %(when)s.")
-                    % {"when": eligibility._local(promotion, tomorrow)},
+                    % {"when": brand_moment_display(promotion.campaign.brand, tomorrow)},
                 )
             ]
         ) from exc
-
-
-def jury_score_set(*, submission: Submission, juror: Any, score: int, note: str = "") -> JuryScore:
-    if not 0 <= score <= 10:
-        raise ValidationError({"score": _("A score is 0 to 10.")})
-    obj, _created = JuryScore.objects.update_or_create(
-        submission=submission, juror=juror, defaults={"score": score, "note": note}
-    )
-    return obj

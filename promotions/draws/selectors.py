@@ -10,12 +10,12 @@ from promotions.campaigns.models import Promotion, Status
 from promotions.draws.models import Draw
 
 
-def draw_commitment_public(*, promotion: Promotion) -> Draw | None:
+def draw_commitment_get_public(*, promotion: Promotion) -> Draw | None:
     """The first draw of the promotion: its commitment is shown on the promotion page."""
     return promotion.draws.order_by("committed_at", "id").first()
 
 
-def draws_done(*, promotion: Promotion) -> list[Draw]:
+def draw_list_done(*, promotion: Promotion) -> list[Draw]:
     return list(promotion.draws.filter(status=Draw.Status.DRAWN).order_by("drawn_at", "id"))
 
 
@@ -48,7 +48,7 @@ def draw_get_public(*, promotion: Promotion, draw_id: int) -> Draw:
     return draw
 
 
-def draw_current_winners(*, draw: Draw) -> list[str]:
+def draw_winners_current(*, draw: Draw) -> list[str]:
     """The winners after replacements, in the order drawn."""
     replaced = dict(draw.replacements.values_list("replaced_entry", "replacement_entry"))
     current = list(draw.winners)

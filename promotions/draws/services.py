@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Promotion
+from promotions.campaigns.zones import brand_moment_display
 from promotions.draws import fairdraw
 from promotions.draws.models import Draw, DrawReplacement
 from promotions.entrants.models import Person
-from promotions.entries import eligibility
 from promotions.entries.models import Entry
 from promotions.entries.senders import keyed_hash
 from promotions.prizes.models import Prize
@@ -98,7 +98,7 @@ def draws_commit_due(*, at: datetime | None = None) -> int:
     return made
 
 
-def person_tag(draw: Draw, person: Person) -> str:
+def draw_person_tag(draw: Draw, person: Person) -> str:
     """Groups one person's entries in a draw's list without saying who they are."""
     return keyed_hash("draw-person", str(draw.pk), str(person.public_id))[:16]
 
@@ -115,7 +115,7 @@ def draw_run(*, draw: Draw, by: Any = None, at: datetime | None = None) -> Draw:
     if at < promotion.ends_at:
         raise ValidationError(
             _("Entries are open until %(end)s: draw after they close.")
-            % {"end": eligibility._local(promotion, promotion.ends_at)}
+            % {"end": brand_moment_display(promotion.campaign.brand, promotion.ends_at)}
         )
     won_before: set[str] = set()
     for earlier in promotion.draws.filter(status=Draw.Status.DRAWN).exclude(pk=draw.pk):
@@ -128,7 +128,7 @@ def draw_run(*, draw: Draw, by: Any = None, at: datetime | None = None) -> Draw:
         .exclude(person_id__in=winners_people)
         .select_related("person")
     )
-    rows = [(e.public_id, person_tag(draw, e.person)) for e in entries]
+    rows = [(e.public_id, draw_person_tag(draw, e.person)) for e in entries]
     entry_list = fairdraw.canonical_entry_list(rows)
     list_hash = fairdraw.sha256_hex(entry_list.encode("utf-8"))
     result = fairdraw.pick(

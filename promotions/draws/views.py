@@ -28,7 +28,7 @@ def draw_certificate(
             "campaign": obj.campaign,
             "promotion": obj,
             "draw": record,
-            "winners": draws_selectors.draw_current_winners(draw=record) if record.is_drawn else [],
+            "winners": draws_selectors.draw_winners_current(draw=record) if record.is_drawn else [],
             "replacements": list(record.replacements.all()),
             "export_url": export_url,
             "export_absolute_url": request.build_absolute_uri(export_url),

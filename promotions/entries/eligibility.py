@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from promotions.campaigns.countries import COUNTRY_NAMES
+from promotions.campaigns.zones import brand_day, brand_moment_display, brand_next_day_start
 from promotions.models import ConsentText, EntryFrequency, Person, Promotion, Status
 
 REQUIRED_CONSENTS = (
@@ -65,12 +65,7 @@ class Check:
 
 def local_day(promotion: Promotion, at: datetime) -> date:
     """The calendar day in the brand's (the campaign's) time zone."""
-    return at.astimezone(promotion.campaign.brand.tzinfo).date()
-
-
-def _local(promotion: Promotion, moment: datetime) -> str:
-    tz = promotion.campaign.brand.tzinfo
-    return f"{formats.date_format(moment.astimezone(tz), 'j F Y, H:i')} ({tz.key})"
+    return brand_day(promotion.campaign.brand, at)
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -90,11 +85,18 @@ def window_rule(c: Check) -> Refusal | None:
         return Refusal(
             "not_open_yet",
             _("Entries open on %(start)s.")
-            % {"start": _local(p, max(p.starts_at, campaign.starts_at))},
+            % {
+                "start": brand_moment_display(
+                    p.campaign.brand, max(p.starts_at, campaign.starts_at)
+                )
+            },
         )
     end = min(p.ends_at, campaign.ends_at)
     if c.at >= end:
-        return Refusal("closed", _("Entries closed on %(end)s.") % {"end": _local(p, end)})
+        return Refusal(
+            "closed",
+            _("Entries closed on %(end)s.") % {"end": brand_moment_display(p.campaign.brand, end)},
+        )
     if p.status != Status.ACTIVE or campaign.status != Status.ACTIVE:
         return Refusal("not_open", _("This promotion is not open for entries right now."))
     return None
@@ -168,33 +170,39 @@ def consent_refusals(c: Check) -> list[Refusal]:
     ]
 
 
+def _entry_cap(p: Promotion) -> int:
+    return 1 if p.entry_frequency == EntryFrequency.ONCE else p.max_entries
+
+
+def frequency_refusal(promotion: Promotion, at: datetime) -> Refusal:
+    """What an entrant hears when the promotion's frequency allows them no entry now: the
+    rule below, and the database's unique slot when two entries race."""
+    p = promotion
+    if p.entry_frequency == EntryFrequency.DAILY:
+        return Refusal(
+            "already_entered_today",
+            _("You have already entered today. You can enter again from %(when)s.")
+            % {
+                "when": brand_moment_display(
+                    p.campaign.brand, brand_next_day_start(p.campaign.brand, at)
+                )
+            },
+        )
+    cap = _entry_cap(p)
+    if cap == 1:
+        return Refusal("already_entered", _("You have already entered: one entry per person."))
+    return Refusal(
+        "no_entries_left",
+        ngettext("You have used your %(n)d entry.", "You have used all %(n)d of your entries.", cap)
+        % {"n": cap},
+    )
+
+
 def frequency_rule(c: Check) -> Refusal | None:
     p = c.promotion
     if p.entry_frequency == EntryFrequency.DAILY:
-        if c.entered_today:
-            tomorrow = datetime.combine(
-                local_day(p, c.at) + timedelta(days=1),
-                datetime.min.time(),
-                tzinfo=p.campaign.brand.tzinfo,
-            )
-            return Refusal(
-                "already_entered_today",
-                _("You have already entered today. You can enter again from %(when)s.")
-                % {"when": _local(p, tomorrow)},
-            )
-        return None
-    cap = 1 if p.entry_frequency == EntryFrequency.ONCE else p.max_entries
-    if c.entries_so_far >= cap:
-        if cap == 1:
-            return Refusal("already_entered", _("You have already entered: one entry per person."))
-        return Refusal(
-            "no_entries_left",
-            ngettext(
-                "You have used your %(n)d entry.", "You have used all %(n)d of your entries.", cap
-            )
-            % {"n": cap},
-        )
-    return None
+        return frequency_refusal(p, c.at) if c.entered_today else None
+    return frequency_refusal(p, c.at) if c.entries_so_far >= _entry_cap(p) else None
 
 
 # Rules that make the form pointless: said alone. Then every form problem at once.

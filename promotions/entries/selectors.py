@@ -25,7 +25,7 @@ class EntrantState:
         return self.entries[0] if self.entries else None
 
 
-def entrant_state(
+def entrant_state_get(
     *, promotion: Promotion, person: Person, at: datetime | None = None
 ) -> EntrantState:
     at = at or timezone.now()

@@ -172,10 +172,7 @@ def _entry_insert(
         with transaction.atomic():
             entry.save()
     except IntegrityError as exc:  # the same person entering twice at once
-        check = Check(promotion, person, answers, at, entries_so_far=10**6, entered_today=True)
-        refusal = eligibility.frequency_rule(check)
-        assert refusal is not None
-        raise refuse([refusal]) from exc
+        raise refuse([eligibility.frequency_refusal(promotion, at)]) from exc
 
     flags = _entry_flags(entry=entry, sender=sender, honeypot=honeypot, answers=answers, at=at)
     outcome = EntryOutcome(entry=entry, flags=flags)
@@ -217,7 +214,7 @@ def _disposable_domains() -> frozenset[str]:
     return frozenset(blocklist) | frozenset(settings.PROMOTIONS_EXTRA_DISPOSABLE_DOMAINS)
 
 
-def is_disposable_email(email: str) -> bool:
+def email_is_disposable(email: str) -> bool:
     domain = email.rpartition("@")[2].strip().lower()
     return bool(domain) and domain in _disposable_domains()
 
@@ -234,7 +231,7 @@ def _entry_flags(
     if sender is not None and sender.looks_like_bot:
         ua = sender.user_agent[:120] or "(none)"
         reasons.append((Flag.Kind.BOT, f"The browser says it is a robot: user agent {ua!r}."))
-    if person.email and is_disposable_email(person.email):
+    if person.email and email_is_disposable(person.email):
         domain = person.email.rpartition("@")[2].lower()
         reasons.append((Flag.Kind.DISPOSABLE_EMAIL, f"{domain} is a disposable email domain."))
     if entry.viewer_hash:

@@ -114,7 +114,9 @@ def _render_tab(
 ) -> HttpResponse:
     person = current_person(request)
     fb = request.session.get(SESSION_FB_CONTEXT) or {}
-    state = entries_selectors.entrant_state(promotion=promotion, person=person) if person else None
+    state = (
+        entries_selectors.entrant_state_get(promotion=promotion, person=person) if person else None
+    )
     if person is not None and form is None:
         form = EntryForm(
             promotion=promotion, person=person, facebook_country=str(fb.get("country", ""))
@@ -131,12 +133,14 @@ def _render_tab(
         "email_form": email_form or EmailSignInForm(),
         "consent_texts": entrants_services.consent_texts(promotion),
         "facebook_login_url": _facebook_login_url(promotion) if settings.FACEBOOK_APP_ID else "",
-        "commitment": draws_selectors.draw_commitment_public(promotion=promotion)
+        "commitment": draws_selectors.draw_commitment_get_public(promotion=promotion)
         if promotion.kind == Promotion.Kind.SWEEPSTAKES
         else None,
-        "draws": draws_selectors.draws_done(promotion=promotion),
-        "gallery": contests_selectors.gallery(promotion=promotion) if contest else [],
-        "voted_for": contests_selectors.voted_today(promotion=promotion, person=person)
+        "draws": draws_selectors.draw_list_done(promotion=promotion),
+        "gallery": contests_selectors.submission_gallery_list(promotion=promotion)
+        if contest
+        else [],
+        "voted_for": contests_selectors.vote_today_get(promotion=promotion, person=person)
         if contest and person
         else None,
     }

@@ -1,21 +1,37 @@
+import hashlib
+import secrets
 from datetime import date, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from promotions.draws import fairdraw
 from promotions.models import (
+    AlertIncident,
+    AlertRule,
     Brand,
     BrandMembership,
     Campaign,
+    Consent,
+    ConsentText,
+    CouponCode,
+    DataDeletionRequest,
+    Draw,
+    DrawReplacement,
     Entry,
+    Flag,
     Identity,
+    JuryScore,
     Person,
     Prize,
+    PrizeAward,
     Promotion,
     Status,
     Submission,
     SubmissionMedia,
+    Vote,
+    WinningMoment,
 )
 
 
@@ -141,3 +157,128 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     media = SubmissionMedia.VIDEO
     video_url = factory.Sequence(lambda n: f"https://video.example.com/films/{n}")
     status = Submission.Status.APPROVED
+
+
+class ConsentTextFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConsentText
+
+    kind = ConsentText.Kind.OFFICIAL_RULES
+    text = factory.Sequence(lambda n: f"Official rules, version {n}.")
+    version = factory.LazyAttribute(lambda c: hashlib.sha256(c.text.encode()).hexdigest())
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    person = factory.SubFactory(PersonFactory)
+    promotion = factory.SubFactory(PromotionFactory)
+    text = factory.SubFactory(ConsentTextFactory)
+    given_at = factory.LazyFunction(timezone.now)
+
+
+class FlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Flag
+
+    entry = factory.SubFactory(EntryFactory, flagged=True)
+    kind = Flag.Kind.MANUAL
+    reason = "Looks like a second account."
+
+
+class WinningMomentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WinningMoment
+
+    prize = factory.SubFactory(PrizeFactory)
+    at = factory.LazyFunction(timezone.now)
+
+
+class PrizeAwardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PrizeAward
+
+    prize = factory.SubFactory(PrizeFactory, awarded=1)
+    entry = factory.SubFactory(EntryFactory, promotion=factory.SelfAttribute("..prize.promotion"))
+    unit = 1
+    awarded_at = factory.LazyFunction(timezone.now)
+
+
+class CouponCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CouponCode
+
+    promotion = factory.SubFactory(PromotionFactory, kind=Promotion.Kind.OFFER)
+    code = factory.Sequence(lambda n: f"CODE-{n:06d}")
+
+
+class VoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vote
+
+    submission = factory.SubFactory(SubmissionFactory)
+    promotion = factory.SelfAttribute("submission.promotion")
+    person = factory.SubFactory(PersonFactory)
+    day = factory.LazyFunction(lambda: timezone.now().date())
+
+
+class JuryScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JuryScore
+
+    submission = factory.SubFactory(SubmissionFactory)
+    juror = factory.SubFactory(StaffUserFactory)
+    score = 7
+
+
+class DrawFactory(factory.django.DjangoModelFactory):
+    """A committed draw (seed secret, commitment published), as ``draw_commit`` makes it."""
+
+    class Meta:
+        model = Draw
+
+    promotion = factory.SubFactory(PromotionFactory)
+    seed = factory.LazyFunction(lambda: secrets.token_hex(32))
+    seed_commitment = factory.LazyAttribute(lambda d: fairdraw.sha256_hex(bytes.fromhex(d.seed)))
+    committed_at = factory.LazyFunction(timezone.now)
+    winners_count = 1
+    alternates_count = 3
+
+
+class DrawReplacementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DrawReplacement
+
+    draw = factory.SubFactory(DrawFactory, status=Draw.Status.DRAWN)
+    replaced_entry = factory.Sequence(lambda n: f"{n:016x}")
+    replacement_entry = factory.Sequence(lambda n: f"{n + 1:016x}")
+    reason = "The winner could not be reached."
+    replaced_at = factory.LazyFunction(timezone.now)
+
+
+class DataDeletionRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DataDeletionRequest
+
+    confirmation_code = factory.Sequence(lambda n: f"del{n:010d}")
+    person = factory.SubFactory(PersonFactory)
+    requested_at = factory.LazyFunction(timezone.now)
+
+
+class AlertRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AlertRule
+
+    campaign = factory.SubFactory(CampaignFactory)
+    kind = AlertRule.Kind.CTR_BELOW
+    threshold = 0.05
+
+
+class AlertIncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AlertIncident
+
+    rule = factory.SubFactory(AlertRuleFactory)
+    opened_at = factory.LazyFunction(timezone.now)
+    message = "CTR 2.0% is below 5.0% over the last 1,000 impressions."

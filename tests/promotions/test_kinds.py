@@ -31,6 +31,7 @@ from promotions.models import (
 )
 from promotions.prizes import services as prizes_services
 from tests.factories.promotions import (
+    JuryScoreFactory,
     PersonFactory,
     PrizeFactory,
     PromotionFactory,
@@ -338,7 +339,8 @@ def test_moderation_puts_a_film_in_the_gallery_or_rejects_it_with_a_note():
     )
 
     assert [
-        i.submission.title for i in contests_selectors.gallery(promotion=pending.promotion)
+        i.submission.title
+        for i in contests_selectors.submission_gallery_list(promotion=pending.promotion)
     ] == ["Low tide"]
     other.refresh_from_db()
     assert (other.status, other.moderation_note) == ("rejected", "Not shot on a phone.")
@@ -409,10 +411,10 @@ def test_standings_weigh_the_jury_and_the_public_as_configured():
     for juror, scores in zip(
         [StaffUserFactory(), StaffUserFactory()], [(4, 10), (2, 8)], strict=True
     ):
-        contests_services.jury_score_set(submission=popular, juror=juror, score=scores[0])
-        contests_services.jury_score_set(submission=loved, juror=juror, score=scores[1])
+        JuryScoreFactory(submission=popular, juror=juror, score=scores[0])
+        JuryScoreFactory(submission=loved, juror=juror, score=scores[1])
 
-    standings = contests_selectors.contest_standings(promotion=promotion)
+    standings = contests_selectors.submission_standings_list(promotion=promotion)
 
     # Popular: 0.6 * 4/4 + 0.4 * 3/10 = 0.72; Loved: 0.6 * 1/4 + 0.4 * 9/10 = 0.51
     assert [(s.submission.title, s.votes, s.jury_average, s.score) for s in standings] == [
