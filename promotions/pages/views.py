@@ -50,6 +50,7 @@ from promotions.pages.http import (
     sign_in,
     wants_json,
 )
+from promotions.pages.hub_sections import hub_sections_list
 from tracking.api.errors import error_response
 
 SESSION_FB_CONTEXT = "promotions.facebook_tab"
@@ -63,7 +64,12 @@ def hub(request: HttpRequest, brand: str, campaign: str) -> HttpResponse:
         request,
         hub.campaign.brand,
         "promotions/hub.html",
-        {"campaign": hub.campaign, "promotions": hub.promotions, "preview": hub.preview},
+        {
+            "campaign": hub.campaign,
+            "promotions": hub.promotions,
+            "preview": hub.preview,
+            "hub_sections": hub_sections_list(),
+        },
     )
 
 

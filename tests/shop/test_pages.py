@@ -127,3 +127,24 @@ def test_the_campaign_hub_has_a_shop_tab_while_the_brand_sells_something(client,
     Product.objects.update(is_active=False)
     html = client.get("/p/nova/launch/").content.decode()
     assert "tab-shop" not in html and "panel-shop" not in html
+
+
+def test_the_hub_shows_the_shop_only_through_the_section_the_shop_registers(
+    client, shop, monkeypatch
+):
+    # given: the brand sells something, but no app has registered a hub section
+    from promotions.pages import hub_sections
+
+    monkeypatch.setattr(hub_sections, "_SECTIONS", [])
+    assert "tab-shop" not in client.get("/p/nova/launch/").content.decode()
+
+    # when: the shop registers its section (as ShopConfig.ready does), twice
+    for _ in range(2):
+        hub_sections.hub_section_register(
+            tab_template="shop/_hub_tab.html", panel_template="shop/_hub_panel.html"
+        )
+    html = client.get("/p/nova/launch/").content.decode()
+
+    # then: one shop tab and one panel, after the promotions' tabs
+    assert html.count('id="tab-shop"') == 1 and html.count('id="panel-shop"') == 1
+    assert html.index('role="tab" id="tab-') < html.index('id="tab-shop"')
