@@ -1,7 +1,7 @@
 """The production path: web processes append to a Redis stream, consumers store batches.
 
 Producer: ``hits_publish`` appends one entry (one event, or a partner's whole batch) with
-``XADD``, in the same pipelined round trip as the impression marker (tracking.resp, a lean
+``XADD``, in the same pipelined round trip as the impression marker (tracking.redis_lean, a lean
 client for this hot path). Redis answering is
 what lets the view answer 2xx; when Redis fails, ``StreamUnavailable`` sends the caller to
 the database instead (tracking.services) and Redis is left alone for a couple of seconds.
@@ -28,7 +28,7 @@ from typing import Any
 import redis
 from django.db import connection
 
-from tracking import resp
+from tracking import redis_lean
 from tracking.conf import setting
 from tracking.hits import WIRE_VERSION, Hit, hits_decode, hits_encode
 from tracking.store import Checkpoint, connections_tidy, hits_store
@@ -89,7 +89,7 @@ def hits_publish(hits: Sequence[Hit], *, mark_impressions: bool = False) -> None
     With ``mark_impressions``, the same round trip remembers each valid impression's viewer
     for an hour, so that a later click can be checked for a prior impression.
     """
-    commands: list[resp.Command] = []
+    commands: list[redis_lean.Command] = []
     if mark_impressions:
         ttl = int(setting("TRACKING_IMPRESSION_MEMORY_SECONDS"))
         for h in hits:
@@ -97,8 +97,8 @@ def hits_publish(hits: Sequence[Hit], *, mark_impressions: bool = False) -> None
                 commands.append(["SET", marker_key(h.promotion_id, h.pseudonym), "1", "EX", ttl])
     commands.append(["XADD", stream_key(), "*", "v", WIRE_VERSION, "d", hits_encode(hits)])
     try:
-        resp.execute(setting("REDIS_URL"), commands)
-    except (resp.RespUnavailable, resp.RespError) as exc:
+        redis_lean.execute(setting("REDIS_URL"), commands)
+    except (redis_lean.RedisUnavailable, redis_lean.RedisReplyError) as exc:
         _mark_down(exc)
         raise StreamUnavailable(str(exc)) from exc
 
@@ -108,7 +108,7 @@ def click_signals(promotion_id: int, pseudonym: bytes) -> tuple[int, bool]:
     window = int(setting("TRACKING_CLICK_VELOCITY_WINDOW"))
     key = velocity_key(promotion_id, pseudonym)
     try:
-        count, _expire, seen = resp.execute(
+        count, _expire, seen = redis_lean.execute(
             setting("REDIS_URL"),
             [
                 ["INCR", key],
@@ -116,7 +116,7 @@ def click_signals(promotion_id: int, pseudonym: bytes) -> tuple[int, bool]:
                 ["EXISTS", marker_key(promotion_id, pseudonym)],
             ],
         )
-    except (resp.RespUnavailable, resp.RespError) as exc:
+    except (redis_lean.RedisUnavailable, redis_lean.RedisReplyError) as exc:
         _mark_down(exc)
         raise StreamUnavailable(str(exc)) from exc
     return int(count), bool(seen)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from tracking import pushes, services, stream
+from tracking import report_pushes, services, stream
 from tracking.models import ApiKey
 
 logger = logging.getLogger(__name__)
@@ -41,5 +41,5 @@ def tracking_housekeep() -> dict[str, int]:
 
 def report_pushes_run() -> dict[str, int]:
     """Every minute: build the reports that are due, then send (or retry) pending pushes."""
-    prepared = pushes.report_pushes_prepare()
-    return {"prepared": prepared, "attempts": pushes.report_pushes_deliver()}
+    prepared = report_pushes.report_pushes_prepare()
+    return {"prepared": prepared, "attempts": report_pushes.report_pushes_deliver()}

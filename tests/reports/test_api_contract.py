@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.factories import BrandFactory, PromotionFactory
 from tests.factories.promotions import EntryFactory
-from tracking import pushes
+from tracking import report_pushes
 from tracking.hits import Hit
 from tracking.services import api_key_create
 from tracking.store import hits_store
@@ -55,7 +55,7 @@ def world(slug: str) -> dict:
         + [Hit(uuid.uuid4(), datetime.now(UTC), "click", *ids)]
     )
     key, raw = api_key_create(name=f"{slug} agency", brand_ids=[brand.pk], scopes=ALL_SCOPES)
-    subscription = pushes.report_subscription_create(
+    subscription = report_pushes.report_subscription_create(
         brand_id=brand.pk, url="https://8.8.8.8/hook", schedule="daily", api_key=key
     )
     return {

@@ -34,9 +34,9 @@ from rest_framework.views import APIView
 
 from tracking import services
 from tracking.api.errors import ServiceUnavailable
+from tracking.api.query_params import StrictQueryParamsMixin
 from tracking.api.scoping import key_brand_ids, promotions_of_brands
 from tracking.api.serializers import ErrorSerializer
-from tracking.api.strict import StrictQueryParamsMixin
 from tracking.classify import clean_source
 from tracking.hits import Hit
 from tracking.models import ApiKey, DeviceClass, EventType, Scope

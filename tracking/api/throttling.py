@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from tracking import resp
+from tracking import redis_lean
 from tracking.conf import setting
 from tracking.models import ApiKey
 
@@ -64,8 +64,10 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         if url:
             key = self.cache.make_key(cache_key)  # the cache's own name for it
             try:
-                count, _expiry = resp.execute(url, [["INCR", key], ["EXPIRE", key, ttl, "NX"]])
-            except (resp.RespUnavailable, resp.RespError) as exc:
+                count, _expiry = redis_lean.execute(
+                    url, [["INCR", key], ["EXPIRE", key, ttl, "NX"]]
+                )
+            except (redis_lean.RedisUnavailable, redis_lean.RedisReplyError) as exc:
                 logger.warning("api: throttle counter unavailable, not throttling: %s", exc)
                 return None
             return int(count)

@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tracking import reports, selectors, webhooks
+from tracking import insights, selectors, webhooks
 from tracking.models import (
     ApiKey,
     ReportDelivery,
@@ -97,8 +97,8 @@ def _fields_clean(
     ):
         errors["breakdowns"] = "Each of country, device, source at most once."
     fields = list(fields)
-    if not all(f in reports.METRIC_FIELDS for f in fields) or len(set(fields)) != len(fields):
-        errors["fields"] = f"Metrics among: {', '.join(reports.METRIC_FIELDS)}."
+    if not all(f in insights.METRIC_FIELDS for f in fields) or len(set(fields)) != len(fields):
+        errors["fields"] = f"Metrics among: {', '.join(insights.METRIC_FIELDS)}."
     if errors:
         raise ValidationError(errors)
     return [b for b in selectors.BREAKDOWNS if b in breakdowns], fields
@@ -182,7 +182,7 @@ def report_subscription_update(
 
 def report_body(*, subscription: ReportSubscription, since: date, until: date) -> tuple[str, str]:
     """(body, content type) of a subscription's report over ``since``..``until``."""
-    rows = reports.insights_rows(
+    rows = insights.insights_rows(
         brand_ids=[subscription.brand_id],
         level=subscription.level,  # type: ignore[arg-type]
         since=since,
@@ -191,9 +191,9 @@ def report_body(*, subscription: ReportSubscription, since: date, until: date) -
         breakdowns=subscription.breakdowns,
     )
     fields = subscription.fields or None
-    data = [reports.row_json(r, fields) for r in rows]
+    data = [insights.row_json(r, fields) for r in rows]
     if subscription.format == ReportFormat.CSV:
-        return reports.rows_csv(data), "text/csv; charset=utf-8"
+        return insights.rows_csv(data), "text/csv; charset=utf-8"
     as_of = selectors.data_as_of()
     body = {
         "subscription": subscription.pk,
