@@ -14,9 +14,9 @@ from tests.api.conftest import assert_error
 from tests.factories import BrandFactory, PromotionFactory
 from tests.reports.receiver import Receiver
 from tracking import report_pushes, webhooks
-from tracking.hits import Hit
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 pytestmark = pytest.mark.django_db
 SUBSCRIPTIONS = "/api/v1/reports/subscriptions/"
@@ -43,14 +43,14 @@ def partner(api_client, make_api_key, brand):
 
 
 def record(promotion, ts, impressions, clicks):
-    hits = [
-        Hit(
+    events = [
+        TrackedEvent(
             uuid.uuid4(), ts, kind, promotion.pk, promotion.campaign_id, promotion.campaign.brand_id
         )
         for kind, n in (("impression", impressions), ("click", clicks))
         for _ in range(n)
     ]
-    hits_store(hits)
+    events_store(events)
 
 
 def subscribe(client, brand, url, **extra):

@@ -11,9 +11,9 @@ from django.db import connection
 from tests.factories import PromotionFactory
 from tests.tracking.conftest import drain, token_for
 from tracking import partitions, selectors, services, tasks
-from tracking.hits import Hit
 from tracking.models import DailySalt, SeenEvent, UniqueViewer
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -72,10 +72,10 @@ def test_conversion_event_ids_are_stable_per_object():
 def test_housekeeping_forgets_old_ids_salts_and_viewer_rows_but_keeps_the_counts():
     promotion = PromotionFactory()
     old = datetime.now(UTC) - timedelta(days=20)
-    hits_store(
+    events_store(
         [
-            Hit(uuid.uuid4(), old, "impression", **ids(promotion), pseudonym=b"v" * 16),
-            Hit(
+            TrackedEvent(uuid.uuid4(), old, "impression", **ids(promotion), pseudonym=b"v" * 16),
+            TrackedEvent(
                 uuid.uuid4(), datetime.now(UTC), "impression", **ids(promotion), pseudonym=b"w" * 16
             ),
         ]
