@@ -194,7 +194,7 @@ def report_body(*, subscription: ReportSubscription, since: date, until: date) -
     data = [insights.row_json(r, fields) for r in rows]
     if subscription.format == ReportFormat.CSV:
         return insights.rows_csv(data), "text/csv; charset=utf-8"
-    as_of = selectors.data_as_of()
+    as_of = selectors.stats_as_of_get()
     body = {
         "subscription": subscription.pk,
         "level": subscription.level,

@@ -30,7 +30,7 @@ from tracking.models import (
 from tracking.services import KEY_PREFIX, api_key_hash
 
 
-def api_key_from_token(token: str) -> ApiKey | None:
+def api_key_get_by_token(token: str) -> ApiKey | None:
     """The key a bearer token names, whether or not it is still usable; None if none does."""
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
@@ -46,11 +46,11 @@ def api_key_from_token(token: str) -> ApiKey | None:
         return None
     key = rows[0]
     brand_ids = [r.scoped_brand_id for r in rows if r.scoped_brand_id is not None]
-    key._brand_ids = brand_ids  # type: ignore[attr-defined]  # read by api_key_brand_ids
+    key._brand_ids = brand_ids  # type: ignore[attr-defined]  # read by api_key_brand_id_list
     return key
 
 
-def api_key_brand_ids(key: ApiKey) -> list[int]:
+def api_key_brand_id_list(key: ApiKey) -> list[int]:
     cached: list[int] | None = getattr(key, "_brand_ids", None)
     if cached is None:
         cached = list(key.brands.values_list("id", flat=True))
@@ -176,7 +176,7 @@ def _sum_counts() -> dict[str, Any]:
     return {c: Sum(c) for c in COUNTS}
 
 
-def stats_rows(
+def stats_row_list(
     *,
     level: Level,
     since: date,
@@ -275,7 +275,7 @@ def _unique_viewers(
     return totals
 
 
-def stats_total(
+def stats_total_get(
     *, level: Level, id: int, since: date, until: date, timezone: str, brand_ids: Iterable[int]
 ) -> Stats:
     """One promotion's, campaign's or brand's stats over a date range (zeros if none)."""
@@ -286,7 +286,7 @@ def stats_total(
         filters["campaign_ids"] = [id]
     else:
         brand_ids = [b for b in brand_ids if b == id]
-    rows = stats_rows(
+    rows = stats_row_list(
         level=level,
         since=since,
         until=until,
@@ -297,7 +297,7 @@ def stats_total(
     return rows[0].stats if rows else Stats(unique_viewers=0)
 
 
-def invalid_events_by_reason(
+def invalid_event_counts_get(
     *, promotion_ids: Iterable[int], since: date, until: date, timezone: str
 ) -> dict[tuple[str, str], int]:
     """Invalid events of some promotions over a date range, by (event type, reason)."""
@@ -312,23 +312,7 @@ def invalid_events_by_reason(
     return {(r["type"], r["reason"]): int(r["n"]) for r in found}
 
 
-def promotion_totals(*, promotion_ids: Iterable[int]) -> dict[int, Stats]:
-    """All-time impressions, clicks, CTR... of each promotion (for the admin's list)."""
-    queryset = (
-        DailyRollup.objects.filter(promotion_id__in=list(promotion_ids))
-        .values("promotion_id")
-        .annotate(**_sum_counts(), currency_=Max("currency"))
-    )
-    found: list[dict[str, Any]] = [dict(r) for r in queryset]
-    return {
-        r["promotion_id"]: Stats(
-            **{c: int(r[c] or 0) for c in COUNTS}, currency=r["currency_"] or ""
-        )
-        for r in found
-    }
-
-
-def data_as_of() -> datetime | None:
+def stats_as_of_get() -> datetime | None:
     """Reports include every event received before this time: now on the direct path; on
     the stream path, the time of the oldest event still waiting (None if Redis is down)."""
     now = datetime.now(UTC)
@@ -341,7 +325,7 @@ def data_as_of() -> datetime | None:
     return now if oldest is None else min(now, datetime.fromtimestamp(oldest, UTC))
 
 
-def campaign_hourly_stats(
+def campaign_hourly_stats_list(
     *, campaign_id: int, start: datetime, end: datetime
 ) -> list[tuple[datetime, Stats]]:
     """A campaign's totals per UTC hour in ``[start, end)``, newest hour first (for alerts:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from tests.factories import CampaignFactory, PromotionFactory
 from tests.tracking.conftest import DESKTOP_UA, click_path_for, drain, token_for
+from tests.tracking.totals import promotion_totals
 from tracking import selectors, services, stream
 from tracking.models import Event
 from tracking.store import events_store
@@ -34,12 +35,12 @@ def crash_at(point):
 
 
 def totals(*promotions):
-    return selectors.promotion_totals(promotion_ids=[p.pk for p in promotions])
+    return promotion_totals(promotion_ids=[p.pk for p in promotions])
 
 
 def level_totals(level, ids, brand_id):
     today = datetime.now(UTC).date()
-    rows = selectors.stats_rows(
+    rows = selectors.stats_row_list(
         level=level,
         since=today - timedelta(days=1),
         until=today + timedelta(days=1),
@@ -133,7 +134,7 @@ def test_any_batching_and_replay_counts_each_event_once(sent, cuts, replay):
     # then: each distinct event once, wherever it fell
     distinct = set(sent)
     valid = {i for i in distinct if i % 5}
-    stats = selectors.promotion_totals(promotion_ids=[promotion_id]).get(promotion_id)
+    stats = promotion_totals(promotion_ids=[promotion_id]).get(promotion_id)
     assert stored == len(distinct)
     if distinct:
         assert stats.impressions == len({i for i in valid if i % 3})

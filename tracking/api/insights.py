@@ -279,7 +279,7 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         if rest:
             cursor = insights.cursor_encode(insights.row_key(page[-1]))
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
-        as_of = selectors.data_as_of()
+        as_of = selectors.stats_as_of_get()
         body = {
             "level": params["level"],
             "since": params["since"].isoformat(),
