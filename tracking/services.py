@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from tracking import partitions, store, stream
+from tracking import counters, partitions, store, stream
 from tracking.classify import Visit
 from tracking.conf import click_needs_impression, setting
 from tracking.models import (
@@ -140,16 +140,8 @@ def _click_signals(promotion_id: int, pseudonym: bytes) -> tuple[int, bool] | No
         except stream.StreamUnavailable:
             return None
     key = stream.velocity_key(promotion_id, pseudonym)
-    window = int(setting("TRACKING_CLICK_VELOCITY_WINDOW"))
     try:
-        if cache.add(key, 1, window):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, window)
-                count = 1
+        count = counters.cache_count(key, int(setting("TRACKING_CLICK_VELOCITY_WINDOW")))
         seen = cache.get(stream.marker_key(promotion_id, pseudonym)) is not None
     except Exception as exc:
         logger.warning("tracking: cache unavailable for click velocity: %s", exc)

@@ -28,7 +28,7 @@ from typing import Any
 import redis
 from django.db import connection
 
-from tracking import redis_lean
+from tracking import counters, redis_lean
 from tracking.conf import setting
 from tracking.store import Checkpoint, connections_tidy, events_store
 from tracking.tracked_event import WIRE_VERSION, TrackedEvent, events_decode, events_encode
@@ -111,8 +111,7 @@ def click_signals(promotion_id: int, pseudonym: bytes) -> tuple[int, bool]:
         count, _expire, seen = redis_lean.execute(
             setting("REDIS_URL"),
             [
-                ["INCR", key],
-                ["EXPIRE", key, window, "NX"],
+                *counters.counter_commands(key, window),
                 ["EXISTS", marker_key(promotion_id, pseudonym)],
             ],
         )
