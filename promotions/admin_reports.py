@@ -171,7 +171,7 @@ class ReportSubscriptionForm(forms.ModelForm):
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"]
         try:
-            webhooks.destination_check(url)
+            webhooks.webhook_url_validate(url)
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from None
         return url

@@ -152,7 +152,7 @@ def _webhook_send(incident: AlertIncident) -> None:
         "message": incident.message,
         "opened_at": incident.opened_at.isoformat().replace("+00:00", "Z"),
     }
-    result = webhooks.signed_post(
+    result = webhooks.webhook_post(
         url=rule.webhook_url,
         body=json.dumps(payload, separators=(",", ":")).encode(),
         secret=rule.webhook_secret,

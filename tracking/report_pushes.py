@@ -47,6 +47,18 @@ logger = logging.getLogger(__name__)
 GRACE = timedelta(minutes=5)
 # A claimed attempt that never finished (worker killed) is tried again after this.
 LEASE = timedelta(minutes=2)
+# What a subscription's owner sets and may change (API, admin); the brand is fixed.
+SUBSCRIPTION_FIELDS = (
+    "name",
+    "url",
+    "schedule",
+    "level",
+    "time_increment",
+    "breakdowns",
+    "fields",
+    "format",
+    "active",
+)
 
 
 def _conf(name: str, default: int) -> int:
@@ -121,7 +133,7 @@ def report_subscription_create(
     now: datetime | None = None,
 ) -> ReportSubscription:
     """A new subscription with a fresh secret; its first report is due at the next run."""
-    webhooks.destination_check(url)
+    webhooks.webhook_url_validate(url)
     clean_breakdowns, clean_fields = _fields_clean(
         level=level, time_increment=time_increment, breakdowns=breakdowns, fields=fields
     )
@@ -154,13 +166,11 @@ def report_subscription_update(
     *, subscription: ReportSubscription, now: datetime | None = None, **changes: Any
 ) -> ReportSubscription:
     """Change the editable settings (url, schedule, level, fields...); the brand stays."""
-    allowed = {"name", "url", "schedule", "level", "time_increment", "breakdowns", "fields"}
-    allowed |= {"format", "active"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(SUBSCRIPTION_FIELDS)
     if unknown:
         raise ValidationError({name: "This cannot be changed." for name in unknown})
     if "url" in changes and changes["url"] != subscription.url:
-        webhooks.destination_check(changes["url"])
+        webhooks.webhook_url_validate(changes["url"])
     for name, value in changes.items():
         setattr(subscription, name, value)
     subscription.breakdowns, subscription.fields = _fields_clean(
@@ -261,7 +271,7 @@ def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportD
         return None
     push = ReportPush.objects.select_related("subscription").get(pk=push_id)
     subscription = push.subscription
-    result = webhooks.signed_post(
+    result = webhooks.webhook_post(
         url=subscription.url,
         body=push.body.encode(),
         secret=subscription.secret,

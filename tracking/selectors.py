@@ -19,6 +19,7 @@ from django.db.models.functions import TruncDate
 
 from tracking import store, stream
 from tracking.models import (
+    COUNT_FIELDS,
     ApiKey,
     BreakdownRollup,
     DailyRollup,
@@ -64,15 +65,6 @@ Level = Literal["promotion", "campaign", "brand"]
 TimeIncrement = Literal["1", "7", "monthly", "all_days"]
 LEVELS: tuple[Level, ...] = ("promotion", "campaign", "brand")
 BREAKDOWNS = ("country", "device", "source")
-COUNTS = (
-    "impressions",
-    "clicks",
-    "invalid_impressions",
-    "invalid_clicks",
-    "entries",
-    "orders",
-    "revenue",
-)
 Z_95 = 1.959963984540054
 
 
@@ -128,7 +120,7 @@ class Stats:
             else (self.unique_viewers or 0) + (other.unique_viewers or 0)
         )
         return Stats(
-            **{c: getattr(self, c) + getattr(other, c) for c in COUNTS},
+            **{c: getattr(self, c) + getattr(other, c) for c in COUNT_FIELDS},
             currency=self.currency or other.currency,
             unique_viewers=viewers,
         )
@@ -173,7 +165,7 @@ def _level_field(level: Level) -> str:
 
 
 def _sum_counts() -> dict[str, Any]:
-    return {c: Sum(c) for c in COUNTS}
+    return {c: Sum(c) for c in COUNT_FIELDS}
 
 
 def stats_row_list(
@@ -228,9 +220,14 @@ def stats_row_list(
         row_key = (r[key], *(r[b] for b in breakdowns), date_start)
         found = acc.get(row_key)
         if found is None:
-            acc[row_key] = [r, date_stop, [int(r[c] or 0) for c in COUNTS], r["currency_"] or ""]
+            acc[row_key] = [
+                r,
+                date_stop,
+                [int(r[c] or 0) for c in COUNT_FIELDS],
+                r["currency_"] or "",
+            ]
         else:
-            found[2] = [a + int(r[c] or 0) for a, c in zip(found[2], COUNTS, strict=True)]
+            found[2] = [a + int(r[c] or 0) for a, c in zip(found[2], COUNT_FIELDS, strict=True)]
             found[3] = found[3] or r["currency_"] or ""
     viewers: dict[tuple[int, date], int] | None = None
     if not breakdowns and acc:
@@ -245,7 +242,7 @@ def stats_row_list(
             date_start=row_key[-1],
             date_stop=date_stop,
             stats=Stats(
-                **dict(zip(COUNTS, counts, strict=True)),
+                **dict(zip(COUNT_FIELDS, counts, strict=True)),
                 currency=currency,
                 unique_viewers=None if viewers is None else viewers.get((r[key], row_key[-1]), 0),
             ),
@@ -338,6 +335,9 @@ def campaign_hourly_stats_list(
     )
     rows: list[dict[str, Any]] = [dict(r) for r in found]
     return [
-        (r["hour"], Stats(**{c: int(r[c] or 0) for c in COUNTS}, currency=r["currency_"] or ""))
+        (
+            r["hour"],
+            Stats(**{c: int(r[c] or 0) for c in COUNT_FIELDS}, currency=r["currency_"] or ""),
+        )
         for r in rows
     ]

@@ -33,7 +33,7 @@ from typing import Any
 from django.apps import apps
 from django.db import connection, connections, transaction
 
-from tracking.models import DailySalt, SeenEvent
+from tracking.models import COUNT_FIELDS, DailySalt, SeenEvent
 from tracking.tracked_event import TrackedEvent
 
 Checkpoint = Callable[[str], None]
@@ -74,15 +74,6 @@ _PG_TYPES = [
     "date",
 ]
 
-_COUNT_COLUMNS = (
-    "impressions",
-    "clicks",
-    "invalid_impressions",
-    "invalid_clicks",
-    "entries",
-    "orders",
-    "revenue",
-)
 _COUNTS = """
     SUM(CASE WHEN type = 'impression' AND invalid_reason = '' THEN 1 ELSE 0 END),
     SUM(CASE WHEN type = 'click' AND invalid_reason = '' THEN 1 ELSE 0 END),
@@ -95,7 +86,7 @@ _COUNTS = """
 
 
 def _add_counts(table: str) -> str:
-    adds = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _COUNT_COLUMNS)
+    adds = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
     return (
         f"{adds}, currency = CASE WHEN excluded.currency <> '' "
         f"THEN excluded.currency ELSE {table}.currency END"
@@ -104,7 +95,7 @@ def _add_counts(table: str) -> str:
 
 def _rollup_statements(src: str) -> list[str]:
     """INSERT ... SELECT ... ON CONFLICT DO UPDATE statements adding ``src``'s rows."""
-    counts = ", ".join(_COUNT_COLUMNS)
+    counts = ", ".join(COUNT_FIELDS)
     hourly = f"""
         INSERT INTO tracking_hourlyrollup
             (promotion_id, hour, campaign_id, brand_id, {counts}, currency)

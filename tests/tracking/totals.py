@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from django.db.models import Max, Sum
 
-from tracking.models import DailyRollup
-from tracking.selectors import COUNTS, Stats
+from tracking.models import COUNT_FIELDS, DailyRollup
+from tracking.selectors import Stats
 
 
 def promotion_totals(*, promotion_ids: Iterable[int]) -> dict[int, Stats]:
@@ -16,11 +16,11 @@ def promotion_totals(*, promotion_ids: Iterable[int]) -> dict[int, Stats]:
     found = (
         DailyRollup.objects.filter(promotion_id__in=list(promotion_ids))
         .values("promotion_id")
-        .annotate(**{c: Sum(c) for c in COUNTS}, currency_=Max("currency"))
+        .annotate(**{c: Sum(c) for c in COUNT_FIELDS}, currency_=Max("currency"))
     )
     return {
         r["promotion_id"]: Stats(
-            **{c: int(r[c] or 0) for c in COUNTS}, currency=r["currency_"] or ""
+            **{c: int(r[c] or 0) for c in COUNT_FIELDS}, currency=r["currency_"] or ""
         )
         for r in found
     }

@@ -63,21 +63,7 @@ class ReportSubscriptionSerializer(StrictModelSerializer):
 
     class Meta:
         model = ReportSubscription
-        fields = [
-            "id",
-            "brand",
-            "name",
-            "url",
-            "schedule",
-            "level",
-            "time_increment",
-            "breakdowns",
-            "fields",
-            "format",
-            "active",
-            "next_run_at",
-            "created_at",
-        ]
+        fields = ["id", "brand", *report_pushes.SUBSCRIPTION_FIELDS, "next_run_at", "created_at"]
         read_only_fields = ["id", "next_run_at", "created_at"]
 
     def validate_brand(self, value: int) -> int:
