@@ -9,7 +9,8 @@ Flow, driven by one schedule (``tracking.tasks.report_pushes_run``, every minute
    claimed (a conditional UPDATE, so two workers never send the same attempt) and POSTed
    signed; every attempt is a ``ReportDelivery`` row (status, latency, response excerpt).
    A failure waits ``base * 2**(n-1)`` seconds (capped) before attempt n+1; after
-   ``REPORT_PUSH_MAX_ATTEMPTS`` the push is marked failed. A marketer can re-send any push.
+   ``REPORT_PUSH_MAX_ATTEMPTS`` the push is marked failed. A marketer can re-send any push
+   (``report_push_resend``: a new push, sent by the worker once the request commits).
 
 Periods, in the brand's time zone: hourly = the day of the hour just ended (so far);
 daily = yesterday; weekly = last Monday to Sunday.
@@ -30,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from tracking import insights, selectors, webhooks
 from tracking.models import (
@@ -321,9 +323,14 @@ def report_pushes_deliver(*, now: datetime | None = None, limit: int = 100) -> i
     return sent
 
 
+@transaction.atomic
 def report_push_resend(*, push: ReportPush, now: datetime | None = None) -> ReportPush:
-    """Send a push's report again, as a new push with the same body (a marketer's re-send)."""
-    return ReportPush.objects.create(
+    """Send a push's report again, as a new push with the same body (a marketer's re-send).
+
+    Nothing is sent here: once the transaction commits, the worker sends it
+    (``tracking.tasks.report_push_send``), so an admin request never waits on a partner's
+    endpoint. Were that task lost, the minute schedule sends the pending push anyway."""
+    again = ReportPush.objects.create(
         subscription=push.subscription,
         period_start=push.period_start,
         period_end=push.period_end,
@@ -332,3 +339,5 @@ def report_push_resend(*, push: ReportPush, now: datetime | None = None) -> Repo
         next_attempt_at=now or timezone.now(),
         resend_of=push,
     )
+    transaction.on_commit(lambda: async_task("tracking.tasks.report_push_send", again.pk))
+    return again

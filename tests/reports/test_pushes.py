@@ -13,7 +13,7 @@ import pytest
 from tests.api.conftest import assert_error
 from tests.factories import BrandFactory, PromotionFactory
 from tests.reports.receiver import Receiver
-from tracking import report_pushes, webhooks
+from tracking import report_pushes, tasks, webhooks
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
 from tracking.store import events_store
 from tracking.tracked_event import TrackedEvent
@@ -325,3 +325,30 @@ def test_admin_refuses_a_private_destination(brand, settings):
     assert response.status_code == 200
     assert "private or reserved address" in response.content.decode()
     assert not ReportSubscription.objects.exists()
+
+
+def test_a_resend_is_sent_by_the_worker_once_committed_and_only_once(
+    partner, brand, receiver, django_capture_on_commit_callbacks
+):
+    # given: a delivered push
+    created = subscribe(partner, brand, receiver.url)
+    run_at = ReportSubscription.objects.get(pk=created["id"]).next_run_at
+    report_pushes.report_pushes_prepare(now=run_at)
+    report_pushes.report_pushes_deliver(now=run_at)
+    push = ReportPush.objects.get()
+
+    # when: it is re-sent (the test settings run django-q's tasks in process)
+    with django_capture_on_commit_callbacks() as callbacks:
+        again = report_pushes.report_push_resend(push=push)
+        assert len(receiver.received) == 1  # nothing sent before the commit
+    for callback in callbacks:
+        callback()
+    sent_twice = tasks.report_push_send(again.pk)  # the task delivered again: a no-op
+
+    # then
+    again.refresh_from_db()
+    assert len(callbacks) == 1
+    assert (again.state, again.attempts, again.resend_of_id) == ("delivered", 1, push.pk)
+    assert sent_twice is False
+    assert len(receiver.received) == 2
+    assert receiver.received[0].body == receiver.received[1].body
