@@ -566,7 +566,7 @@ def bench_reports() -> None:
             samples = []
             for n in range(320):
                 t = time.perf_counter()
-                rows = selectors.stats_rows(
+                rows = selectors.stats_row_list(
                     level="promotion",
                     since=today - timedelta(days=89),
                     until=today,

@@ -156,7 +156,7 @@ def click(environ: Mapping[str, Any], token: str) -> Response:
         referrer=_first(query, "r"),
     )
     try:
-        hit = services.click_record(
+        event = services.click_record(
             ref=ref, event_id=event_id, visit=visit, preview=method == "HEAD"
         )
     except services.NotStored:
@@ -165,7 +165,7 @@ def click(environ: Mapping[str, Any], token: str) -> Response:
             '<p>We could not record this visit. <a href="">Try again</a>.</p>'
         )
         return 503, [*html, ("Retry-After", "1")], body.encode()
-    cookie = tokens.attribution_value(ref=ref, click_event_id=hit.event_id)
+    cookie = tokens.attribution_value(ref=ref, click_event_id=event.event_id)
     attributes = "SameSite=None; Secure" if classify.is_secure(environ) else "SameSite=Lax"
     headers = [
         ("Location", iri_to_uri(ref.target)),  # headers are latin-1: escape the rest

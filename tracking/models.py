@@ -152,8 +152,21 @@ class SeenEvent(models.Model):
         return str(self.event_id)
 
 
+# The counts every rollup with totals keeps (RollupTotals), in this order everywhere.
+COUNT_FIELDS = (
+    "impressions",
+    "clicks",
+    "invalid_impressions",
+    "invalid_clicks",
+    "entries",
+    "orders",
+    "revenue",
+)
+
+
 class RollupTotals(models.Model):
-    """The totals every time-bucketed rollup keeps, for one promotion and one bucket."""
+    """The totals every time-bucketed rollup keeps (``COUNT_FIELDS`` and the currency), for
+    one promotion and one bucket (and, for breakdowns, one set of dimensions)."""
 
     campaign_id = models.BigIntegerField()
     brand_id = models.BigIntegerField()
@@ -206,8 +219,8 @@ class DailyRollup(RollupTotals):
         return f"p{self.promotion_id} {self.day}"
 
 
-class BreakdownRollup(models.Model):
-    """Counts per (promotion, UTC hour, country, device class, source)."""
+class BreakdownRollup(RollupTotals):
+    """Totals per (promotion, UTC hour, country, device class, source)."""
 
     pk = models.CompositePrimaryKey("promotion_id", "hour", "country", "device", "source")
     promotion_id = models.BigIntegerField()
@@ -215,16 +228,6 @@ class BreakdownRollup(models.Model):
     country = models.CharField(max_length=2, blank=True)
     device = models.CharField(max_length=8, blank=True)
     source = models.CharField(max_length=40, blank=True)
-    campaign_id = models.BigIntegerField()
-    brand_id = models.BigIntegerField()
-    impressions = models.BigIntegerField(default=0)
-    clicks = models.BigIntegerField(default=0)
-    invalid_impressions = models.BigIntegerField(default=0)
-    invalid_clicks = models.BigIntegerField(default=0)
-    entries = models.BigIntegerField(default=0)
-    orders = models.BigIntegerField(default=0)
-    revenue = models.BigIntegerField(default=0)
-    currency = models.CharField(max_length=3, blank=True)
 
     class Meta:
         indexes = [

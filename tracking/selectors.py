@@ -19,6 +19,7 @@ from django.db.models.functions import TruncDate
 
 from tracking import store, stream
 from tracking.models import (
+    COUNT_FIELDS,
     ApiKey,
     BreakdownRollup,
     DailyRollup,
@@ -30,7 +31,7 @@ from tracking.models import (
 from tracking.services import KEY_PREFIX, api_key_hash
 
 
-def api_key_from_token(token: str) -> ApiKey | None:
+def api_key_get_by_token(token: str) -> ApiKey | None:
     """The key a bearer token names, whether or not it is still usable; None if none does."""
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
@@ -46,11 +47,11 @@ def api_key_from_token(token: str) -> ApiKey | None:
         return None
     key = rows[0]
     brand_ids = [r.scoped_brand_id for r in rows if r.scoped_brand_id is not None]
-    key._brand_ids = brand_ids  # type: ignore[attr-defined]  # read by api_key_brand_ids
+    key._brand_ids = brand_ids  # type: ignore[attr-defined]  # read by api_key_brand_id_list
     return key
 
 
-def api_key_brand_ids(key: ApiKey) -> list[int]:
+def api_key_brand_id_list(key: ApiKey) -> list[int]:
     cached: list[int] | None = getattr(key, "_brand_ids", None)
     if cached is None:
         cached = list(key.brands.values_list("id", flat=True))
@@ -64,15 +65,6 @@ Level = Literal["promotion", "campaign", "brand"]
 TimeIncrement = Literal["1", "7", "monthly", "all_days"]
 LEVELS: tuple[Level, ...] = ("promotion", "campaign", "brand")
 BREAKDOWNS = ("country", "device", "source")
-COUNTS = (
-    "impressions",
-    "clicks",
-    "invalid_impressions",
-    "invalid_clicks",
-    "entries",
-    "orders",
-    "revenue",
-)
 Z_95 = 1.959963984540054
 
 
@@ -128,7 +120,7 @@ class Stats:
             else (self.unique_viewers or 0) + (other.unique_viewers or 0)
         )
         return Stats(
-            **{c: getattr(self, c) + getattr(other, c) for c in COUNTS},
+            **{c: getattr(self, c) + getattr(other, c) for c in COUNT_FIELDS},
             currency=self.currency or other.currency,
             unique_viewers=viewers,
         )
@@ -173,10 +165,10 @@ def _level_field(level: Level) -> str:
 
 
 def _sum_counts() -> dict[str, Any]:
-    return {c: Sum(c) for c in COUNTS}
+    return {c: Sum(c) for c in COUNT_FIELDS}
 
 
-def stats_rows(
+def stats_row_list(
     *,
     level: Level,
     since: date,
@@ -228,9 +220,14 @@ def stats_rows(
         row_key = (r[key], *(r[b] for b in breakdowns), date_start)
         found = acc.get(row_key)
         if found is None:
-            acc[row_key] = [r, date_stop, [int(r[c] or 0) for c in COUNTS], r["currency_"] or ""]
+            acc[row_key] = [
+                r,
+                date_stop,
+                [int(r[c] or 0) for c in COUNT_FIELDS],
+                r["currency_"] or "",
+            ]
         else:
-            found[2] = [a + int(r[c] or 0) for a, c in zip(found[2], COUNTS, strict=True)]
+            found[2] = [a + int(r[c] or 0) for a, c in zip(found[2], COUNT_FIELDS, strict=True)]
             found[3] = found[3] or r["currency_"] or ""
     viewers: dict[tuple[int, date], int] | None = None
     if not breakdowns and acc:
@@ -245,7 +242,7 @@ def stats_rows(
             date_start=row_key[-1],
             date_stop=date_stop,
             stats=Stats(
-                **dict(zip(COUNTS, counts, strict=True)),
+                **dict(zip(COUNT_FIELDS, counts, strict=True)),
                 currency=currency,
                 unique_viewers=None if viewers is None else viewers.get((r[key], row_key[-1]), 0),
             ),
@@ -275,7 +272,7 @@ def _unique_viewers(
     return totals
 
 
-def stats_total(
+def stats_total_get(
     *, level: Level, id: int, since: date, until: date, timezone: str, brand_ids: Iterable[int]
 ) -> Stats:
     """One promotion's, campaign's or brand's stats over a date range (zeros if none)."""
@@ -286,7 +283,7 @@ def stats_total(
         filters["campaign_ids"] = [id]
     else:
         brand_ids = [b for b in brand_ids if b == id]
-    rows = stats_rows(
+    rows = stats_row_list(
         level=level,
         since=since,
         until=until,
@@ -297,7 +294,7 @@ def stats_total(
     return rows[0].stats if rows else Stats(unique_viewers=0)
 
 
-def invalid_events_by_reason(
+def invalid_event_counts_get(
     *, promotion_ids: Iterable[int], since: date, until: date, timezone: str
 ) -> dict[tuple[str, str], int]:
     """Invalid events of some promotions over a date range, by (event type, reason)."""
@@ -312,23 +309,7 @@ def invalid_events_by_reason(
     return {(r["type"], r["reason"]): int(r["n"]) for r in found}
 
 
-def promotion_totals(*, promotion_ids: Iterable[int]) -> dict[int, Stats]:
-    """All-time impressions, clicks, CTR... of each promotion (for the admin's list)."""
-    queryset = (
-        DailyRollup.objects.filter(promotion_id__in=list(promotion_ids))
-        .values("promotion_id")
-        .annotate(**_sum_counts(), currency_=Max("currency"))
-    )
-    found: list[dict[str, Any]] = [dict(r) for r in queryset]
-    return {
-        r["promotion_id"]: Stats(
-            **{c: int(r[c] or 0) for c in COUNTS}, currency=r["currency_"] or ""
-        )
-        for r in found
-    }
-
-
-def data_as_of() -> datetime | None:
+def stats_as_of_get() -> datetime | None:
     """Reports include every event received before this time: now on the direct path; on
     the stream path, the time of the oldest event still waiting (None if Redis is down)."""
     now = datetime.now(UTC)
@@ -341,7 +322,7 @@ def data_as_of() -> datetime | None:
     return now if oldest is None else min(now, datetime.fromtimestamp(oldest, UTC))
 
 
-def campaign_hourly_stats(
+def campaign_hourly_stats_list(
     *, campaign_id: int, start: datetime, end: datetime
 ) -> list[tuple[datetime, Stats]]:
     """A campaign's totals per UTC hour in ``[start, end)``, newest hour first (for alerts:
@@ -354,6 +335,9 @@ def campaign_hourly_stats(
     )
     rows: list[dict[str, Any]] = [dict(r) for r in found]
     return [
-        (r["hour"], Stats(**{c: int(r[c] or 0) for c in COUNTS}, currency=r["currency_"] or ""))
+        (
+            r["hour"],
+            Stats(**{c: int(r[c] or 0) for c in COUNT_FIELDS}, currency=r["currency_"] or ""),
+        )
         for r in rows
     ]

@@ -16,10 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from tracking import partitions, store, stream
+from tracking import counters, partitions, store, stream
 from tracking.classify import Visit
 from tracking.conf import click_needs_impression, setting
-from tracking.hits import Hit
 from tracking.models import (
     ApiKey,
     DailySalt,
@@ -29,6 +28,7 @@ from tracking.models import (
     UniqueViewer,
 )
 from tracking.tokens import ClickRef, PromotionRef
+from tracking.tracked_event import TrackedEvent
 
 logger = logging.getLogger(__name__)
 
@@ -101,32 +101,32 @@ class NotStored(Exception):
     """Neither Redis nor the database took the event: answer 503, never 2xx."""
 
 
-def hits_record(*, hits: Sequence[Hit], mark_impressions: bool = False) -> int | None:
-    """Store hits durably: on the Redis stream when configured (None: counted once the
+def events_record(*, events: Sequence[TrackedEvent], mark_impressions: bool = False) -> int | None:
+    """Store events durably: on the Redis stream when configured (None: counted once the
     consumer stores them), else, or when Redis fails, straight into the database (the
     number of new events). Raises NotStored when neither works."""
     if stream.enabled():
         try:
-            stream.hits_publish(hits, mark_impressions=mark_impressions)
+            stream.events_publish(events, mark_impressions=mark_impressions)
             return None
         except stream.StreamUnavailable:
             pass  # stream.enabled() is now False for a moment; write directly
     try:
-        stored = store.hits_store(hits)
+        stored = store.events_store(events)
     except DatabaseError as exc:
-        logger.error("tracking: could not store %d event(s): %s", len(hits), exc)
+        logger.error("tracking: could not store %d event(s): %s", len(events), exc)
         raise NotStored(str(exc)) from exc
     if mark_impressions:
-        _cache_mark_impressions(hits)
+        _cache_mark_impressions(events)
     return stored
 
 
-def _cache_mark_impressions(hits: Sequence[Hit]) -> None:
+def _cache_mark_impressions(events: Sequence[TrackedEvent]) -> None:
     ttl = int(setting("TRACKING_IMPRESSION_MEMORY_SECONDS"))
     try:
-        for h in hits:
-            if h.pseudonym and not h.invalid_reason:
-                cache.set(stream.marker_key(h.promotion_id, h.pseudonym), 1, ttl)
+        for e in events:
+            if e.pseudonym and not e.invalid_reason:
+                cache.set(stream.marker_key(e.promotion_id, e.pseudonym), 1, ttl)
     except Exception as exc:  # a cache outage must not fail a stored event
         logger.warning("tracking: cache unavailable for impression markers: %s", exc)
 
@@ -140,16 +140,8 @@ def _click_signals(promotion_id: int, pseudonym: bytes) -> tuple[int, bool] | No
         except stream.StreamUnavailable:
             return None
     key = stream.velocity_key(promotion_id, pseudonym)
-    window = int(setting("TRACKING_CLICK_VELOCITY_WINDOW"))
     try:
-        if cache.add(key, 1, window):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, window)
-                count = 1
+        count = counters.cache_count(key, int(setting("TRACKING_CLICK_VELOCITY_WINDOW")))
         seen = cache.get(stream.marker_key(promotion_id, pseudonym)) is not None
     except Exception as exc:
         logger.warning("tracking: cache unavailable for click velocity: %s", exc)
@@ -157,10 +149,10 @@ def _click_signals(promotion_id: int, pseudonym: bytes) -> tuple[int, bool] | No
     return count, seen
 
 
-def _hit(
+def _event(
     ref: PromotionRef | ClickRef, *, event_id: uuid.UUID, type: str, visit: Visit, reason: str
-) -> Hit:
-    return Hit(
+) -> TrackedEvent:
+    return TrackedEvent(
         event_id=event_id,
         ts=datetime.now(UTC),
         type=type,
@@ -175,18 +167,18 @@ def _hit(
     )
 
 
-def impression_record(*, ref: PromotionRef, event_id: uuid.UUID, visit: Visit) -> Hit:
+def impression_record(*, ref: PromotionRef, event_id: uuid.UUID, visit: Visit) -> TrackedEvent:
     """Record an impression (beacon or pixel); bots and prefetches are stored as invalid."""
-    hit = _hit(
+    event = _event(
         ref, event_id=event_id, type=EventType.IMPRESSION, visit=visit, reason=visit.invalid_reason
     )
-    hits_record(hits=[hit], mark_impressions=True)
-    return hit
+    events_record(events=[event], mark_impressions=True)
+    return event
 
 
 def click_record(
     *, ref: PromotionRef | ClickRef, event_id: uuid.UUID, visit: Visit, preview: bool = False
-) -> Hit:
+) -> TrackedEvent:
     """Record a click. Invalid (stored, not in CTR): bots, prefetches, link previews (HEAD),
     more than TRACKING_CLICK_VELOCITY_LIMIT clicks per viewer and promotion within the
     window, and, where a shared cache makes it knowable, a click with no prior impression."""
@@ -199,9 +191,9 @@ def click_record(
                 reason = InvalidReason.VELOCITY.value
             elif not seen and click_needs_impression():
                 reason = InvalidReason.NO_IMPRESSION.value
-    hit = _hit(ref, event_id=event_id, type=EventType.CLICK, visit=visit, reason=reason)
-    hits_record(hits=[hit])
-    return hit
+    event = _event(ref, event_id=event_id, type=EventType.CLICK, visit=visit, reason=reason)
+    events_record(events=[event])
+    return event
 
 
 @dataclass(frozen=True)
@@ -210,7 +202,7 @@ class BatchOutcome:
     duplicates: int
 
 
-def events_record(*, hits: Sequence[Hit]) -> BatchOutcome:
+def event_batch_record(*, events: Sequence[TrackedEvent]) -> BatchOutcome:
     """Record a partner's batch (already validated) as one unit.
 
     A batch of at least ``TRACKING_BATCH_DIRECT_MIN_EVENTS`` events is a batch already:
@@ -221,17 +213,17 @@ def events_record(*, hits: Sequence[Hit]) -> BatchOutcome:
     the batch) are duplicates; a retry of a batch still waiting in the stream is reported
     as accepted and counted once by the consumer.
     """
-    unique: dict[uuid.UUID, Hit] = {}
-    for hit in hits:
-        unique.setdefault(hit.event_id, hit)
-    repeated = len(hits) - len(unique)
+    unique: dict[uuid.UUID, TrackedEvent] = {}
+    for event in events:
+        unique.setdefault(event.event_id, event)
+    repeated = len(events) - len(unique)
     if not stream.enabled():
-        stored = hits_record(hits=list(unique.values())) or 0
-        return BatchOutcome(accepted=stored, duplicates=len(hits) - stored)
+        stored = events_record(events=list(unique.values())) or 0
+        return BatchOutcome(accepted=stored, duplicates=len(events) - stored)
     if len(unique) >= int(setting("TRACKING_BATCH_DIRECT_MIN_EVENTS")):
         try:
-            stored = store.hits_store(list(unique.values()))
-            return BatchOutcome(accepted=stored, duplicates=len(hits) - stored)
+            stored = store.events_store(list(unique.values()))
+            return BatchOutcome(accepted=stored, duplicates=len(events) - stored)
         except (OperationalError, InterfaceError) as exc:  # down or locked: the stream keeps it
             logger.warning("tracking: a batch of %d waits in the stream: %s", len(unique), exc)
             return _batch_publish(list(unique.values()), repeated=repeated)
@@ -242,18 +234,18 @@ def events_record(*, hits: Sequence[Hit]) -> BatchOutcome:
         seen = store.seen_event_ids(list(unique))
     except DatabaseError as exc:
         raise NotStored(str(exc)) from exc
-    fresh = [h for h in unique.values() if h.event_id not in seen]
+    fresh = [e for e in unique.values() if e.event_id not in seen]
     return _batch_publish(fresh, repeated=repeated + len(seen))
 
 
-def _batch_publish(hits: list[Hit], *, repeated: int) -> BatchOutcome:
+def _batch_publish(events: list[TrackedEvent], *, repeated: int) -> BatchOutcome:
     """Append a batch to the stream; if Redis fails now, store it directly."""
-    if not hits:
+    if not events:
         return BatchOutcome(accepted=0, duplicates=repeated)
-    stored = hits_record(hits=hits)
+    stored = events_record(events=events)
     if stored is not None:  # Redis failed over to the database just now
-        return BatchOutcome(accepted=stored, duplicates=repeated + len(hits) - stored)
-    return BatchOutcome(accepted=len(hits), duplicates=repeated)
+        return BatchOutcome(accepted=stored, duplicates=repeated + len(events) - stored)
+    return BatchOutcome(accepted=len(events), duplicates=repeated)
 
 
 def conversion_event_id(*, kind: str, object_id: object) -> uuid.UUID:
@@ -289,7 +281,7 @@ def conversion_record(
         value is None or value < 0 or len(currency) != 3 or not currency.isupper()
     ):
         raise ValidationError({"value": "An order needs a value >= 0 and an ISO currency."})
-    hit = Hit(
+    event = TrackedEvent(
         event_id=event_id,
         ts=ts or datetime.now(UTC),
         type=str(type),
@@ -302,7 +294,7 @@ def conversion_record(
         value=value if type == EventType.ORDER else None,
         currency=currency if type == EventType.ORDER else "",
     )
-    hits_record(hits=[hit])
+    events_record(events=[event])
 
 
 def events_consume(**kwargs: object) -> stream.ConsumeResult:

@@ -1,6 +1,6 @@
-"""The idempotent write of a batch of hits: raw events, dedupe ids, rollups, unique viewers.
+"""The idempotent write of a batch of events: raw events, dedupe ids, rollups, unique viewers.
 
-``hits_store`` is the one place events reach the database, for both paths: the embedded
+``events_store`` is the one place events reach the database, for both paths: the embedded
 default calls it from the request, the stream consumer calls it per batch. In one
 transaction it
 
@@ -33,8 +33,8 @@ from typing import Any
 from django.apps import apps
 from django.db import connection, connections, transaction
 
-from tracking.hits import Hit
-from tracking.models import DailySalt, SeenEvent
+from tracking.models import COUNT_FIELDS, DailySalt, SeenEvent
+from tracking.tracked_event import TrackedEvent
 
 Checkpoint = Callable[[str], None]
 
@@ -74,15 +74,6 @@ _PG_TYPES = [
     "date",
 ]
 
-_COUNT_COLUMNS = (
-    "impressions",
-    "clicks",
-    "invalid_impressions",
-    "invalid_clicks",
-    "entries",
-    "orders",
-    "revenue",
-)
 _COUNTS = """
     SUM(CASE WHEN type = 'impression' AND invalid_reason = '' THEN 1 ELSE 0 END),
     SUM(CASE WHEN type = 'click' AND invalid_reason = '' THEN 1 ELSE 0 END),
@@ -95,7 +86,7 @@ _COUNTS = """
 
 
 def _add_counts(table: str) -> str:
-    adds = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _COUNT_COLUMNS)
+    adds = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
     return (
         f"{adds}, currency = CASE WHEN excluded.currency <> '' "
         f"THEN excluded.currency ELSE {table}.currency END"
@@ -104,7 +95,7 @@ def _add_counts(table: str) -> str:
 
 def _rollup_statements(src: str) -> list[str]:
     """INSERT ... SELECT ... ON CONFLICT DO UPDATE statements adding ``src``'s rows."""
-    counts = ", ".join(_COUNT_COLUMNS)
+    counts = ", ".join(COUNT_FIELDS)
     hourly = f"""
         INSERT INTO tracking_hourlyrollup
             (promotion_id, hour, campaign_id, brand_id, {counts}, currency)
@@ -337,35 +328,35 @@ def viewer_hash(pseudonym: bytes, salt: bytes) -> int:
 # --- The entry point ------------------------------------------------------------------
 
 
-def _stage_rows(hits: Sequence[Hit]) -> list[tuple[Any, ...]]:
-    zones = brand_zones({h.brand_id for h in hits})
+def _stage_rows(events: Sequence[TrackedEvent]) -> list[tuple[Any, ...]]:
+    zones = brand_zones({e.brand_id for e in events})
     days: dict[tuple[int, datetime], date | None] = {}  # (brand, UTC hour) -> its local day
     rows = []
-    for h in hits:
-        ts = h.ts if h.ts.tzinfo is UTC else h.ts.astimezone(UTC)
+    for e in events:
+        ts = e.ts if e.ts.tzinfo is UTC else e.ts.astimezone(UTC)
         hour = ts.replace(minute=0, second=0, microsecond=0)
-        key = (h.brand_id, hour)
+        key = (e.brand_id, hour)
         if key not in days:  # one local day for the whole hour, unless a day starts inside it
-            zone = zones[h.brand_id]
+            zone = zones[e.brand_id]
             first, last = hour.astimezone(zone).date(), (hour + _LAST).astimezone(zone).date()
             days[key] = first if first == last else None
-        day = days[key] or ts.astimezone(zones[h.brand_id]).date()
-        viewer = viewer_hash(h.pseudonym, daily_salt(day)) if h.pseudonym else 0
+        day = days[key] or ts.astimezone(zones[e.brand_id]).date()
+        viewer = viewer_hash(e.pseudonym, daily_salt(day)) if e.pseudonym else 0
         rows.append(
             (
-                h.event_id,
+                e.event_id,
                 ts,
-                h.type,
-                h.promotion_id,
-                h.campaign_id,
-                h.brand_id,
+                e.type,
+                e.promotion_id,
+                e.campaign_id,
+                e.brand_id,
                 viewer,
-                h.country,
-                h.device,
-                h.source,
-                h.invalid_reason,
-                h.value,
-                h.currency,
+                e.country,
+                e.device,
+                e.source,
+                e.invalid_reason,
+                e.value,
+                e.currency,
                 hour,
                 day,
             )
@@ -376,15 +367,15 @@ def _stage_rows(hits: Sequence[Hit]) -> list[tuple[Any, ...]]:
 _LAST = timedelta(minutes=59, seconds=59, microseconds=999_999)
 
 
-def hits_store(hits: Sequence[Hit], *, checkpoint: Checkpoint | None = None) -> int:
+def events_store(events: Sequence[TrackedEvent], *, checkpoint: Checkpoint | None = None) -> int:
     """Store a batch exactly once; returns how many of its events were new.
 
     ``checkpoint("stored")`` is called inside the transaction after every write and
     before the commit (tests use it to crash a consumer there).
     """
-    unique: dict[Any, Hit] = {}
-    for hit in hits:
-        unique.setdefault(hit.event_id, hit)
+    unique: dict[Any, TrackedEvent] = {}
+    for event in events:
+        unique.setdefault(event.event_id, event)
     if not unique:
         return 0
     rows = _stage_rows(list(unique.values()))

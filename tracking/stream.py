@@ -1,14 +1,14 @@
 """The production path: web processes append to a Redis stream, consumers store batches.
 
-Producer: ``hits_publish`` appends one entry (one event, or a partner's whole batch) with
-``XADD``, in the same pipelined round trip as the impression marker (tracking.resp, a lean
+Producer: ``events_publish`` appends one entry (one event, or a partner's whole batch) with
+``XADD``, in the same pipelined round trip as the impression marker (tracking.redis_lean, a lean
 client for this hot path). Redis answering is
 what lets the view answer 2xx; when Redis fails, ``StreamUnavailable`` sends the caller to
 the database instead (tracking.services) and Redis is left alone for a couple of seconds.
 
 Consumer: ``stream_consume`` reads with a consumer group (``XREADGROUP``), takes over the
 entries of a consumer that died (``XAUTOCLAIM`` after ``TRACKING_CLAIM_IDLE_MS``), stores
-each batch with ``tracking.store.hits_store`` (COPY, idempotent insert, rollups, commit)
+each batch with ``tracking.store.events_store`` (COPY, idempotent insert, rollups, commit)
 and only then acknowledges (``XACK`` + ``XDEL``). Killed anywhere before the ack, the
 entries are delivered again and the idempotent insert counts them once.
 """
@@ -28,10 +28,10 @@ from typing import Any
 import redis
 from django.db import connection
 
-from tracking import resp
+from tracking import counters, redis_lean
 from tracking.conf import setting
-from tracking.hits import WIRE_VERSION, Hit, hits_decode, hits_encode
-from tracking.store import Checkpoint, connections_tidy, hits_store
+from tracking.store import Checkpoint, connections_tidy, events_store
+from tracking.tracked_event import WIRE_VERSION, TrackedEvent, events_decode, events_encode
 
 logger = logging.getLogger(__name__)
 
@@ -83,22 +83,22 @@ def velocity_key(promotion_id: int, pseudonym: bytes) -> str:
     return f"{stream_key()}:vel:{promotion_id}:{pseudonym[:8].hex()}"
 
 
-def hits_publish(hits: Sequence[Hit], *, mark_impressions: bool = False) -> None:
-    """Append the hits as one stream entry; raise StreamUnavailable if Redis did not take it.
+def events_publish(events: Sequence[TrackedEvent], *, mark_impressions: bool = False) -> None:
+    """Append the events as one stream entry; raise StreamUnavailable if Redis did not take it.
 
     With ``mark_impressions``, the same round trip remembers each valid impression's viewer
     for an hour, so that a later click can be checked for a prior impression.
     """
-    commands: list[resp.Command] = []
+    commands: list[redis_lean.Command] = []
     if mark_impressions:
         ttl = int(setting("TRACKING_IMPRESSION_MEMORY_SECONDS"))
-        for h in hits:
-            if h.pseudonym and not h.invalid_reason:
-                commands.append(["SET", marker_key(h.promotion_id, h.pseudonym), "1", "EX", ttl])
-    commands.append(["XADD", stream_key(), "*", "v", WIRE_VERSION, "d", hits_encode(hits)])
+        for e in events:
+            if e.pseudonym and not e.invalid_reason:
+                commands.append(["SET", marker_key(e.promotion_id, e.pseudonym), "1", "EX", ttl])
+    commands.append(["XADD", stream_key(), "*", "v", WIRE_VERSION, "d", events_encode(events)])
     try:
-        resp.execute(setting("REDIS_URL"), commands)
-    except (resp.RespUnavailable, resp.RespError) as exc:
+        redis_lean.execute(setting("REDIS_URL"), commands)
+    except (redis_lean.RedisUnavailable, redis_lean.RedisReplyError) as exc:
         _mark_down(exc)
         raise StreamUnavailable(str(exc)) from exc
 
@@ -108,15 +108,14 @@ def click_signals(promotion_id: int, pseudonym: bytes) -> tuple[int, bool]:
     window = int(setting("TRACKING_CLICK_VELOCITY_WINDOW"))
     key = velocity_key(promotion_id, pseudonym)
     try:
-        count, _expire, seen = resp.execute(
+        count, _expire, seen = redis_lean.execute(
             setting("REDIS_URL"),
             [
-                ["INCR", key],
-                ["EXPIRE", key, window, "NX"],
+                *counters.counter_commands(key, window),
                 ["EXISTS", marker_key(promotion_id, pseudonym)],
             ],
         )
-    except (resp.RespUnavailable, resp.RespError) as exc:
+    except (redis_lean.RedisUnavailable, redis_lean.RedisReplyError) as exc:
         _mark_down(exc)
         raise StreamUnavailable(str(exc)) from exc
     return int(count), bool(seen)
@@ -147,9 +146,9 @@ def group_ensure(r: redis.Redis, key: str, group: str) -> None:
 
 def _decode_entries(
     r: redis.Redis, key: str, entries: list[tuple[bytes, dict[bytes, bytes]]]
-) -> tuple[list[bytes], list[Hit]]:
-    """Entry ids and their hits; an entry that is not ours goes to ``<key>:dead``."""
-    ids, hits = [], []
+) -> tuple[list[bytes], list[TrackedEvent]]:
+    """Entry ids and their events; an entry that is not ours goes to ``<key>:dead``."""
+    ids, events = [], []
     for entry_id, fields in entries:
         if fields is None:  # deleted while pending (already stored and acknowledged)
             ids.append(entry_id)
@@ -157,7 +156,7 @@ def _decode_entries(
         try:
             if fields.get(b"v") != WIRE_VERSION.encode():
                 raise ValueError(f"unknown version {fields.get(b'v')!r}")
-            hits.extend(hits_decode(fields[b"d"]))
+            events.extend(events_decode(fields[b"d"]))
         except (ValueError, KeyError, TypeError) as exc:
             logger.error(
                 "tracking: entry %s is not an event batch (%s): dead letter", entry_id, exc
@@ -165,7 +164,7 @@ def _decode_entries(
             dead: dict[Any, Any] = {**fields, b"error": str(exc)}
             r.xadd(f"{key}:dead", dead)
         ids.append(entry_id)
-    return ids, hits
+    return ids, events
 
 
 def _store_and_ack(
@@ -176,8 +175,8 @@ def _store_and_ack(
     result: ConsumeResult,
     checkpoint: Checkpoint | None,
 ) -> None:
-    ids, hits = _decode_entries(r, key, entries)
-    stored = hits_store(hits, checkpoint=checkpoint) if hits else 0
+    ids, events = _decode_entries(r, key, entries)
+    stored = events_store(events, checkpoint=checkpoint) if events else 0
     if checkpoint is not None:
         checkpoint("committed")
     pipe = r.pipeline(transaction=False)
@@ -185,7 +184,7 @@ def _store_and_ack(
     pipe.xdel(key, *ids)
     pipe.execute()
     result.entries += len(ids)
-    result.events += len(hits)
+    result.events += len(events)
     result.stored += stored
 
 

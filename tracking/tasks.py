@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from tracking import pushes, services, stream
+from tracking import report_pushes, services, stream
 from tracking.models import ApiKey
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,14 @@ def tracking_housekeep() -> dict[str, int]:
     return services.tracking_housekeep()
 
 
+def report_push_send(push_id: int) -> bool:
+    """Send one pending push now (a re-send); True if an attempt was made. Safe to run
+    twice: the attempt is claimed by a conditional UPDATE, so a push already delivered,
+    being sent, or waiting for its next retry is left alone."""
+    return report_pushes.report_push_attempt(push_id=push_id) is not None
+
+
 def report_pushes_run() -> dict[str, int]:
     """Every minute: build the reports that are due, then send (or retry) pending pushes."""
-    prepared = pushes.report_pushes_prepare()
-    return {"prepared": prepared, "attempts": pushes.report_pushes_deliver()}
+    prepared = report_pushes.report_pushes_prepare()
+    return {"prepared": prepared, "attempts": report_pushes.report_pushes_deliver()}

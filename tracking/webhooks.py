@@ -55,7 +55,7 @@ def _allow_private() -> bool:
     return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE", False))
 
 
-def destination_check(url: str) -> None:
+def webhook_url_validate(url: str) -> None:
     """Raise ValidationError unless ``url`` may receive our POSTs (see the module doc)."""
     try:
         parts = urlsplit(url)
@@ -85,7 +85,10 @@ def destination_check(url: str) -> None:
 
 
 @dataclass(frozen=True)
-class PostResult:
+class DeliveryResult:
+    """One POST: succeeded means a 2xx; ``response_excerpt`` and ``error`` are at most
+    ``EXCERPT_CHARS`` characters."""
+
     succeeded: bool
     status_code: int | None
     latency_ms: int
@@ -101,25 +104,27 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
-def signed_post(
+def webhook_post(
     *,
     url: str,
     body: bytes,
     secret: str,
-    content_type: str,
+    content_type: str = "application/json",
     headers: dict[str, str] | None = None,
     timeout: float | None = None,
-) -> PostResult:
-    """POST ``body`` signed with ``secret``; never raises for network or HTTP failures."""
+) -> DeliveryResult:
+    """POST ``body`` signed with ``secret`` to a destination ``webhook_url_validate``
+    accepts (checked again now), never following a redirect. Never raises for network or
+    HTTP failures: the result says what happened, for the caller's delivery log."""
     started = time.monotonic()
 
     def elapsed() -> int:
         return int((time.monotonic() - started) * 1000)
 
     try:
-        destination_check(url)
+        webhook_url_validate(url)
     except ValidationError as exc:
-        return PostResult(False, None, 0, "", " ".join(exc.messages)[:EXCERPT_CHARS])
+        return DeliveryResult(False, None, 0, "", " ".join(exc.messages)[:EXCERPT_CHARS])
     request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 (checked)
     request.add_header("Content-Type", content_type)
     request.add_header("User-Agent", "promohub-webhooks/1")
@@ -135,8 +140,8 @@ def signed_post(
             status = response.status
     except urllib.error.HTTPError as exc:
         text = exc.read(EXCERPT_CHARS).decode("utf-8", "replace") if exc.fp else ""
-        return PostResult(False, exc.code, elapsed(), text, f"HTTP {exc.code}")
+        return DeliveryResult(False, exc.code, elapsed(), text, f"HTTP {exc.code}")
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        return PostResult(False, None, elapsed(), "", str(reason)[:EXCERPT_CHARS] or "error")
-    return PostResult(200 <= status < 300, status, elapsed(), text, "")
+        return DeliveryResult(False, None, elapsed(), "", str(reason)[:EXCERPT_CHARS] or "error")
+    return DeliveryResult(200 <= status < 300, status, elapsed(), text, "")

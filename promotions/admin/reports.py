@@ -22,8 +22,8 @@ from promotions.admin.scoping import (
     ScopedRelatedFilter,
 )
 from promotions.models import AlertIncident, AlertRule
-from tracking import pushes, webhooks
-from tracking import reports as tracking_reports
+from tracking import insights as tracking_insights
+from tracking import report_pushes, webhooks
 from tracking import selectors as tracking_selectors
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
 
@@ -147,7 +147,7 @@ class ReportSubscriptionForm(forms.ModelForm):
         required=False,
     )
     fields = forms.MultipleChoiceField(  # type: ignore[assignment]  # a field named "fields"
-        choices=[(f, f) for f in tracking_reports.METRIC_FIELDS],
+        choices=[(f, f) for f in tracking_insights.METRIC_FIELDS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("Metrics to include; none ticked: all of them."),
@@ -171,7 +171,7 @@ class ReportSubscriptionForm(forms.ModelForm):
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"]
         try:
-            webhooks.destination_check(url)
+            webhooks.webhook_url_validate(url)
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from None
         return url
@@ -205,7 +205,7 @@ class ReportDeliveryInline(BrandScopedAdminMixin, admin.TabularInline):
 
 @admin.register(ReportSubscription)
 class ReportSubscriptionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
-    """Created and changed through ``tracking.pushes`` (the URL is checked, the secret made
+    """Created and changed through ``tracking.report_pushes`` (the URL is checked, the secret made
     there). Partners' subscriptions show their key; marketers' have none."""
 
     form = ReportSubscriptionForm
@@ -241,10 +241,10 @@ class ReportSubscriptionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         try:
             if change:
                 data.pop("brand", None)
-                saved = pushes.report_subscription_update(subscription=obj, **data)
+                saved = report_pushes.report_subscription_update(subscription=obj, **data)
             else:
                 brand = data.pop("brand")
-                saved = pushes.report_subscription_create(brand_id=brand.pk, **data)
+                saved = report_pushes.report_subscription_create(brand_id=brand.pk, **data)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             raise
@@ -300,9 +300,9 @@ class ReportPushAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Re-send the selected reports"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[ReportPush]) -> None:
-        made = [pushes.report_push_resend(push=push) for push in queryset]
+        made = [report_pushes.report_push_resend(push=push) for push in queryset]
         for push in made:
-            pushes.report_push_attempt(push_id=push.pk)
+            report_pushes.report_push_attempt(push_id=push.pk)
         delivered = ReportPush.objects.filter(
             pk__in=[p.pk for p in made], state=ReportPush.State.DELIVERED
         ).count()

@@ -17,7 +17,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from promotions.models import Entry, Person
 from promotions.reports.dashboards import entrant_pseudonym
-from tracking.api.strict import (
+from tracking.api.query_params import (
     IdFilter,
     StrictBooleanFilter,
     StrictIsoDateTimeFilter,

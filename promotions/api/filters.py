@@ -1,12 +1,12 @@
 """Query filters of the campaign and promotion lists. Every value is checked: a bad one is a
-400 naming its parameter (see ``tracking.api.strict``)."""
+400 naming its parameter (see ``tracking.api.query_params``)."""
 
 from __future__ import annotations
 
 import django_filters
 
 from promotions.models import Campaign, CampaignQuerySet, Promotion, PromotionQuerySet, Status
-from tracking.api.strict import (
+from tracking.api.query_params import (
     IdFilter,
     StrictBooleanFilter,
     StrictIsoDateTimeFilter,

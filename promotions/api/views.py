@@ -16,7 +16,7 @@ from rest_framework import viewsets
 from promotions.api.filters import CampaignFilter, PromotionFilter
 from promotions.api.serializers import CampaignSerializer, PromotionSerializer
 from promotions.models import Campaign, CampaignQuerySet, Promotion, PromotionQuerySet
-from tracking.api.strict import StrictQueryParamsMixin, request_time
+from tracking.api.query_params import StrictQueryParamsMixin, request_time
 from tracking.models import ApiKey
 
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)

@@ -61,7 +61,7 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
     now = now or timezone.now()
     campaign = rule.campaign
     if rule.kind == AlertRule.Kind.CTR_BELOW:
-        hours = tracking_selectors.campaign_hourly_stats(
+        hours = tracking_selectors.campaign_hourly_stats_list(
             campaign_id=campaign.pk, start=now - CTR_LOOKBACK, end=now + timedelta(hours=1)
         )
         impressions = clicks = 0
@@ -80,7 +80,7 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
             f"(alert below {_pct(rule.threshold)}).",
         )
     if rule.kind == AlertRule.Kind.INVALID_SHARE_ABOVE:
-        hours = tracking_selectors.campaign_hourly_stats(
+        hours = tracking_selectors.campaign_hourly_stats_list(
             campaign_id=campaign.pk,
             start=now - timedelta(hours=rule.window_hours),
             end=now + timedelta(hours=1),
@@ -152,7 +152,7 @@ def _webhook_send(incident: AlertIncident) -> None:
         "message": incident.message,
         "opened_at": incident.opened_at.isoformat().replace("+00:00", "Z"),
     }
-    result = webhooks.signed_post(
+    result = webhooks.webhook_post(
         url=rule.webhook_url,
         body=json.dumps(payload, separators=(",", ":")).encode(),
         secret=rule.webhook_secret,

@@ -70,7 +70,7 @@ def dashboard_range(
 def ctr_series(*, subject: Promotion | Campaign, since: date, until: date) -> list[CtrPoint]:
     """Daily impressions, clicks, CTR and its Wilson 95% interval; days without data are 0."""
     level, filters, brand = _scope(subject)
-    rows = tracking_selectors.stats_rows(
+    rows = tracking_selectors.stats_row_list(
         level=level,  # type: ignore[arg-type]
         since=since,
         until=until,
@@ -117,7 +117,7 @@ class Funnel:
 def funnel(*, subject: Promotion | Campaign, since: date, until: date) -> Funnel:
     """Impressions → clicks → entries → orders, and revenue (minor units)."""
     level, _filters, brand = _scope(subject)
-    stats = tracking_selectors.stats_total(
+    stats = tracking_selectors.stats_total_get(
         level=level,  # type: ignore[arg-type]
         id=subject.pk,
         since=since,
@@ -145,7 +145,7 @@ def promotion_table(
 ) -> list[tuple[Promotion, tracking_selectors.Stats]]:
     """Each promotion of a campaign with its stats over the days (zeros when none)."""
     brand = campaign.brand
-    rows = tracking_selectors.stats_rows(
+    rows = tracking_selectors.stats_row_list(
         level="promotion",
         since=since,
         until=until,
@@ -193,7 +193,7 @@ def promotions_compare(*, a: Promotion, b: Promotion, since: date, until: date) 
     for p in (a, b):
         brand = p.campaign.brand
         stats.append(
-            tracking_selectors.stats_total(
+            tracking_selectors.stats_total_get(
                 level="promotion",
                 id=p.pk,
                 since=since,
@@ -280,7 +280,7 @@ def campaign_lift(*, campaign: Campaign, today: date | None = None) -> Lift:
     launch = campaign.starts_at.astimezone(zone).date()
     last = min((campaign.ends_at - timedelta(microseconds=1)).astimezone(zone).date(), today)
     first = launch - timedelta(days=LIFT_BASELINE_DAYS)
-    rows = tracking_selectors.stats_rows(
+    rows = tracking_selectors.stats_row_list(
         level="brand",
         since=first,
         until=max(last, launch),
@@ -349,7 +349,7 @@ def live_snapshot(*, campaign: Campaign, now: datetime | None = None) -> dict[st
     zone = brand.tzinfo
     since = campaign.starts_at.astimezone(zone).date()
     until = max(now.astimezone(zone).date(), since)
-    stats = tracking_selectors.stats_total(
+    stats = tracking_selectors.stats_total_get(
         level="campaign",
         id=campaign.pk,
         since=since,

@@ -73,7 +73,7 @@ class AlertRule(models.Model):
         return f"{self.get_kind_display()} ({self.campaign})"
 
     def clean(self) -> None:
-        from tracking.webhooks import destination_check
+        from tracking.webhooks import webhook_url_validate
 
         errors: dict[str, object] = {}
         ratio_kinds = (self.Kind.CTR_BELOW, self.Kind.INVALID_SHARE_ABOVE)
@@ -81,7 +81,7 @@ class AlertRule(models.Model):
             errors["threshold"] = _("A ratio between 0 and 1 (0.05 = 5%).")
         if self.webhook_url:
             try:
-                destination_check(self.webhook_url)
+                webhook_url_validate(self.webhook_url)
             except ValidationError as exc:
                 errors["webhook_url"] = exc.messages
         if errors:

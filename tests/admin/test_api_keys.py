@@ -14,7 +14,7 @@ from tests.admin.conftest import admin_url
 from tests.admin.forms import api_key_form, split_datetime
 from tracking.api.authentication import ApiKeyAuthentication
 from tracking.models import ApiKey
-from tracking.selectors import api_key_from_token
+from tracking.selectors import api_key_get_by_token
 from tracking.services import api_key_hash
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_creating_a_key_shows_it_once_and_it_authenticates(
     assert key.created_by == manager
 
     # and it works as a partner's bearer token, on the partner API
-    assert api_key_from_token(raw) == key
+    assert api_key_get_by_token(raw) == key
     _, authenticated = bearer_authenticate(raw)
     assert authenticated == key
     api = api_client.get("/api/v1/campaigns/", HTTP_AUTHORIZATION=f"Bearer {raw}")

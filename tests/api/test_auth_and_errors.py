@@ -18,7 +18,7 @@ from tests.api.conftest import assert_error
 from tests.factories import CampaignFactory
 from tracking.api.serializers import StrictSerializer
 from tracking.models import ApiKey, Scope
-from tracking.selectors import api_key_brand_ids, api_key_from_token
+from tracking.selectors import api_key_brand_id_list, api_key_get_by_token
 from tracking.services import api_key_revoke
 
 pytestmark = pytest.mark.django_db
@@ -145,14 +145,14 @@ def test_a_key_and_its_brands_are_read_in_one_query(
     lonely.brands.clear()  # a key whose brands were all taken away sees nothing
 
     with django_assert_num_queries(1):
-        found = api_key_from_token(raw)
-        brand_ids = api_key_brand_ids(found)
-    orphan = api_key_from_token(lonely_raw)
+        found = api_key_get_by_token(raw)
+        brand_ids = api_key_brand_id_list(found)
+    orphan = api_key_get_by_token(lonely_raw)
 
     assert found == key
     assert brand_ids == sorted([brand_a.pk, brand_b.pk])
     assert orphan == lonely
-    assert api_key_brand_ids(orphan) == []
+    assert api_key_brand_id_list(orphan) == []
     assert _client(lonely_raw).get(CAMPAIGNS).json()["results"] == []
 
 
@@ -385,7 +385,7 @@ def test_a_database_outage_is_a_503_to_retry_not_a_500(key_a, monkeypatch, failu
     def unreachable(token):
         raise failure
 
-    monkeypatch.setattr(authentication, "api_key_from_token", unreachable)
+    monkeypatch.setattr(authentication, "api_key_get_by_token", unreachable)
 
     response = _client(key_a[1]).get(CAMPAIGNS)
 

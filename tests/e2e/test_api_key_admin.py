@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from promotions.demo import demo_seed
 from promotions.models import BrandMembership
 from tests.factories import StaffUserFactory
-from tracking.selectors import api_key_from_token
+from tracking.selectors import api_key_get_by_token
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def test_marketer_creates_an_api_key_and_sees_it_once(desktop, screenshot):
     expect(message).to_contain_text("Copy it now, it will not be shown again")
     raw = page.locator(".ph-secret").inner_text()
     assert re.fullmatch(r"phk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", raw)
-    key = api_key_from_token(raw)
+    key = api_key_get_by_token(raw)
     assert key is not None and key.name == "Agency Nova reporting"
     screenshot(page, "admin-11-api-key-created")
 

@@ -14,8 +14,8 @@ from promotions.models import Brand, BrandMembership, Promotion
 from promotions.reports.live import live_wall_url
 from tests.e2e.test_promotions_consumer import fill_entry, sign_in_by_email
 from tests.factories import StaffUserFactory
-from tracking.hits import Hit
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct-horse-battery"  # the factories' password
@@ -30,9 +30,9 @@ def traffic(promotion: Promotion, days: int) -> None:
         ts = now - timedelta(days=days - d, hours=-2)
         impressions = 150 + 40 * d
         clicks = int(impressions * (0.09 + 0.01 * d))
-        hits += [Hit(uuid.uuid4(), ts, "impression", *ids) for _ in range(impressions)]
-        hits += [Hit(uuid.uuid4(), ts, "click", *ids) for _ in range(clicks)]
-    hits_store(hits)
+        hits += [TrackedEvent(uuid.uuid4(), ts, "impression", *ids) for _ in range(impressions)]
+        hits += [TrackedEvent(uuid.uuid4(), ts, "click", *ids) for _ in range(clicks)]
+    events_store(hits)
 
 
 def test_a_marketer_opens_a_promotions_dashboard_and_sees_the_ctr_chart(desktop, screenshot):

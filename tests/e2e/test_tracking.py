@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import PromotionFactory
 from tests.tracking.conftest import drain
-from tracking import selectors
+from tests.tracking.totals import promotion_totals
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def test_a_tab_counts_its_impression_and_its_call_to_action_click(phone, live_se
     promotion.save(update_fields=["cta_url"])
 
     def stats():
-        return selectors.promotion_totals(promotion_ids=[promotion.pk]).get(promotion.pk)
+        return promotion_totals(promotion_ids=[promotion.pk]).get(promotion.pk)
 
     phone.goto(promotion.get_absolute_url())
 

@@ -26,7 +26,7 @@ from promotions.models import (
 )
 from tests.factories.promotions import PersonFactory, PromotionFactory, SubmissionFactory
 from tests.promotions.conftest import ENTRY_FORM, make_consumer, sign_in
-from tracking import selectors as tracking_selectors
+from tests.tracking.totals import promotion_totals
 from tracking import services as tracking_services
 from tracking import stream as tracking_stream
 
@@ -44,7 +44,7 @@ def report_counts(promotions):
     # after the Redis stream, when there is one, has been consumed.
     if tracking_stream.enabled():
         tracking_services.events_consume(until_empty=True, block_ms=10)
-    totals = tracking_selectors.promotion_totals(promotion_ids=[p.pk for p in promotions])
+    totals = promotion_totals(promotion_ids=[p.pk for p in promotions])
     counts["tracked_entries"] = {pk: s.entries for pk, s in totals.items()}
     return counts
 

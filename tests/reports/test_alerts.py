@@ -17,18 +17,20 @@ from tests.factories import BrandFactory, BrandMembershipFactory, CampaignFactor
 from tests.factories.promotions import EntryFactory, PrizeFactory, StaffUserFactory
 from tests.reports.receiver import Receiver
 from tracking import webhooks
-from tracking.hits import Hit
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 pytestmark = pytest.mark.django_db
 
 
 def record(promotion, ts, *, impressions=0, clicks=0, invalid=0):
     ids = (promotion.pk, promotion.campaign_id, promotion.campaign.brand_id)
-    hits = [Hit(uuid.uuid4(), ts, "impression", *ids) for _ in range(impressions)]
-    hits += [Hit(uuid.uuid4(), ts, "click", *ids) for _ in range(clicks)]
-    hits += [Hit(uuid.uuid4(), ts, "click", *ids, invalid_reason="bot") for _ in range(invalid)]
-    hits_store(hits)
+    events = [TrackedEvent(uuid.uuid4(), ts, "impression", *ids) for _ in range(impressions)]
+    events += [TrackedEvent(uuid.uuid4(), ts, "click", *ids) for _ in range(clicks)]
+    events += [
+        TrackedEvent(uuid.uuid4(), ts, "click", *ids, invalid_reason="bot") for _ in range(invalid)
+    ]
+    events_store(events)
 
 
 @pytest.fixture

@@ -30,10 +30,10 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.factories import BrandFactory, PromotionFactory
 from tests.factories.promotions import EntryFactory
-from tracking import pushes
-from tracking.hits import Hit
+from tracking import report_pushes
 from tracking.services import api_key_create
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 ALL_SCOPES = ["reports:read", "events:write", "entries:read", "entries:pii"]
 CHECKS = [
@@ -50,12 +50,12 @@ def world(slug: str) -> dict:
     promotion = PromotionFactory(campaign__brand=brand)
     entry = EntryFactory(promotion=promotion)
     ids = (promotion.pk, promotion.campaign_id, brand.pk)
-    hits_store(
-        [Hit(uuid.uuid4(), datetime.now(UTC), "impression", *ids) for _ in range(3)]
-        + [Hit(uuid.uuid4(), datetime.now(UTC), "click", *ids)]
+    events_store(
+        [TrackedEvent(uuid.uuid4(), datetime.now(UTC), "impression", *ids) for _ in range(3)]
+        + [TrackedEvent(uuid.uuid4(), datetime.now(UTC), "click", *ids)]
     )
     key, raw = api_key_create(name=f"{slug} agency", brand_ids=[brand.pk], scopes=ALL_SCOPES)
-    subscription = pushes.report_subscription_create(
+    subscription = report_pushes.report_subscription_create(
         brand_id=brand.pk, url="https://8.8.8.8/hook", schedule="daily", api_key=key
     )
     return {

@@ -17,8 +17,8 @@ from itertools import combinations
 import pytest
 
 from tests.factories import BrandFactory, CampaignFactory, PromotionFactory
-from tracking.hits import Hit
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -106,8 +106,8 @@ def world(make_api_key):
                 else "",
             )
         )
-    hits = [
-        Hit(
+    events = [
+        TrackedEvent(
             event_id=uuid.uuid4(),
             ts=r.ts,
             type=r.type,
@@ -124,8 +124,8 @@ def world(make_api_key):
         )
         for r in raws
     ]
-    for i in range(0, len(hits), 200):
-        hits_store(hits[i : i + 200])
+    for i in range(0, len(events), 200):
+        events_store(events[i : i + 200])
     _key, raw_key = make_api_key(brands=[auckland, angeles], scopes=["reports:read"])
     return raws, raw_key
 

@@ -13,8 +13,8 @@ from promotions.models import Submission
 from promotions.reports.live import live_wall_url
 from tests.factories import BrandFactory, BrandMembershipFactory, CampaignFactory, PromotionFactory
 from tests.factories.promotions import EntryFactory, PersonFactory, SubmissionFactory
-from tracking.hits import Hit
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +42,8 @@ def test_the_walls_link_opens_it_without_signing_in(client, campaign):
     )
     ids = (promotion.pk, campaign.pk, campaign.brand_id)
     now = datetime.now(UTC)
-    hits_store([Hit(uuid.uuid4(), now, "impression", *ids) for _ in range(20)])
-    hits_store([Hit(uuid.uuid4(), now, "click", *ids) for _ in range(5)])
+    events_store([TrackedEvent(uuid.uuid4(), now, "impression", *ids) for _ in range(20)])
+    events_store([TrackedEvent(uuid.uuid4(), now, "click", *ids) for _ in range(5)])
 
     page = client.get(live_wall_url(campaign=campaign))
     data = client.get(page.context["snapshot_url"]).json()

@@ -13,10 +13,10 @@ import pytest
 from tests.api.conftest import assert_error
 from tests.factories import BrandFactory, PromotionFactory
 from tests.reports.receiver import Receiver
-from tracking import pushes, webhooks
-from tracking.hits import Hit
+from tracking import report_pushes, tasks, webhooks
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 pytestmark = pytest.mark.django_db
 SUBSCRIPTIONS = "/api/v1/reports/subscriptions/"
@@ -43,14 +43,14 @@ def partner(api_client, make_api_key, brand):
 
 
 def record(promotion, ts, impressions, clicks):
-    hits = [
-        Hit(
+    events = [
+        TrackedEvent(
             uuid.uuid4(), ts, kind, promotion.pk, promotion.campaign_id, promotion.campaign.brand_id
         )
         for kind, n in (("impression", impressions), ("click", clicks))
         for _ in range(n)
     ]
-    hits_store(hits)
+    events_store(events)
 
 
 def subscribe(client, brand, url, **extra):
@@ -72,8 +72,8 @@ def test_a_daily_push_arrives_signed_and_verifies(partner, brand, receiver):
     record(promotion, run_at - timedelta(hours=12), impressions=40, clicks=6)
 
     # when: the worker's schedule runs at the due time
-    assert pushes.report_pushes_prepare(now=run_at) == 1
-    assert pushes.report_pushes_deliver(now=run_at) == 1
+    assert report_pushes.report_pushes_prepare(now=run_at) == 1
+    assert report_pushes.report_pushes_deliver(now=run_at) == 1
 
     # then: one POST, signed with the secret given at creation, carrying yesterday's row
     [request] = receiver.received
@@ -117,15 +117,15 @@ def test_a_receiver_failing_twice_gets_one_success_after_two_logged_failures(
     receiver.statuses = [503, 500]
     created = subscribe(partner, brand, receiver.url, format="csv")
     run_at = ReportSubscription.objects.get(pk=created["id"]).next_run_at
-    pushes.report_pushes_prepare(now=run_at)
+    report_pushes.report_pushes_prepare(now=run_at)
 
     # first attempt fails; nothing is retried before the backoff (60 s, then 120 s)
-    assert pushes.report_pushes_deliver(now=run_at) == 1
-    assert pushes.report_pushes_deliver(now=run_at + timedelta(seconds=59)) == 0
-    assert pushes.report_pushes_deliver(now=run_at + timedelta(seconds=60)) == 1
-    assert pushes.report_pushes_deliver(now=run_at + timedelta(seconds=179)) == 0
-    assert pushes.report_pushes_deliver(now=run_at + timedelta(seconds=180)) == 1
-    assert pushes.report_pushes_deliver(now=run_at + timedelta(days=1)) == 0
+    assert report_pushes.report_pushes_deliver(now=run_at) == 1
+    assert report_pushes.report_pushes_deliver(now=run_at + timedelta(seconds=59)) == 0
+    assert report_pushes.report_pushes_deliver(now=run_at + timedelta(seconds=60)) == 1
+    assert report_pushes.report_pushes_deliver(now=run_at + timedelta(seconds=179)) == 0
+    assert report_pushes.report_pushes_deliver(now=run_at + timedelta(seconds=180)) == 1
+    assert report_pushes.report_pushes_deliver(now=run_at + timedelta(days=1)) == 0
 
     deliveries = list(ReportDelivery.objects.order_by("attempt"))
     assert [(d.attempt, d.succeeded, d.status_code) for d in deliveries] == [
@@ -148,14 +148,14 @@ def test_a_push_gives_up_after_the_last_attempt_and_can_be_resent(
     receiver.statuses = [500, 500]
     created = subscribe(partner, brand, receiver.url)
     run_at = ReportSubscription.objects.get(pk=created["id"]).next_run_at
-    pushes.report_pushes_prepare(now=run_at)
-    pushes.report_pushes_deliver(now=run_at)
-    pushes.report_pushes_deliver(now=run_at + timedelta(hours=1))
+    report_pushes.report_pushes_prepare(now=run_at)
+    report_pushes.report_pushes_deliver(now=run_at)
+    report_pushes.report_pushes_deliver(now=run_at + timedelta(hours=1))
     push = ReportPush.objects.get()
     assert (push.state, push.attempts) == ("failed", 2)
 
-    again = pushes.report_push_resend(push=push, now=run_at + timedelta(hours=2))
-    pushes.report_pushes_deliver(now=run_at + timedelta(hours=2))
+    again = report_pushes.report_push_resend(push=push, now=run_at + timedelta(hours=2))
+    report_pushes.report_pushes_deliver(now=run_at + timedelta(hours=2))
 
     again.refresh_from_db()
     assert (again.state, again.resend_of_id, again.body) == ("delivered", push.pk, push.body)
@@ -165,7 +165,7 @@ def test_the_backoff_doubles_up_to_its_cap(settings):
     settings.REPORT_PUSH_RETRY_BASE_SECONDS = 60
     settings.REPORT_PUSH_RETRY_MAX_SECONDS = 600
 
-    delays = [pushes.retry_delay(n).total_seconds() for n in range(1, 7)]
+    delays = [report_pushes.retry_delay(n).total_seconds() for n in range(1, 7)]
 
     assert delays == [60, 120, 240, 480, 600, 600]
 
@@ -246,10 +246,10 @@ def test_an_hourly_subscription_reports_the_day_so_far():
     zone = BrandFactory.build(timezone="Asia/Tokyo").tzinfo
     at = datetime(2026, 4, 30, 14, 59, tzinfo=UTC)  # 23:59 in Tokyo
 
-    run = pushes.schedule_next_run(schedule="hourly", zone=zone, after=at)
+    run = report_pushes.schedule_next_run(schedule="hourly", zone=zone, after=at)
 
     assert run == datetime(2026, 4, 30, 15, 5, tzinfo=UTC)
-    since_until = pushes.schedule_period(schedule="hourly", zone=zone, run_at=run)
+    since_until = report_pushes.schedule_period(schedule="hourly", zone=zone, run_at=run)
     assert [d.isoformat() for d in since_until] == ["2026-04-30", "2026-04-30"]
 
 
@@ -285,8 +285,8 @@ def test_a_marketer_subscribes_in_admin_and_resends_a_push(brand, receiver):
         None,
     )
     assert subscription.secret.startswith("whsec_")
-    pushes.report_pushes_prepare(now=subscription.next_run_at)
-    pushes.report_pushes_deliver(now=subscription.next_run_at)
+    report_pushes.report_pushes_prepare(now=subscription.next_run_at)
+    report_pushes.report_pushes_deliver(now=subscription.next_run_at)
     push = ReportPush.objects.get()
 
     resent = client.post(
@@ -325,3 +325,30 @@ def test_admin_refuses_a_private_destination(brand, settings):
     assert response.status_code == 200
     assert "private or reserved address" in response.content.decode()
     assert not ReportSubscription.objects.exists()
+
+
+def test_a_resend_is_sent_by_the_worker_once_committed_and_only_once(
+    partner, brand, receiver, django_capture_on_commit_callbacks
+):
+    # given: a delivered push
+    created = subscribe(partner, brand, receiver.url)
+    run_at = ReportSubscription.objects.get(pk=created["id"]).next_run_at
+    report_pushes.report_pushes_prepare(now=run_at)
+    report_pushes.report_pushes_deliver(now=run_at)
+    push = ReportPush.objects.get()
+
+    # when: it is re-sent (the test settings run django-q's tasks in process)
+    with django_capture_on_commit_callbacks() as callbacks:
+        again = report_pushes.report_push_resend(push=push)
+        assert len(receiver.received) == 1  # nothing sent before the commit
+    for callback in callbacks:
+        callback()
+    sent_twice = tasks.report_push_send(again.pk)  # the task delivered again: a no-op
+
+    # then
+    again.refresh_from_db()
+    assert len(callbacks) == 1
+    assert (again.state, again.attempts, again.resend_of_id) == ("delivered", 1, push.pk)
+    assert sent_twice is False
+    assert len(receiver.received) == 2
+    assert receiver.received[0].body == receiver.received[1].body

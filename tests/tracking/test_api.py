@@ -7,8 +7,8 @@ import pytest
 
 from tests.factories import BrandFactory, CampaignFactory, PromotionFactory
 from tests.tracking.conftest import drain
-from tracking.hits import Hit
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -220,11 +220,11 @@ def insights(client, **params):
 def record(promotion, *, impressions=0, clicks=0, ts=None, invalid=0, viewers=None):
     ts = ts or datetime.now(UTC)
     brand_id = promotion.campaign.brand_id
-    hits = []
+    events = []
     for i in range(impressions):
         pseudonym = viewers[i % len(viewers)] if viewers else uuid.uuid4().bytes
-        hits.append(
-            Hit(
+        events.append(
+            TrackedEvent(
                 uuid.uuid4(),
                 ts,
                 "impression",
@@ -235,10 +235,12 @@ def record(promotion, *, impressions=0, clicks=0, ts=None, invalid=0, viewers=No
             )
         )
     for _ in range(clicks):
-        hits.append(Hit(uuid.uuid4(), ts, "click", promotion.pk, promotion.campaign_id, brand_id))
+        events.append(
+            TrackedEvent(uuid.uuid4(), ts, "click", promotion.pk, promotion.campaign_id, brand_id)
+        )
     for _ in range(invalid):
-        hits.append(
-            Hit(
+        events.append(
+            TrackedEvent(
                 uuid.uuid4(),
                 ts,
                 "impression",
@@ -248,7 +250,7 @@ def record(promotion, *, impressions=0, clicks=0, ts=None, invalid=0, viewers=No
                 invalid_reason="bot",
             )
         )
-    hits_store(hits)
+    events_store(events)
 
 
 def test_insights_per_promotion_carry_ctr_its_interval_and_freshness(writer, brand):

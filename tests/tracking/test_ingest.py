@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from tests.factories import PromotionFactory
 from tests.tracking.conftest import DESKTOP_UA, click_path_for, drain, token_for
+from tests.tracking.totals import promotion_totals
 from tracking import selectors
 from tracking.models import Event, SeenEvent
 
@@ -17,9 +18,7 @@ NEVER_CACHED = "no-store, no-cache, must-revalidate, max-age=0, private"
 
 def totals(promotion):
     drain()
-    return selectors.promotion_totals(promotion_ids=[promotion.pk]).get(
-        promotion.pk, selectors.Stats()
-    )
+    return promotion_totals(promotion_ids=[promotion.pk]).get(promotion.pk, selectors.Stats())
 
 
 def test_a_beacon_is_counted_once_however_often_it_is_retried(wsgi):
@@ -224,7 +223,7 @@ def test_bots_and_prefetches_are_stored_as_invalid_and_kept_out_of_ctr(wsgi):
     assert (stats.clicks, stats.invalid_clicks) == (1, 3)
     assert stats.ctr == 1.0
     drain()
-    reasons = selectors.invalid_events_by_reason(
+    reasons = selectors.invalid_event_counts_get(
         promotion_ids=[promotion.pk],
         since=Event.objects.first().ts.date(),
         until=Event.objects.first().ts.date(),
@@ -273,7 +272,7 @@ def test_unique_viewers_are_per_viewer_not_per_address(wsgi, settings):
     drain()
 
     today = Event.objects.first().ts.date()
-    stats = selectors.stats_total(
+    stats = selectors.stats_total_get(
         level="promotion",
         id=promotion.pk,
         since=today - __import__("datetime").timedelta(days=1),
@@ -372,5 +371,5 @@ def test_with_redis_down_events_are_written_to_the_database(wsgi, settings):
     click = wsgi.request("GET", click_path_for(promotion))
 
     assert (beacon.status, click.status) == (204, 302)
-    stats = selectors.promotion_totals(promotion_ids=[promotion.pk])[promotion.pk]
+    stats = promotion_totals(promotion_ids=[promotion.pk])[promotion.pk]
     assert (stats.impressions, stats.clicks) == (1, 1)

@@ -8,7 +8,8 @@ import pytest
 
 from tests.factories import PromotionFactory, StaffUserFactory
 from tests.tracking.conftest import drain
-from tracking import selectors, tokens
+from tests.tracking.totals import promotion_totals
+from tracking import tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_the_no_script_pixel_of_a_page_counts_one_impression(client, wsgi):
         assert wsgi.request("GET", unescape(pixel)).status == 200
     drain()
 
-    assert selectors.promotion_totals(promotion_ids=[promotion.pk])[promotion.pk].impressions == 1
+    assert promotion_totals(promotion_ids=[promotion.pk])[promotion.pk].impressions == 1
 
 
 def test_rendering_a_page_counts_nothing(client):
@@ -60,7 +61,7 @@ def test_rendering_a_page_counts_nothing(client):
     client.get(promotion.campaign.get_absolute_url())
     drain()
 
-    assert selectors.promotion_totals(promotion_ids=[promotion.pk]) == {}
+    assert promotion_totals(promotion_ids=[promotion.pk]) == {}
 
 
 def test_the_hub_tracks_each_promotion_and_its_call_to_action(client):

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from tests.factories import CampaignFactory, PromotionFactory
 from tests.tracking.conftest import DESKTOP_UA, click_path_for, drain, token_for
+from tests.tracking.totals import promotion_totals
 from tracking import selectors, services, stream
-from tracking.hits import Hit
 from tracking.models import Event
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 
 class Crash(BaseException):
@@ -34,12 +35,12 @@ def crash_at(point):
 
 
 def totals(*promotions):
-    return selectors.promotion_totals(promotion_ids=[p.pk for p in promotions])
+    return promotion_totals(promotion_ids=[p.pk for p in promotions])
 
 
 def level_totals(level, ids, brand_id):
     today = datetime.now(UTC).date()
-    rows = selectors.stats_rows(
+    rows = selectors.stats_row_list(
         level=level,
         since=today - timedelta(days=1),
         until=today + timedelta(days=1),
@@ -106,8 +107,8 @@ def test_any_batching_and_replay_counts_each_event_once(sent, cuts, replay):
     nonce = uuid.uuid4()
     now = datetime.now(UTC)
 
-    def hit(i):
-        return Hit(
+    def event(i):
+        return TrackedEvent(
             event_id=uuid.uuid5(nonce, str(i)),
             ts=now,
             type="click" if i % 3 == 0 else "impression",
@@ -118,22 +119,22 @@ def test_any_batching_and_replay_counts_each_event_once(sent, cuts, replay):
             invalid_reason="bot" if i % 5 == 0 else "",
         )
 
-    hits = [hit(i) for i in sent]
+    events = [event(i) for i in sent]
     batches, start = [], 0
     for cut in cuts:
-        batches.append(hits[start : start + cut])
+        batches.append(events[start : start + cut])
         start += cut
-    batches.append(hits[start:])
+    batches.append(events[start:])
 
     # when: stored in those batches, perhaps all over again
-    stored = sum(hits_store(b) for b in batches)
+    stored = sum(events_store(b) for b in batches)
     if replay:
-        stored += sum(hits_store(b) for b in reversed(batches))
+        stored += sum(events_store(b) for b in reversed(batches))
 
     # then: each distinct event once, wherever it fell
     distinct = set(sent)
     valid = {i for i in distinct if i % 5}
-    stats = selectors.promotion_totals(promotion_ids=[promotion_id]).get(promotion_id)
+    stats = promotion_totals(promotion_ids=[promotion_id]).get(promotion_id)
     assert stored == len(distinct)
     if distinct:
         assert stats.impressions == len({i for i in valid if i % 3})
@@ -231,9 +232,9 @@ def test_two_consumers_at_once_count_exactly(settings):
     # 250 entries of 4 events; every id is published twice, in different entries
     sequence = ids + ids[::-1]
     for start in range(0, len(sequence), 4):
-        services.hits_record(
-            hits=[
-                Hit(
+        services.events_record(
+            events=[
+                TrackedEvent(
                     event_id=e,
                     ts=now,
                     type="impression",
@@ -430,10 +431,10 @@ def test_a_batch_the_database_refuses_for_another_reason_is_a_503_and_not_queued
     promotion = PromotionFactory()
     client = partner(promotion)
 
-    def refuse(hits, **kwargs):
+    def refuse(events, **kwargs):
         raise DataError("value too long for type character varying(2)")
 
-    monkeypatch.setattr(services.store, "hits_store", refuse)
+    monkeypatch.setattr(services.store, "events_store", refuse)
     response = client.post("/api/v1/events/batch", partner_events(promotion, 5), format="json")
 
     # a consumer would fail on the same batch: it must not wait in the stream

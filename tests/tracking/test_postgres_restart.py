@@ -52,7 +52,7 @@ from django.conf import settings
 
 from tests.processes import free_port, wait_until_up
 from tracking import stream
-from tracking.hits import Hit
+from tracking.tracked_event import TrackedEvent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -324,7 +324,7 @@ def test_a_crash_restart_of_postgresql_while_consumers_store_loses_no_streamed_e
     for i in range(n):
         event_id = uuid.uuid4()
         promotion_id = promotion_ids[i % 4]
-        hit = Hit(
+        event = TrackedEvent(
             event_id=event_id,
             ts=now,
             type="impression",
@@ -333,7 +333,7 @@ def test_a_crash_restart_of_postgresql_while_consumers_store_loses_no_streamed_e
             brand_id=promotion_id,
             pseudonym=event_id.bytes,
         )
-        stream.hits_publish([hit])  # raises unless Redis took it
+        stream.events_publish([event])  # raises unless Redis took it
     r = stream.client()
     assert r.xlen(key) == n
 

@@ -22,7 +22,8 @@ from django.db import connection
 from tests.factories import PromotionFactory
 from tests.processes import free_port, wait_until_up
 from tests.tracking.conftest import DESKTOP_UA, click_path_for, token_for
-from tracking import selectors, stream
+from tests.tracking.totals import promotion_totals
+from tracking import stream
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -140,7 +141,7 @@ def test_two_web_processes_and_two_consumers_count_a_shared_load_exactly():
     ]
     print("events stored by each consumer:", stored)
     assert sum(stored) == 480, outputs
-    totals = selectors.promotion_totals(promotion_ids=[p.pk for p in promotions])
+    totals = promotion_totals(promotion_ids=[p.pk for p in promotions])
     for promotion in promotions:
         assert (totals[promotion.pk].impressions, totals[promotion.pk].clicks) == (200, 40)
         assert totals[promotion.pk].invalid_events == 0

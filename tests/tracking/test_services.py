@@ -10,10 +10,11 @@ from django.db import connection
 
 from tests.factories import PromotionFactory
 from tests.tracking.conftest import drain, token_for
-from tracking import partitions, selectors, services, tasks
-from tracking.hits import Hit
+from tests.tracking.totals import promotion_totals
+from tracking import partitions, services, tasks
 from tracking.models import DailySalt, SeenEvent, UniqueViewer
-from tracking.store import hits_store
+from tracking.store import events_store
+from tracking.tracked_event import TrackedEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_entries_and_orders_are_counted_once_with_revenue_and_conversion_rate(ws
         )
     drain()
 
-    stats = selectors.promotion_totals(promotion_ids=[promotion.pk])[promotion.pk]
+    stats = promotion_totals(promotion_ids=[promotion.pk])[promotion.pk]
     assert (stats.impressions, stats.entries, stats.orders) == (4, 1, 1)
     assert (stats.revenue, stats.currency) == (2599, "EUR")
     assert stats.conversion_rate is None  # no clicks yet
@@ -72,10 +73,10 @@ def test_conversion_event_ids_are_stable_per_object():
 def test_housekeeping_forgets_old_ids_salts_and_viewer_rows_but_keeps_the_counts():
     promotion = PromotionFactory()
     old = datetime.now(UTC) - timedelta(days=20)
-    hits_store(
+    events_store(
         [
-            Hit(uuid.uuid4(), old, "impression", **ids(promotion), pseudonym=b"v" * 16),
-            Hit(
+            TrackedEvent(uuid.uuid4(), old, "impression", **ids(promotion), pseudonym=b"v" * 16),
+            TrackedEvent(
                 uuid.uuid4(), datetime.now(UTC), "impression", **ids(promotion), pseudonym=b"w" * 16
             ),
         ]
@@ -88,7 +89,7 @@ def test_housekeeping_forgets_old_ids_salts_and_viewer_rows_but_keeps_the_counts
     assert (done["event_ids_forgotten"], done["salts_deleted"]) == (1, 1)
     assert done["viewer_rows_deleted"] == 3  # the old day's promotion, campaign and brand rows
     assert UniqueViewer.objects.count() == 3
-    assert selectors.promotion_totals(promotion_ids=[promotion.pk])[promotion.pk].impressions == 2
+    assert promotion_totals(promotion_ids=[promotion.pk])[promotion.pk].impressions == 2
 
 
 @pytest.mark.postgres
@@ -122,7 +123,7 @@ def test_the_consume_command_and_the_scheduled_task_drain_the_stream(wsgi, capsy
 
     assert "stored 3 new event(s) of 3 in 3 entries" in capsys.readouterr().out
     assert stored == 1
-    assert selectors.promotion_totals(promotion_ids=[promotion.pk])[promotion.pk].impressions == 4
+    assert promotion_totals(promotion_ids=[promotion.pk])[promotion.pk].impressions == 4
 
 
 def test_without_redis_the_consumer_has_nothing_to_do(settings):

@@ -14,7 +14,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 
 from tracking.models import ApiKey
-from tracking.selectors import api_key_from_token
+from tracking.selectors import api_key_get_by_token
 from tracking.services import KEY_PREFIX, api_key_touch
 
 # What api_key_create hands out: ``phk_<hex prefix>_<urlsafe secret>``. Anything else is
@@ -41,7 +41,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("The key is not valid.") from None
         if not _TOKEN_SHAPE.fullmatch(token):
             raise exceptions.AuthenticationFailed("The key is not valid.")
-        key = api_key_from_token(token)
+        key = api_key_get_by_token(token)
         if key is None:
             raise exceptions.AuthenticationFailed("The key is not valid.")
         now = timezone.now()

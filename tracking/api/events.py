@@ -34,12 +34,12 @@ from rest_framework.views import APIView
 
 from tracking import services
 from tracking.api.errors import ServiceUnavailable
+from tracking.api.query_params import StrictQueryParamsMixin
 from tracking.api.scoping import key_brand_ids, promotions_of_brands
 from tracking.api.serializers import ErrorSerializer
-from tracking.api.strict import StrictQueryParamsMixin
 from tracking.classify import clean_source
-from tracking.hits import Hit
 from tracking.models import ApiKey, DeviceClass, EventType, Scope
+from tracking.tracked_event import TrackedEvent
 
 MAX_EVENTS = 1000
 MAX_AGE = timedelta(days=7)
@@ -268,7 +268,7 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
             {e.promotion for e in checked if not isinstance(e, str)}, key_brand_ids(key)
         )
         rejected: list[dict[str, Any]] = []
-        hits: list[Hit] = []
+        tracked: list[TrackedEvent] = []
         for index, event in enumerate(checked):
             if isinstance(event, str):
                 rejected.append({"index": index, "error": event})
@@ -281,8 +281,8 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
                 continue
             campaign_id, brand_id = promotions[event.promotion]
             ts = event.ts
-            hits.append(
-                Hit(
+            tracked.append(
+                TrackedEvent(
                     event_id=event_uuid(event.event_id, event.promotion),
                     ts=ts if ts.tzinfo is UTC else ts.astimezone(UTC),
                     type=event.type,
@@ -294,12 +294,12 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
                     source=_source(event.source) if event.source else "",
                 )
             )
-        if not hits:  # nothing to record: a clear 400 naming each event's fault
+        if not tracked:  # nothing to record: a clear 400 naming each event's fault
             raise exceptions.ValidationError(
                 {f"events[{r['index']}]": [r["error"]] for r in rejected}
             )
         try:
-            outcome = services.events_record(hits=hits)
+            outcome = services.event_batch_record(events=tracked)
         except services.NotStored:
             raise Unavailable() from None
         body = {

@@ -11,7 +11,7 @@ from typing import Any
 from django.apps import apps
 
 from tracking.models import ApiKey
-from tracking.selectors import api_key_brand_ids
+from tracking.selectors import api_key_brand_id_list
 
 _TTL = 60.0
 # promotion id -> (campaign id, brand id, expiry): a promotion does not change brand.
@@ -19,7 +19,7 @@ _promotions: dict[int, tuple[int, int, float]] = {}
 
 
 def key_brand_ids(key: ApiKey) -> list[int]:
-    return api_key_brand_ids(key)
+    return api_key_brand_id_list(key)
 
 
 def brand_timezones(brand_ids: Iterable[int]) -> dict[int, str]:

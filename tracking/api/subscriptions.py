@@ -15,10 +15,10 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tracking import pushes, reports, selectors
+from tracking import insights, report_pushes, selectors
+from tracking.api.query_params import MAX_ID, StrictQueryParamsMixin
 from tracking.api.scoping import key_brand_ids
 from tracking.api.serializers import StrictModelSerializer
-from tracking.api.strict import MAX_ID, StrictQueryParamsMixin
 from tracking.models import (
     ApiKey,
     ReportFormat,
@@ -52,9 +52,9 @@ class ReportSubscriptionSerializer(StrictModelSerializer):
         max_length=3,
     )
     fields = serializers.ListField(  # type: ignore[assignment]
-        child=serializers.ChoiceField(choices=reports.METRIC_FIELDS),
+        child=serializers.ChoiceField(choices=insights.METRIC_FIELDS),
         default=list,
-        max_length=len(reports.METRIC_FIELDS),
+        max_length=len(insights.METRIC_FIELDS),
         help_text="Metrics to include (row identity always comes); empty: all of them.",
     )
     format = serializers.ChoiceField(choices=ReportFormat.choices, default="json")
@@ -63,21 +63,7 @@ class ReportSubscriptionSerializer(StrictModelSerializer):
 
     class Meta:
         model = ReportSubscription
-        fields = [
-            "id",
-            "brand",
-            "name",
-            "url",
-            "schedule",
-            "level",
-            "time_increment",
-            "breakdowns",
-            "fields",
-            "format",
-            "active",
-            "next_run_at",
-            "created_at",
-        ]
+        fields = ["id", "brand", *report_pushes.SUBSCRIPTION_FIELDS, "next_run_at", "created_at"]
         read_only_fields = ["id", "next_run_at", "created_at"]
 
     def validate_brand(self, value: int) -> int:
@@ -149,7 +135,7 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         key = request.auth
         assert isinstance(key, ApiKey)
         try:
-            subscription = pushes.report_subscription_create(
+            subscription = report_pushes.report_subscription_create(
                 brand_id=data.pop("brand_id"), api_key=key, **data
             )
         except DjangoValidationError as exc:
@@ -161,6 +147,6 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         changes = dict(serializer.validated_data)
         changes.pop("brand_id", None)
         try:
-            pushes.report_subscription_update(subscription=serializer.instance, **changes)
+            report_pushes.report_subscription_update(subscription=serializer.instance, **changes)
         except DjangoValidationError as exc:
             raise _django_errors(exc) from None

@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from tracking.api.events import EventBatchView
-from tracking.api.reports import InsightsView
+from tracking.api.insights import InsightsView
 from tracking.api.subscriptions import ReportSubscriptionViewSet
 
 router = SimpleRouter()

@@ -24,8 +24,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tracking import services, store, tokens
-from tracking.hits import Hit
 from tracking.ids import uuid7
+from tracking.tracked_event import TrackedEvent
 
 COUNTRIES = ["FR"] * 40 + ["DE"] * 15 + ["ES"] * 12 + ["IT"] * 10 + ["BE"] * 8 + ["GB"] * 15
 DEVICES = ["mobile"] * 72 + ["desktop"] * 22 + ["tablet"] * 6
@@ -128,7 +128,7 @@ class Command(BaseCommand):
 
     def events(
         self, targets: list[Target], total: int, days: int, rng: random.Random
-    ) -> Iterator[Hit]:
+    ) -> Iterator[TrackedEvent]:
         """Viewers see a promotion (sometimes twice), some click; a few bots pass by. The
         events walk forward in time from ``days`` ago to now."""
         now = datetime.now(UTC)
@@ -152,22 +152,22 @@ class Command(BaseCommand):
                 "source": rng.choice(SOURCES),
             }
             if rng.random() < BOT_SHARE:
-                yield Hit(uuid7(), ts, "impression", **common, invalid_reason="bot")
+                yield TrackedEvent(uuid7(), ts, "impression", **common, invalid_reason="bot")
                 made += 1
                 continue
-            yield Hit(uuid7(), ts, "impression", **common)
+            yield TrackedEvent(uuid7(), ts, "impression", **common)
             made += 1
             if rng.random() < target.ctr and made < total:
-                yield Hit(uuid7(), ts + timedelta(seconds=4), "click", **common)
+                yield TrackedEvent(uuid7(), ts + timedelta(seconds=4), "click", **common)
                 made += 1
 
     def into_pipeline(
         self, targets: list[Target], options: dict[str, Any], rng: random.Random, progress: Progress
     ) -> int:
-        batch: list[Hit] = []
+        batch: list[TrackedEvent] = []
         sent = 0
-        for hit in self.events(targets, options["events"], options["days"], rng):
-            batch.append(hit)
+        for event in self.events(targets, options["events"], options["days"], rng):
+            batch.append(event)
             if len(batch) >= options["batch"]:
                 sent += self.write(batch, options["direct"])
                 progress.add(len(batch))
@@ -177,11 +177,11 @@ class Command(BaseCommand):
             progress.add(len(batch))
         return sent
 
-    def write(self, batch: list[Hit], direct: bool) -> int:
+    def write(self, batch: list[TrackedEvent], direct: bool) -> int:
         if direct:
-            store.hits_store(batch)
+            store.events_store(batch)
         else:
-            services.hits_record(hits=batch)
+            services.events_record(events=batch)
         return len(batch)
 
     def over_http(

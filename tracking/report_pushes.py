@@ -9,7 +9,8 @@ Flow, driven by one schedule (``tracking.tasks.report_pushes_run``, every minute
    claimed (a conditional UPDATE, so two workers never send the same attempt) and POSTed
    signed; every attempt is a ``ReportDelivery`` row (status, latency, response excerpt).
    A failure waits ``base * 2**(n-1)`` seconds (capped) before attempt n+1; after
-   ``REPORT_PUSH_MAX_ATTEMPTS`` the push is marked failed. A marketer can re-send any push.
+   ``REPORT_PUSH_MAX_ATTEMPTS`` the push is marked failed. A marketer can re-send any push
+   (``report_push_resend``: a new push, sent by the worker once the request commits).
 
 Periods, in the brand's time zone: hourly = the day of the hour just ended (so far);
 daily = yesterday; weekly = last Monday to Sunday.
@@ -30,8 +31,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
-from tracking import reports, selectors, webhooks
+from tracking import insights, selectors, webhooks
 from tracking.models import (
     ApiKey,
     ReportDelivery,
@@ -47,6 +49,18 @@ logger = logging.getLogger(__name__)
 GRACE = timedelta(minutes=5)
 # A claimed attempt that never finished (worker killed) is tried again after this.
 LEASE = timedelta(minutes=2)
+# What a subscription's owner sets and may change (API, admin); the brand is fixed.
+SUBSCRIPTION_FIELDS = (
+    "name",
+    "url",
+    "schedule",
+    "level",
+    "time_increment",
+    "breakdowns",
+    "fields",
+    "format",
+    "active",
+)
 
 
 def _conf(name: str, default: int) -> int:
@@ -97,8 +111,8 @@ def _fields_clean(
     ):
         errors["breakdowns"] = "Each of country, device, source at most once."
     fields = list(fields)
-    if not all(f in reports.METRIC_FIELDS for f in fields) or len(set(fields)) != len(fields):
-        errors["fields"] = f"Metrics among: {', '.join(reports.METRIC_FIELDS)}."
+    if not all(f in insights.METRIC_FIELDS for f in fields) or len(set(fields)) != len(fields):
+        errors["fields"] = f"Metrics among: {', '.join(insights.METRIC_FIELDS)}."
     if errors:
         raise ValidationError(errors)
     return [b for b in selectors.BREAKDOWNS if b in breakdowns], fields
@@ -121,7 +135,7 @@ def report_subscription_create(
     now: datetime | None = None,
 ) -> ReportSubscription:
     """A new subscription with a fresh secret; its first report is due at the next run."""
-    webhooks.destination_check(url)
+    webhooks.webhook_url_validate(url)
     clean_breakdowns, clean_fields = _fields_clean(
         level=level, time_increment=time_increment, breakdowns=breakdowns, fields=fields
     )
@@ -154,13 +168,11 @@ def report_subscription_update(
     *, subscription: ReportSubscription, now: datetime | None = None, **changes: Any
 ) -> ReportSubscription:
     """Change the editable settings (url, schedule, level, fields...); the brand stays."""
-    allowed = {"name", "url", "schedule", "level", "time_increment", "breakdowns", "fields"}
-    allowed |= {"format", "active"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(SUBSCRIPTION_FIELDS)
     if unknown:
         raise ValidationError({name: "This cannot be changed." for name in unknown})
     if "url" in changes and changes["url"] != subscription.url:
-        webhooks.destination_check(changes["url"])
+        webhooks.webhook_url_validate(changes["url"])
     for name, value in changes.items():
         setattr(subscription, name, value)
     subscription.breakdowns, subscription.fields = _fields_clean(
@@ -182,7 +194,7 @@ def report_subscription_update(
 
 def report_body(*, subscription: ReportSubscription, since: date, until: date) -> tuple[str, str]:
     """(body, content type) of a subscription's report over ``since``..``until``."""
-    rows = reports.insights_rows(
+    rows = insights.insights_rows(
         brand_ids=[subscription.brand_id],
         level=subscription.level,  # type: ignore[arg-type]
         since=since,
@@ -191,10 +203,10 @@ def report_body(*, subscription: ReportSubscription, since: date, until: date) -
         breakdowns=subscription.breakdowns,
     )
     fields = subscription.fields or None
-    data = [reports.row_json(r, fields) for r in rows]
+    data = [insights.row_json(r, fields) for r in rows]
     if subscription.format == ReportFormat.CSV:
-        return reports.rows_csv(data), "text/csv; charset=utf-8"
-    as_of = selectors.data_as_of()
+        return insights.rows_csv(data), "text/csv; charset=utf-8"
+    as_of = selectors.stats_as_of_get()
     body = {
         "subscription": subscription.pk,
         "level": subscription.level,
@@ -261,7 +273,7 @@ def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportD
         return None
     push = ReportPush.objects.select_related("subscription").get(pk=push_id)
     subscription = push.subscription
-    result = webhooks.signed_post(
+    result = webhooks.webhook_post(
         url=subscription.url,
         body=push.body.encode(),
         secret=subscription.secret,
@@ -311,9 +323,14 @@ def report_pushes_deliver(*, now: datetime | None = None, limit: int = 100) -> i
     return sent
 
 
+@transaction.atomic
 def report_push_resend(*, push: ReportPush, now: datetime | None = None) -> ReportPush:
-    """Send a push's report again, as a new push with the same body (a marketer's re-send)."""
-    return ReportPush.objects.create(
+    """Send a push's report again, as a new push with the same body (a marketer's re-send).
+
+    Nothing is sent here: once the transaction commits, the worker sends it
+    (``tracking.tasks.report_push_send``), so an admin request never waits on a partner's
+    endpoint. Were that task lost, the minute schedule sends the pending push anyway."""
+    again = ReportPush.objects.create(
         subscription=push.subscription,
         period_start=push.period_start,
         period_end=push.period_end,
@@ -322,3 +339,5 @@ def report_push_resend(*, push: ReportPush, now: datetime | None = None) -> Repo
         next_attempt_at=now or timezone.now(),
         resend_of=push,
     )
+    transaction.on_commit(lambda: async_task("tracking.tasks.report_push_send", again.pk))
+    return again

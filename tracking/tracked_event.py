@@ -14,7 +14,7 @@ _MICRO = timedelta(microseconds=1)
 
 
 @dataclass(slots=True)
-class Hit:
+class TrackedEvent:
     """One event, classified; ``pseudonym`` names the viewer in flight (never stored)."""
 
     event_id: uuid.UUID
@@ -32,40 +32,40 @@ class Hit:
     currency: str = ""
 
 
-def _to_wire(hit: Hit) -> list[object]:
+def _to_wire(event: TrackedEvent) -> list[object]:
     return [
-        hit.event_id.hex,
-        (hit.ts - _EPOCH) // _MICRO,
-        hit.type,
-        hit.promotion_id,
-        hit.campaign_id,
-        hit.brand_id,
-        hit.pseudonym.hex() if hit.pseudonym else "",
-        hit.country,
-        hit.device,
-        hit.source,
-        hit.invalid_reason,
-        hit.value,
-        hit.currency,
+        event.event_id.hex,
+        (event.ts - _EPOCH) // _MICRO,
+        event.type,
+        event.promotion_id,
+        event.campaign_id,
+        event.brand_id,
+        event.pseudonym.hex() if event.pseudonym else "",
+        event.country,
+        event.device,
+        event.source,
+        event.invalid_reason,
+        event.value,
+        event.currency,
     ]
 
 
-def hits_encode(hits: Sequence[Hit]) -> bytes:
+def events_encode(events: Sequence[TrackedEvent]) -> bytes:
     """One stream entry's payload: a JSON list of positional lists (no keys to repeat)."""
-    return json.dumps([_to_wire(h) for h in hits], separators=(",", ":")).encode()
+    return json.dumps([_to_wire(e) for e in events], separators=(",", ":")).encode()
 
 
-def hits_decode(payload: bytes | str) -> list[Hit]:
-    """The hits of an entry; raises ValueError (or a subclass) when it is not ours."""
+def events_decode(payload: bytes | str) -> list[TrackedEvent]:
+    """The events of an entry; raises ValueError (or a subclass) when it is not ours."""
     rows = json.loads(payload)
     if not isinstance(rows, list):
         raise ValueError("not a list of events")
-    hits = []
+    events = []
     for r in rows:
         if not isinstance(r, list) or len(r) != 13:
             raise ValueError("not an event")
-        hits.append(
-            Hit(
+        events.append(
+            TrackedEvent(
                 event_id=uuid.UUID(hex=r[0]),
                 ts=_EPOCH + int(r[1]) * _MICRO,
                 type=str(r[2]),
@@ -81,4 +81,4 @@ def hits_decode(payload: bytes | str) -> list[Hit]:
                 currency=str(r[12]),
             )
         )
-    return hits
+    return events

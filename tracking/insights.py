@@ -1,6 +1,6 @@
 """Report building shared by the insights endpoint and the scheduled pushes.
 
-``insights_rows`` reads the rollups (``tracking.selectors.stats_rows``) for brands that may
+``insights_rows`` reads the rollups (``tracking.selectors.stats_row_list``) for brands that may
 sit in different time zones, each read in its own; ``row_json`` is the documented row;
 ``rows_csv`` its CSV form. Rows are ordered by ``row_key`` (level id, breakdown values,
 first day), which is also what an insights cursor remembers: a page starts after the last
@@ -69,7 +69,7 @@ def insights_rows(
     rows: list[selectors.StatsRow] = []
     for zone, zone_brands in sorted(by_zone.items()):
         rows.extend(
-            selectors.stats_rows(
+            selectors.stats_row_list(
                 level=level,
                 since=since,
                 until=until,

@@ -19,11 +19,11 @@ from urllib.parse import unquote, urlsplit
 Command = Sequence[bytes | str | int]
 
 
-class RespUnavailable(Exception):
+class RedisUnavailable(Exception):
     """No connection, a timeout, or a reply that was cut off."""
 
 
-class RespError(Exception):
+class RedisReplyError(Exception):
     """Redis answered a command with an error."""
 
 
@@ -39,13 +39,13 @@ class Connection:
     def __init__(self, url: str, *, connect_timeout: float = 0.5, timeout: float = 5.0) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("redis", "rediss") or parts.scheme == "rediss":
-            raise RespUnavailable(f"unsupported Redis address for the fast client: {url!r}")
+            raise RedisUnavailable(f"unsupported Redis address for the fast client: {url!r}")
         try:
             self.sock = socket.create_connection(
                 (parts.hostname or "127.0.0.1", parts.port or 6379), timeout=connect_timeout
             )
         except OSError as exc:
-            raise RespUnavailable(str(exc)) from exc
+            raise RedisUnavailable(str(exc)) from exc
         self.sock.settimeout(timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.file = self.sock.makefile("rb")
@@ -70,7 +70,7 @@ class Connection:
     def _reply(self) -> Any:
         line = self.file.readline()
         if not line.endswith(b"\r\n"):
-            raise RespUnavailable("connection closed mid-reply")
+            raise RedisUnavailable("connection closed mid-reply")
         kind, rest = line[:1], line[1:-2]
         if kind == b"+":
             return rest
@@ -82,14 +82,14 @@ class Connection:
                 return None
             data = self.file.read(n + 2)
             if len(data) != n + 2:
-                raise RespUnavailable("connection closed mid-reply")
+                raise RedisUnavailable("connection closed mid-reply")
             return data[:-2]
         if kind == b"*":
             n = int(rest)
             return None if n < 0 else [self._reply() for _ in range(n)]
         if kind == b"-":
-            return RespError(rest.decode(errors="replace"))
-        raise RespUnavailable(f"unexpected reply {line[:20]!r}")
+            return RedisReplyError(rest.decode(errors="replace"))
+        raise RedisUnavailable(f"unexpected reply {line[:20]!r}")
 
     def execute(self, commands: Sequence[Command]) -> list[Any]:
         """Send the commands in one write and return their replies, in order."""
@@ -97,9 +97,9 @@ class Connection:
             self.sock.sendall(b"".join(pack(c) for c in commands))
             replies = [self._reply() for _ in commands]
         except (OSError, ValueError) as exc:
-            raise RespUnavailable(str(exc)) from exc
+            raise RedisUnavailable(str(exc)) from exc
         for reply in replies:
-            if isinstance(reply, RespError):
+            if isinstance(reply, RedisReplyError):
                 raise reply
         return replies
 
@@ -119,7 +119,7 @@ def execute(url: str, commands: Sequence[Command]) -> list[Any]:
             _local.conn, _local.url = conn, url
         try:
             return conn.execute(commands)
-        except RespUnavailable:
+        except RedisUnavailable:
             conn.close()
             conn = _local.conn = None
             if attempt == 2:

@@ -22,14 +22,14 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tracking import reports, selectors
+from tracking import insights, selectors
+from tracking.api.query_params import MAX_ID, StrictQueryParamsMixin
 from tracking.api.scoping import (
     campaigns_of_brands,
     key_brand_ids,
     promotions_of_brands,
 )
 from tracking.api.serializers import ErrorSerializer
-from tracking.api.strict import MAX_ID, StrictQueryParamsMixin
 from tracking.models import ApiKey, Scope
 
 MAX_DAYS = 731
@@ -37,7 +37,7 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 MAX_ROWS = 20_000
 DEFAULT_PAGE_SIZE = 500
 MAX_PAGE_SIZE = 5_000
-ROW_FIELDS = reports.ROW_FIELDS
+ROW_FIELDS = insights.ROW_FIELDS
 
 
 class CSVRenderer(BaseRenderer):
@@ -47,7 +47,7 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data: Any, accepted_media_type: Any = None, context: Any = None) -> bytes:
         if isinstance(data, dict) and "data" in data:
-            return reports.rows_csv(data["data"]).encode()
+            return insights.rows_csv(data["data"]).encode()
         out = io.StringIO()  # an error body
         error = data.get("error", {}) if isinstance(data, dict) else {}
         plain = csv.writer(out)
@@ -78,8 +78,8 @@ class InsightsQuerySerializer(serializers.Serializer):
     )
     cursor = serializers.CharField(required=False)
 
-    def validate_cursor(self, value: str) -> reports.RowKey:
-        key = reports.cursor_decode(value)
+    def validate_cursor(self, value: str) -> insights.RowKey:
+        key = insights.cursor_decode(value)
         if key is None:
             raise serializers.ValidationError(
                 "This cursor is not valid: use the next link as given."
@@ -169,7 +169,7 @@ class InsightsSerializer(serializers.Serializer):
 
 
 def row_json(row: selectors.StatsRow) -> dict[str, Any]:
-    return reports.row_json(row)
+    return insights.row_json(row)
 
 
 class InsightsView(StrictQueryParamsMixin, APIView):
@@ -256,7 +256,7 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         days = (params["until"] - params["since"]).days + 1
         if params["time_increment"] == "1" and days * max(1, len(promotion_ids or [])) > MAX_ROWS:
             raise exceptions.ValidationError({"until": ["Too many rows; narrow the range."]})
-        rows = reports.insights_rows(
+        rows = insights.insights_rows(
             brand_ids=brand_ids,
             level=params["level"],
             since=params["since"],
@@ -270,16 +270,16 @@ class InsightsView(StrictQueryParamsMixin, APIView):
             raise exceptions.ValidationError({"until": ["Too many rows; narrow the range."]})
         after = params.get("cursor")
         if after is not None:
-            rows = reports.rows_after(rows, after)
+            rows = insights.rows_after(rows, after)
         page_size = params.get("page_size") or (
             MAX_ROWS if request.accepted_renderer.format == "csv" else DEFAULT_PAGE_SIZE
         )
         page, rest = rows[:page_size], rows[page_size:]
         next_url = None
         if rest:
-            cursor = reports.cursor_encode(reports.row_key(page[-1]))
+            cursor = insights.cursor_encode(insights.row_key(page[-1]))
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
-        as_of = selectors.data_as_of()
+        as_of = selectors.stats_as_of_get()
         body = {
             "level": params["level"],
             "since": params["since"].isoformat(),

@@ -1,0 +1,60 @@
+"""tracking.counters: the one fixed-window counter (API throttle, click velocity, limits)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from tracking import counters
+
+PRIVATE_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rates"}
+}
+
+
+@pytest.mark.parametrize(
+    ("rate", "parsed"),
+    [("5/min", (5, 60)), ("30/hour", (30, 3600)), ("2/s", (2, 1)), ("1200/m", (1200, 60))],
+)
+def test_a_rate_is_a_count_per_period(rate, parsed):
+    assert counters.rate_parse(rate) == parsed
+
+
+@pytest.mark.parametrize("rate", ["5", "five/min", "5/fortnight", "/min"])
+def test_a_rate_that_is_not_one_is_refused(rate):
+    with pytest.raises(ValueError, match="Not a rate"):
+        counters.rate_parse(rate)
+
+
+def test_each_key_counts_on_its_own_within_the_window(settings):
+    settings.CACHES = PRIVATE_CACHE
+    cache.clear()
+
+    counts = [
+        counters.window_count(scope="test", key="a", window_seconds=60).count for _ in range(3)
+    ]
+    other = counters.window_count(scope="test", key="b", window_seconds=60)
+    elsewhere = counters.window_count(scope="other-limit", key="a", window_seconds=60)
+
+    assert counts == [1, 2, 3]
+    assert (other.count, elsewhere.count) == (1, 1)
+    assert 0 < other.remaining_seconds <= 60
+
+
+def test_over_the_rate_the_wait_is_what_is_left_of_the_window(settings):
+    settings.CACHES = PRIVATE_CACHE
+    cache.clear()
+
+    waits = [counters.rate_limit(scope="test", key="ip", rate="2/min") for _ in range(3)]
+
+    assert waits[:2] == [0, 0]
+    assert 1 <= waits[2] <= 60
+
+
+def test_an_unreachable_counter_limits_nothing(settings, caplog):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nobody answers there
+    settings.CACHES = PRIVATE_CACHE
+
+    assert counters.window_count(scope="test", key="a", window_seconds=60) is None
+    assert [counters.rate_limit(scope="test", key="a", rate="1/min") for _ in range(3)] == [0] * 3
+    assert "test counter unavailable" in caplog.text
