@@ -31,7 +31,6 @@ from django.utils import timezone, translation
 from django_q.tasks import async_task
 
 from promotions.codes.services import CodeNotRedeemable, promotion_code_redeem
-from promotions.entries.limits import rate_limit_hit
 from promotions.models import Brand, CouponCode, Entry, Promotion
 from shop import capi, stripe_client
 from shop.errors import (
@@ -58,6 +57,7 @@ from shop.models import (
 )
 from shop.money import format_money, minimum_charge
 from shop.selectors import CartItem, cart_quote, code_normalize, customer_key
+from tracking import counters
 from tracking.tokens import Attribution
 
 logger = logging.getLogger(__name__)
@@ -492,7 +492,7 @@ def attempts_limit(*, scope: str, ip: str | None, rate: str, what: str) -> None:
     ``rate``. Checkout (card testing) and quotes (guessing codes) are limited so."""
     if not ip:
         return
-    wait = rate_limit_hit(scope=scope, key=ip, rate=rate)
+    wait = counters.rate_limit(scope=f"shop:{scope}", key=ip, rate=rate)
     if wait:
         raise TooManyAttempts(
             f"Too many {what}. Please wait {wait} seconds and try again.", retry_after=wait

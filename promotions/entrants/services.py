@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from promotions.campaigns.models import Promotion
 from promotions.entrants.models import ConsentText, DataDeletionRequest, Identity, Person
 from promotions.entries.eligibility import Refusal
-from promotions.entries.limits import rate_limit_hit, rate_limit_or_refuse
+from promotions.entries.limits import rate_limit_or_refuse
 from promotions.entries.refusals import Refused
 from promotions.entries.senders import Sender, keyed_hash
 from promotions.facebook.client import FacebookProfile
+from tracking import counters
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,9 @@ def email_verification_send(
             [Refusal("email_invalid", _("Enter a valid email address."), "email")]
         ) from exc
     rate_limit_or_refuse(scope="email", sender=sender, person=None)
-    wait = rate_limit_hit(scope="email-to", key=keyed_hash(normalized), rate="5/hour")
+    wait = counters.rate_limit(
+        scope="promotions:email-to", key=keyed_hash(normalized), rate="5/hour"
+    )
     if wait:
         raise Refused(
             [Refusal("rate_limited", _("We have sent several links already: check your inbox."))],
