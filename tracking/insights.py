@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from tracking import selectors
-from tracking.api.scoping import brand_timezones
+from tracking.zones import brand_zones
 
 ROW_FIELDS = [
     "promotion_id",
@@ -64,8 +64,8 @@ def insights_rows(
     """Rows of ``brand_ids`` (already checked to be the caller's), each brand's days read in
     its own time zone, sorted by ``row_key``."""
     by_zone: dict[str, list[int]] = defaultdict(list)
-    for brand_id, zone in brand_timezones(brand_ids).items():
-        by_zone[zone].append(brand_id)
+    for brand_id, brand_zone in brand_zones(brand_ids).items():
+        by_zone[brand_zone.key].append(brand_id)
     rows: list[selectors.StatsRow] = []
     for zone, zone_brands in sorted(by_zone.items()):
         rows.extend(

@@ -26,7 +26,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -42,6 +41,7 @@ from tracking.models import (
     ReportSchedule,
     ReportSubscription,
 )
+from tracking.zones import brand_zone
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +65,6 @@ SUBSCRIPTION_FIELDS = (
 
 def _conf(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
-
-
-def _zone(brand_id: int) -> zoneinfo.ZoneInfo:
-    brand_model: Any = apps.get_model("promotions", "Brand")
-    name = brand_model.objects.filter(pk=brand_id).values_list("timezone", flat=True).first()
-    return zoneinfo.ZoneInfo(name or "UTC")
 
 
 def schedule_next_run(*, schedule: str, zone: zoneinfo.ZoneInfo, after: datetime) -> datetime:
@@ -155,7 +149,7 @@ def report_subscription_create(
         active=active,
         secret=f"whsec_{secrets.token_urlsafe(32)}",
         next_run_at=schedule_next_run(
-            schedule=schedule, zone=_zone(brand_id), after=now or timezone.now()
+            schedule=schedule, zone=brand_zone(brand_id), after=now or timezone.now()
         ),
     )
     subscription.full_clean()
@@ -184,7 +178,7 @@ def report_subscription_update(
     if "schedule" in changes:
         subscription.next_run_at = schedule_next_run(
             schedule=subscription.schedule,
-            zone=_zone(subscription.brand_id),
+            zone=brand_zone(subscription.brand_id),
             after=now or timezone.now(),
         )
     subscription.full_clean()
@@ -235,7 +229,7 @@ def report_pushes_prepare(*, now: datetime | None = None) -> int:
             )
             if subscription is None:
                 continue  # another worker took it
-            zone = _zone(subscription.brand_id)
+            zone = brand_zone(subscription.brand_id)
             since, until = schedule_period(
                 schedule=subscription.schedule, zone=zone, run_at=subscription.next_run_at
             )

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import F, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
-from tracking import store, stream
+from tracking import stream
 from tracking.models import (
     COUNT_FIELDS,
     ApiKey,
@@ -29,6 +29,7 @@ from tracking.models import (
     ViewerScope,
 )
 from tracking.services import KEY_PREFIX, api_key_hash
+from tracking.zones import STORE_MAX_AGE_SECONDS, brand_zones
 
 
 def api_key_get_by_token(token: str) -> ApiKey | None:
@@ -253,7 +254,7 @@ def stats_row_list(
 
 def _stored_in_zone(brand_ids: list[int], zone: zoneinfo.ZoneInfo) -> bool:
     """Whether these brands' days were stored in ``zone`` (their current time zone)."""
-    zones = store.brand_zones(brand_ids)
+    zones = brand_zones(brand_ids, max_age=STORE_MAX_AGE_SECONDS)
     return bool(zones) and all(z.key == zone.key for z in zones.values())
 
 

@@ -23,18 +23,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 import uuid
-import zoneinfo
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.db import connection, connections, transaction
 
 from tracking.models import COUNT_FIELDS, DailySalt, SeenEvent
 from tracking.tracked_event import TrackedEvent
+from tracking.zones import STORE_MAX_AGE_SECONDS, brand_zones
 
 Checkpoint = Callable[[str], None]
 
@@ -282,28 +280,9 @@ def _store_sqlite(rows: list[tuple[Any, ...]]) -> int:
     return fresh
 
 
-# --- Brand time zones and daily salts (cached per process) -----------------------------
+# --- Daily salts (cached per process) -----------------------------
 
-_ZONE_TTL = 300.0
-_zones: dict[int, tuple[zoneinfo.ZoneInfo, float]] = {}
 _salts: dict[date, bytes] = {}
-
-
-def brand_zones(brand_ids: Iterable[int]) -> dict[int, zoneinfo.ZoneInfo]:
-    """Each brand's time zone (UTC for an unknown brand), read by string model reference."""
-    now = time.monotonic()
-    wanted = set(brand_ids)
-    missing = [b for b in wanted if b not in _zones or _zones[b][1] < now]
-    if missing:
-        brand_model = apps.get_model("promotions", "Brand")
-        found = dict(brand_model.objects.filter(pk__in=missing).values_list("pk", "timezone"))
-        for brand_id in missing:
-            try:
-                zone = zoneinfo.ZoneInfo(found.get(brand_id) or "UTC")
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                zone = zoneinfo.ZoneInfo("UTC")
-            _zones[brand_id] = (zone, now + _ZONE_TTL)
-    return {b: _zones[b][0] for b in wanted}
 
 
 def daily_salt(day: date) -> bytes:
@@ -329,7 +308,7 @@ def viewer_hash(pseudonym: bytes, salt: bytes) -> int:
 
 
 def _stage_rows(events: Sequence[TrackedEvent]) -> list[tuple[Any, ...]]:
-    zones = brand_zones({e.brand_id for e in events})
+    zones = brand_zones({e.brand_id for e in events}, max_age=STORE_MAX_AGE_SECONDS)
     days: dict[tuple[int, datetime], date | None] = {}  # (brand, UTC hour) -> its local day
     rows = []
     for e in events:

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tracking import store, stream
+from tracking import store, stream, zones
 
 
 @pytest.fixture(autouse=True)
@@ -14,7 +14,7 @@ def _isolated_tracking(settings):
     """Each test gets its own stream name and fresh per-process caches of the store."""
     settings.TRACKING_STREAM = f"test:reports:{uuid.uuid4().hex[:12]}"
     stream._down_until = 0.0
-    store._zones.clear()
+    zones._cache.clear()
     store._salts.clear()
     yield
     stream._down_until = 0.0

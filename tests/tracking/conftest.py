@@ -12,7 +12,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from tracking import store, stream, tokens
+from tracking import store, stream, tokens, zones
 
 BROWSER_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
@@ -30,7 +30,7 @@ def _isolated_stream(settings):
     prefix = f"test:tracking:{uuid.uuid4().hex[:12]}"
     settings.TRACKING_STREAM = prefix
     stream._down_until = 0.0
-    store._zones.clear()
+    zones._cache.clear()
     store._salts.clear()
     yield
     stream._down_until = 0.0

@@ -22,11 +22,6 @@ def key_brand_ids(key: ApiKey) -> list[int]:
     return api_key_brand_id_list(key)
 
 
-def brand_timezones(brand_ids: Iterable[int]) -> dict[int, str]:
-    brand_model: Any = apps.get_model("promotions", "Brand")
-    return dict(brand_model.objects.filter(pk__in=list(brand_ids)).values_list("pk", "timezone"))
-
-
 def promotions_of_brands(
     promotion_ids: Iterable[int], brand_ids: Iterable[int]
 ) -> dict[int, tuple[int, int]]:
