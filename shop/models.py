@@ -3,7 +3,8 @@
 Money is integer minor units plus a currency (``shop.money``). Every "at most N" (stock,
 an offer's total redemptions, a code's uses, a customer's uses of an offer) is held by the
 database: a conditional ``UPDATE ... WHERE remaining`` in the services, backed by a CHECK
-constraint here. Nothing happens in ``save()``: the flow reads from ``shop.services``.
+constraint here. Nothing happens in ``save()``: the flow reads from the services of each room
+(``shop.catalog``, ``shop.offers``, ``shop.checkout``, ``shop.orders``, ``shop.payments``).
 """
 
 from __future__ import annotations

@@ -10,9 +10,11 @@ import pytest
 import responses
 from django.utils import timezone
 
-from shop import services, tasks
+from shop import tasks
+from shop.checkout.selectors import CartItem
+from shop.checkout.services import Buyer, order_create
 from shop.models import CapiDelivery, Order
-from shop.selectors import CartItem
+from shop.orders.services import order_mark_paid
 
 PIXEL = "123456789012345"
 GRAPH = f"https://graph.facebook.com/v25.0/{PIXEL}/events"
@@ -35,14 +37,14 @@ def graph():
 def paid_order(
     shop, django_capture_on_commit_callbacks, *, email="  Ana.Buyer@Example.COM "
 ) -> Order:
-    order = services.order_create(
+    order = order_create(
         brand=shop.brand,
         items=[CartItem(variant_id=shop.variant.pk, quantity=2)],
         email=email,
-        buyer=services.Buyer(ip="203.0.113.7", user_agent="Mozilla/5.0 (Phone)", fbp="fb.1.1.42"),
+        buyer=Buyer(ip="203.0.113.7", user_agent="Mozilla/5.0 (Phone)", fbp="fb.1.1.42"),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_mark_paid(
+        order_mark_paid(
             order_id=order.pk, payment_intent_id="pi_capi", amount=order.total, currency="eur"
         )
     order.refresh_from_db()
@@ -146,7 +148,7 @@ def test_network_errors_are_retried_and_bad_requests_wait_for_a_person(
     assert tasks.capi_deliveries_retry(at=timezone.now() + timedelta(days=1)) == 0
 
     # the token is fixed; "send again" in admin starts a fresh round
-    from shop import capi
+    from shop.payments import capi
 
     capi.capi_delivery_retry_now(delivery_id=delivery.pk)
     assert tasks.capi_deliveries_retry() == 1
@@ -185,7 +187,7 @@ def test_a_second_payment_webhook_sends_nothing_more(
     order = paid_order(shop, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = services.order_mark_paid(
+        again = order_mark_paid(
             order_id=order.pk, payment_intent_id="pi_capi", amount=order.total, currency="eur"
         )
 

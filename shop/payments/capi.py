@@ -160,6 +160,11 @@ def capi_deliveries_due(*, at: datetime | None = None, limit: int = 200) -> list
     )
 
 
+def capi_delivery_get(*, order_id: int) -> CapiDelivery | None:
+    """The order's delivery, if one was opened."""
+    return CapiDelivery.objects.filter(order_id=order_id).first()
+
+
 def capi_delivery_retry_now(*, delivery_id: int) -> None:
     """Send again from admin (after fixing the token, say): a fresh round of attempts."""
     CapiDelivery.objects.filter(pk=delivery_id).exclude(status=CapiDelivery.Status.SENT).update(

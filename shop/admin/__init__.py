@@ -1,0 +1,11 @@
+"""Shop admin: products and stock, offers and their codes, orders and refunds, and the logs
+of Stripe events and Conversions API deliveries; one module per area.
+
+Scoped by brand membership like the rest of the admin (``promotions.admin_scoping``):
+a staff user sees only their brands' shop; managers edit, analysts read. Stripe events
+have no brand and are for superusers.
+"""
+
+from shop.admin import catalog, offers, orders, payments
+
+__all__ = ["catalog", "offers", "orders", "payments"]
