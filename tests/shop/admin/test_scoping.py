@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from shop.models import CapiDelivery, StripeEvent
 from tests.factories import (
     BrandFactory,
     BrandMembershipFactory,
+    CapiAttemptFactory,
     CodeFactory,
     OfferFactory,
     OrderFactory,
     ProductFactory,
+    ProductImageFactory,
+    RedemptionFactory,
+    RefundFactory,
+    StripeEventFactory,
 )
 
 
@@ -55,8 +59,11 @@ def test_every_shop_admin_page_renders(
     offer = OfferFactory(brand=shop.brand, promotion=shop.promotion)
     code = CodeFactory(offer=offer)
     order = OrderFactory(brand=shop.brand)
-    event = StripeEvent.objects.create(id="evt_1", type="payment_intent.succeeded", payload={})
-    delivery = CapiDelivery.objects.create(order=order, event_id=str(order.pk))
+    RedemptionFactory(order=order, offer=offer, code=CodeFactory(offer=offer))
+    RefundFactory(order=order)
+    ProductImageFactory(product=shop.product)
+    event = StripeEventFactory()
+    delivery = CapiAttemptFactory(delivery__order=order).delivery
 
     pages = [
         "/admin/shop/",
