@@ -3,9 +3,10 @@ of Stripe events and Conversions API deliveries; one module per area.
 
 Scoped by brand membership like the rest of the admin (``promotions.admin_scoping``):
 a staff user sees only their brands' shop; managers edit, analysts read. Stripe events
-have no brand and are for superusers.
+have no brand and are for superusers. ``common`` registers how each shop model reaches
+its brand (``promotions.admin_scoping.register_brand_paths``).
 """
 
-from shop.admin import catalog, offers, orders, payments
+from shop.admin import catalog, common, offers, orders, payments
 
-__all__ = ["catalog", "offers", "orders", "payments"]
+__all__ = ["catalog", "common", "offers", "orders", "payments"]

@@ -14,8 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from promotions.admin import ADMIN_MEDIA
-from promotions.admin_scoping import ScopedRelatedFilter
-from shop.admin.common import ShopScopedMixin
+from promotions.admin_scoping import BrandScopedAdminMixin, ScopedRelatedFilter
 from shop.catalog import selectors, services
 from shop.models import Product, ProductImage, Variant
 from shop.money import format_money
@@ -43,7 +42,7 @@ class VariantFormSet(BaseInlineFormSet):
         return instance
 
 
-class VariantInline(ShopScopedMixin, admin.TabularInline):
+class VariantInline(BrandScopedAdminMixin, admin.TabularInline):
     model = Variant
     form = VariantForm
     formset = VariantFormSet
@@ -55,14 +54,14 @@ class VariantInline(ShopScopedMixin, admin.TabularInline):
     )
 
 
-class ProductImageInline(ShopScopedMixin, admin.TabularInline):
+class ProductImageInline(BrandScopedAdminMixin, admin.TabularInline):
     model = ProductImage
     fields = ["image", "alt", "position"]
     extra = 0
 
 
 @admin.register(Product)
-class ProductAdmin(ShopScopedMixin, admin.ModelAdmin):
+class ProductAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["title", "brand", "price_display", "stock_total", "is_active", "window"]
     list_filter = [("brand", ScopedRelatedFilter), "is_active"]
     list_select_related = ["brand"]

@@ -1,20 +1,19 @@
-"""What every shop admin module shares: brand scoping and read-only inlines."""
+"""What every shop admin module shares: how shop models reach their brand, and read-only
+inlines.
+
+The shop's admin classes use ``promotions.admin_scoping.BrandScopedAdminMixin`` as the
+rest of the admin does; ``register_brand_paths`` tells it the lookup from each shop model
+to its brand id (querysets, per-object permissions, form choices and bulk actions).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from promotions.admin_scoping import (
-    BrandScopedAdminMixin,
-    editable_brand_ids,
-    is_superuser,
-    viewable_brand_ids,
-)
-from promotions.models import Brand
+from promotions.admin_scoping import BrandScopedAdminMixin, register_brand_paths
 from shop.models import (
     CapiAttempt,
     CapiDelivery,
@@ -24,75 +23,34 @@ from shop.models import (
     OrderLine,
     Product,
     ProductImage,
+    Redemption,
     Refund,
     Variant,
 )
 from shop.money import format_money
 
-# Where each model's brand is, for querysets (lookups) and objects (attribute paths).
-BRAND_PATHS: dict[type[Model], str] = {
-    Product: "brand",
-    ProductImage: "product__brand",
-    Variant: "product__brand",
-    Offer: "brand",
-    Code: "brand",
-    Order: "brand",
-    OrderLine: "order__brand",
-    Refund: "order__brand",
-    CapiDelivery: "order__brand",
-    CapiAttempt: "delivery__order__brand",
-}
-
-
-def shop_brand_id(obj: Model) -> int | None:
-    path_ = BRAND_PATHS.get(type(obj))
-    if path_ is None:
-        return None
-    *hops, last = path_.split("__")
-    target: Any = obj
-    for hop in hops:
-        target = getattr(target, hop, None)
-        if target is None:
-            return None
-    return getattr(target, f"{last}_id", None)
-
-
-class ShopScopedMixin(BrandScopedAdminMixin):
-    """BrandScopedAdminMixin for the shop's models (their brand is reached via BRAND_PATHS)."""
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super(BrandScopedAdminMixin, self).get_queryset(request)  # type: ignore[misc]
-        if is_superuser(request):
-            return qs
-        lookup = BRAND_PATHS.get(qs.model)
-        if lookup is None:
-            return qs.none()
-        return qs.filter(**{f"{lookup}__in": viewable_brand_ids(request)})
-
-    def _may(self, request: HttpRequest, obj: Model | None, brand_ids: set[int]) -> bool:
-        if not brand_ids:
-            return False
-        if obj is None:
-            return True
-        if isinstance(obj, Brand):
-            return obj.pk in brand_ids
-        brand_id = shop_brand_id(obj)
-        return brand_id is not None and brand_id in brand_ids
-
-    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.related_model is Product and "queryset" not in kwargs:
-            products = Product.objects.select_related("brand").order_by("brand__name", "title")
-            if not is_superuser(request):
-                products = products.filter(brand_id__in=editable_brand_ids(request))
-            kwargs["queryset"] = products
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+register_brand_paths(
+    {
+        Product: "brand_id",
+        ProductImage: "product__brand_id",
+        Variant: "product__brand_id",
+        Offer: "brand_id",
+        Code: "brand_id",
+        Order: "brand_id",
+        OrderLine: "order__brand_id",
+        Redemption: "order__brand_id",
+        Refund: "order__brand_id",
+        CapiDelivery: "order__brand_id",
+        CapiAttempt: "delivery__order__brand_id",
+    }
+)
 
 
 def money(amount: int | None, currency: str) -> str:
     return "" if amount is None else format_money(amount, currency)
 
 
-class ReadOnlyInline(ShopScopedMixin, admin.TabularInline):
+class ReadOnlyInline(BrandScopedAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 

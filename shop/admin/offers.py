@@ -18,9 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from promotions.admin import ADMIN_MEDIA, BrandTimezoneFormMixin
-from promotions.admin_scoping import ScopedRelatedFilter
-from shop.admin.common import ShopScopedMixin
-from shop.models import Code, Offer
+from promotions.admin_scoping import BrandScopedAdminMixin, ScopedRelatedFilter, choices_queryset
+from shop.models import Code, Offer, Product
 from shop.offers import codes, selectors
 
 
@@ -84,7 +83,7 @@ class ImportCodesForm(forms.Form):
 
 
 @admin.register(Offer)
-class OfferAdmin(BrandTimezoneFormMixin, ShopScopedMixin, admin.ModelAdmin):
+class OfferAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     form = OfferForm
     list_display = [
         "name",
@@ -138,6 +137,15 @@ class OfferAdmin(BrandTimezoneFormMixin, ShopScopedMixin, admin.ModelAdmin):
     @property
     def media(self) -> forms.Media:
         return super().media + ADMIN_MEDIA
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "products" and "queryset" not in kwargs:
+            products = choices_queryset(request, Product)
+            if products is not None:  # the products of brands the user manages, by brand
+                kwargs["queryset"] = products.select_related("brand").order_by(
+                    "brand__name", "title"
+                )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("benefit"))
     def benefit(self, obj: Offer) -> str:
@@ -253,7 +261,7 @@ class CodeStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Code)
-class CodeAdmin(ShopScopedMixin, admin.ModelAdmin):
+class CodeAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     """Codes are created from their offer (generate or import); here they are looked up."""
 
     list_display = ["code", "offer", "uses", "issued_to_email", "issued_at", "entry_id"]

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from promotions.admin import ADMIN_MEDIA
-from promotions.admin_scoping import ScopedRelatedFilter
-from shop.admin.common import ReadOnlyInline, ShopScopedMixin, money
+from promotions.admin_scoping import BrandScopedAdminMixin, ScopedRelatedFilter
+from shop.admin.common import ReadOnlyInline, money
 from shop.errors import ShopError
 from shop.models import Order, OrderLine, Refund
 from shop.payments import capi, refunds
@@ -48,7 +48,7 @@ class RefundInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ShopScopedMixin, admin.ModelAdmin):
+class OrderAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "created_at",

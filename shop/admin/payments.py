@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from promotions.admin_scoping import SuperuserAuditAdmin
-from shop.admin.common import ReadOnlyInline, ShopScopedMixin
+from promotions.admin_scoping import BrandScopedAdminMixin, SuperuserAuditAdmin
+from shop.admin.common import ReadOnlyInline
 from shop.models import CapiAttempt, CapiDelivery, StripeEvent
 from shop.payments import capi
 
@@ -33,7 +33,7 @@ class CapiAttemptInline(ReadOnlyInline):
 
 
 @admin.register(CapiDelivery)
-class CapiDeliveryAdmin(ShopScopedMixin, admin.ModelAdmin):
+class CapiDeliveryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["order", "event_id", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status"]
     search_fields = ["=event_id"]

@@ -85,3 +85,20 @@ def test_every_shop_admin_page_renders(
     ]
 
     assert {page: admin_client.get(page).status_code for page in pages} == dict.fromkeys(pages, 200)
+
+
+def test_forms_offer_only_the_managed_brands_shop_objects(client, shop):
+    other = BrandFactory(slug="other", name="Other")
+    ProductFactory(brand=other, title="Their product")
+    analyst_of = BrandFactory(slug="read", name="Read only")
+    read_product = ProductFactory(brand=analyst_of, title="Read-only product")
+    user = manager_of(shop.brand)
+    BrandMembershipFactory(brand=analyst_of, user=user, role="analyst")
+    client.force_login(user)
+
+    offer_form = client.get("/admin/shop/offer/add/").content.decode()
+
+    assert "Nova X case" in offer_form
+    assert "Their product" not in offer_form and "Read-only product" not in offer_form
+    assert client.get(f"/admin/shop/product/{read_product.pk}/change/").status_code == 200
+    assert client.post(f"/admin/shop/product/{read_product.pk}/change/", {}).status_code == 403
