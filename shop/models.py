@@ -378,6 +378,11 @@ class Order(models.Model):
     discount = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField()
     refunded_amount = models.PositiveIntegerField(default=0)
+    refund_claimed = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("Refunds asked for and not failed: never more than the total."),
+    )
     reserved_until = models.DateTimeField()
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     failure_reason = models.CharField(max_length=255, blank=True)
@@ -416,6 +421,9 @@ class Order(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__lte=F("total")), name="shop_order_refund_lte_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_claimed__lte=F("total")), name="shop_order_claimed_lte_total"
             ),
         ]
         indexes = [
@@ -500,7 +508,8 @@ class Refund(models.Model):
         CANCELED = "canceled", _("Canceled")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    # Empty (NULL) from the claim until Stripe has answered the queued request.
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -516,7 +525,7 @@ class Refund(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.stripe_refund_id
+        return self.stripe_refund_id or f"refund {self.pk} (not sent yet)"
 
 
 # --- Integrations -------------------------------------------------------------------

@@ -55,6 +55,12 @@ def capi_deliveries_retry(at: datetime | None = None) -> int:
     return sum(capi.capi_purchase_deliver(delivery_id=pk, at=at) for pk in due)
 
 
+def refund_send(refund_id: int) -> bool:
+    """Queued by a refund request: ask Stripe for it (outside any transaction)."""
+    return refunds.refund_send(refund_id=refund_id)
+
+
 def refunds_reconcile() -> int:
-    """Every 15 minutes: ask Stripe about refunds whose webhook has not come."""
+    """Every 15 minutes: send refunds whose queued request was lost, and ask Stripe about
+    those whose webhook has not come."""
     return refunds.refunds_reconcile()

@@ -189,24 +189,25 @@ class OrderAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Refund in full through Stripe"), permissions=["change"])
     def refund_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        requested = 0
+        """Claims each refund and queues it: the worker asks Stripe, not this request."""
+        queued = 0
         for order in queryset:
             try:
-                refunds.order_refund(order=order, requested_by_id=request.user.pk)
+                refunds.refund_request(order_id=order.pk, requested_by_id=request.user.pk)
             except ShopError as exc:
                 self.message_user(request, f"{order}: {exc.message}", messages.ERROR)
             else:
-                requested += 1
-        if requested:
+                queued += 1
+        if queued:
             self.message_user(
                 request,
                 ngettext(
-                    "Refund requested for %(n)d order; it shows as refunded when Stripe "
-                    "confirms it.",
-                    "Refunds requested for %(n)d orders; they show as refunded when Stripe "
-                    "confirms them.",
-                    requested,
+                    "Refund queued for %(n)d order; it shows as pending, then as refunded "
+                    "when Stripe confirms it.",
+                    "Refunds queued for %(n)d orders; they show as pending, then as refunded "
+                    "when Stripe confirms them.",
+                    queued,
                 )
-                % {"n": requested},
+                % {"n": queued},
                 messages.SUCCESS,
             )

@@ -75,12 +75,15 @@ def refund_changed(refund: dict[str, Any]) -> str:
     order = _order_for_refund(refund)
     if order is None:
         return "no order"
+    metadata = refund.get("metadata") or {}
+    ours = str(metadata.get("refund") or "") if isinstance(metadata, dict) else ""
     refund_record(
         stripe_refund_id=str(refund["id"]),
         status=str(refund.get("status") or "pending"),
         amount=int(refund.get("amount") or 0),
         currency=str(refund.get("currency") or order.currency),
         order=order,
+        refund_id=int(ours) if ours.isdigit() else None,
     )
     return f"refund {refund['id']} of order {order.pk}: {refund.get('status')}"
 
@@ -96,14 +99,16 @@ def charge_refunded(charge: dict[str, Any]) -> str:
     for refund in listed:
         refund_changed({**refund, "payment_intent": intent_id})
     if not listed:
-        pending = list(order.refunds.filter(status=Refund.Status.PENDING))
+        pending = list(
+            order.refunds.filter(status=Refund.Status.PENDING, stripe_refund_id__isnull=False)
+        )
         succeeded = sum(r.amount for r in order.refunds.filter(status=Refund.Status.SUCCEEDED))
         if pending and succeeded + sum(r.amount for r in pending) == int(
             charge.get("amount_refunded") or 0
         ):
             for refund_row in pending:
                 refund_record(
-                    stripe_refund_id=refund_row.stripe_refund_id,
+                    stripe_refund_id=str(refund_row.stripe_refund_id),
                     status=Refund.Status.SUCCEEDED,
                     amount=refund_row.amount,
                     currency=refund_row.currency,
