@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from promotions.admin_scoping import BrandScopedAdminMixin, SuperuserAuditAdmin
 from shop.admin.common import ReadOnlyInline
@@ -57,9 +58,17 @@ class CapiDeliveryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description=_("Send again now"), permissions=["change"])
+    @admin.action(description=_("Send again"), permissions=["change"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[CapiDelivery]) -> None:
-        for delivery in queryset:
-            capi.capi_delivery_retry_now(delivery_id=delivery.pk)
-            capi.capi_purchase_deliver(delivery_id=delivery.pk)
-        self.message_user(request, _("Sent again; see each delivery's log."), messages.INFO)
+        """Queues the deliveries: the worker calls Facebook, not this request."""
+        queued = capi.capi_deliveries_resend(delivery_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d delivery queued to be sent again; its log shows the result.",
+                "%(n)d deliveries queued to be sent again; their logs show the result.",
+                queued,
+            )
+            % {"n": queued},
+            messages.INFO,
+        )

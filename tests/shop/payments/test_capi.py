@@ -15,6 +15,7 @@ from shop.checkout.selectors import CartItem
 from shop.checkout.services import Buyer, order_create
 from shop.models import CapiDelivery, Order
 from shop.orders.services import order_mark_paid
+from tests.factories import CapiDeliveryFactory, OrderFactory
 
 PIXEL = "123456789012345"
 GRAPH = f"https://graph.facebook.com/v25.0/{PIXEL}/events"
@@ -150,10 +151,14 @@ def test_network_errors_are_retried_and_bad_requests_wait_for_a_person(
     # the token is fixed; "send again" in admin starts a fresh round
     from shop.payments import capi
 
-    capi.capi_delivery_retry_now(delivery_id=delivery.pk)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert capi.capi_deliveries_resend(delivery_ids=[delivery.pk]) == 1
     assert tasks.capi_deliveries_retry() == 1
     delivery.refresh_from_db()
     assert delivery.status == "sent"
+    assert len(graph.calls) == 3
+    for task in queued:  # the queued send comes after the sweep: it sends nothing more
+        task()
     assert len(graph.calls) == 3
 
 
@@ -193,3 +198,36 @@ def test_a_second_payment_webhook_sends_nothing_more(
 
     assert again is False
     assert len(graph.calls) == 1
+
+
+def test_send_again_in_admin_queues_the_delivery_and_its_log_shows_the_result(
+    admin_client, shop, capi_on, graph, django_capture_on_commit_callbacks
+):
+    graph.post(GRAPH, status=400, json={"error": {"message": "Invalid OAuth access token."}})
+    graph.post(GRAPH, json={"events_received": 1})
+    paid_order(shop, django_capture_on_commit_callbacks)
+    delivery = CapiDelivery.objects.get()
+    sent = CapiDeliveryFactory(order=OrderFactory(brand=shop.brand), status="sent")
+    assert (delivery.status, len(graph.calls)) == ("gave_up", 1)
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = admin_client.post(
+            "/admin/shop/capidelivery/",
+            {"action": "send_again", "_selected_action": [delivery.pk, sent.pk]},
+            follow=True,
+        )
+
+    # the marketer is told it is queued; Facebook was not called while they waited
+    assert "1 delivery queued to be sent again; its log shows the result." in (
+        response.content.decode()
+    )
+    assert len(graph.calls) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+
+    for task in queued:  # the worker
+        task()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, len(graph.calls)) == ("sent", 2)
+    assert [(a.ok, a.http_status) for a in delivery.log.all()] == [(False, 400), (True, 200)]
