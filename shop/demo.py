@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from promotions.models import Brand, CouponCode, Promotion
-from shop import services
+from shop.catalog.services import product_create
 from shop.models import Code, Offer, Product
+from shop.offers.codes import codes_generate, codes_import
 
 PRODUCTS = [
     {
@@ -67,7 +68,7 @@ def shop_demo_seed(*, brand_slug: str = "demo") -> DemoShop:
     )
     for spec in PRODUCTS:
         if not Product.objects.filter(brand=brand, slug=spec["slug"]).exists():
-            services.product_create(brand=brand, currency="EUR", **spec)  # type: ignore[arg-type]
+            product_create(brand=brand, currency="EUR", **spec)  # type: ignore[arg-type]
     accessories = list(Product.objects.filter(brand=brand).exclude(slug="nova-buds"))
     promotion = Promotion.objects.filter(campaign__brand=brand, slug="coupon").first()
 
@@ -86,7 +87,7 @@ def shop_demo_seed(*, brand_slug: str = "demo") -> DemoShop:
     )
     if not promotion_pool and not offer.codes.exists():
         # No promotion hands out codes here: the shop's own single-use codes stand in.
-        services.codes_generate(offer=offer, count=200, prefix="NOVA")
+        codes_generate(offer=offer, count=200, prefix="NOVA")
     welcome = _offer(
         brand,
         name="5 € welcome",
@@ -99,7 +100,7 @@ def shop_demo_seed(*, brand_slug: str = "demo") -> DemoShop:
         max_redemptions=1000,
     )
     if not welcome.codes.exists():
-        services.codes_import(offer=welcome, codes=["WELCOME5"])
+        codes_import(offer=welcome, codes=["WELCOME5"])
     sample = offer.codes.filter(issued_at__isnull=True, times_used=0).order_by("id").first()
     return DemoShop(
         brand=brand,

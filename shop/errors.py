@@ -63,8 +63,3 @@ class PaymentUnavailable(ShopError):
 
 class RefundRefused(ShopError):
     code = "refund_refused"
-
-
-class NoCodesLeft(ShopError):
-    status = 409
-    code = "no_codes_left"

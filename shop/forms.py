@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from shop.selectors import MAX_CART_LINES, CartItem
+from shop.checkout.selectors import MAX_CART_LINES, CartItem
 
 
 def cart_items_clean(value: Any) -> list[CartItem]:

@@ -3,7 +3,8 @@
 Money is integer minor units plus a currency (``shop.money``). Every "at most N" (stock,
 an offer's total redemptions, a code's uses, a customer's uses of an offer) is held by the
 database: a conditional ``UPDATE ... WHERE remaining`` in the services, backed by a CHECK
-constraint here. Nothing happens in ``save()``: the flow reads from ``shop.services``.
+constraint here. Nothing happens in ``save()``: the flow reads from the services of each room
+(``shop.catalog``, ``shop.offers``, ``shop.checkout``, ``shop.orders``, ``shop.payments``).
 """
 
 from __future__ import annotations
@@ -377,6 +378,11 @@ class Order(models.Model):
     discount = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField()
     refunded_amount = models.PositiveIntegerField(default=0)
+    refund_claimed = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("Refunds asked for and not failed: never more than the total."),
+    )
     reserved_until = models.DateTimeField()
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     failure_reason = models.CharField(max_length=255, blank=True)
@@ -415,6 +421,9 @@ class Order(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__lte=F("total")), name="shop_order_refund_lte_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_claimed__lte=F("total")), name="shop_order_claimed_lte_total"
             ),
         ]
         indexes = [
@@ -499,7 +508,8 @@ class Refund(models.Model):
         CANCELED = "canceled", _("Canceled")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    # Empty (NULL) from the claim until Stripe has answered the queued request.
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -515,7 +525,7 @@ class Refund(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.stripe_refund_id
+        return self.stripe_refund_id or f"refund {self.pk} (not sent yet)"
 
 
 # --- Integrations -------------------------------------------------------------------

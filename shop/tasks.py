@@ -1,5 +1,6 @@
 """Background tasks of the shop: plain functions that load by id and call a service, safe to
-run twice. Schedules are declared in ``config/schedules.py``."""
+run twice. Schedules are declared in ``config/schedules.py``; django-q stores these dotted
+paths in its schedules and queued tasks, so a task keeps its name here."""
 
 from __future__ import annotations
 
@@ -8,37 +9,39 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from shop import capi, services
+from shop.orders import emails, selectors
+from shop.orders import services as orders
+from shop.payments import capi, reconciliation, refunds
 
 logger = logging.getLogger(__name__)
 
 
 def reservations_expire() -> dict[str, int]:
     """Every minute: release the stock of pending orders whose reservation is over."""
-    outcomes = services.orders_expire_due()
+    outcomes = reconciliation.orders_expire_due()
     if outcomes:
         logger.info("shop: reservations: %s", outcomes)
     return outcomes
 
 
 def order_confirmation_send(order_id: int) -> bool:
-    return services.order_confirmation_send(order_id=order_id)
+    return emails.order_confirmation_send(order_id=order_id)
 
 
 def order_confirmations_resend(at: datetime | None = None) -> int:
     """Every 10 minutes: send the confirmations that failed (a failed task is not run
     again); each is sent once however often this runs. Returns how many went."""
     sent = 0
-    for order_id in services.order_confirmations_due(at=at):
+    for order_id in selectors.order_confirmations_due(at=at):
         try:
-            sent += services.order_confirmation_send(order_id=order_id)
+            sent += emails.order_confirmation_send(order_id=order_id)
         except Exception:  # the mail server still refuses: next round
             logger.exception("shop: order %s: confirmation email failed again", order_id)
     return sent
 
 
 def order_conversion_record(order_id: int) -> bool:
-    return services.order_conversion_record(order_id=order_id)
+    return orders.order_conversion_record(order_id=order_id)
 
 
 def capi_purchase_send(delivery_id: int) -> bool:
@@ -52,6 +55,12 @@ def capi_deliveries_retry(at: datetime | None = None) -> int:
     return sum(capi.capi_purchase_deliver(delivery_id=pk, at=at) for pk in due)
 
 
+def refund_send(refund_id: int) -> bool:
+    """Queued by a refund request: ask Stripe for it (outside any transaction)."""
+    return refunds.refund_send(refund_id=refund_id)
+
+
 def refunds_reconcile() -> int:
-    """Every 15 minutes: ask Stripe about refunds whose webhook has not come."""
-    return services.refunds_reconcile()
+    """Every 15 minutes: send refunds whose queued request was lost, and ask Stripe about
+    those whose webhook has not come."""
+    return refunds.refunds_reconcile()

@@ -17,10 +17,15 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from promotions.models import Brand
-from shop import selectors, services, stripe_client, webhooks
+from shop.catalog import selectors as catalog
+from shop.checkout import selectors as checkout_selectors
+from shop.checkout import services as checkout_services
+from shop.checkout.selectors import Quote
 from shop.errors import ShopError, TooManyAttempts
 from shop.forms import CheckoutForm, QuoteForm
 from shop.money import format_money
+from shop.orders import selectors as orders
+from shop.payments import stripe_client, webhooks
 from tracking.api.errors import error_response
 from tracking.classify import client_ip
 from tracking.tokens import ATTRIBUTION_COOKIE, attribution_parse
@@ -71,16 +76,16 @@ def _form_error(form: QuoteForm) -> JsonResponse:
 
 @require_safe
 def shop_home(request: HttpRequest, brand: str) -> HttpResponse:
-    shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
-    products = selectors.product_list_for_shop(brand=shop_brand)
+    shop_brand = catalog.brand_get(slug=brand)
+    products = catalog.product_list(brand=shop_brand)
     return _render(request, shop_brand, "shop/home.html", {"products": products})
 
 
 @require_safe
 @ensure_csrf_cookie
 def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse:
-    shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
-    item = selectors.product_get_for_page(brand=shop_brand, slug=product)
+    shop_brand = catalog.brand_get(slug=brand)
+    item = catalog.product_get(brand=shop_brand, slug=product)
     return _render(
         request,
         shop_brand,
@@ -97,8 +102,8 @@ def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse
 
 @require_safe
 def order_page(request: HttpRequest, brand: str, token: str) -> HttpResponse:
-    shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
-    order = selectors.order_get_for_page(brand=shop_brand, token=token)
+    shop_brand = catalog.brand_get(slug=brand)
+    order = orders.order_get(brand=shop_brand, token=token)
     return _render(request, shop_brand, "shop/order.html", {"order": order})
 
 
@@ -122,6 +127,24 @@ def _json_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., JsonRespo
     return wrapper
 
 
+def _quote_body(quote: Quote) -> dict[str, object]:
+    p = quote.priced
+    return {
+        "currency": p.currency,
+        "subtotal": p.subtotal,
+        "discount": p.discount,
+        "total": p.total,
+        "display": {
+            "subtotal": format_money(p.subtotal, p.currency),
+            "discount": format_money(p.discount, p.currency),
+            "total": format_money(p.total, p.currency),
+        },
+        "offer": {"name": quote.offer.name, "benefit": quote.offer.benefit_label}
+        if quote.offer
+        else None,
+    }
+
+
 def _shop_error(exc: ShopError) -> JsonResponse:
     retry_after = exc.retry_after if isinstance(exc, TooManyAttempts) else None
     return error_response(exc.status, exc.code, exc.message, exc.fields, retry_after=retry_after)
@@ -129,9 +152,9 @@ def _shop_error(exc: ShopError) -> JsonResponse:
 
 @_json_endpoint
 def quote(request: HttpRequest, brand: str) -> JsonResponse:
-    shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
+    shop_brand = catalog.brand_get(slug=brand)
     try:  # a quote says whether a code exists: guessing codes is slowed down here
-        services.attempts_limit(
+        checkout_services.attempts_limit(
             scope="shop-quote",
             ip=client_ip(request.META) or None,
             rate=settings.SHOP_QUOTE_RATE,
@@ -146,7 +169,7 @@ def quote(request: HttpRequest, brand: str) -> JsonResponse:
     if not form.is_valid():
         return _form_error(form)
     try:
-        result = selectors.cart_quote(
+        result = checkout_selectors.cart_quote(
             brand=shop_brand,
             items=form.cleaned_data["items"],
             code_text=form.cleaned_data["code"],
@@ -154,19 +177,19 @@ def quote(request: HttpRequest, brand: str) -> JsonResponse:
         )
     except ShopError as exc:
         return _shop_error(exc)
-    return JsonResponse(selectors.quote_as_dict(result))
+    return JsonResponse(_quote_body(result))
 
 
 @_json_endpoint
 def checkout(request: HttpRequest, brand: str) -> JsonResponse:
-    shop_brand = selectors.brand_get_for_shop(brand_slug=brand)
+    shop_brand = catalog.brand_get(slug=brand)
     data = _json_body(request)
     if isinstance(data, JsonResponse):
         return data
     form = CheckoutForm(data)
     if not form.is_valid():
         return _form_error(form)
-    buyer = services.Buyer(
+    buyer = checkout_services.Buyer(
         ip=client_ip(request.META) or None,
         user_agent=request.headers.get("User-Agent", ""),
         fbp=request.COOKIES.get("_fbp", ""),
@@ -174,7 +197,7 @@ def checkout(request: HttpRequest, brand: str) -> JsonResponse:
         attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),
     )
     try:
-        result = services.checkout_start(
+        result = checkout_services.checkout_start(
             brand=shop_brand,
             items=form.cleaned_data["items"],
             email=form.cleaned_data["email"],

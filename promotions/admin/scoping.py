@@ -70,6 +70,20 @@ BRAND_PATHS: dict[type[Model], str] = {
     ReportPush: "subscription__brand_id",
     ReportDelivery: "push__subscription__brand_id",
 }
+
+
+def register_brand_paths(paths: dict[type[Model], str]) -> None:
+    """Let another app say how its models reach their brand: ``{Model: "lookup__brand_id"}``.
+
+    Registered models are scoped like those above (querysets, objects, form choices), so
+    that app's admin uses ``BrandScopedAdminMixin`` as it is. A model keeps one path.
+    """
+    for model, path in paths.items():
+        if BRAND_PATHS.get(model, path) != path:
+            raise ValueError(f"{model.__name__} already reaches its brand by {BRAND_PATHS[model]}.")
+        BRAND_PATHS[model] = path
+
+
 # An entrant may have entered several brands' promotions: they belong to all of them.
 PERSON_BRAND_PATH = "entries__promotion__campaign__brand_id"
 _CACHE_ATTR = "_brand_roles_cache"

@@ -1,9 +1,25 @@
+"""One factory per shop model."""
+
 from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
-from shop.models import Code, Offer, Order, OrderLine, Product, Variant
+from shop.models import (
+    CapiAttempt,
+    CapiDelivery,
+    Code,
+    Offer,
+    OfferCustomerUsage,
+    Order,
+    OrderLine,
+    Product,
+    ProductImage,
+    Redemption,
+    Refund,
+    StripeEvent,
+    Variant,
+)
 from tests.factories.promotions import BrandFactory
 
 
@@ -97,3 +113,95 @@ class OrderFactory(factory.django.DjangoModelFactory):
                 discount=obj.discount,
                 total=obj.total,
             )
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.django.ImageField(filename="case.png", width=8, height=8)
+    alt = "The case, seen from the back."
+
+
+class OfferCustomerUsageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OfferCustomerUsage
+
+    offer = factory.SubFactory(OfferFactory)
+    customer_key = factory.Sequence(lambda n: f"buyer{n}@example.com")
+    uses = 1
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    """A line of one unit of the order's brand's new product, at the product's price."""
+
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    variant = factory.LazyAttribute(
+        lambda o: ProductFactory(brand=o.order.brand, currency=o.order.currency).variants.get()
+    )
+    product_title = factory.LazyAttribute(lambda o: o.variant.product.title)
+    variant_name = factory.LazyAttribute(lambda o: o.variant.name)
+    unit_price = factory.LazyAttribute(lambda o: o.variant.unit_price)
+    quantity = 1
+    discount = 0
+    total = factory.LazyAttribute(lambda o: o.unit_price * o.quantity - o.discount)
+
+
+class RedemptionFactory(factory.django.DjangoModelFactory):
+    """The order's use of a new code of a new offer of its brand, confirmed (it is paid)."""
+
+    class Meta:
+        model = Redemption
+
+    order = factory.SubFactory(OrderFactory)
+    offer = factory.LazyAttribute(lambda r: OfferFactory(brand=r.order.brand))
+    code = factory.LazyAttribute(lambda r: CodeFactory(offer=r.offer))
+    customer_key = factory.SelfAttribute("order.customer_key")
+    discount = factory.SelfAttribute("order.discount")
+    status = Redemption.Status.CONFIRMED
+
+
+class RefundFactory(factory.django.DjangoModelFactory):
+    """A refund of the whole order, sent to Stripe and waiting for its confirmation."""
+
+    class Meta:
+        model = Refund
+
+    order = factory.SubFactory(OrderFactory)
+    stripe_refund_id = factory.Sequence(lambda n: f"re_test{n:06d}")
+    amount = factory.SelfAttribute("order.total")
+    currency = factory.SelfAttribute("order.currency")
+    status = Refund.Status.PENDING
+
+
+class StripeEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StripeEvent
+
+    id = factory.Sequence(lambda n: f"evt_test{n:06d}")
+    type = "payment_intent.succeeded"
+    payload = factory.LazyAttribute(lambda e: {"id": e.id, "type": e.type, "data": {}})
+
+
+class CapiDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CapiDelivery
+
+    order = factory.SubFactory(OrderFactory)
+    event_id = factory.LazyAttribute(lambda d: str(d.order.pk))
+
+
+class CapiAttemptFactory(factory.django.DjangoModelFactory):
+    """A failed call: what the delivery log shows most often."""
+
+    class Meta:
+        model = CapiAttempt
+
+    delivery = factory.SubFactory(CapiDeliveryFactory)
+    ok = False
+    http_status = 500
+    response = '{"error": {"message": "Service temporarily unavailable"}}'

@@ -15,10 +15,11 @@ import pytest
 import requests
 from django.db import connection
 
-from shop import services
+from shop.checkout.selectors import CartItem
+from shop.checkout.services import order_create
 from shop.errors import ShopError
 from shop.models import Code, Offer, OfferCustomerUsage, Order, Redemption, Variant
-from shop.selectors import CartItem
+from shop.orders.services import order_fail
 from tests.factories import CodeFactory, OfferFactory
 from tests.shop.conftest import Shop, claimed_coupon, make_shop
 from tests.shop.stripe_fixtures import payment_method_create, stripe_list, wait_for
@@ -119,7 +120,7 @@ def test_stock_is_never_oversold_by_concurrent_reservations(pg_shop):
 
     results = concurrently(
         25,
-        lambda i: services.order_create(
+        lambda i: order_create(
             brand=pg_shop.brand,
             items=[CartItem(variant_id=pg_shop.variant.pk, quantity=1)],
             email=f"b{i}@example.com",
@@ -140,7 +141,7 @@ def test_a_per_customer_cap_of_one_gives_one_discount_to_concurrent_redemptions(
         email = f"same{round_}@example.com"
         results = concurrently(
             2,
-            lambda i, email=email: services.order_create(
+            lambda i, email=email: order_create(
                 brand=pg_shop.brand,
                 items=[CartItem(variant_id=pg_shop.variant.pk, quantity=1)],
                 email=email,
@@ -165,7 +166,7 @@ def test_a_total_cap_holds_against_many_customers(pg_shop):
 
     results = concurrently(
         30,
-        lambda i: services.order_create(
+        lambda i: order_create(
             brand=pg_shop.brand,
             items=[CartItem(variant_id=pg_shop.variant.pk, quantity=1)],
             email=f"c{i}@example.com",
@@ -185,7 +186,7 @@ def test_a_unique_code_is_used_once(pg_shop):
 
     results = concurrently(
         10,
-        lambda i: services.order_create(
+        lambda i: order_create(
             brand=pg_shop.brand,
             items=[CartItem(variant_id=pg_shop.variant.pk, quantity=1)],
             email=f"u{i}@example.com",
@@ -200,7 +201,7 @@ def test_a_unique_code_is_used_once(pg_shop):
 def test_concurrent_failures_release_an_order_once(pg_shop):
     offer = OfferFactory(brand=pg_shop.brand, max_per_customer=1)
     CodeFactory(offer=offer, code="BACK")
-    order = services.order_create(
+    order = order_create(
         brand=pg_shop.brand,
         items=[CartItem(variant_id=pg_shop.variant.pk, quantity=4)],
         email="r@example.com",
@@ -208,7 +209,7 @@ def test_concurrent_failures_release_an_order_once(pg_shop):
     )
     assert Variant.objects.get().stock == 6
 
-    results = concurrently(8, lambda i: services.order_fail(order_id=order.pk, reason=f"try {i}"))
+    results = concurrently(8, lambda i: order_fail(order_id=order.pk, reason=f"try {i}"))
 
     assert sorted(results) == [False] * 7 + [True]
     assert Variant.objects.get().stock == 10
@@ -224,7 +225,7 @@ def test_a_promotion_coupon_is_held_by_one_order_at_a_time(pg_shop):
 
     results = concurrently(
         8,
-        lambda i: services.order_create(
+        lambda i: order_create(
             brand=pg_shop.brand,
             items=[CartItem(variant_id=pg_shop.variant.pk, quantity=1)],
             email=f"p{i}@example.com",

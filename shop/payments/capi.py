@@ -13,16 +13,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from promotions.facebook import client as facebook_client
 from shop.models import CapiAttempt, CapiDelivery, Order
 from shop.money import to_major
+from shop.queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -160,8 +163,24 @@ def capi_deliveries_due(*, at: datetime | None = None, limit: int = 200) -> list
     )
 
 
-def capi_delivery_retry_now(*, delivery_id: int) -> None:
-    """Send again from admin (after fixing the token, say): a fresh round of attempts."""
-    CapiDelivery.objects.filter(pk=delivery_id).exclude(status=CapiDelivery.Status.SENT).update(
-        status=CapiDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
-    )
+def capi_delivery_get(*, order_id: int) -> CapiDelivery | None:
+    """The order's delivery, if one was opened."""
+    return CapiDelivery.objects.filter(order_id=order_id).first()
+
+
+def capi_deliveries_resend(*, delivery_ids: Iterable[int]) -> int:
+    """Send again from admin (after fixing the token, say): a fresh round of attempts for
+    each delivery not sent yet, queued for the worker; each attempt lands in the delivery's
+    log. Returns how many were queued."""
+    with transaction.atomic():
+        ids = list(
+            CapiDelivery.objects.filter(pk__in=list(delivery_ids))
+            .exclude(status=CapiDelivery.Status.SENT)
+            .values_list("pk", flat=True)
+        )
+        CapiDelivery.objects.filter(pk__in=ids).update(
+            status=CapiDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        for delivery_id in ids:
+            task_enqueue("shop.tasks.capi_purchase_send", delivery_id)
+    return len(ids)

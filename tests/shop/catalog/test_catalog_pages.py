@@ -1,4 +1,4 @@
-"""The shop's pages: catalog, product (checkout form), order."""
+"""The shop's pages: the product list, a product, the hub's Shop tab."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from shop.models import Order, Product, Variant
-from tests.factories import BrandFactory, OrderFactory, ProductFactory, VariantFactory
+from shop.models import Product, Variant
+from tests.factories import BrandFactory, ProductFactory, VariantFactory
 
 
 def test_the_shop_lists_products_on_sale_in_a_few_queries(client, shop, django_assert_num_queries):
@@ -79,31 +79,6 @@ def test_a_sold_out_product_shows_no_payment_form(client, shop):
     assert "This product is sold out for now." in html
     assert 'id="checkout"' not in html
     assert "js.stripe.com" not in html
-
-
-def test_the_order_page_shows_its_state(client, shop):
-    order = OrderFactory(brand=shop.brand, subtotal=4000, discount=600)
-
-    response = client.get(f"/shop/nova/orders/{order.token}/")
-
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "Thank you! Your order is paid." in html
-    assert f"<strong>{order.number}</strong>" in html
-    assert "€34.00" in html
-    assert 'http-equiv="refresh"' not in html
-
-    Order.objects.filter(pk=order.pk).update(status=Order.Status.PENDING)
-    pending = client.get(f"/shop/nova/orders/{order.token}/").content.decode()
-    assert "Confirming your payment…" in pending
-    assert '<meta http-equiv="refresh" content="3">' in pending
-
-
-def test_an_order_is_found_only_in_its_own_shop(client, shop):
-    order = OrderFactory(brand=BrandFactory(slug="other"))
-
-    assert client.get(f"/shop/nova/orders/{order.token}/").status_code == 404
-    assert client.get("/shop/nova/orders/not-a-uuid/").status_code == 404
 
 
 def test_pages_render_in_the_brand_language(client, shop):

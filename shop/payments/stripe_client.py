@@ -2,8 +2,9 @@
 
 The client is built per call from settings (``STRIPE_SECRET_KEY``, ``STRIPE_API_BASE``),
 so tests point it at a localstripe server and nothing global is mutated. Stripe's errors
-are turned into two of ours: ``CardDeclined`` (the customer's card said no; show the
-message) and ``StripeUnavailable`` (anything else; retry later).
+are turned into ours: ``CardDeclined`` (the customer's card said no; show the message),
+``StripeRefused`` (a refund Stripe will not make) and ``StripeUnavailable`` (anything
+else; retry later).
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ class CardDeclined(Exception):
 
 class StripeUnavailable(Exception):
     """Stripe could not be reached or refused the request for a reason not the customer's."""
+
+
+class StripeRefused(StripeUnavailable):
+    """Stripe understood the request and will not do it (a refund of more than is left, a
+    charge already refunded): trying again changes nothing."""
 
 
 class BadSignature(Exception):
@@ -151,6 +157,9 @@ def refund_create(
             params={"payment_intent": payment_intent, "amount": amount, "metadata": metadata},
             options={"idempotency_key": idempotency_key},
         )
+    except stripe.InvalidRequestError as exc:
+        logger.error("stripe: refund.create refused: %s", exc.user_message)
+        raise StripeRefused(f"refund.create: {exc.user_message or 'refused'}") from exc
     except stripe.StripeError as exc:
         raise _unavailable(exc, "refund.create") from exc
     return _refund(obj)

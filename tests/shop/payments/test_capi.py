@@ -10,9 +10,12 @@ import pytest
 import responses
 from django.utils import timezone
 
-from shop import services, tasks
+from shop import tasks
+from shop.checkout.selectors import CartItem
+from shop.checkout.services import Buyer, order_create
 from shop.models import CapiDelivery, Order
-from shop.selectors import CartItem
+from shop.orders.services import order_mark_paid
+from tests.factories import CapiDeliveryFactory, OrderFactory
 
 PIXEL = "123456789012345"
 GRAPH = f"https://graph.facebook.com/v25.0/{PIXEL}/events"
@@ -35,14 +38,14 @@ def graph():
 def paid_order(
     shop, django_capture_on_commit_callbacks, *, email="  Ana.Buyer@Example.COM "
 ) -> Order:
-    order = services.order_create(
+    order = order_create(
         brand=shop.brand,
         items=[CartItem(variant_id=shop.variant.pk, quantity=2)],
         email=email,
-        buyer=services.Buyer(ip="203.0.113.7", user_agent="Mozilla/5.0 (Phone)", fbp="fb.1.1.42"),
+        buyer=Buyer(ip="203.0.113.7", user_agent="Mozilla/5.0 (Phone)", fbp="fb.1.1.42"),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_mark_paid(
+        order_mark_paid(
             order_id=order.pk, payment_intent_id="pi_capi", amount=order.total, currency="eur"
         )
     order.refresh_from_db()
@@ -146,12 +149,16 @@ def test_network_errors_are_retried_and_bad_requests_wait_for_a_person(
     assert tasks.capi_deliveries_retry(at=timezone.now() + timedelta(days=1)) == 0
 
     # the token is fixed; "send again" in admin starts a fresh round
-    from shop import capi
+    from shop.payments import capi
 
-    capi.capi_delivery_retry_now(delivery_id=delivery.pk)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert capi.capi_deliveries_resend(delivery_ids=[delivery.pk]) == 1
     assert tasks.capi_deliveries_retry() == 1
     delivery.refresh_from_db()
     assert delivery.status == "sent"
+    assert len(graph.calls) == 3
+    for task in queued:  # the queued send comes after the sweep: it sends nothing more
+        task()
     assert len(graph.calls) == 3
 
 
@@ -185,9 +192,42 @@ def test_a_second_payment_webhook_sends_nothing_more(
     order = paid_order(shop, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = services.order_mark_paid(
+        again = order_mark_paid(
             order_id=order.pk, payment_intent_id="pi_capi", amount=order.total, currency="eur"
         )
 
     assert again is False
     assert len(graph.calls) == 1
+
+
+def test_send_again_in_admin_queues_the_delivery_and_its_log_shows_the_result(
+    admin_client, shop, capi_on, graph, django_capture_on_commit_callbacks
+):
+    graph.post(GRAPH, status=400, json={"error": {"message": "Invalid OAuth access token."}})
+    graph.post(GRAPH, json={"events_received": 1})
+    paid_order(shop, django_capture_on_commit_callbacks)
+    delivery = CapiDelivery.objects.get()
+    sent = CapiDeliveryFactory(order=OrderFactory(brand=shop.brand), status="sent")
+    assert (delivery.status, len(graph.calls)) == ("gave_up", 1)
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = admin_client.post(
+            "/admin/shop/capidelivery/",
+            {"action": "send_again", "_selected_action": [delivery.pk, sent.pk]},
+            follow=True,
+        )
+
+    # the marketer is told it is queued; Facebook was not called while they waited
+    assert "1 delivery queued to be sent again; its log shows the result." in (
+        response.content.decode()
+    )
+    assert len(graph.calls) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+
+    for task in queued:  # the worker
+        task()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, len(graph.calls)) == ("sent", 2)
+    assert [(a.ok, a.http_status) for a in delivery.log.all()] == [(False, 400), (True, 200)]

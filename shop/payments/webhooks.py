@@ -15,8 +15,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
-from shop import services
 from shop.models import Order, Refund, StripeEvent
+from shop.orders.selectors import order_get_for_payment_intent
+from shop.orders.services import order_fail, order_mark_paid
+from shop.payments.refunds import refund_record
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +30,10 @@ def _amount(intent: dict[str, Any]) -> int:
 
 
 def payment_intent_succeeded(intent: dict[str, Any]) -> str:
-    order = services.order_for_payment_intent(intent)
+    order = order_get_for_payment_intent(intent=intent)
     if order is None:
         return "no order"
-    paid = services.order_mark_paid(
+    paid = order_mark_paid(
         order_id=order.pk,
         payment_intent_id=str(intent["id"]),
         amount=_amount(intent),
@@ -41,20 +43,20 @@ def payment_intent_succeeded(intent: dict[str, Any]) -> str:
 
 
 def payment_intent_failed(intent: dict[str, Any]) -> str:
-    order = services.order_for_payment_intent(intent)
+    order = order_get_for_payment_intent(intent=intent)
     if order is None:
         return "no order"
     error = intent.get("last_payment_error") or {}
     reason = str(error.get("message") or "The payment failed.")
-    failed = services.order_fail(order_id=order.pk, reason=reason)
+    failed = order_fail(order_id=order.pk, reason=reason)
     return f"order {order.pk} failed" if failed else f"order {order.pk} unchanged"
 
 
 def payment_intent_canceled(intent: dict[str, Any]) -> str:
-    order = services.order_for_payment_intent(intent)
+    order = order_get_for_payment_intent(intent=intent)
     if order is None:
         return "no order"
-    failed = services.order_fail(order_id=order.pk, reason="The payment was canceled.")
+    failed = order_fail(order_id=order.pk, reason="The payment was canceled.")
     return f"order {order.pk} canceled" if failed else f"order {order.pk} unchanged"
 
 
@@ -73,12 +75,15 @@ def refund_changed(refund: dict[str, Any]) -> str:
     order = _order_for_refund(refund)
     if order is None:
         return "no order"
-    services.refund_record(
+    metadata = refund.get("metadata") or {}
+    ours = str(metadata.get("refund") or "") if isinstance(metadata, dict) else ""
+    refund_record(
         stripe_refund_id=str(refund["id"]),
         status=str(refund.get("status") or "pending"),
         amount=int(refund.get("amount") or 0),
         currency=str(refund.get("currency") or order.currency),
         order=order,
+        refund_id=int(ours) if ours.isdigit() else None,
     )
     return f"refund {refund['id']} of order {order.pk}: {refund.get('status')}"
 
@@ -94,14 +99,16 @@ def charge_refunded(charge: dict[str, Any]) -> str:
     for refund in listed:
         refund_changed({**refund, "payment_intent": intent_id})
     if not listed:
-        pending = list(order.refunds.filter(status=Refund.Status.PENDING))
+        pending = list(
+            order.refunds.filter(status=Refund.Status.PENDING, stripe_refund_id__isnull=False)
+        )
         succeeded = sum(r.amount for r in order.refunds.filter(status=Refund.Status.SUCCEEDED))
         if pending and succeeded + sum(r.amount for r in pending) == int(
             charge.get("amount_refunded") or 0
         ):
             for refund_row in pending:
-                services.refund_record(
-                    stripe_refund_id=refund_row.stripe_refund_id,
+                refund_record(
+                    stripe_refund_id=str(refund_row.stripe_refund_id),
                     status=Refund.Status.SUCCEEDED,
                     amount=refund_row.amount,
                     currency=refund_row.currency,

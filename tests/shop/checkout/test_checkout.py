@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from promotions.codes.services import code_pool_import
-from shop import services
 from shop.models import Order, Redemption, Variant
+from shop.orders.services import order_mark_paid
+from shop.payments.reconciliation import orders_expire_due
 from tests.factories import (
     BrandFactory,
     CodeFactory,
@@ -157,7 +158,7 @@ def test_an_expired_reservation_frees_its_unit_for_the_next_buyer(
 
     # when the expiry task runs after the reservation is over
     later = timezone.now() + timedelta(minutes=16)
-    assert services.orders_expire_due(at=later) == {"expired": 1}
+    assert orders_expire_due(at=later) == {"expired": 1}
 
     # then the order is expired, its PaymentIntent canceled, and the unit is back on sale
     order = Order.objects.get()
@@ -175,14 +176,14 @@ def test_expiry_leaves_an_order_whose_payment_went_through_to_its_webhook(
     # no webhook configured here: the payment succeeded but nobody told us yet
     buy(client, shop, pm=payment_method_create(localstripe, CARD_OK))
 
-    outcome = services.orders_expire_due(at=timezone.now() + timedelta(minutes=16))
+    outcome = orders_expire_due(at=timezone.now() + timedelta(minutes=16))
 
     assert outcome == {"payment_in_flight": 1}
     assert Order.objects.get().status == Order.Status.PENDING
     assert Variant.objects.get().stock == 9
 
     # and when the webhook is lost for good, the payment is reconciled from Stripe's API
-    outcome = services.orders_expire_due(at=timezone.now() + timedelta(minutes=50))
+    outcome = orders_expire_due(at=timezone.now() + timedelta(minutes=50))
 
     assert outcome == {"paid_by_reconciliation": 1}
     assert Order.objects.get().status == Order.Status.PAID
@@ -478,7 +479,7 @@ def test_a_coupon_claimed_in_the_promotion_is_redeemed_when_the_order_is_paid(
     assert coupon.redeemed_at is None  # held for the order, not used until it is paid
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_mark_paid(
+        order_mark_paid(
             order_id=order.pk,
             payment_intent_id=order.payment_intent_id,
             amount=3600,
@@ -567,37 +568,3 @@ def test_quotes_are_limited_per_client_so_codes_cannot_be_guessed_fast(client, s
     assert error["code"] == "rate_limited"
     assert 0 < int(answers[2].headers["Retry-After"]) <= 60
     assert f"wait {answers[2].headers['Retry-After']} seconds" in error["message"]
-
-
-def test_a_confirmation_the_mail_server_refused_goes_out_with_the_resend_sweep(
-    client, shop, django_capture_on_commit_callbacks, mailoutbox, monkeypatch
-):
-    from django.core.mail import EmailMultiAlternatives
-
-    from shop import tasks
-
-    CodeFactory(offer=OfferFactory(brand=shop.brand, percent_off=100), code="ALLFREE")
-
-    def refuse(self, fail_silently=False):
-        raise ConnectionRefusedError("the mail server is down")
-
-    with monkeypatch.context() as down:
-        down.setattr(EmailMultiAlternatives, "send", refuse)
-        # the queued task fails (tests run tasks in process, so its error surfaces here)
-        with (
-            pytest.raises(ConnectionRefusedError),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            response = buy(client, shop, pm="pm_never_used", code="ALLFREE")
-    assert response.status_code == 201
-    order = Order.objects.get()
-    assert (order.status, order.confirmation_sent_at, mailoutbox) == (Order.Status.PAID, None, [])
-
-    too_soon = tasks.order_confirmations_resend(at=order.paid_at + timedelta(minutes=4))
-    resent = tasks.order_confirmations_resend(at=order.paid_at + timedelta(minutes=6))
-    again = tasks.order_confirmations_resend(at=order.paid_at + timedelta(minutes=16))
-
-    assert (too_soon, resent, again) == (0, 1, 0)
-    assert [m.to for m in mailoutbox] == [["ana@example.com"]]
-    order.refresh_from_db()
-    assert order.confirmation_sent_at is not None

@@ -1,15 +1,14 @@
-"""Offers and codes: discounts, handing codes to a promotion's winners, imports."""
+"""Offers and codes: discounts on a cart, the offer's benefit, the shop's code pool."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from shop import services
-from shop.errors import NoCodesLeft
+from shop.checkout.pricing import PricedLine, cart_price
+from shop.checkout.selectors import CartItem, cart_quote
 from shop.models import Offer
-from shop.pricing import PricedLine, cart_price
-from shop.selectors import CartItem, cart_quote
+from shop.offers.codes import codes_generate, codes_import
 from tests.factories import CodeFactory, OfferFactory, ProductFactory
 
 
@@ -69,35 +68,11 @@ def test_the_offer_checks_its_benefit(shop):
     }
 
 
-def test_a_promotion_hands_each_winner_their_own_code(shop):
-    offer = OfferFactory(brand=shop.brand, promotion=shop.promotion)
-    services.codes_import(offer=offer, codes=["A-1", "A-2"])
-
-    first = services.code_issue_for_promotion(
-        promotion_id=shop.promotion.pk, email="w1@example.com", entry_id=1
-    )
-    again = services.code_issue_for_promotion(
-        promotion_id=shop.promotion.pk, email="w1@example.com", entry_id=1
-    )
-    second = services.code_issue_for_promotion(
-        promotion_id=shop.promotion.pk, email="w2@example.com", entry_id=2
-    )
-
-    assert (first, again, second) == ("A-1", "A-1", "A-2")
-    with pytest.raises(NoCodesLeft):
-        services.code_issue_for_promotion(
-            promotion_id=shop.promotion.pk, email="w3@example.com", entry_id=3
-        )
-    issued = offer.codes.get(code="A-2")
-    assert (issued.issued_to_email, issued.entry_id) == ("w2@example.com", 2)
-
-
 def test_a_shared_offer_has_one_code(shop):
     offer = OfferFactory(brand=shop.brand, code_type=Offer.CodeType.SHARED)
 
-    assert services.codes_import(offer=offer, codes=["welcome5"]).created == 1
+    assert codes_import(offer=offer, codes=["welcome5"]).created == 1
     with pytest.raises(ValidationError):
-        services.codes_import(offer=offer, codes=["another"])
+        codes_import(offer=offer, codes=["another"])
     with pytest.raises(ValidationError):
-        services.codes_generate(offer=offer, count=5)
-    assert services.code_issue(offer=offer, email="x@example.com").code == "WELCOME5"
+        codes_generate(offer=offer, count=5)

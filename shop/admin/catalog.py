@@ -1,0 +1,126 @@
+"""Products, their variants and images. Stock changes are deltas applied with one
+conditional UPDATE: a form never writes an absolute stock over reservations made meanwhile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from promotions.admin.displays import ADMIN_MEDIA
+from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter
+from shop.catalog import selectors, services
+from shop.models import Product, ProductImage, Variant
+from shop.money import format_money
+
+
+class VariantForm(forms.ModelForm):
+    adjust_by = forms.IntegerField(
+        required=False,
+        label=_("add to stock"),
+        help_text=_("Units to add (negative: to take away)."),
+        widget=forms.NumberInput(attrs={"style": "width:6em"}),
+    )
+
+    class Meta:
+        model = Variant
+        fields = ["name", "sku", "price", "is_active", "position"]
+
+
+class VariantFormSet(BaseInlineFormSet):
+    def save_existing(self, form: forms.ModelForm, obj: Model, commit: bool = True) -> Model:
+        """Save what the form edits, never ``stock`` (reservations change it meanwhile)."""
+        instance = form.save(commit=False)
+        if commit:
+            instance.save(update_fields=list(VariantForm.Meta.fields))
+        return instance
+
+
+class VariantInline(BrandScopedAdminMixin, admin.TabularInline):
+    model = Variant
+    form = VariantForm
+    formset = VariantFormSet
+    fields = ["name", "sku", "price", "stock", "adjust_by", "is_active", "position"]
+    readonly_fields = ["stock"]
+    extra = 0
+    verbose_name_plural = _(
+        "variants and stock (a product without options has one variant with no name)"
+    )
+
+
+class ProductImageInline(BrandScopedAdminMixin, admin.TabularInline):
+    model = ProductImage
+    fields = ["image", "alt", "position"]
+    extra = 0
+
+
+@admin.register(Product)
+class ProductAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "brand", "price_display", "stock_total", "is_active", "window"]
+    list_filter = [("brand", ScopedRelatedFilter), "is_active"]
+    list_select_related = ["brand"]
+    search_fields = ["title", "slug", "variants__sku"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [VariantInline, ProductImageInline]
+    fieldsets = [
+        (None, {"fields": ["brand", "title", "slug", "description"]}),
+        (_("Price"), {"fields": ["price", "currency", "max_per_order"]}),
+        (
+            _("On sale"),
+            {
+                "fields": ["is_active", "available_from", "available_until", "position"],
+                "description": _("Empty dates: on sale as long as it is active."),
+            },
+        ),
+    ]
+
+    @property
+    def media(self) -> forms.Media:
+        return super().media + ADMIN_MEDIA
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        return selectors.product_list_with_stock(super().get_queryset(request))
+
+    @admin.display(description=_("price"), ordering="price")
+    def price_display(self, obj: Product) -> str:
+        return format_money(obj.price, obj.currency)
+
+    @admin.display(description=_("stock"), ordering="stock_sum")
+    def stock_total(self, obj: Product) -> int:
+        return obj.stock_sum or 0  # type: ignore[attr-defined]
+
+    @admin.display(description=_("window"))
+    def window(self, obj: Product) -> str:
+        if not obj.available_from and not obj.available_until:
+            return "—"
+        tz = obj.brand.tzinfo
+        start = f"{obj.available_from.astimezone(tz):%Y-%m-%d %H:%M}" if obj.available_from else ""
+        end = f"{obj.available_until.astimezone(tz):%Y-%m-%d %H:%M}" if obj.available_until else ""
+        return f"{start} → {end}"
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Variant:
+            return
+        for variant_form in formset.forms:
+            delta = variant_form.cleaned_data.get("adjust_by") if variant_form.is_valid() else None
+            instance = variant_form.instance
+            if delta and instance.pk and not variant_form.cleaned_data.get("DELETE"):
+                try:
+                    stock = services.variant_stock_adjust(variant_id=instance.pk, delta=delta)
+                except ValidationError as exc:
+                    messages.error(request, f"{instance}: {' '.join(exc.messages)}")
+                else:
+                    messages.info(
+                        request, _("%(v)s: %(n)d in stock.") % {"v": instance, "n": stock}
+                    )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        services.product_default_variant_ensure(product=form.instance)

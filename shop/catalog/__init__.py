@@ -1,0 +1,1 @@
+"""Catalog: products, their variants and images, and the stock each variant holds."""

@@ -1,0 +1,142 @@
+"""Reads of offers and codes: whether a typed code may be used on a cart, and the counts
+the admin shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q
+from django.utils import formats, timezone
+
+from promotions.codes.selectors import promotion_code_lookup
+from promotions.models import Brand, CouponCode
+from shop.checkout.pricing import Priced, eligible_lines
+from shop.errors import CodeRefused
+from shop.models import Code, Offer, OfferCustomerUsage
+from shop.offers.codes import code_normalize
+
+
+def customer_key(email: str) -> str:
+    """Who a per-customer cap counts: the email, trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+@dataclass(frozen=True)
+class CodeMatch:
+    """What a typed code is: the shop's own ``code``, or a ``coupon`` a promotion handed out
+    from its pool (promotions.CouponCode), and the shop ``offer`` that says what it takes off."""
+
+    offer: Offer
+    code: Code | None = None
+    coupon: CouponCode | None = None
+
+    @property
+    def text(self) -> str:
+        return self.code.code if self.code is not None else self.coupon.code if self.coupon else ""
+
+    @property
+    def entry_id(self) -> int | None:
+        if self.code is not None:
+            return self.code.entry_id
+        return self.coupon.entry_id if self.coupon is not None else None
+
+
+def _when(at: datetime, brand: Brand) -> str:
+    return formats.date_format(timezone.localtime(at, brand.tzinfo), "j F Y, H:i")
+
+
+def _promotion_coupon(brand: Brand, text: str) -> CodeMatch | None:
+    """A code a promotion of this brand handed out (``promotion_code_lookup``: claimed codes
+    only), with the brand's offer for that promotion; None when either is missing."""
+    claim = promotion_code_lookup(code=text)
+    if claim is None:
+        return None
+    offer = (
+        Offer.objects.prefetch_related("products")
+        .filter(brand=brand, promotion_id=claim.promotion_id)
+        .order_by("-is_active", "-ends_at", "-id")
+        .first()
+    )
+    coupon = CouponCode.objects.filter(code=text).first()
+    if offer is None or coupon is None:
+        return None
+    return CodeMatch(offer=offer, coupon=coupon)
+
+
+def code_check(
+    *,
+    brand: Brand,
+    text: str,
+    email: str,
+    priced: Priced,
+    at: datetime | None = None,
+) -> CodeMatch:
+    """The offer and code ``text`` names, if this customer may use it on this cart now;
+    ``CodeRefused`` with the reason otherwise. The caps are checked again, atomically,
+    when the order holds the redemption."""
+    at = at or timezone.now()
+    normalized = code_normalize(text)
+    code = (
+        Code.objects.select_related("offer")
+        .prefetch_related("offer__products")
+        .filter(brand=brand, code=normalized)
+        .first()
+    )
+    match = CodeMatch(offer=code.offer, code=code) if code else _promotion_coupon(brand, normalized)
+    if match is None:
+        raise CodeRefused("This code does not exist.", code="code_unknown")
+    offer = match.offer
+    if not offer.is_active:
+        raise CodeRefused("This code is no longer valid.", code="code_inactive")
+    if at < offer.starts_at:
+        raise CodeRefused(
+            f"This code is valid from {_when(offer.starts_at, brand)}.", code="code_not_yet_valid"
+        )
+    if at >= offer.ends_at:
+        raise CodeRefused(
+            f"This code expired on {_when(offer.ends_at, brand)}.", code="code_expired"
+        )
+    used = (
+        code is not None and code.max_uses is not None and code.times_used >= code.max_uses
+    ) or (match.coupon is not None and match.coupon.redeemed_at is not None)
+    if used:
+        raise CodeRefused("This code has already been used.", code="code_used", status=409)
+    if offer.max_redemptions is not None and offer.redemptions_count >= offer.max_redemptions:
+        raise CodeRefused("This offer has been fully redeemed.", code="offer_used_up", status=409)
+    if offer.max_per_customer is not None:
+        uses = (
+            OfferCustomerUsage.objects.filter(offer=offer, customer_key=customer_key(email))
+            .values_list("uses", flat=True)
+            .first()
+        )
+        if uses is not None and uses >= offer.max_per_customer:
+            raise CodeRefused(
+                "You have already used this code.", code="code_used_by_customer", status=409
+            )
+    if offer.kind == Offer.Kind.AMOUNT and offer.currency != priced.currency:
+        raise CodeRefused(
+            f"This code is for purchases in {offer.currency}.", code="code_wrong_currency"
+        )
+    if not eligible_lines(offer, priced.lines):
+        raise CodeRefused(
+            "This code does not apply to the products in your cart.", code="code_not_applicable"
+        )
+    return match
+
+
+@dataclass(frozen=True)
+class OfferCodeCounts:
+    total: int
+    issued: int
+    used: int
+
+
+def offer_code_counts(*, offer: Offer) -> OfferCodeCounts:
+    """How many codes an offer has, how many were handed out and how many used (one query)."""
+    counts = Code.objects.filter(offer=offer).aggregate(
+        total=Count("id"),
+        issued=Count("id", filter=Q(issued_at__isnull=False)),
+        used=Count("id", filter=Q(times_used__gt=0)),
+    )
+    return OfferCodeCounts(total=counts["total"], issued=counts["issued"], used=counts["used"])

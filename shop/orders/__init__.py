@@ -1,0 +1,2 @@
+"""Orders: their page, marking them paid or closed, and what follows a payment (the
+confirmation email, the conversion in tracking's reports)."""

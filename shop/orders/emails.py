@@ -1,0 +1,35 @@
+"""The order confirmation email, sent once per paid order."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from shop.models import Order
+
+
+def order_confirmation_send(*, order_id: int) -> bool:
+    """Email the buyer their order, once (a retried task sends nothing more)."""
+    now = timezone.now()
+    if not Order.objects.filter(
+        pk=order_id,
+        confirmation_sent_at__isnull=True,
+        status__in=[Order.Status.PAID, Order.Status.REFUNDED],
+    ).update(confirmation_sent_at=now):
+        return False
+    order = Order.objects.select_related("brand").prefetch_related("lines").get(pk=order_id)
+    try:
+        with translation.override(order.brand.language):
+            context = {"order": order, "brand": order.brand, "site_url": settings.SITE_URL}
+            subject = f"{order.brand.name}: your order {order.number}"
+            text = render_to_string("shop/email/order_confirmation.txt", context)
+            html = render_to_string("shop/email/order_confirmation.html", context)
+        message = EmailMultiAlternatives(subject, text, to=[order.email])
+        message.attach_alternative(html, "text/html")
+        message.send()
+    except Exception:
+        Order.objects.filter(pk=order_id).update(confirmation_sent_at=None)
+        raise
+    return True

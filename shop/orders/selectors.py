@@ -1,0 +1,59 @@
+"""Reads of orders: the customer's order page, the order a PaymentIntent pays, and the
+confirmations still to send."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.http import Http404
+from django.utils import timezone
+
+from promotions.models import Brand
+from shop.models import Order
+
+CONFIRMATION_RETRY_AFTER = timedelta(minutes=5)
+CONFIRMATION_GIVE_UP_AFTER = timedelta(days=3)
+
+
+def order_get(*, brand: Brand, token: uuid.UUID | str) -> Order:
+    """The order behind ``/shop/<brand>/orders/<token>/``; 404 in another brand's shop."""
+    order = (
+        Order.objects.filter(brand=brand, token=token)
+        .prefetch_related("lines")
+        .select_related("redemption__code")
+        .first()
+    )
+    if order is None:
+        raise Http404("No such order.")
+    order.brand = brand
+    return order
+
+
+def order_get_for_payment_intent(*, intent: dict[str, object]) -> Order | None:
+    """The order a PaymentIntent (as a webhook carries it) pays: by our metadata, else by id."""
+    metadata = intent.get("metadata") or {}
+    token = metadata.get("order") if isinstance(metadata, dict) else None
+    if token:
+        try:
+            return Order.objects.filter(token=uuid.UUID(str(token))).first()
+        except ValueError:
+            return None
+    intent_id = str(intent.get("id") or "")
+    return Order.objects.filter(payment_intent_id=intent_id).first() if intent_id else None
+
+
+def order_confirmations_due(*, at: datetime | None = None) -> list[int]:
+    """Paid orders whose confirmation has not gone out although it was queued a while
+    ago (the mail server failed, the worker died): oldest first, for a resend."""
+    at = at or timezone.now()
+    return list(
+        Order.objects.filter(
+            confirmation_sent_at__isnull=True,
+            status__in=[Order.Status.PAID, Order.Status.REFUNDED],
+            paid_at__lte=at - CONFIRMATION_RETRY_AFTER,
+            paid_at__gte=at - CONFIRMATION_GIVE_UP_AFTER,
+        )
+        .order_by("paid_at")
+        .values_list("pk", flat=True)[:200]
+    )

@@ -1,0 +1,125 @@
+"""Writes of orders: a payment outcome moves an order out of ``pending`` once.
+
+Marking paid confirms the code's redemption, tells the promotion its coupon was used and
+queues the follow-ups (confirmation email, conversion, Conversions API); failing or
+expiring gives back exactly what the order held, once: only the transaction that moves it
+out of ``pending`` releases. Called by webhooks, checkout and the expiry task.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from shop.checkout.reservations import holds_release, holds_retake
+from shop.models import Order, Redemption
+from shop.offers.services import coupon_redeem
+from shop.payments import capi
+from shop.queue import task_enqueue
+
+logger = logging.getLogger(__name__)
+
+
+def order_mark_paid(
+    *, order_id: int, payment_intent_id: str, amount: int, currency: str, at: datetime | None = None
+) -> bool:
+    """Mark an order paid, once; False when it already was or the amount does not match.
+
+    A payment that succeeds after the order's reservation was released (it expired or
+    failed meanwhile) takes its stock back; when the stock is gone the order is still
+    paid (the customer was charged) and flagged for a refund.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.is_paid:
+            return False
+        if amount != order.total or currency.upper() != order.currency:
+            logger.error(
+                "shop: payment %s of %s %s does not match order %s (%s %s)",
+                payment_intent_id,
+                amount,
+                currency,
+                order.pk,
+                order.total,
+                order.currency,
+            )
+            order.failure_reason = f"Stripe reported {amount} {currency.upper()}; not marked paid."
+            order.save(update_fields=["failure_reason", "updated_at"])
+            return False
+        order.failure_reason = ""
+        if order.stock_released and not holds_retake(order=order):
+            order.failure_reason = (
+                "Paid after its reservation was released, and the stock is gone: "
+                "refund or fulfil by hand."
+            )
+            logger.error("shop: order %s paid without stock: %s", order.pk, order.failure_reason)
+        order.status = Order.Status.PAID
+        order.paid_at = at
+        order.closed_at = None
+        if payment_intent_id:
+            order.payment_intent_id = payment_intent_id
+        order.save(
+            update_fields=[
+                "status",
+                "paid_at",
+                "closed_at",
+                "payment_intent_id",
+                "failure_reason",
+                "updated_at",
+            ]
+        )
+        Redemption.objects.filter(order=order, status=Redemption.Status.HELD).update(
+            status=Redemption.Status.CONFIRMED
+        )
+        coupon_redeem(order=order, at=at)
+        task_enqueue("shop.tasks.order_confirmation_send", order.pk)
+        if order.promotion_id:
+            task_enqueue("shop.tasks.order_conversion_record", order.pk)
+        delivery = capi.capi_delivery_open(order=order)
+        if delivery is not None:
+            task_enqueue("shop.tasks.capi_purchase_send", delivery.pk)
+    return True
+
+
+def order_close(*, order_id: int, status: str, reason: str, at: datetime) -> bool:
+    """Move a pending order to ``status`` (failed, expired) and release what it held, once."""
+    with transaction.atomic():
+        closed = Order.objects.filter(pk=order_id, status=Order.Status.PENDING).update(
+            status=status, failure_reason=reason[:255], closed_at=at, updated_at=at
+        )
+        if closed:
+            holds_release(order=Order.objects.get(pk=order_id))
+    return bool(closed)
+
+
+def order_fail(*, order_id: int, reason: str, at: datetime | None = None) -> bool:
+    """A pending order whose payment failed: failed, its stock and code use given back."""
+    return order_close(
+        order_id=order_id, status=Order.Status.FAILED, reason=reason, at=at or timezone.now()
+    )
+
+
+def order_conversion_record(*, order_id: int) -> bool:
+    """Count a paid, attributed order in the promotion's reports (once: a stable event id)."""
+    from tracking.models import EventType
+    from tracking.services import conversion_event_id, conversion_record
+
+    order = Order.objects.select_related("promotion__campaign").filter(pk=order_id).first()
+    if order is None or order.promotion is None or order.paid_at is None:
+        return False
+    conversion_record(
+        event_id=conversion_event_id(kind="order", object_id=order.pk),
+        type=EventType.ORDER,
+        promotion_id=order.promotion.pk,
+        campaign_id=order.promotion.campaign_id,
+        brand_id=order.brand_id,
+        ts=order.paid_at,
+        value=order.total,
+        currency=order.currency,
+        source="shop",
+    )
+    return True

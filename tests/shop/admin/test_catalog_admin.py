@@ -1,0 +1,71 @@
+"""Products in admin: stock as deltas, a variant for every product."""
+
+from __future__ import annotations
+
+from shop.models import Product, Variant
+
+
+def test_stock_is_changed_by_deltas_that_never_go_below_zero(admin_client, shop):
+    product = shop.product
+    variant = shop.variant
+    form = {
+        "brand": shop.brand.pk,
+        "title": product.title,
+        "slug": product.slug,
+        "description": "",
+        "price": 2000,
+        "currency": "EUR",
+        "max_per_order": 10,
+        "is_active": "on",
+        "position": 0,
+        "variants-TOTAL_FORMS": 1,
+        "variants-INITIAL_FORMS": 1,
+        "variants-0-id": variant.pk,
+        "variants-0-product": product.pk,
+        "variants-0-name": "",
+        "variants-0-sku": "CASE-1",
+        "variants-0-price": "",
+        "variants-0-adjust_by": 5,
+        "variants-0-is_active": "on",
+        "variants-0-position": 0,
+        "images-TOTAL_FORMS": 0,
+        "images-INITIAL_FORMS": 0,
+    }
+    # a reservation happens while the marketer's form is open
+    Variant.objects.filter(pk=variant.pk).update(stock=7)
+
+    response = admin_client.post(f"/admin/shop/product/{product.pk}/change/", form)
+
+    assert response.status_code == 302
+    variant.refresh_from_db()
+    assert (variant.stock, variant.sku) == (12, "CASE-1")
+
+    form["variants-0-adjust_by"] = -20
+    admin_client.post(f"/admin/shop/product/{product.pk}/change/", form, follow=True)
+    variant.refresh_from_db()
+    assert variant.stock == 12
+
+
+def test_a_new_product_gets_its_stock_holding_variant(admin_client, shop):
+    response = admin_client.post(
+        "/admin/shop/product/add/",
+        {
+            "brand": shop.brand.pk,
+            "title": "Lanyard",
+            "slug": "lanyard",
+            "price": 500,
+            "currency": "EUR",
+            "max_per_order": 10,
+            "is_active": "on",
+            "position": 0,
+            "variants-TOTAL_FORMS": 0,
+            "variants-INITIAL_FORMS": 0,
+            "images-TOTAL_FORMS": 0,
+            "images-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(Product.objects.get(slug="lanyard").variants.values_list("name", "stock")) == [
+        ("", 0)
+    ]
