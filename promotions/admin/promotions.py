@@ -222,17 +222,19 @@ class PromotionAdmin(
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        if formset.model is Prize:
-            # A prize's quantity never drops below what was awarded (services).
-            for prize_form in formset.forms:
-                prize = prize_form.instance
-                if (
-                    prize.pk
-                    and "quantity" in prize_form.changed_data
-                    and not prize_form.cleaned_data.get("DELETE")
-                ):
-                    prizes_services.prize_set_quantity(prize=prize, quantity=prize.quantity)
-        super().save_formset(request, form, formset, change)
+        if formset.model is not Prize:
+            super().save_formset(request, form, formset, change)
+            return
+        # Changed prizes save only what their form changed, the quantity through its
+        # service (never below what was awarded); new ones are plain inserts.
+        formset.save(commit=False)
+        for prize in formset.deleted_objects:
+            prize.delete()
+        for prize in formset.new_objects:
+            prize.save()
+        for prize, changed in formset.changed_objects:
+            prizes_services.prize_update(prize=prize, fields=changed)
+        formset.save_m2m()
 
     def get_urls(self) -> list[Any]:
         urls = [
