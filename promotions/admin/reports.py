@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from promotions.admin.saving import ServiceCreateAdminMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -204,7 +205,7 @@ class ReportDeliveryInline(BrandScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(ReportSubscription)
-class ReportSubscriptionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class ReportSubscriptionAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     """Created and changed through ``tracking.pushes`` (the URL is checked, the secret made
     there). Partners' subscriptions show their key; marketers' have none."""
 
@@ -236,21 +237,16 @@ class ReportSubscriptionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "brand"] if obj is not None else fields
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def service_create(self, request: HttpRequest, form: Any) -> ReportSubscription:
         data = dict(form.cleaned_data)
-        try:
-            if change:
-                data.pop("brand", None)
-                saved = pushes.report_subscription_update(subscription=obj, **data)
-            else:
-                brand = data.pop("brand")
-                saved = pushes.report_subscription_create(brand_id=brand.pk, **data)
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            raise
-        obj.pk = saved.pk
-        obj._state.adding = False
-        obj._state.db = saved._state.db
+        brand = data.pop("brand")
+        return pushes.report_subscription_create(brand_id=brand.pk, **data)
+
+    def save_model(
+        self, request: HttpRequest, obj: ReportSubscription, form: Any, change: bool
+    ) -> None:
+        data = {name: value for name, value in form.cleaned_data.items() if name != "brand"}
+        pushes.report_subscription_update(subscription=obj, **data)
 
     @admin.display(description=_("signing secret"))
     def secret_shown(self, obj: ReportSubscription) -> str:
