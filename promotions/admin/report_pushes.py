@@ -21,6 +21,7 @@ from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
 )
+from promotions.reports import services as reports_services
 from tracking import pushes, webhooks
 from tracking import reports as tracking_reports
 from tracking import selectors as tracking_selectors
@@ -182,19 +183,15 @@ class ReportPushAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Re-send the selected reports"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[ReportPush]) -> None:
-        made = [pushes.report_push_resend(push=push) for push in queryset]
-        for push in made:
-            pushes.report_push_attempt(push_id=push.pk)
-        delivered = ReportPush.objects.filter(
-            pk__in=[p.pk for p in made], state=ReportPush.State.DELIVERED
-        ).count()
+        # Queued: the marketer does not wait on the partner's server.
+        made = [reports_services.report_push_resend_enqueue(push=push) for push in queryset]
         self.message_user(
             request,
             ngettext(
-                "Re-sent %(n)d report (%(ok)d delivered now; failures are retried).",
-                "Re-sent %(n)d reports (%(ok)d delivered now; failures are retried).",
+                "Queued %(n)d report to be re-sent; its delivery log shows how it went.",
+                "Queued %(n)d reports to be re-sent; their delivery logs show how it went.",
                 len(made),
             )
-            % {"n": len(made), "ok": delivered},
-            messages.SUCCESS if delivered == len(made) else messages.WARNING,
+            % {"n": len(made)},
+            messages.SUCCESS,
         )
