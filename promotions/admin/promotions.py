@@ -29,6 +29,7 @@ from promotions.admin.scoping import (
     ScopedRelatedFilter,
     choices_queryset,
 )
+from promotions.codes import selectors as codes_selectors
 from promotions.codes import services as codes_services
 from promotions.contests import selectors as contests_selectors
 from promotions.models import Campaign, EntryMethod, Prize, Promotion
@@ -280,7 +281,7 @@ class PromotionAdmin(
             if form.is_valid():
                 self._codes_apply(request, promotion, form)
                 return HttpResponseRedirect(request.path)
-        codes = promotion.codes.all()
+        counts = codes_selectors.code_pool_counts(promotion=promotion)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Code pool: %(title)s") % {"title": promotion.title},
@@ -288,9 +289,9 @@ class PromotionAdmin(
             "original": promotion,
             "form": form if may_change else None,
             "is_offer": promotion.kind == Promotion.Kind.OFFER,
-            "total": codes.count(),
-            "claimed": codes.filter(person__isnull=False).count(),
-            "redeemed": codes.filter(redeemed_at__isnull=False).count(),
+            "total": counts.total,
+            "claimed": counts.claimed,
+            "redeemed": counts.redeemed,
             "media": self.media,
         }
         return TemplateResponse(request, "admin/promotions/promotion/codes.html", context)
