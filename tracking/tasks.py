@@ -40,10 +40,31 @@ def tracking_housekeep() -> dict[str, int]:
 
 
 def report_push_send(push_id: int) -> bool:
-    """Send one pending push now (a re-send); True if an attempt was made. Safe to run
-    twice: the attempt is claimed by a conditional UPDATE, so a push already delivered,
-    being sent, or waiting for its next retry is left alone."""
-    return report_pushes.report_push_attempt(push_id=push_id) is not None
+    """Send one pending push now (a re-send) and log how it went; True if an attempt was
+    made. Safe to run twice: the attempt is claimed by a conditional UPDATE, so a push
+    already delivered, being sent, or waiting for its next retry is left alone (a failed
+    attempt is retried by the minute schedule like any pending push)."""
+    delivery = report_pushes.report_push_attempt(push_id=push_id)
+    if delivery is None:
+        logger.info("report push %s: not pending or not due, nothing sent", push_id)
+        return False
+    if delivery.succeeded:
+        logger.info(
+            "report push %s delivered (attempt %d, HTTP %s, %d ms)",
+            push_id,
+            delivery.attempt,
+            delivery.status_code,
+            delivery.latency_ms,
+        )
+    else:
+        logger.warning(
+            "report push %s failed (attempt %d, HTTP %s: %s); the schedule retries it",
+            push_id,
+            delivery.attempt,
+            delivery.status_code,
+            delivery.error,
+        )
+    return True
 
 
 def report_pushes_run() -> dict[str, int]:

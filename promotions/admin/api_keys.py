@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from promotions.admin.displays import ADMIN_MEDIA, badge
+from promotions.admin.saving import ServiceCreateAdminMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -68,9 +69,9 @@ _SECRET_ATTR = "_api_key_secret_once"  # noqa: S105 (an attribute name, not a se
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
-    """Keys are created through ``api_key_create``; the full key is shown once, in the
-    response to the creation, and is never stored (only its SHA-256 is)."""
+class ApiKeyAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+    """Keys are created through ``api_key_create`` (``saving``); the full key is shown
+    once, in the response to the creation, and is never stored (only its SHA-256 is)."""
 
     form = ApiKeyForm
     list_display = [
@@ -123,10 +124,7 @@ class ApiKeyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         }
         return super().add_view(request, form_url, extra_context)
 
-    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
+    def service_create(self, request: HttpRequest, form: Any) -> ApiKey:
         key, secret = api_key_create(
             name=form.cleaned_data["name"],
             brand_ids=[b.pk for b in form.cleaned_data["brands"]],
@@ -134,16 +132,8 @@ class ApiKeyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             expires_at=form.cleaned_data.get("expires_at"),
             created_by_id=request.user.pk,
         )
-        for field in ApiKey._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(key, field.attname))
-        obj._state.adding = False
-        obj._state.db = key._state.db
-        setattr(request, _SECRET_ATTR, secret)
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        if change:
-            super().save_related(request, form, formsets, change)
-        # On creation the service has already set the brands.
+        setattr(request, _SECRET_ATTR, secret)  # for response_add, this response only
+        return key
 
     def response_add(
         self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None

@@ -1,4 +1,8 @@
-"""Admin for fair draws: commit, run, replace a winner, certificates."""
+"""Admin for fair draws: commit, run, replace a winner, certificates.
+
+Adding a draw or a replacement goes through its service (``draw_commit``,
+``draw_replace_winner``, see ``saving``); the forms run the services' checks, so a refusal
+is a form error."""
 
 from __future__ import annotations
 
@@ -8,11 +12,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from promotions.admin.saving import ServiceCreateAdminMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -26,9 +31,41 @@ class DrawCommitForm(forms.ModelForm):
         model = Draw
         fields = ["promotion", "prize", "winners_count", "alternates_count", "reason"]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("promotion") is not None:
+            try:
+                draws_services.draw_commit_check(
+                    promotion=data["promotion"],
+                    prize=data.get("prize"),
+                    reason=data.get("reason") or "",
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
+
+class DrawReplacementForm(forms.ModelForm):
+    class Meta:
+        model = DrawReplacement
+        fields = ["draw", "replaced_entry", "reason"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("draw") is not None and data.get("replaced_entry"):
+            try:
+                draws_services.draw_replace_winner_check(
+                    draw=data["draw"],
+                    entry_public_id=data["replaced_entry"],
+                    reason=data.get("reason") or "",
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
 
 @admin.register(Draw)
-class DrawAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class DrawAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     """Adding a draw commits to a secret seed (its SHA-256 is published at once); the
     'Run' action draws it after entries close. Replace a winner with a DrawReplacement."""
 
@@ -76,29 +113,17 @@ class DrawAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: Draw, form: Any, change: bool) -> None:
-        if change:
-            return
-        draw = draws_services.draw_commit(
+    def service_create(self, request: HttpRequest, form: Any) -> Draw:
+        return draws_services.draw_commit(
             promotion=form.cleaned_data["promotion"],
             prize=form.cleaned_data.get("prize"),
             winners_count=form.cleaned_data.get("winners_count"),
             alternates_count=form.cleaned_data.get("alternates_count"),
             reason=form.cleaned_data.get("reason") or "",
         )
-        for f in Draw._meta.concrete_fields:
-            setattr(obj, f.attname, getattr(draw, f.attname))
-        obj._state.adding = False
-        obj._state.db = draw._state.db
 
-    def _changeform_view(
-        self, request: HttpRequest, object_id: Any, form_url: Any, extra_context: Any
-    ) -> Any:
-        try:
-            return super()._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+    def save_model(self, request: HttpRequest, obj: Draw, form: Any, change: bool) -> None:
+        pass  # a committed draw is not edited: every field is read-only on its page
 
     @admin.display(description=_("certificate"))
     def certificate(self, obj: Draw) -> SafeString | str:
@@ -126,7 +151,7 @@ class DrawAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DrawReplacement)
-class DrawReplacementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class DrawReplacementAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     """Re-draw one prize: name the winner to replace and why; the next alternate wins."""
 
     list_display = [
@@ -138,6 +163,7 @@ class DrawReplacementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "replaced_by",
     ]
     list_filter = [("draw__promotion", ScopedRelatedFilter)]
+    form = DrawReplacementForm
     fields = ["draw", "replaced_entry", "reason"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -153,22 +179,10 @@ class DrawReplacementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(
-        self, request: HttpRequest, obj: DrawReplacement, form: Any, change: bool
-    ) -> None:
-        made = draws_services.draw_replace_winner(
-            draw=obj.draw, entry_public_id=obj.replaced_entry, reason=obj.reason, by=request.user
+    def service_create(self, request: HttpRequest, form: Any) -> DrawReplacement:
+        return draws_services.draw_replace_winner(
+            draw=form.cleaned_data["draw"],
+            entry_public_id=form.cleaned_data["replaced_entry"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
         )
-        for f in DrawReplacement._meta.concrete_fields:
-            setattr(obj, f.attname, getattr(made, f.attname))
-        obj._state.adding = False
-        obj._state.db = made._state.db
-
-    def _changeform_view(
-        self, request: HttpRequest, object_id: Any, form_url: Any, extra_context: Any
-    ) -> Any:
-        try:
-            return super()._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())

@@ -41,6 +41,9 @@ class PrizeAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     inlines = [WinningMomentInline]
 
     def save_model(self, request: HttpRequest, obj: Prize, form: Any, change: bool) -> None:
-        if change and "quantity" in form.changed_data:
-            prizes_services.prize_set_quantity(prize=obj, quantity=obj.quantity)
-        super().save_model(request, obj, form, change)
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Only what the form changed, the quantity through its service (never below what
+        # was awarded, never writing back a stale ``awarded``).
+        prizes_services.prize_update(prize=obj, fields=form.changed_data)

@@ -29,6 +29,7 @@ from promotions.admin.scoping import (
     ScopedRelatedFilter,
     choices_queryset,
 )
+from promotions.codes import selectors as codes_selectors
 from promotions.codes import services as codes_services
 from promotions.contests import selectors as contests_selectors
 from promotions.models import Campaign, EntryMethod, Prize, Promotion
@@ -222,17 +223,19 @@ class PromotionAdmin(
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        if formset.model is Prize:
-            # A prize's quantity never drops below what was awarded (services).
-            for prize_form in formset.forms:
-                prize = prize_form.instance
-                if (
-                    prize.pk
-                    and "quantity" in prize_form.changed_data
-                    and not prize_form.cleaned_data.get("DELETE")
-                ):
-                    prizes_services.prize_set_quantity(prize=prize, quantity=prize.quantity)
-        super().save_formset(request, form, formset, change)
+        if formset.model is not Prize:
+            super().save_formset(request, form, formset, change)
+            return
+        # Changed prizes save only what their form changed, the quantity through its
+        # service (never below what was awarded); new ones are plain inserts.
+        formset.save(commit=False)
+        for prize in formset.deleted_objects:
+            prize.delete()
+        for prize in formset.new_objects:
+            prize.save()
+        for prize, changed in formset.changed_objects:
+            prizes_services.prize_update(prize=prize, fields=changed)
+        formset.save_m2m()
 
     def get_urls(self) -> list[Any]:
         urls = [
@@ -278,7 +281,7 @@ class PromotionAdmin(
             if form.is_valid():
                 self._codes_apply(request, promotion, form)
                 return HttpResponseRedirect(request.path)
-        codes = promotion.codes.all()
+        counts = codes_selectors.code_pool_counts(promotion=promotion)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Code pool: %(title)s") % {"title": promotion.title},
@@ -286,9 +289,9 @@ class PromotionAdmin(
             "original": promotion,
             "form": form if may_change else None,
             "is_offer": promotion.kind == Promotion.Kind.OFFER,
-            "total": codes.count(),
-            "claimed": codes.filter(person__isnull=False).count(),
-            "redeemed": codes.filter(redeemed_at__isnull=False).count(),
+            "total": counts.total,
+            "claimed": counts.claimed,
+            "redeemed": counts.redeemed,
             "media": self.media,
         }
         return TemplateResponse(request, "admin/promotions/promotion/codes.html", context)

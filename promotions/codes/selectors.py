@@ -1,10 +1,15 @@
-"""For the shop: a promotion's coupon code, looked up by its text."""
+"""For the shop: a promotion's coupon code, looked up by its text; for admin: a code
+pool's counts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from django.db.models import Count, Q
+
+from promotions.campaigns.models import Promotion
 from promotions.codes.models import CouponCode
 
 
@@ -33,3 +38,20 @@ def promotion_code_lookup(*, code: str) -> PromotionCodeClaim | None:
     if row is None or row[2] is None:
         return None
     return PromotionCodeClaim(promotion_id=row[0], entrant_id=row[1], claimed_at=row[2])
+
+
+@dataclass(frozen=True)
+class CodePoolCounts:
+    total: int
+    claimed: int  # handed out to a person
+    redeemed: int  # used in the shop
+
+
+def code_pool_counts(*, promotion: Promotion) -> CodePoolCounts:
+    """How many codes an offer's pool holds, has handed out and has seen used (one query)."""
+    counts = promotion.codes.aggregate(
+        total=Count("pk"),
+        claimed=Count("pk", filter=Q(person__isnull=False)),
+        redeemed=Count("pk", filter=Q(redeemed_at__isnull=False)),
+    )
+    return CodePoolCounts(**counts)

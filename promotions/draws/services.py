@@ -43,17 +43,7 @@ def draw_commit(
     commitment proves nothing; any later draw (a re-draw) must say why.
     """
     at = at or timezone.now()
-    earlier = promotion.draws.exists()
-    if earlier and not reason.strip():
-        raise ValidationError(
-            {"reason": _("This promotion already has a draw: say why you draw again.")}
-        )
-    if not earlier and at >= promotion.ends_at and not reason.strip():
-        raise ValidationError(
-            {"reason": _("Entries have closed, so a commitment made now proves nothing: say why.")}
-        )
-    if prize is not None and prize.promotion_id != promotion.pk:
-        raise ValidationError({"prize": _("The prize belongs to another promotion.")})
+    draw_commit_check(promotion=promotion, prize=prize, reason=reason, at=at)
     winners = winners_count or _default_winners(promotion, prize)
     alternates = alternates_count if alternates_count is not None else max(3, winners)
     seed = secrets.token_hex(32)
@@ -70,6 +60,29 @@ def draw_commit(
     draw.full_clean()
     draw.save()
     return draw
+
+
+def draw_commit_check(
+    *,
+    promotion: Promotion,
+    prize: Prize | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> None:
+    """Raise the ValidationError ``draw_commit`` would raise for these choices (field by
+    field), so that a form can show it before anything is committed."""
+    at = at or timezone.now()
+    earlier = promotion.draws.exists()
+    if earlier and not reason.strip():
+        raise ValidationError(
+            {"reason": _("This promotion already has a draw: say why you draw again.")}
+        )
+    if not earlier and at >= promotion.ends_at and not reason.strip():
+        raise ValidationError(
+            {"reason": _("Entries have closed, so a commitment made now proves nothing: say why.")}
+        )
+    if prize is not None and prize.promotion_id != promotion.pk:
+        raise ValidationError({"prize": _("The prize belongs to another promotion.")})
 
 
 def draw_commitment_ensure(*, promotion: Promotion, at: datetime | None = None) -> Draw | None:
@@ -158,6 +171,24 @@ def draw_replace_winner(
     reason is published on the certificate."""
     at = at or timezone.now()
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
+    replacement = _replacement_next(draw=draw, entry_public_id=entry_public_id, reason=reason)
+    return DrawReplacement.objects.create(
+        draw=draw,
+        replaced_entry=entry_public_id,
+        replacement_entry=replacement,
+        reason=reason.strip(),
+        replaced_at=at,
+        replaced_by=by,
+    )
+
+
+def draw_replace_winner_check(*, draw: Draw, entry_public_id: str, reason: str) -> None:
+    """Raise the ValidationError ``draw_replace_winner`` would raise, for a form to show."""
+    _replacement_next(draw=draw, entry_public_id=entry_public_id, reason=reason)
+
+
+def _replacement_next(*, draw: Draw, entry_public_id: str, reason: str) -> str:
+    """The alternate who would replace this winner; ValidationError when none may."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the winner is replaced.")})
     if not draw.is_drawn:
@@ -174,11 +205,4 @@ def draw_replace_winner(
     spare = [a for a in draw.alternates if a not in used]
     if not spare:
         raise ValidationError(_("No alternate is left: commit a new draw (with its reason)."))
-    return DrawReplacement.objects.create(
-        draw=draw,
-        replaced_entry=entry_public_id,
-        replacement_entry=spare[0],
-        reason=reason.strip(),
-        replaced_at=at,
-        replaced_by=by,
-    )
+    return spare[0]

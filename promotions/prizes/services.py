@@ -8,6 +8,7 @@ a winning moment goes to one play by ``UPDATE ... WHERE entry_id IS NULL``.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -74,15 +75,36 @@ def instant_win_play(*, entry: Entry, at: datetime) -> PrizeAward | None:
 
 
 def prize_set_quantity(*, prize: Prize, quantity: int) -> Prize:
-    """Change a prize's quantity; never below what has been awarded."""
+    """Change a prize's quantity; never below what has been awarded. Only ``quantity`` and
+    ``awarded`` are read back onto ``prize``: other changes the caller made to it and has
+    not saved yet are kept."""
     updated = Prize.objects.filter(pk=prize.pk, awarded__lte=quantity).update(quantity=quantity)
+    prize.refresh_from_db(fields=["quantity", "awarded"])
     if not updated:
-        prize.refresh_from_db()
         raise ValidationError(
             {
                 "quantity": _("%(n)d already awarded: the quantity cannot be lower.")
                 % {"n": prize.awarded}
             }
         )
-    prize.refresh_from_db()
+    return prize
+
+
+# ``awarded`` only moves through ``_prize_take``; ``quantity`` through ``prize_set_quantity``.
+_PRIZE_GUARDED_FIELDS = frozenset({"id", "awarded", "quantity"})
+
+
+def prize_update(*, prize: Prize, fields: Iterable[str]) -> Prize:
+    """Save the named fields of an existing prize as they are on ``prize`` (an admin form's
+    changed fields). The quantity goes through ``prize_set_quantity``; ``awarded`` is never
+    written back, so units won while the form was open are kept."""
+    fields = list(fields)
+    names = {f.name for f in Prize._meta.concrete_fields}
+    plain = [f for f in fields if f in names and f not in _PRIZE_GUARDED_FIELDS]
+    prize.full_clean()
+    with transaction.atomic():
+        if plain:
+            prize.save(update_fields=plain)
+        if "quantity" in fields:
+            prize_set_quantity(prize=prize, quantity=prize.quantity)
     return prize

@@ -35,6 +35,7 @@ from promotions.models import (
     Entry,
     Prize,
 )
+from promotions.reports.numbers import percent
 from tracking import selectors as tracking_selectors
 from tracking import webhooks
 
@@ -50,10 +51,6 @@ class Measure:
     triggered: bool
     value: float | None
     message: str
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
 
 
 def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measure:
@@ -76,8 +73,8 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
         return Measure(
             ctr < rule.threshold,
             ctr,
-            f"CTR of “{campaign.name}” is {_pct(ctr)} over its last {impressions} impressions "
-            f"(alert below {_pct(rule.threshold)}).",
+            f"CTR of “{campaign.name}” is {percent(ctr)} over its last {impressions} impressions "
+            f"(alert below {percent(rule.threshold)}).",
         )
     if rule.kind == AlertRule.Kind.INVALID_SHARE_ABOVE:
         hours = tracking_selectors.campaign_hourly_stats_list(
@@ -93,8 +90,8 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
         return Measure(
             share > rule.threshold,
             share,
-            f"Invalid traffic is {_pct(share)} of the events of “{campaign.name}” in the last "
-            f"{rule.window_hours} h (alert above {_pct(rule.threshold)}).",
+            f"Invalid traffic is {percent(share)} of the events of “{campaign.name}” in the last "
+            f"{rule.window_hours} h (alert above {percent(rule.threshold)}).",
         )
     if rule.kind == AlertRule.Kind.ENTRY_SPIKE:
         entries = Entry.objects.filter(promotion__campaign=campaign)

@@ -12,6 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from promotions.reports.dashboards import CtrPoint
+from promotions.reports.numbers import percent
 
 WIDTH, HEIGHT = 760, 280
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 40
@@ -65,7 +66,7 @@ def ctr_chart(points: Sequence[CtrPoint], *, title: str) -> SafeString:
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             'stroke="#d8dee4" stroke-width="1"/>'
             f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="#57606a">{value * 100:.0f}%</text>'
+            f'fill="#57606a">{percent(value, digits=0)}</text>'
         )
     step = max(1, n // 8)
     for i in range(0, n, step):
@@ -97,8 +98,8 @@ def ctr_chart(points: Sequence[CtrPoint], *, title: str) -> SafeString:
             p = points[i]
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(p.ctr or 0):.1f}" r="3" fill="#0b5cad">'
-                f"<title>{p.day:%Y-%m-%d}: CTR {(p.ctr or 0) * 100:.1f}% "
-                f"(95% CI {(p.low or 0) * 100:.1f} to {(p.high or 0) * 100:.1f}%), "
+                f"<title>{p.day:%Y-%m-%d}: CTR {percent(p.ctr)} "
+                f"(95% CI {percent(p.low)} to {percent(p.high)}), "
                 f"{p.clicks} clicks / {p.impressions} impressions</title></circle>"
             )
     if not _runs(points):

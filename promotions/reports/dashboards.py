@@ -11,15 +11,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from promotions.models import Brand, Campaign, Entry, Person, Promotion, Submission
+from promotions.reports.numbers import money, percent, ratio
 from tracking import selectors as tracking_selectors
 
 
@@ -54,7 +57,7 @@ def _scope(subject: Promotion | Campaign) -> tuple[str, dict[str, Any], Brand]:
     return "campaign", {"campaign_ids": [subject.pk]}, subject.brand
 
 
-def dashboard_range(
+def dashboard_range_get(
     *, subject: Promotion | Campaign, today: date | None = None
 ) -> tuple[date, date]:
     """The default days of a dashboard: the window's, up to today (at most 92 days)."""
@@ -67,7 +70,7 @@ def dashboard_range(
     return max(start, end - timedelta(days=91)), end
 
 
-def ctr_series(*, subject: Promotion | Campaign, since: date, until: date) -> list[CtrPoint]:
+def ctr_series_get(*, subject: Promotion | Campaign, since: date, until: date) -> list[CtrPoint]:
     """Daily impressions, clicks, CTR and its Wilson 95% interval; days without data are 0."""
     level, filters, brand = _scope(subject)
     rows = tracking_selectors.stats_row_list(
@@ -114,7 +117,7 @@ class Funnel:
     stats: tracking_selectors.Stats
 
 
-def funnel(*, subject: Promotion | Campaign, since: date, until: date) -> Funnel:
+def funnel_get(*, subject: Promotion | Campaign, since: date, until: date) -> Funnel:
     """Impressions → clicks → entries → orders, and revenue (minor units)."""
     level, _filters, brand = _scope(subject)
     stats = tracking_selectors.stats_total_get(
@@ -140,7 +143,7 @@ def funnel(*, subject: Promotion | Campaign, since: date, until: date) -> Funnel
     return Funnel(steps=steps, revenue=stats.revenue, currency=stats.currency, stats=stats)
 
 
-def promotion_table(
+def promotion_table_get(
     *, campaign: Campaign, since: date, until: date
 ) -> list[tuple[Promotion, tracking_selectors.Stats]]:
     """Each promotion of a campaign with its stats over the days (zeros when none)."""
@@ -168,10 +171,6 @@ class Comparison:
     p_value: float | None
     significant: bool
     verdict: str
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f}%"
 
 
 def two_proportion_z_test(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float] | None:
@@ -214,18 +213,18 @@ def promotions_compare(*, a: Promotion, b: Promotion, since: date, until: date) 
     significant = p_value < 0.05
     higher, lower = (a, b) if (sa.ctr or 0) >= (sb.ctr or 0) else (b, a)
     hs, ls = (sa, sb) if higher is a else (sb, sa)
-    chance = f"{p_value * 100:.1f}%" if p_value >= 0.001 else "less than 0.1%"
+    chance = percent(p_value) if p_value >= 0.001 else "less than 0.1%"
     if significant:
         verdict = (
             f"“{higher.title}” has a higher click-through rate than “{lower.title}” "
-            f"({_pct(hs.ctr)} against {_pct(ls.ctr)}), and the difference is statistically "
+            f"({percent(hs.ctr)} against {percent(ls.ctr)}), and the difference is statistically "
             f"significant: if both really had the same rate, a gap this large would show "
             f"up by chance only {chance} of the time (two-proportion z-test, z = {z:.2f})."
         )
     else:
         verdict = (
             f"No clear winner yet: “{higher.title}” is ahead of “{lower.title}” "
-            f"({_pct(hs.ctr)} against {_pct(ls.ctr)}), but a gap this large would show up "
+            f"({percent(hs.ctr)} against {percent(ls.ctr)}), but a gap this large would show up "
             f"by chance {chance} of the time even if both had the same rate, which is too "
             f"often to call it "
             f"(two-proportion z-test, z = {z:.2f}; significant means below 5%)."
@@ -269,7 +268,7 @@ class Lift:
 LIFT_BASELINE_DAYS = 14
 
 
-def campaign_lift(*, campaign: Campaign, today: date | None = None) -> Lift:
+def campaign_lift_get(*, campaign: Campaign, today: date | None = None) -> Lift:
     """The brand's daily activity (valid impressions + clicks + entries + orders, every
     promotion of the brand) during the campaign against the 14 days before its launch, and
     the share of the campaign's participants who had never entered the brand's promotions
@@ -326,6 +325,215 @@ def campaign_lift(*, campaign: Campaign, today: date | None = None) -> Lift:
     )
 
 
+# --- A dashboard page: its numbers and tables ---------------------------------------------
+
+MAX_DAYS = 366  # the longest range a dashboard shows at once
+STATS_HEADER = [
+    "impressions",
+    "clicks",
+    "ctr",
+    "ctr_ci_low",
+    "ctr_ci_high",
+    "entries",
+    "orders",
+    "revenue_minor_units",
+    "currency",
+    "conversion_rate",
+]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a dashboard, as shown and as exported to CSV (``?export=<name>``)."""
+
+    name: str
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    subject: Promotion | Campaign
+    brand: Brand
+    since: date
+    until: date
+    series: list[CtrPoint]
+    funnel: Funnel
+    comparison: Comparison | None
+    lift: Lift | None
+    tables: list[Table]
+
+    @property
+    def is_campaign(self) -> bool:
+        return isinstance(self.subject, Campaign)
+
+    @property
+    def overall_ctr(self) -> str:
+        return percent(self.funnel.stats.ctr)
+
+    @property
+    def overall_interval(self) -> list[str]:
+        return [percent(v) for v in (self.funnel.stats.ctr_interval or (None, None))]
+
+    @property
+    def funnel_revenue(self) -> str:
+        return money(self.funnel.revenue, self.funnel.currency)
+
+    @property
+    def lift_pct(self) -> str | None:
+        return None if self.lift is None else percent(self.lift.lift, digits=0, signed=True)
+
+    @property
+    def first_time_pct(self) -> str | None:
+        return None if self.lift is None else percent(self.lift.first_time_share)
+
+
+def dashboard_brand(*, subject: Promotion | Campaign) -> Brand:
+    return _scope(subject)[2]
+
+
+def dashboard_promotion_choices(*, brand: Brand) -> QuerySet[Promotion]:
+    """The promotions a dashboard may compare: the brand's, with their campaigns."""
+    return (
+        Promotion.objects.filter(campaign__brand=brand)
+        .select_related("campaign__brand")
+        .order_by("campaign__name", "position", "pk")
+    )
+
+
+def _stats_cells(s: tracking_selectors.Stats) -> list[Any]:
+    low, high = s.ctr_interval or (None, None)
+    return [
+        s.impressions,
+        s.clicks,
+        ratio(s.ctr),
+        ratio(low),
+        ratio(high),
+        s.entries,
+        s.orders,
+        s.revenue,
+        s.currency,
+        ratio(s.conversion_rate),
+    ]
+
+
+def _comparison_pair(
+    subject: Promotion | Campaign,
+    candidates: Sequence[Promotion],
+    ranked: list[Promotion],
+    a_id: int | None,
+    b_id: int | None,
+) -> tuple[Promotion, Promotion] | None:
+    """The two promotions chosen, else for a promotion itself and a sibling, for a
+    campaign its two promotions with the most impressions."""
+    by_id = {p.pk: p for p in candidates}
+    a = by_id.get(a_id or 0)
+    b = by_id.get(b_id or 0)
+    if isinstance(subject, Promotion):
+        a = a or subject
+        if b is None:
+            siblings = [p for p in by_id.values() if p.campaign_id == subject.campaign_id]
+            b = next((p for p in siblings if p.pk != a.pk), None)
+    else:
+        a = a or (ranked[0] if ranked else None)
+        b = b or next((p for p in ranked if a is None or p.pk != a.pk), None)
+    if a is None or b is None or a.pk == b.pk:
+        return None
+    return a, b
+
+
+def dashboard_get(
+    *,
+    subject: Promotion | Campaign,
+    candidates: Sequence[Promotion],
+    since: date | None = None,
+    until: date | None = None,
+    a_id: int | None = None,
+    b_id: int | None = None,
+) -> Dashboard:
+    """Everything a promotion's or campaign's dashboard shows, over ``since``..``until``
+    (default: ``dashboard_range_get``): the CTR series, the funnel, per-promotion stats and
+    the lift (campaigns), and a comparison of promotions ``a_id`` and ``b_id`` among
+    ``candidates`` (``dashboard_promotion_choices``)."""
+    default_since, default_until = dashboard_range_get(subject=subject)
+    since = since or default_since
+    until = until or default_until
+    if since > until:
+        since = until - timedelta(days=29)
+    series = ctr_series_get(subject=subject, since=since, until=until)
+    funnel = funnel_get(subject=subject, since=since, until=until)
+    tables = [
+        Table(
+            "daily",
+            _("CTR by day"),
+            ["day", "impressions", "clicks", "ctr", "ctr_ci_low", "ctr_ci_high"],
+            [
+                [p.day.isoformat(), p.impressions, p.clicks, *map(ratio, (p.ctr, p.low, p.high))]
+                for p in series
+            ],
+        ),
+        Table(
+            "funnel",
+            _("Funnel"),
+            ["step", "count", "rate_from_previous_step"],
+            [[s.name, s.count, ratio(s.rate)] for s in funnel.steps]
+            + [["Revenue (minor units)", funnel.revenue, funnel.currency]],
+        ),
+    ]
+    ranked: list[Promotion] = []
+    if isinstance(subject, Campaign):
+        per_promotion = promotion_table_get(campaign=subject, since=since, until=until)
+        tables.append(
+            Table(
+                "promotions",
+                _("Promotions"),
+                ["promotion_id", "promotion", *STATS_HEADER],
+                [[p.pk, p.title, *_stats_cells(s)] for p, s in per_promotion],
+            )
+        )
+        ranked = [p for p, _s in sorted(per_promotion, key=lambda ps: -ps[1].impressions)]
+    pair = _comparison_pair(subject, candidates, ranked, a_id, b_id)
+    comparison = None
+    if pair is not None:
+        comparison = promotions_compare(a=pair[0], b=pair[1], since=since, until=until)
+        tables.append(
+            Table(
+                "comparison",
+                _("Comparison"),
+                ["promotion_id", "promotion", *STATS_HEADER],
+                [
+                    [comparison.a.pk, comparison.a.title, *_stats_cells(comparison.a_stats)],
+                    [comparison.b.pk, comparison.b.title, *_stats_cells(comparison.b_stats)],
+                ],
+                note=comparison.verdict,
+            )
+        )
+    lift = None
+    if isinstance(subject, Campaign):
+        lift = campaign_lift_get(campaign=subject)
+        tables.append(
+            Table(
+                "lift",
+                _("Daily activity, 14 days before launch and since"),
+                ["day", "phase", "impressions", "clicks", "entries", "orders", "activity"],
+                [d.cells() for d in lift.days],
+            )
+        )
+    return Dashboard(
+        subject=subject,
+        brand=dashboard_brand(subject=subject),
+        since=since,
+        until=until,
+        series=series,
+        funnel=funnel,
+        comparison=comparison,
+        lift=lift,
+        tables=tables,
+    )
+
+
 # --- Live wall ----------------------------------------------------------------------------
 
 LIVE_ITEMS = 8
@@ -340,7 +548,7 @@ def public_first_name(person: Person) -> str:
     return f"{words[0][:30]}{initial}"
 
 
-def live_snapshot(*, campaign: Campaign, now: datetime | None = None) -> dict[str, Any]:
+def live_snapshot_get(*, campaign: Campaign, now: datetime | None = None) -> dict[str, Any]:
     """The wall's numbers and newest items, JSON-ready, without personal data beyond a
     first name and an initial. Counts of impressions and clicks come from the rollups
     (the campaign's window up to today); entries and submissions from their tables."""

@@ -76,7 +76,7 @@ def wall(request: HttpRequest, brand: str, campaign: str) -> HttpResponse:
     context: dict[str, Any] = {
         "campaign": found,
         "brand": found.brand,
-        "snapshot": dashboards.live_snapshot(campaign=found),
+        "snapshot": dashboards.live_snapshot_get(campaign=found),
         "snapshot_url": f"{snapshot_url}?key={key}" if key else snapshot_url,
     }
     response = render(request, "promotions/live.html", context)
@@ -90,7 +90,7 @@ def snapshot(request: HttpRequest, brand: str, campaign: str) -> JsonResponse:
     cache_key = f"promotions:live:{found.pk}"
     data = cache.get(cache_key)
     if data is None:
-        data = dashboards.live_snapshot(campaign=found)
+        data = dashboards.live_snapshot_get(campaign=found)
         cache.set(cache_key, data, getattr(settings, "LIVE_WALL_CACHE_SECONDS", 1))
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.test import Client
 
-from promotions.reports import dashboards
+from promotions.reports import dashboards, numbers
+from promotions.reports.numbers import NO_VALUE
 from tests.factories import (
     BrandFactory,
     BrandMembershipFactory,
@@ -131,7 +132,7 @@ def test_campaign_lift_against_the_14_days_before_launch_and_first_timers(brand)
     EntryFactory(promotion=older, person=people[5], created_at=launch + timedelta(days=9))
     EntryFactory(promotion__campaign__brand=BrandFactory(), person=people[6])
 
-    lift = dashboards.campaign_lift(campaign=campaign)
+    lift = dashboards.campaign_lift_get(campaign=campaign)
 
     assert (lift.before_daily, lift.during_daily) == (10.0, 25.0)
     assert lift.lift == 1.5  # +150%
@@ -194,3 +195,48 @@ def test_a_chosen_range_and_a_bad_range(marketer, promotions):
     assert days == [(today - timedelta(days=n)).isoformat() for n in (2, 1, 0)]
     assert backwards.status_code == 200
     assert "must not come before" in backwards.content.decode()
+
+
+def test_a_dashboard_without_impressions_shows_a_dash_for_every_rate(marketer, brand):
+    quiet = PromotionFactory(campaign=CampaignFactory(brand=brand), title="Quiet")
+
+    response = marketer.get(f"/admin/promotions/promotion/{quiet.pk}/dashboard/")
+
+    assert response.status_code == 200
+    assert (response.context["overall_ctr"], response.context["overall_interval"]) == (
+        NO_VALUE,
+        [NO_VALUE, NO_VALUE],
+    )
+    assert response.context["funnel_revenue"] == "0.00"
+    assert NO_VALUE == "\N{EN DASH}"  # as the template's own default for the lift
+
+
+def test_dashboard_get_builds_the_campaign_tables(promotions):
+    a, b = promotions
+    candidates = list(dashboards.dashboard_promotion_choices(brand=a.campaign.brand))
+
+    board = dashboards.dashboard_get(subject=a.campaign, candidates=candidates)
+
+    assert [t.name for t in board.tables] == ["daily", "funnel", "promotions", "comparison", "lift"]
+    assert (board.comparison.a, board.comparison.b) == (a, b)  # the most impressions first
+    promotions_table = next(t for t in board.tables if t.name == "promotions")
+    assert [row[:5] for row in promotions_table.rows] == [
+        [a.pk, "Giveaway", 1000, 150, "0.150000"],
+        [b.pk, "Instant win", 1000, 100, "0.100000"],
+    ]
+    assert (board.overall_ctr, board.funnel_revenue) == ("12.5%", "44.99 EUR")
+
+
+@pytest.mark.parametrize(
+    ("value", "options", "shown"),
+    [
+        (0.153, {}, "15.3%"),
+        (0.025, {}, "2.5%"),
+        (None, {}, NO_VALUE),
+        (1.5, {"digits": 0, "signed": True}, "+150%"),
+        (-0.2, {"digits": 0, "signed": True}, "-20%"),
+        (None, {"digits": 0, "signed": True}, NO_VALUE),
+    ],
+)
+def test_percentages_read_one_way(value, options, shown):
+    assert numbers.percent(value, **options) == shown

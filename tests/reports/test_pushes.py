@@ -253,7 +253,9 @@ def test_an_hourly_subscription_reports_the_day_so_far():
     assert [d.isoformat() for d in since_until] == ["2026-04-30", "2026-04-30"]
 
 
-def test_a_marketer_subscribes_in_admin_and_resends_a_push(brand, receiver):
+def test_a_marketer_subscribes_in_admin_and_resends_a_push(
+    brand, receiver, django_capture_on_commit_callbacks
+):
     from django.test import Client
 
     from tests.factories import BrandMembershipFactory
@@ -289,10 +291,11 @@ def test_a_marketer_subscribes_in_admin_and_resends_a_push(brand, receiver):
     report_pushes.report_pushes_deliver(now=subscription.next_run_at)
     push = ReportPush.objects.get()
 
-    resent = client.post(
-        "/admin/tracking/reportpush/",
-        {"action": "resend", "_selected_action": [push.pk]},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the re-send is queued on commit
+        resent = client.post(
+            "/admin/tracking/reportpush/",
+            {"action": "resend", "_selected_action": [push.pk]},
+        )
 
     assert resent.status_code == 302
     assert len(receiver.received) == 2
