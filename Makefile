@@ -6,6 +6,8 @@ PORT ?= 8000
 WEB_WORKERS ?= 2
 MANAGE := $(BIN)/python manage.py
 export PLAYWRIGHT_BROWSERS_PATH ?= 0
+# The browser tests' chromium; `make test` installs Debian's package there when it can.
+export CHROMIUM_PATH ?= /usr/bin/chromium
 
 .PHONY: run serve test test-pg lint fmt bootstrap migrate schema schema-check bench clean help
 
@@ -47,7 +49,10 @@ serve: bootstrap
 	  -- "$(BIN)/granian --interface wsgi --host $${HOST:-127.0.0.1} --port $(PORT) --workers $${WEB_WORKERS:-2} --blocking-threads $${BLOCKING_THREADS:-4} --no-ws config.wsgi:application" \
 	  -- "$(BIN)/python manage.py qcluster"
 
+# Without chromium (and no root + apt-get to install it) the browser tests are skipped with a
+# note at the end, except under CI=true, where they fail.
 test: bootstrap
+	@$(BIN)/python bin/ensure-tool "$(CHROMIUM_PATH)" chromium fonts-dejavu-core || true
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 lint: bootstrap

@@ -31,7 +31,6 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import socket
 import statistics
@@ -599,8 +598,9 @@ def bench_reports() -> None:
 
 
 def main() -> None:
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install wrk")
+    # bin/ensure-tool installs Debian's wrk when it can (root with apt-get).
+    if subprocess.run([sys.executable, str(ROOT / "bin" / "ensure-tool"), "wrk", "wrk"]).returncode:
+        raise SystemExit("make bench needs wrk (a HTTP load generator): apt-get install wrk")
     env = configure()
     say(f"bench: {results['setup']}")
     fresh_database(env)

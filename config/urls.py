@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
@@ -20,6 +20,8 @@ urlpatterns = [
     path("t/", include("tracking.urls")),
     path("facebook/", include("promotions.facebook.urls")),
     path("shop/", include("shop.urls")),
+    # Last: every other path under /api/ is the API's JSON 404, whatever DEBUG says.
+    re_path(r"^api/(?P<rest>.*)$", views.api_not_found, name=views.API_NOT_FOUND),
 ]
 
 handler404 = "config.views.page_not_found"

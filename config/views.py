@@ -8,9 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.middleware.common import CommonMiddleware
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django_q.brokers import get_broker
 
@@ -73,6 +76,28 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return error_response(
         request, 404, "not_found", "Nothing lives at this address.", "errors/404.html"
     )
+
+
+API_NOT_FOUND = "api-not-found"
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any path under /api/ that no route matches: the JSON 404, with DEBUG on or off.
+
+    It is the last route of config/urls.py, so Django's technical 404 page (DEBUG) never
+    answers there. A path that only lacks its trailing slash keeps APPEND_SLASH's redirect,
+    as CommonMiddleware would give it (``/api/v1/campaigns`` -> ``/api/v1/campaigns/``).
+    """
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/", getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != API_NOT_FOUND:
+            common = CommonMiddleware(lambda request: HttpResponse())
+            return HttpResponsePermanentRedirect(common.get_full_path_with_slash(request))
+    return page_not_found(request)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,11 +1,36 @@
-"""Shared fixtures. Database mode follows DATABASE_URL (SQLite by default)."""
+"""Shared fixtures. Database mode follows DATABASE_URL (SQLite by default).
+
+Browser tests (``@pytest.mark.browser``) need chromium at ``CHROMIUM_PATH`` (default
+``/usr/bin/chromium``; ``make test`` installs Debian's package when it can). Without it they
+are skipped and the run ends with one line saying how to enable them; under CI (``CI=true``)
+a missing browser is an error instead, never a skip.
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+BROWSER_SKIP_REASON = "chromium is missing (CHROMIUM_PATH)"
+
+
+def chromium_path() -> Path:
+    return Path(os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def browser_missing_message() -> str:
+    return (
+        f"{chromium_path()} is missing: browser tests need Debian's chromium "
+        "(apt-get install chromium fonts-dejavu-core), or CHROMIUM_PATH pointing at a chromium. "
+        "`playwright install` cannot download browsers here and is never called."
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -16,6 +41,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_pg)
         if "redis" in item.keywords and not settings.REDIS_URL:
             item.add_marker(skip_redis)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if "browser" not in item.keywords or chromium_path().exists():
+        return
+    if _in_ci():
+        pytest.fail(browser_missing_message(), pytrace=False)
+    pytest.skip(BROWSER_SKIP_REASON)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run's last line, when browser tests were skipped for want of chromium."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = [
+        report
+        for report in reporter.stats.get("skipped", [])
+        if BROWSER_SKIP_REASON in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        reporter.write_line(
+            f"NOTE: {len(skipped)} browser tests were skipped because {chromium_path()} is "
+            "missing; to run them: apt-get install chromium fonts-dejavu-core "
+            "(or set CHROMIUM_PATH)."
+        )
 
 
 @pytest.fixture(autouse=True)

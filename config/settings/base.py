@@ -37,9 +37,17 @@ INSTALLED_APPS = [
     "shop",
 ]
 
+# GZip sits under WhiteNoise (static files come pre-compressed from collectstatic and never
+# reach it) and above everything that reads or writes the body. It compresses pages and
+# API JSON of 200 bytes or more. BREACH: pages hold a CSRF token that Django masks anew on
+# every response, and GZipMiddleware pads each response with up to 100 random bytes ("Heal
+# the BREACH", Django 4.2+); the API authenticates with a Bearer header, which a
+# cross-site attacker cannot make a browser send. /t/ (tracking) never passes here
+# (tracking/wsgi_fastpath.py answers it in front of Django).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,8 +1,8 @@
 """Browser tests: Playwright driving Debian's chromium against pytest-django's live server.
 
-* ``browser`` (session): chromium from ``/usr/bin/chromium``. ``playwright install`` is never
-  called (it cannot download here); a missing chromium fails the tests with a clear message,
-  it does not skip them: CI installs the package.
+* ``browser`` (session): chromium from ``CHROMIUM_PATH`` (default ``/usr/bin/chromium``).
+  ``playwright install`` is never called (it cannot download here). Without chromium the
+  tests are skipped with a note at the end of the run, and fail under CI (tests/conftest.py).
 * ``phone`` / ``desktop``: a fresh browser context per test (a 390x844 touch phone at
   device scale 2, and a 1280x800 desktop), with ``base_url`` = the live server.
 * ``screenshot(page, name)``: a full-page PNG in ``test-results/screenshots/`` (gitignored).
@@ -22,13 +22,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import browser_missing_message, chromium_path
+
 # Playwright's sync API runs an asyncio loop in this thread for the whole session, and
 # Django refuses ORM calls from a thread with a running loop. Tests and the live server
 # are synchronous code, so tell Django it is safe. It is process-wide on purpose: under
 # xdist, other tests run in the same worker after the browser has started.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 DEFAULT_TIMEOUT_MS = 15_000
@@ -48,13 +49,8 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
 
 @pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: browser tests need Debian's chromium "
-            "(apt-get install chromium). `playwright install` cannot download browsers here "
-            "and is never called.",
-            pytrace=False,
-        )
+    if not chromium_path().exists():
+        pytest.fail(browser_missing_message(), pytrace=False)
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
@@ -65,7 +61,7 @@ def playwright_instance() -> Iterator[object]:
 @pytest.fixture(scope="session")
 def browser(playwright_instance) -> Iterator[object]:
     browser = playwright_instance.chromium.launch(  # type: ignore[attr-defined]
-        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        executable_path=str(chromium_path()), args=CHROMIUM_ARGS, headless=True
     )
     yield browser
     browser.close()

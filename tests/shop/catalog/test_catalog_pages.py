@@ -45,7 +45,8 @@ def test_the_product_page_loads_stripe_js_from_the_configured_url(client, shop, 
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<script src="http://127.0.0.1:8420/js.stripe.com/v3/"></script>' in html
+    assert '<script src="http://127.0.0.1:8420/js.stripe.com/v3/" defer></script>' in html
+    assert '<script src="/static/shop/checkout.js" defer></script>' in html
     assert 'data-stripe-key="pk_test_page"' in html
     assert f'name="variant" value="{shop.variant.pk}"' in html
     assert "€20.00" in html
