@@ -11,12 +11,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
-from promotions.models import Brand
+from promotions.pages.http import brand_page_render
 from shop.catalog import selectors as catalog
 from shop.checkout import selectors as checkout_selectors
 from shop.checkout import services as checkout_services
@@ -31,23 +29,6 @@ from tracking.classify import client_ip
 from tracking.tokens import ATTRIBUTION_COOKIE, attribution_parse
 
 logger = logging.getLogger(__name__)
-
-
-def _render(
-    request: HttpRequest, brand: Brand, template: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    """Render in the brand's language; framable only by the brand's embed domains."""
-    with translation.override(brand.language):
-        response = render(request, template, {"brand": brand, **context}, status=status)
-    response.headers["Content-Language"] = brand.language
-    domains = brand.embed_domain_list
-    if domains:
-        sources = " ".join(f"https://{domain}" for domain in domains)
-        response.headers["Content-Security-Policy"] = f"frame-ancestors 'self' {sources}"
-        response.xframe_options_exempt = True
-    else:
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-    return response
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any] | JsonResponse:
@@ -78,7 +59,7 @@ def _form_error(form: QuoteForm) -> JsonResponse:
 def shop_home(request: HttpRequest, brand: str) -> HttpResponse:
     shop_brand = catalog.brand_get(slug=brand)
     products = catalog.product_list(brand=shop_brand)
-    return _render(request, shop_brand, "shop/home.html", {"products": products})
+    return brand_page_render(request, shop_brand, "shop/home.html", {"products": products})
 
 
 @require_safe
@@ -86,7 +67,7 @@ def shop_home(request: HttpRequest, brand: str) -> HttpResponse:
 def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse:
     shop_brand = catalog.brand_get(slug=brand)
     item = catalog.product_get(brand=shop_brand, slug=product)
-    return _render(
+    return brand_page_render(
         request,
         shop_brand,
         "shop/product.html",
@@ -104,7 +85,7 @@ def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse
 def order_page(request: HttpRequest, brand: str, token: str) -> HttpResponse:
     shop_brand = catalog.brand_get(slug=brand)
     order = orders.order_get(brand=shop_brand, token=token)
-    return _render(request, shop_brand, "shop/order.html", {"order": order})
+    return brand_page_render(request, shop_brand, "shop/order.html", {"order": order})
 
 
 # --- Endpoints the product page calls ---------------------------------------------------

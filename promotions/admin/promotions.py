@@ -29,6 +29,7 @@ from promotions.admin.scoping import (
     ScopedRelatedFilter,
     choices_queryset,
 )
+from promotions.codes import rules as code_rules
 from promotions.codes import selectors as codes_selectors
 from promotions.codes import services as codes_services
 from promotions.contests import selectors as contests_selectors
@@ -331,14 +332,23 @@ class CodePoolForm(forms.Form):
     )
     code_prefix = forms.CharField(label=_("Prefix (optional)"), max_length=12, required=False)
     codes = forms.CharField(
-        label=_("Or paste codes, one a line"), widget=forms.Textarea({"rows": 6}), required=False
+        label=_("Or paste codes (one a line, or separated by commas)"),
+        widget=forms.Textarea({"rows": 6}),
+        required=False,
     )
     upload = forms.FileField(label=_("Or upload a text or CSV file (first column)"), required=False)
 
-    def code_lines(self) -> list[str]:
-        lines = (self.cleaned_data.get("codes") or "").splitlines()
+    def clean_upload(self) -> Any:
         upload = self.cleaned_data.get("upload")
-        if upload is not None:
-            text = upload.read(5_000_000).decode("utf-8", errors="replace")
-            lines += [row.split(",")[0].strip().strip('"') for row in text.splitlines()]
-        return [line for line in lines if line.strip()]
+        if upload is not None and upload.size > code_rules.MAX_IMPORT_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
+
+    def code_lines(self) -> list[str]:
+        """The codes pasted and in the file, as ``promotions.codes.rules.codes_parse`` reads
+        them (the rules the shop's code import follows too)."""
+        upload = self.cleaned_data.get("upload")
+        return code_rules.codes_parse(
+            pasted=self.cleaned_data.get("codes") or "",
+            upload=upload.read() if upload is not None else None,
+        )

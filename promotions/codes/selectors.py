@@ -10,6 +10,7 @@ from typing import NamedTuple
 from django.db.models import Count, Q
 
 from promotions.campaigns.models import Promotion
+from promotions.codes.rules import code_is_valid, code_normalize
 from promotions.codes.models import CouponCode
 
 
@@ -27,8 +28,8 @@ def promotion_code_lookup(*, code: str) -> PromotionCodeClaim | None:
     Whether it was already used is ``CouponCode.redeemed_at``; mark use with
     ``promotions.codes.services.promotion_code_redeem(code=..., reference=<order id>)``.
     """
-    normalized = "".join(code.split()).upper()
-    if not normalized or len(normalized) > 40:
+    normalized = code_normalize(code)
+    if not code_is_valid(normalized):
         return None
     row = (
         CouponCode.objects.filter(code=normalized, person__isnull=False)

@@ -6,10 +6,8 @@ NULL``, and ``(promotion, person)`` is unique.
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -19,15 +17,10 @@ from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Promotion
 from promotions.codes.models import CouponCode
+from promotions.codes.rules import CodeImport, code_normalize, codes_generate, codes_sort
 from promotions.entries.eligibility import Refusal
 from promotions.entries.models import Entry
 from promotions.entries.refusals import refuse
-
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def code_normalize(code: str) -> str:
-    return "".join(code.split()).upper()
 
 
 def code_claim(*, entry: Entry, at: datetime) -> CouponCode:
@@ -51,55 +44,36 @@ def code_claim(*, entry: Entry, at: datetime) -> CouponCode:
     )
 
 
-@dataclass(frozen=True)
-class CodeImport:
-    created: int
-    duplicates: list[str]
-    invalid: list[str]
-
-
 @transaction.atomic
 def code_pool_import(*, promotion: Promotion, codes: Iterable[str]) -> CodeImport:
-    """Add codes to an offer promotion's pool (upper-cased; letters, digits and dashes,
-    4 to 40). Codes already in any pool are reported, never added twice."""
+    """Add codes to an offer promotion's pool (``promotions.codes.rules``: normalised,
+    checked). Codes already in any pool are reported, never added twice."""
     if promotion.kind != Promotion.Kind.OFFER:
         raise ValidationError(_("Only offer promotions have a code pool."))
-    wanted: dict[str, None] = {}
-    invalid = []
-    for raw in codes:
-        code = code_normalize(raw)
-        if not code:
-            continue
-        if (
-            not (4 <= len(code) <= 40)
-            or not all(c.isalnum() or c == "-" for c in code)
-            or not code.isascii()
-        ):
-            invalid.append(raw.strip())
-            continue
-        wanted[code] = None
-    existing = set(CouponCode.objects.filter(code__in=list(wanted)).values_list("code", flat=True))
-    fresh = [c for c in wanted if c not in existing]
+    typed = codes_sort(codes)
+    existing = set(CouponCode.objects.filter(code__in=typed.wanted).values_list("code", flat=True))
+    fresh = [c for c in typed.wanted if c not in existing]
     CouponCode.objects.bulk_create([CouponCode(promotion=promotion, code=c) for c in fresh])
-    return CodeImport(created=len(fresh), duplicates=sorted(existing), invalid=invalid)
+    return CodeImport(
+        created=len(fresh),
+        duplicates=sorted(existing | set(typed.repeated)),
+        invalid=typed.invalid,
+    )
 
 
 def code_pool_generate(
     *, promotion: Promotion, count: int, length: int = 10, prefix: str = ""
 ) -> int:
-    """Generate ``count`` random codes (unambiguous letters and digits) into the pool."""
-    if not 1 <= count <= 100_000:
-        raise ValidationError({"count": _("Generate between 1 and 100,000 codes.")})
-    prefix = code_normalize(prefix)
-    made = 0
-    while made < count:
-        batch = {
-            (f"{prefix}-" if prefix else "")
-            + "".join(secrets.choice(CODE_ALPHABET) for _i in range(length))
-            for _j in range(min(count - made, 1000))
-        }
-        made += code_pool_import(promotion=promotion, codes=batch).created
-    return made
+    """Generate ``count`` random codes (``promotions.codes.rules``) into the pool."""
+    try:
+        return codes_generate(
+            count=count,
+            prefix=prefix,
+            length=length,
+            add=lambda batch: code_pool_import(promotion=promotion, codes=batch).created,
+        )
+    except ValueError as exc:
+        raise ValidationError({"count": _("Generate between 1 and 100,000 codes.")}) from exc
 
 
 class CodeNotRedeemable(ValidationError):

@@ -34,6 +34,8 @@ def brand_page_render(
     status: int = 200,
     language: str | None = None,
 ) -> HttpResponse:
+    """Every consumer page of a brand (the hub, tabs, the shop): rendered in the brand's
+    language (or ``language``), framable only by the brand's embed domains."""
     language = language or brand.language
     with translation.override(language):
         response = render(request, template, {"brand": brand, **context}, status=status)

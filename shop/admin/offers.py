@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from promotions.admin.displays import ADMIN_MEDIA, BrandTimezoneFormMixin
 from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter, choices_queryset
+from promotions.codes import rules as code_rules
 from shop.models import Code, Offer, Product
 from shop.offers import codes, selectors
 
@@ -72,11 +73,11 @@ class ImportCodesForm(forms.Form):
     file = forms.FileField(required=False, help_text=_("Or a text/CSV file, first column."))
 
     def codes_list(self) -> list[str]:
-        """The codes pasted and in the file, as ``shop.offers.codes.codes_parse`` reads them."""
+        """The codes pasted and in the file (``promotions.codes.rules.codes_parse``)."""
         upload = self.cleaned_data.get("file")
-        if upload is not None and upload.size > codes.MAX_IMPORT_FILE_BYTES:
+        if upload is not None and upload.size > code_rules.MAX_IMPORT_FILE_BYTES:
             raise ValidationError(_("The file is larger than 5 MB."))
-        return codes.codes_parse(
+        return code_rules.codes_parse(
             pasted=self.cleaned_data.get("codes") or "",
             upload=upload.read() if upload is not None else None,
         )

@@ -9,12 +9,12 @@ from datetime import datetime
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 
+from promotions.codes.rules import code_normalize
 from promotions.codes.selectors import promotion_code_lookup
 from promotions.models import Brand, CouponCode
 from shop.checkout.pricing import Priced, eligible_lines
 from shop.errors import CodeRefused
 from shop.models import Code, Offer, OfferCustomerUsage
-from shop.offers.codes import code_normalize
 
 
 def customer_key(email: str) -> str:

@@ -195,7 +195,7 @@ def test_code_import_reports_duplicates_and_invalid_codes():
 
     assert (result.created, result.duplicates, result.invalid) == (
         1,
-        ["TAKEN-1"],
+        ["OK-CODE-1", "TAKEN-1"],  # typed twice: added once, and said so
         ["x", "bad code!"],
     )
     assert list(promotion.codes.values_list("code", flat=True)) == ["OK-CODE-1"]
