@@ -10,8 +10,8 @@ from typing import NamedTuple
 from django.db.models import Count, Q
 
 from promotions.campaigns.models import Promotion
-from promotions.codes.rules import code_is_valid, code_normalize
 from promotions.codes.models import CouponCode
+from promotions.codes.rules import code_is_valid, code_normalize
 
 
 class PromotionCodeClaim(NamedTuple):

@@ -27,10 +27,14 @@ def test_the_pool_and_the_shop_sort_typed_codes_the_same_way():
     pool = codes_services.code_pool_import(promotion=promotion, codes=TYPED)
     shop = codes_import(offer=offer, codes=TYPED)
 
-    assert pool == shop == rules.CodeImport(
-        created=2,
-        duplicates=["NOVA-12AB"],  # typed twice: added once, and said so
-        invalid=["ab", "x" * 41, "bad code!", "CAFÉ-10"],
+    assert (
+        pool
+        == shop
+        == rules.CodeImport(
+            created=2,
+            duplicates=["NOVA-12AB"],  # typed twice: added once, and said so
+            invalid=["ab", "x" * 41, "bad code!", "CAFÉ-10"],
+        )
     )
     assert sorted(promotion.codes.values_list("code", flat=True)) == ["NOVA-12AB", "SUMMER_25"]
     assert sorted(offer.codes.values_list("code", flat=True)) == ["NOVA-12AB", "SUMMER_25"]
