@@ -1,5 +1,6 @@
 """Reads for marketers and partners beyond the promotion pages: pseudonymous entrant ids,
-dashboards (CTR over time, funnel, comparison, campaign lift) and the live wall's snapshot.
+dashboards (CTR over time, funnel, comparison, campaign lift). The live wall's snapshot
+is in ``promotions.reports.live_snapshot``.
 
 Counts of impressions, clicks, entries, orders and revenue come from tracking's rollups
 (``tracking.selectors``): orders are recorded there by the shop, so this module never
@@ -13,7 +14,7 @@ import hmac
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from promotions.models import Brand, Campaign, Entry, Person, Promotion, Submission
+from promotions.models import Brand, Campaign, Entry, Person, Promotion
 from promotions.reports.numbers import money, percent, ratio
 from tracking import selectors as tracking_selectors
 
@@ -532,78 +533,3 @@ def dashboard_get(
         lift=lift,
         tables=tables,
     )
-
-
-# --- Live wall ----------------------------------------------------------------------------
-
-LIVE_ITEMS = 8
-
-
-def public_first_name(person: Person) -> str:
-    """What a wall may show of a person: a first name and an initial ("Marie D.")."""
-    if person.anonymised_at is not None or not person.name.strip():
-        return "A participant"
-    words = person.name.split()
-    initial = f" {words[-1][0].upper()}." if len(words) > 1 else ""
-    return f"{words[0][:30]}{initial}"
-
-
-def live_snapshot_get(*, campaign: Campaign, now: datetime | None = None) -> dict[str, Any]:
-    """The wall's numbers and newest items, JSON-ready, without personal data beyond a
-    first name and an initial. Counts of impressions and clicks come from the rollups
-    (the campaign's window up to today); entries and submissions from their tables."""
-    now = now or timezone.now()
-    brand = campaign.brand
-    zone = brand.tzinfo
-    since = campaign.starts_at.astimezone(zone).date()
-    until = max(now.astimezone(zone).date(), since)
-    stats = tracking_selectors.stats_total_get(
-        level="campaign",
-        id=campaign.pk,
-        since=since,
-        until=until,
-        timezone=brand.timezone,
-        brand_ids=[brand.pk],
-    )
-    entries = Entry.objects.filter(promotion__campaign=campaign, status=Entry.Status.VALID)
-    newest = entries.select_related("person", "promotion").order_by("-created_at", "-pk")
-    submissions = Submission.objects.filter(
-        promotion__campaign=campaign, status=Submission.Status.APPROVED, removed_at__isnull=True
-    )
-    shown = submissions.select_related("person", "promotion").order_by("-created_at", "-pk")
-
-    def iso(at: datetime) -> str:
-        return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-    return {
-        "campaign": campaign.name,
-        "brand": brand.name,
-        "as_of": iso(now),
-        "counters": {
-            "impressions": stats.impressions,
-            "clicks": stats.clicks,
-            "ctr": stats.ctr,
-            "entries": entries.count(),
-            "submissions": submissions.count(),
-        },
-        "entries": [
-            {
-                "id": e.public_id,
-                "name": public_first_name(e.person),
-                "promotion": e.promotion.title,
-                "at": iso(e.created_at),
-            }
-            for e in newest[:LIVE_ITEMS]
-        ],
-        "submissions": [
-            {
-                "id": s.pk,
-                "title": s.title,
-                "name": public_first_name(s.person),
-                "promotion": s.promotion.title,
-                "media": s.media,
-                "at": iso(s.created_at),
-            }
-            for s in shown[:LIVE_ITEMS]
-        ],
-    }

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 
 from promotions.campaigns import selectors as campaigns_selectors
 from promotions.models import Campaign
-from promotions.reports import dashboards
+from promotions.reports.live_snapshot import live_snapshot_get
 
 _SALT = "promotions.live-wall"
 
@@ -76,7 +76,7 @@ def wall(request: HttpRequest, brand: str, campaign: str) -> HttpResponse:
     context: dict[str, Any] = {
         "campaign": found,
         "brand": found.brand,
-        "snapshot": dashboards.live_snapshot_get(campaign=found),
+        "snapshot": live_snapshot_get(campaign=found),
         "snapshot_url": f"{snapshot_url}?key={key}" if key else snapshot_url,
     }
     response = render(request, "promotions/live.html", context)
@@ -90,7 +90,7 @@ def snapshot(request: HttpRequest, brand: str, campaign: str) -> JsonResponse:
     cache_key = f"promotions:live:{found.pk}"
     data = cache.get(cache_key)
     if data is None:
-        data = dashboards.live_snapshot_get(campaign=found)
+        data = live_snapshot_get(campaign=found)
         cache.set(cache_key, data, getattr(settings, "LIVE_WALL_CACHE_SECONDS", 1))
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
