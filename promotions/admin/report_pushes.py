@@ -42,18 +42,7 @@ class ReportSubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = ReportSubscription
-        fields = [
-            "brand",
-            "name",
-            "url",
-            "schedule",
-            "level",
-            "time_increment",
-            "breakdowns",
-            "fields",
-            "format",
-            "active",
-        ]
+        fields = ["brand", *report_pushes.SUBSCRIPTION_FIELDS]
 
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"]
