@@ -53,6 +53,15 @@ def codes_parse(*, pasted: str = "", upload: bytes | None = None) -> list[str]:
 
 
 @dataclass(frozen=True)
+class CodeImport:
+    """What an import did: codes created, codes already taken (or typed twice), invalid."""
+
+    created: int
+    duplicates: list[str]
+    invalid: list[str]
+
+
+@dataclass(frozen=True)
 class CodesSorted:
     """Typed codes sorted out: ``wanted`` normalised, each once, in the order given;
     ``repeated`` the normalised codes typed more than once; ``invalid`` as typed."""
@@ -60,6 +69,14 @@ class CodesSorted:
     wanted: list[str]
     repeated: list[str]
     invalid: list[str]
+
+    def import_result(self, *, taken: set[str]) -> CodeImport:
+        """What importing the wanted codes did when ``taken`` of them already existed."""
+        return CodeImport(
+            created=len([c for c in self.wanted if c not in taken]),
+            duplicates=sorted(taken | set(self.repeated)),
+            invalid=self.invalid,
+        )
 
 
 def codes_sort(codes: Iterable[str]) -> CodesSorted:
@@ -77,15 +94,6 @@ def codes_sort(codes: Iterable[str]) -> CodesSorted:
         else:
             wanted[code] = None
     return CodesSorted(wanted=list(wanted), repeated=list(repeated), invalid=invalid)
-
-
-@dataclass(frozen=True)
-class CodeImport:
-    """What an import did: codes created, codes already taken (or typed twice), invalid."""
-
-    created: int
-    duplicates: list[str]
-    invalid: list[str]
 
 
 def codes_generate(*, count: int, prefix: str, length: int, add: Callable[[set[str]], int]) -> int:

@@ -54,11 +54,7 @@ def code_pool_import(*, promotion: Promotion, codes: Iterable[str]) -> CodeImpor
     existing = set(CouponCode.objects.filter(code__in=typed.wanted).values_list("code", flat=True))
     fresh = [c for c in typed.wanted if c not in existing]
     CouponCode.objects.bulk_create([CouponCode(promotion=promotion, code=c) for c in fresh])
-    return CodeImport(
-        created=len(fresh),
-        duplicates=sorted(existing | set(typed.repeated)),
-        invalid=typed.invalid,
-    )
+    return typed.import_result(taken=existing)
 
 
 def code_pool_generate(

@@ -37,11 +37,7 @@ def codes_import(*, offer: Offer, codes: Iterable[str]) -> CodeImport:
     Code.objects.bulk_create(
         [Code(brand_id=offer.brand_id, offer=offer, code=c, max_uses=max_uses) for c in fresh]
     )
-    return CodeImport(
-        created=len(fresh),
-        duplicates=sorted(existing | set(typed.repeated)),
-        invalid=typed.invalid,
-    )
+    return typed.import_result(taken=existing)
 
 
 def codes_generate(*, offer: Offer, count: int, prefix: str = "", length: int = 8) -> int:
