@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.conftest import assert_error
 from tests.factories import BrandFactory, PromotionFactory
-from tests.reports.receiver import Receiver
+from tests.tracking.api.conftest import assert_error
+from tests.tracking.receiver import Receiver
 from tracking import report_pushes, tasks, webhooks
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
 from tracking.store import events_store

@@ -1,4 +1,4 @@
-"""Fixtures for reports, pushes, dashboards, alerts and the live wall."""
+"""Fixtures for dashboards, alerts and the live wall."""
 
 from __future__ import annotations
 

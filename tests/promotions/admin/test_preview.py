@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from promotions.models import Status
-from tests.admin.conftest import admin_url
 from tests.factories import PromotionFactory
+from tests.promotions.admin.conftest import admin_url
 
 pytestmark = pytest.mark.django_db
 

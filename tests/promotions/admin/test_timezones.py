@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from promotions.models import Promotion
-from tests.admin.conftest import admin_url
-from tests.admin.forms import promotion_form
 from tests.factories import BrandFactory, BrandMembershipFactory, CampaignFactory
+from tests.promotions.admin.conftest import admin_url
+from tests.promotions.admin.forms import promotion_form
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from tests.factories import BrandFactory, BrandMembershipFactory
-from tests.reports.receiver import Receiver
+from tests.tracking.conftest import _isolated_stream  # noqa: F401 (autouse: own stream)
+from tests.tracking.receiver import Receiver
 from tracking import report_pushes, tasks
 from tracking.models import ReportPush
 

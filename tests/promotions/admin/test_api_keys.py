@@ -10,8 +10,8 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from tests.admin.conftest import admin_url
-from tests.admin.forms import api_key_form, split_datetime
+from tests.promotions.admin.conftest import admin_url
+from tests.promotions.admin.forms import api_key_form, split_datetime
 from tracking.api.authentication import ApiKeyAuthentication
 from tracking.models import ApiKey
 from tracking.selectors import api_key_get_by_token

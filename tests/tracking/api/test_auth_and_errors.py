@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
 
-from tests.api.conftest import assert_error
 from tests.factories import CampaignFactory
+from tests.tracking.api.conftest import assert_error
 from tracking.api.serializers import StrictSerializer
 from tracking.models import ApiKey, Scope
 from tracking.selectors import api_key_brand_id_list, api_key_get_by_token

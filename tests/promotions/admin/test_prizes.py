@@ -7,9 +7,9 @@ import pytest
 
 from promotions.models import Prize
 from promotions.prizes import services as prizes_services
-from tests.admin.conftest import admin_url
-from tests.admin.forms import promotion_form
 from tests.factories.promotions import PrizeFactory
+from tests.promotions.admin.conftest import admin_url
+from tests.promotions.admin.forms import promotion_form
 
 pytestmark = pytest.mark.django_db
 

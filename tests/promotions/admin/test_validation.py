@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from promotions.models import Promotion
-from tests.admin.conftest import admin_url
-from tests.admin.forms import campaign_form, promotion_form, split_datetime
 from tests.factories import PromotionFactory
+from tests.promotions.admin.conftest import admin_url
+from tests.promotions.admin.forms import campaign_form, promotion_form, split_datetime
 
 pytestmark = pytest.mark.django_db
 

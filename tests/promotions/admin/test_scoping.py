@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from promotions.models import Brand, BrandMembership, Campaign, Promotion
-from tests.admin.conftest import _world, admin_url, changelist_ids, filter_choices
-from tests.admin.forms import api_key_form, campaign_form, promotion_form
 from tests.factories import BrandFactory, BrandMembershipFactory, CampaignFactory, StaffUserFactory
+from tests.promotions.admin.conftest import _world, admin_url, changelist_ids, filter_choices
+from tests.promotions.admin.forms import api_key_form, campaign_form, promotion_form
 from tracking.models import ApiKey
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +174,7 @@ def test_membership_grants_the_model_permissions_without_ticked_boxes(as_manager
         "Person",
         "Prize",
         "Submission",
-        # Alerts (promotions) and report subscriptions (tracking), see tests/reports.
+        # Alerts (promotions) and report subscriptions (tracking): see their own tests.
         "AlertRule",
         "AlertIncident",
         "ReportSubscription",

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from promotions.draws import services as draws_services
 from promotions.models import CouponCode, Draw, Entry, Flag, Promotion, Submission
-from tests.admin.forms import promotion_form
 from tests.factories.promotions import (
     BrandMembershipFactory,
     CampaignFactory,
@@ -20,6 +19,7 @@ from tests.factories.promotions import (
     StaffUserFactory,
     SubmissionFactory,
 )
+from tests.promotions.admin.forms import promotion_form
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from promotions.models import Promotion, Status
-from tests.api.conftest import assert_error
 from tests.factories import BrandFactory, CampaignFactory, PromotionFactory
+from tests.tracking.api.conftest import assert_error
 from tracking import tokens
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from tests.api.conftest import assert_error
 from tests.factories import BrandFactory, PromotionFactory
 from tests.factories.promotions import EntryFactory, PersonFactory
+from tests.tracking.api.conftest import assert_error
 
 pytestmark = pytest.mark.django_db
 ENTRIES = "/api/v1/entries/"

@@ -15,7 +15,7 @@ from promotions.models import AlertIncident, AlertRule
 from promotions.reports import alerts
 from tests.factories import BrandFactory, BrandMembershipFactory, CampaignFactory, PromotionFactory
 from tests.factories.promotions import EntryFactory, PrizeFactory, StaffUserFactory
-from tests.reports.receiver import Receiver
+from tests.tracking.receiver import Receiver
 from tracking import webhooks
 from tracking.store import events_store
 from tracking.tracked_event import TrackedEvent

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from promotions.draws import services as draws_services
 from promotions.models import Draw, DrawReplacement, Promotion
-from tests.admin.conftest import admin_url
-from tests.admin.forms import api_key_form
 from tests.factories.promotions import EntryFactory, PrizeFactory, PromotionFactory
+from tests.promotions.admin.conftest import admin_url
+from tests.promotions.admin.forms import api_key_form
 from tracking.models import ApiKey, ReportSubscription
 
 pytestmark = pytest.mark.django_db
