@@ -31,6 +31,21 @@ class JuryScoreInline(BrandScopedAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("juror")
 
 
+SUBMISSION_FIELDS = (
+    "promotion",
+    "person",
+    "title",
+    "description",
+    "media",
+    "media_link",
+    "status",
+    "moderation_note",
+    "moderated_by",
+    "moderated_at",
+    "removed_at",
+)
+
+
 @admin.register(Submission)
 class SubmissionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     """Moderation: approve into the gallery or reject with a note; jurors score 0 to 10."""
@@ -49,32 +64,8 @@ class SubmissionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "person__email"]
     actions = ["approve", "reject"]
     inlines = [JuryScoreInline]
-    fields = [
-        "promotion",
-        "person",
-        "title",
-        "description",
-        "media",
-        "media_link",
-        "status",
-        "moderation_note",
-        "moderated_by",
-        "moderated_at",
-        "removed_at",
-    ]
-    readonly_fields = [
-        "promotion",
-        "person",
-        "title",
-        "description",
-        "media",
-        "media_link",
-        "status",
-        "moderation_note",
-        "moderated_by",
-        "moderated_at",
-        "removed_at",
-    ]
+    fields = SUBMISSION_FIELDS
+    readonly_fields = SUBMISSION_FIELDS  # moderation happens through the actions only
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

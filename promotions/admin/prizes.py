@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from promotions.admin.promotions import PRIZE_FIELDS
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -27,16 +28,7 @@ class PrizeAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "promotion", "quantity", "awarded", "odds_one_in"]
     list_filter = [("promotion", ScopedRelatedFilter)]
     list_select_related = ["promotion"]
-    fields = [
-        "promotion",
-        "name",
-        "description",
-        "value_label",
-        "quantity",
-        "awarded",
-        "odds_one_in",
-        "position",
-    ]
+    fields = ["promotion", *PRIZE_FIELDS]
     readonly_fields = ["awarded"]
     inlines = [WinningMomentInline]
 

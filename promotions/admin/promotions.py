@@ -59,18 +59,22 @@ class PromotionForm(forms.ModelForm):
         exclude: list[str] = []
 
 
+# What a marketer sees of a prize, on the promotion's page and on the prize's own.
+PRIZE_FIELDS = (
+    "name",
+    "description",
+    "value_label",
+    "quantity",
+    "awarded",
+    "odds_one_in",
+    "position",
+)
+
+
 class PrizeInline(BrandScopedAdminMixin, admin.TabularInline):
     model = Prize
     extra = 0
-    fields = [
-        "name",
-        "description",
-        "value_label",
-        "quantity",
-        "awarded",
-        "odds_one_in",
-        "position",
-    ]
+    fields = PRIZE_FIELDS
     readonly_fields = ["awarded"]
     show_change_link = True
 
