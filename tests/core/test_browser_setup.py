@@ -29,11 +29,17 @@ def test_plain():
 """
 
 
+# The inner pytest runs on the embedded default (in-memory SQLite, local-memory cache): with
+# this run's REDIS_URL and no xdist worker number it would flush Redis database 0 (its
+# autouse cache.clear()), which is another worker's, in the middle of that worker's test.
+_SHARED_SERVICES = ("DATABASE_URL", "REDIS_URL", "TEST_DB_NAME", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
 def _clean_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("PYTEST_", "CI")) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        if not k.startswith(("PYTEST_", "CI")) and k not in _SHARED_SERVICES
     }
     return {**env, **extra}
 
