@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WEB_WORKERS ?= 2
+# Seconds bin/supervise waits after Ctrl-C before killing what is still running (docs/operations.md).
+STOP_GRACE ?= 2.5
 MANAGE := $(BIN)/python manage.py
 export PLAYWRIGHT_BROWSERS_PATH ?= 0
 # The browser tests' chromium; `make test` installs Debian's package there when it can.
@@ -36,7 +38,7 @@ run: migrate
 	$(MANAGE) ensure_admin
 	$(MANAGE) apply_schedules
 	@echo "Serving on http://127.0.0.1:$(PORT)/p/demo/launch/  (admin: /admin/, Ctrl-C stops)"
-	$(BIN)/python bin/supervise \
+	$(BIN)/python bin/supervise --grace $(STOP_GRACE) \
 	  -- "$(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $(WEB_WORKERS) --no-ws config.wsgi:application" \
 	  -- "$(BIN)/python manage.py qcluster"
 
@@ -45,7 +47,7 @@ serve: bootstrap
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput -v0
 	$(MANAGE) apply_schedules
-	$(BIN)/python bin/supervise \
+	$(BIN)/python bin/supervise --grace $(STOP_GRACE) \
 	  -- "$(BIN)/granian --interface wsgi --host $${HOST:-127.0.0.1} --port $(PORT) --workers $${WEB_WORKERS:-2} --blocking-threads $${BLOCKING_THREADS:-4} --no-ws config.wsgi:application" \
 	  -- "$(BIN)/python manage.py qcluster"
 

@@ -118,14 +118,20 @@ else:
         }
     }
 
+Q_WORKERS = env.int("Q_WORKERS", default=2)
 Q_CLUSTER: dict[str, object] = {
     "name": env("Q_CLUSTER_NAME", default="promohub"),
-    "workers": env.int("Q_WORKERS", default=2),
+    "workers": Q_WORKERS,
     "timeout": 60,
     "retry": 90,  # timeout < retry, as django-q2 requires
     "max_attempts": 5,
-    "queue_limit": 50,
-    "bulk": 10,
+    # On stop the pusher first hands over every task it has fetched and the workers run all
+    # the queued ones before their stop pill; with 50 queued (and bulks of 10) a stop with a
+    # backlog waited for all of them. One queued task per worker and one task per fetch keep
+    # the stop to the tasks running (bin/supervise's grace; docs/operations.md). A task
+    # abandoned by a kill is fetched again after `retry` on the ORM broker.
+    "queue_limit": Q_WORKERS,
+    "bulk": 1,
     "catch_up": False,
     "label": "Background tasks",
 }
