@@ -218,7 +218,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Promotion service --------------------------------------------------------------
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The public address (https://promos.example.com). Unset, every absolute URL the service
+# hands out is on the address each request came to (tracking/site.py), and what has no
+# request (emails, the Conversions API) names the local server on PORT.
+SITE_URL = env("SITE_URL", default="")
+PORT = env.int("PORT", default=8000)
 # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); nobody's by default.
 TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60

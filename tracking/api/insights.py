@@ -31,6 +31,7 @@ from tracking.api.scoping import (
 )
 from tracking.api.serializers import ErrorSerializer
 from tracking.models import ApiKey, Scope
+from tracking.site import absolute_url
 
 MAX_DAYS = 731
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
@@ -278,7 +279,9 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         next_url = None
         if rest:
             cursor = insights.cursor_encode(insights.row_key(page[-1]))
-            next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
+            next_url = replace_query_param(
+                absolute_url(request.get_full_path(), request._request), "cursor", cursor
+            )
         as_of = selectors.stats_as_of_get()
         body = {
             "level": params["level"],
@@ -292,4 +295,4 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         response = Response(body)
         if next_url:
             response["Link"] = f'<{next_url}>; rel="next"'
-        return Response(body)
+        return response
