@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from tracking import insights, selectors, webhooks
+from tracking import brands, insights, selectors, webhooks
 from tracking.models import (
     ApiKey,
     ReportDelivery,
@@ -201,12 +201,17 @@ def report_body(*, subscription: ReportSubscription, since: date, until: date) -
     if subscription.format == ReportFormat.CSV:
         return insights.rows_csv(data), "text/csv; charset=utf-8"
     as_of = selectors.stats_as_of_get()
+    # The parameters this report answers, so that a body read alone says what it is.
     body = {
         "subscription": subscription.pk,
+        "brand": brands.brand_slug(subscription.brand_id),
+        "schedule": subscription.schedule,
         "level": subscription.level,
         "since": since.isoformat(),
         "until": until.isoformat(),
         "time_increment": subscription.time_increment,
+        "breakdowns": list(subscription.breakdowns),
+        "fields": list(subscription.fields),
         "as_of": as_of.isoformat().replace("+00:00", "Z") if as_of else None,
         "data": data,
     }
@@ -275,6 +280,8 @@ def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportD
         headers={
             "X-Report-Subscription": str(subscription.pk),
             "X-Report-Push": str(push.pk),
+            # the period, for CSV bodies too: "2026-05-04/2026-05-10" (ISO 8601 interval)
+            "X-Report-Period": f"{push.period_start.isoformat()}/{push.period_end.isoformat()}",
         },
     )
     attempt = push.attempts + 1

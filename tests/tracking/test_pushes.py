@@ -95,12 +95,15 @@ def test_a_daily_push_arrives_signed_and_verifies(partner, brand, receiver):
             "promotion_id": promotion.pk,
             "campaign_id": promotion.campaign_id,
             "brand": brand.pk,
+            "date_start": yesterday,
+            "date_stop": yesterday,
             "impressions": 40,
             "clicks": 6,
             "ctr": 0.15,
         }
     ]
     assert request.headers["X-Report-Subscription"] == str(subscription.pk)
+    assert request.headers["X-Report-Period"] == f"{yesterday}/{yesterday}"
     [delivery] = ReportDelivery.objects.all()
     assert (delivery.succeeded, delivery.status_code, delivery.response_excerpt) == (
         True,
@@ -109,6 +112,55 @@ def test_a_daily_push_arrives_signed_and_verifies(partner, brand, receiver):
     )
     subscription.refresh_from_db()
     assert subscription.next_run_at == run_at + timedelta(days=1)
+
+
+def test_a_weekly_push_of_daily_rows_tells_its_seven_days_apart(partner, brand, receiver):
+    # given: a weekly subscription of daily rows with docs/partners.md's fields, and
+    # traffic on each day of the week it will report (Monday to Sunday, Paris time)
+    promotion = PromotionFactory(campaign__brand=brand)
+    created = subscribe(
+        partner,
+        brand,
+        receiver.url,
+        schedule="weekly",
+        level="campaign",
+        time_increment="1",
+        fields=["impressions", "clicks", "ctr", "entries", "revenue"],
+    )
+    subscription = ReportSubscription.objects.get(pk=created["id"])
+    run_at = subscription.next_run_at
+    since, until = report_pushes.schedule_period(
+        schedule="weekly", zone=brand.tzinfo, run_at=run_at
+    )
+    assert (until - since).days == 6 and since.weekday() == 0
+    for day in range(7):
+        noon = datetime.combine(since + timedelta(days=day), datetime.min.time(), brand.tzinfo)
+        record(promotion, noon + timedelta(hours=12), impressions=10 + day, clicks=1)
+
+    # when: the week's report is built and sent
+    assert report_pushes.report_pushes_prepare(now=run_at) == 1
+    assert report_pushes.report_pushes_deliver(now=run_at) == 1
+
+    # then: seven rows, one per day, each saying its day; the body names its parameters
+    [request] = receiver.received
+    body = json.loads(request.body)
+    days = [(since + timedelta(days=n)).isoformat() for n in range(7)]
+    assert [row["date_start"] for row in body["data"]] == days
+    assert [row["date_stop"] for row in body["data"]] == days
+    assert [row["impressions"] for row in body["data"]] == [10 + n for n in range(7)]
+    assert {row["campaign_id"] for row in body["data"]} == {promotion.campaign_id}
+    assert {k: v for k, v in body.items() if k not in ("as_of", "data")} == {
+        "subscription": subscription.pk,
+        "brand": "nova",
+        "schedule": "weekly",
+        "level": "campaign",
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "time_increment": "1",
+        "breakdowns": [],
+        "fields": ["impressions", "clicks", "ctr", "entries", "revenue"],
+    }
+    assert request.headers["X-Report-Period"] == f"{since}/{until}"
 
 
 def test_a_receiver_failing_twice_gets_one_success_after_two_logged_failures(
