@@ -27,17 +27,34 @@ def brand_slug(brand_id: int) -> str:
     return brand_slugs([brand_id]).get(brand_id, "")
 
 
-def brand_id_resolve(value: object, *, among: Iterable[int]) -> int | None:
-    """The id of the brand ``value`` names (its slug, or, deprecated, its integer id, as an
-    int or a string of digits) when it is one of ``among``; None otherwise, for unknown
-    brands and other keys' brands alike."""
+def brand_ids_resolve(values: Iterable[object], *, among: Iterable[int]) -> dict[object, int]:
+    """``{value: brand id}`` for each value naming one of the ``among`` brands (one query):
+    a string is a slug first; failing that, a string of digits or an int is an integer id
+    (deprecated). Values naming no brand of ``among`` (unknown, or another key's) are absent."""
     allowed = set(among)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit()):
-        number = int(value)
-        return number if number in allowed else None
-    if not isinstance(value, str) or not value:
-        return None
-    found = _brands().filter(slug=value, pk__in=allowed).values_list("pk", flat=True).first()
-    return int(found) if found is not None else None
+    wanted = [v for v in values if isinstance(v, str | int) and not isinstance(v, bool)]
+    strings = [v for v in wanted if isinstance(v, str) and v]
+    by_slug = (
+        dict(_brands().filter(pk__in=allowed, slug__in=strings).values_list("slug", "pk"))
+        if strings and allowed
+        else {}
+    )
+    found: dict[object, int] = {}
+    for value in wanted:
+        if isinstance(value, str) and value in by_slug:
+            found[value] = int(by_slug[value])
+        elif _as_id(value) in allowed:
+            found[value] = int(value)
+    return found
+
+
+def _as_id(value: str | int) -> int | None:
+    if isinstance(value, int):
+        return value
+    digits = value.isascii() and value.isdigit() and len(value) <= 18
+    return int(value) if digits else None
+
+
+def brand_id_resolve(value: object, *, among: Iterable[int]) -> int | None:
+    """The id of the one brand ``value`` names among ``among`` (``brand_ids_resolve``)."""
+    return brand_ids_resolve([value], among=among).get(value)

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -118,9 +118,12 @@ def rows_after(rows: Sequence[selectors.StatsRow], key: RowKey) -> list[selector
     return [r for r in rows if row_key(r) > key]
 
 
-def row_json(row: selectors.StatsRow, fields: Iterable[str] | None = None) -> dict[str, Any]:
+def row_json(
+    row: selectors.StatsRow, fields: Iterable[str] | None = None, *, slugs: Mapping[int, str]
+) -> dict[str, Any]:
     """The documented row; with ``fields``, only those metrics (the row's ids, breakdown
-    values and ``date_start``/``date_stop`` always stay)."""
+    values and ``date_start``/``date_stop`` always stay). ``slugs`` names each brand
+    (``tracking.brands.brand_slugs``): a brand is its slug in the partner API."""
     s = row.stats
     interval = s.ctr_interval
     out: dict[str, Any] = {}
@@ -128,7 +131,7 @@ def row_json(row: selectors.StatsRow, fields: Iterable[str] | None = None) -> di
         out["promotion_id"] = row.id
     if row.level in ("promotion", "campaign"):
         out["campaign_id"] = row.campaign_id
-    out["brand"] = row.brand_id
+    out["brand"] = slugs.get(row.brand_id, "")
     out.update(row.breakdown)
     metrics: dict[str, Any] = {
         "date_start": row.date_start.isoformat(),
