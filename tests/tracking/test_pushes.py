@@ -491,6 +491,18 @@ def test_testing_another_brands_or_an_unknown_subscription_is_a_404(
     assert receiver.received == []
 
 
+def test_test_deliveries_are_limited_per_subscription(partner, brand, receiver):
+    created = subscribe(partner, brand, receiver.url)
+    url = f"{SUBSCRIPTIONS}{created['id']}/test/"
+
+    answers = [partner.post(url) for _ in range(7)]
+
+    assert [a.status_code for a in answers[:6]] == [200] * 6
+    assert_error(answers[6], 429, "throttled")
+    assert int(answers[6]["Retry-After"]) >= 1
+    assert len(receiver.received) == 6
+
+
 def test_a_test_delivery_needs_the_reports_scope(api_client, make_api_key, brand, receiver):
     key, raw = make_api_key(brands=[brand], scopes=["events:write"])
     subscription = report_pushes.report_subscription_create(

@@ -21,7 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tracking import insights, report_pushes, selectors, webhooks
+from tracking import counters, insights, report_pushes, selectors, webhooks
 from tracking.api.query_params import StrictQueryParamsMixin
 from tracking.api.scoping import key_brand_ids
 from tracking.api.serializers import BRAND_REF_DESCRIPTION, BrandRefField, StrictModelSerializer
@@ -36,6 +36,9 @@ from tracking.models import (
 )
 
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+# A test delivery holds a worker while the partner's endpoint answers (up to
+# WEBHOOK_TIMEOUT_SECONDS): a few per subscription and minute, then 429 with Retry-After.
+TEST_RATE = "6/min"
 
 
 class ReportSubscriptionSerializer(StrictModelSerializer):
@@ -195,7 +198,8 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
             "with what your endpoint said. The body is the report the latest scheduled run "
             'covers (JSON bodies say `"test": true`), signed like every push; it carries '
             "`X-Report-Test: true` and no `X-Report-Push`, and it is not retried. The answer "
-            "is 200 whatever your endpoint replied: read `delivered`. Scope `reports:read`; "
+            "is 200 whatever your endpoint replied: read `delivered`. At most 6 a minute "
+            "per subscription (then 429 with `Retry-After`). Scope `reports:read`; "
             "another key's or brand's subscription is a 404."
         ),
         request=None,
@@ -206,6 +210,9 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="test")
     def test(self, request: Request, pk: str | None = None) -> Response:
         subscription = self.get_object()
+        wait = counters.rate_limit(scope="reports:test", key=str(subscription.pk), rate=TEST_RATE)
+        if wait:
+            raise exceptions.Throttled(wait=wait)
         result = report_pushes.report_subscription_test(subscription=subscription)
         body = TestDeliverySerializer(
             {
