@@ -75,6 +75,11 @@ def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(t.strip(), strict=False) for t in trusted if t.strip())
 
 
+def is_trusted_proxy(address: str) -> bool:
+    """True when ``address`` (a peer's IP) is one of ``TRUSTED_PROXIES``."""
+    return _is_trusted(address)
+
+
 def _is_trusted(address: str) -> bool:
     networks = _networks(tuple(setting("TRUSTED_PROXIES") or ()))
     if not networks or not address:

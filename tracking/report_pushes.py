@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from tracking import insights, selectors, webhooks
+from tracking import brands, insights, selectors, webhooks
 from tracking.models import (
     ApiKey,
     ReportDelivery,
@@ -186,8 +186,11 @@ def report_subscription_update(
     return subscription
 
 
-def report_body(*, subscription: ReportSubscription, since: date, until: date) -> tuple[str, str]:
-    """(body, content type) of a subscription's report over ``since``..``until``."""
+def report_body(
+    *, subscription: ReportSubscription, since: date, until: date, test: bool = False
+) -> tuple[str, str]:
+    """(body, content type) of a subscription's report over ``since``..``until``; a test
+    delivery's JSON body says ``"test": true``."""
     rows = insights.insights_rows(
         brand_ids=[subscription.brand_id],
         level=subscription.level,  # type: ignore[arg-type]
@@ -197,20 +200,72 @@ def report_body(*, subscription: ReportSubscription, since: date, until: date) -
         breakdowns=subscription.breakdowns,
     )
     fields = subscription.fields or None
-    data = [insights.row_json(r, fields) for r in rows]
+    slugs = brands.brand_slugs([subscription.brand_id])
+    data = [insights.row_json(r, fields, slugs=slugs) for r in rows]
     if subscription.format == ReportFormat.CSV:
         return insights.rows_csv(data), "text/csv; charset=utf-8"
     as_of = selectors.stats_as_of_get()
+    # The parameters this report answers, so that a body read alone says what it is.
     body = {
         "subscription": subscription.pk,
+        "brand": slugs.get(subscription.brand_id, ""),
+        "schedule": subscription.schedule,
         "level": subscription.level,
         "since": since.isoformat(),
         "until": until.isoformat(),
         "time_increment": subscription.time_increment,
+        "breakdowns": list(subscription.breakdowns),
+        "fields": list(subscription.fields),
         "as_of": as_of.isoformat().replace("+00:00", "Z") if as_of else None,
         "data": data,
     }
+    if test:
+        body["test"] = True
     return json.dumps(body, separators=(",", ":")), "application/json"
+
+
+_SPANS: dict[str, timedelta] = {
+    ReportSchedule.HOURLY: timedelta(hours=1),
+    ReportSchedule.DAILY: timedelta(days=1),
+    ReportSchedule.WEEKLY: timedelta(days=7),
+}
+
+
+def report_subscription_test(
+    *, subscription: ReportSubscription, now: datetime | None = None
+) -> webhooks.DeliveryResult:
+    """Send one signed test delivery to the subscription's URL now, and return what the
+    receiver said (status, latency, the start of its answer).
+
+    The body is the report the latest scheduled run would have sent (the period it
+    covers, today's data so far included), with ``"test": true`` in JSON and the header
+    ``X-Report-Test: true``; there is no ``X-Report-Push``, and nothing is retried or
+    logged as a push: the caller shows the answer. Holds no transaction while it waits."""
+    now = now or timezone.now()
+    zone = brand_zone(subscription.brand_id)
+    last_run = schedule_next_run(
+        schedule=subscription.schedule, zone=zone, after=now - _SPANS[subscription.schedule]
+    )
+    since, until = schedule_period(schedule=subscription.schedule, zone=zone, run_at=last_run)
+    body, content_type = report_body(subscription=subscription, since=since, until=until, test=True)
+    result = webhooks.webhook_post(
+        url=subscription.url,
+        body=body.encode(),
+        secret=subscription.secret,
+        content_type=content_type,
+        headers={
+            "X-Report-Subscription": str(subscription.pk),
+            "X-Report-Period": f"{since.isoformat()}/{until.isoformat()}",
+            "X-Report-Test": "true",
+        },
+    )
+    logger.info(
+        "report subscription %s: test delivery answered %s in %d ms",
+        subscription.pk,
+        result.status_code,
+        result.latency_ms,
+    )
+    return result
 
 
 def report_pushes_prepare(*, now: datetime | None = None) -> int:
@@ -275,6 +330,8 @@ def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportD
         headers={
             "X-Report-Subscription": str(subscription.pk),
             "X-Report-Push": str(push.pk),
+            # the period, for CSV bodies too: "2026-05-04/2026-05-10" (ISO 8601 interval)
+            "X-Report-Period": f"{push.period_start.isoformat()}/{push.period_end.isoformat()}",
         },
     )
     attempt = push.attempts + 1

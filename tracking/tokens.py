@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from django.conf import settings
-
 from tracking.conf import setting
 
 SIG_BYTES = 12
@@ -180,16 +178,19 @@ def click_token_verify(token: str) -> ClickRef | None:
 
 
 def _base(base_url: str | None) -> str:
-    return (settings.SITE_URL if base_url is None else base_url).rstrip("/")
+    from tracking.site import site_url  # classify (which site reads) imports models
+
+    return (site_url() if base_url is None else base_url).rstrip("/")
 
 
 def impression_pixel_url(
     *, promotion_id: int, campaign_id: int, brand_id: int, base_url: str | None = None
 ) -> str:
-    """``<SITE_URL>/t/i.gif?p=<promotion token>``; the page or partner appends ``&e=<uuid>``.
+    """``<site>/t/i.gif?p=<promotion token>``; the page or partner appends ``&e=<uuid>``.
 
     ``impression_pixel_url(promotion_id=..., campaign_id=..., brand_id=...,
-    base_url=None) -> str``. ``base_url=""`` gives a path on this site (for our own pages).
+    base_url=None) -> str``. ``base_url=None`` is ``tracking.site.site_url()`` (pass
+    ``site_url(request)`` when answering a request); ``""`` gives a path on this site.
     """
     token = promotion_token(promotion_id=promotion_id, campaign_id=campaign_id, brand_id=brand_id)
     return f"{_base(base_url)}/t/i.gif?p={token}"
@@ -203,7 +204,7 @@ def click_url(
     target: str,
     base_url: str | None = None,
 ) -> str:
-    """``<SITE_URL>/t/c/<click token>``: counts the click, then redirects (302) to ``target``.
+    """``<site>/t/c/<click token>``: counts the click, then redirects (302) to ``target``.
 
     ``click_url(promotion_id=..., campaign_id=..., brand_id=..., target="https://…",
     base_url=None) -> str``. A page may append ``?e=<uuid>`` (one per click) so that a

@@ -202,6 +202,11 @@ SPECTACULAR_SETTINGS = {
         '`{"error": {"code": "...", "message": "...", "fields": {...}}}`; `fields` names each '
         "offending query parameter or body field. Unknown query parameters and unknown body "
         "fields are refused (400), never ignored.\n\n"
+        "**Brands** are named by their slug (`demo`) everywhere: in answers, insights rows, "
+        "pushes and filters. A report subscription's `brand` also accepts the brand's "
+        "integer id, deprecated: it keeps working until 2027-06-30.\n\n"
+        "**Links** (`url`, `impression_pixel_url`, `click_url`, `next`) are absolute, on the "
+        "address you called (or the service's configured public address).\n\n"
         "**Lists** are cursor-paginated: follow `next` and `previous` as given; `page_size` "
         "is 1 to 500 (default 50).\n\n"
         "**Throttling** is per key: 429 with `Retry-After` (seconds)."
@@ -224,7 +229,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Promotion service --------------------------------------------------------------
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The public address (https://promos.example.com). Unset, every absolute URL the service
+# hands out is on the address each request came to (tracking/site.py), and what has no
+# request (emails, the Conversions API) names the local server on PORT.
+SITE_URL = env("SITE_URL", default="")
+PORT = env.int("PORT", default=8000)
 # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); nobody's by default.
 TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60

@@ -26,6 +26,9 @@ from tracking import report_pushes, webhooks
 from tracking import selectors as tracking_selectors
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
 
+# A test delivery waits on the partner's endpoint: the admin action sends to a few at most.
+TEST_AT_ONCE = 5
+
 
 class ReportSubscriptionForm(forms.ModelForm):
     breakdowns = forms.MultipleChoiceField(
@@ -89,6 +92,7 @@ class ReportSubscriptionAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, ad
     list_filter = [("brand", ScopedRelatedFilter), "schedule", "active"]
     list_select_related = ["brand", "api_key"]
     readonly_fields = ["secret_shown", "api_key", "next_run_at", "pushes_link", "created_at"]
+    actions = ["send_test"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         main = {"fields": ReportSubscriptionForm.Meta.fields}
@@ -122,6 +126,34 @@ class ReportSubscriptionAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, ad
     ) -> None:
         data = {name: value for name, value in form.cleaned_data.items() if name != "brand"}
         report_pushes.report_subscription_update(subscription=obj, **data)
+
+    @admin.action(description=_("Send a test delivery now"), permissions=["change"])
+    def send_test(self, request: HttpRequest, queryset: QuerySet[ReportSubscription]) -> None:
+        # Synchronous, unlike re-sends: the marketer pressed it to see the endpoint's answer
+        # now, it is one POST bounded by WEBHOOK_TIMEOUT_SECONDS, no transaction is held
+        # while it waits, and a few subscriptions at once at most.
+        chosen = list(queryset[: TEST_AT_ONCE + 1])
+        if len(chosen) > TEST_AT_ONCE:
+            self.message_user(
+                request,
+                _("Test at most %(n)d subscriptions at once.") % {"n": TEST_AT_ONCE},
+                messages.ERROR,
+            )
+            return
+        for subscription in chosen:
+            result = report_pushes.report_subscription_test(subscription=subscription)
+            answer = {
+                "subscription": subscription,
+                "status": result.status_code if result.status_code is not None else "-",
+                "ms": result.latency_ms,
+                "body": result.response_excerpt[:200] or result.error,
+            }
+            if result.succeeded:
+                text = _("%(subscription)s: delivered, HTTP %(status)s in %(ms)d ms: %(body)s")
+            else:
+                text = _("%(subscription)s: not delivered (%(status)s, %(ms)d ms): %(body)s")
+            level = messages.SUCCESS if result.succeeded else messages.ERROR
+            self.message_user(request, text % answer, level)
 
     @admin.display(description=_("signing secret"))
     def secret_shown(self, obj: ReportSubscription) -> str:

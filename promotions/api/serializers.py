@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from promotions.models import Brand, Campaign, Promotion
 from tracking import tokens
-
-
-def absolute_url(path: str) -> str:
-    """A site path as an absolute URL on ``SITE_URL``, the address consumers use."""
-    return settings.SITE_URL.rstrip("/") + path
+from tracking.site import site_url
 
 
 class _LiveMixin:
@@ -25,6 +21,11 @@ class _LiveMixin:
     def _now(self) -> datetime:
         at = self.context.get("now")
         return at if isinstance(at, datetime) else timezone.now()
+
+    def _site(self) -> str:
+        """The address the request came to (``tracking.site``), where the links must lead."""
+        request = self.context.get("request")
+        return site_url(request._request if isinstance(request, Request) else None)
 
 
 class CampaignSerializer(_LiveMixin, serializers.ModelSerializer[Campaign]):
@@ -59,7 +60,7 @@ class CampaignSerializer(_LiveMixin, serializers.ModelSerializer[Campaign]):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj: Campaign) -> str:
-        return absolute_url(obj.get_absolute_url())
+        return self._site() + obj.get_absolute_url()
 
 
 class PromotionSerializer(_LiveMixin, serializers.ModelSerializer[Promotion]):
@@ -117,12 +118,15 @@ class PromotionSerializer(_LiveMixin, serializers.ModelSerializer[Promotion]):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj: Promotion) -> str:
-        return absolute_url(obj.get_absolute_url())
+        return self._site() + obj.get_absolute_url()
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_impression_pixel_url(self, obj: Promotion) -> str:
         return tokens.impression_pixel_url(
-            promotion_id=obj.pk, campaign_id=obj.campaign_id, brand_id=obj.campaign.brand_id
+            promotion_id=obj.pk,
+            campaign_id=obj.campaign_id,
+            brand_id=obj.campaign.brand_id,
+            base_url=self._site(),
         )
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -132,4 +136,5 @@ class PromotionSerializer(_LiveMixin, serializers.ModelSerializer[Promotion]):
             campaign_id=obj.campaign_id,
             brand_id=obj.campaign.brand_id,
             target=obj.get_absolute_url(),  # a path: the redirect never leaves the site
+            base_url=self._site(),
         )

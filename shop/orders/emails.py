@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from shop.models import Order
+from tracking.site import site_url
 
 
 def order_confirmation_send(*, order_id: int) -> bool:
@@ -22,7 +22,7 @@ def order_confirmation_send(*, order_id: int) -> bool:
     order = Order.objects.select_related("brand").prefetch_related("lines").get(pk=order_id)
     try:
         with translation.override(order.brand.language):
-            context = {"order": order, "brand": order.brand, "site_url": settings.SITE_URL}
+            context = {"order": order, "brand": order.brand, "site_url": site_url()}
             subject = f"{order.brand.name}: your order {order.number}"
             text = render_to_string("shop/email/order_confirmation.txt", context)
             html = render_to_string("shop/email/order_confirmation.html", context)

@@ -26,6 +26,7 @@ from promotions.facebook import client as facebook_client
 from shop.models import CapiAttempt, CapiDelivery, Order
 from shop.money import to_major
 from shop.queue import task_enqueue
+from tracking.site import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def purchase_event(order: Order) -> dict[str, Any]:
         "event_time": int(paid_at.timestamp()),
         "event_id": str(order.pk),
         "action_source": "website",
-        "event_source_url": settings.SITE_URL.rstrip("/") + order.get_absolute_url(),
+        "event_source_url": site_url() + order.get_absolute_url(),
         "user_data": user_data,
         "custom_data": {
             "currency": order.currency,

@@ -1,8 +1,14 @@
-"""A local HTTP endpoint that records what it receives and answers scripted statuses."""
+"""A local HTTP endpoint that records what it receives and answers scripted statuses.
+
+With ``secret`` set it verifies ``X-Signature`` as docs/partners.md tells partners to (the
+standard library only, not our own code): a bad or stale signature is a 401."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -19,6 +25,7 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)  # answered in turn; then 200
     received: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    secret: str | None = None  # set: verify every request's signature
 
     @property
     def url(self) -> str:
@@ -34,8 +41,15 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 receiver.received.append(Received(self.path, dict(self.headers), body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                reply = b"ok" if status < 300 else b"temporarily broken"
+                if receiver.secret is not None and not verify(
+                    self.headers.get("X-Signature", ""), body, receiver.secret
+                ):
+                    status, reply = 401, b"bad signature"
+                else:
+                    status = receiver.statuses.pop(0) if receiver.statuses else 200
+                    reply = (b"ok" if status < 300 else b"temporarily broken") + (
+                        b" (signature verified)" if receiver.secret is not None else b""
+                    )
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
@@ -52,3 +66,18 @@ class Receiver:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+def verify(header: str, body: bytes, secret: str, tolerance: int = 300) -> bool:
+    """docs/partners.md's verifier."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+        received = parts["v1"]
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    signed = f"{timestamp}.".encode() + body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, received)

@@ -253,6 +253,35 @@ def record(promotion, *, impressions=0, clicks=0, ts=None, invalid=0, viewers=No
     events_store(events)
 
 
+def test_insights_name_brands_by_slug_in_rows_and_in_the_brand_filter(
+    api_client, make_api_key, brand
+):
+    # given: a key of two brands, one of them with an all-digit slug, and a stranger brand
+    digits = BrandFactory(slug="2026")
+    stranger = BrandFactory(slug="stranger")
+    for each in (brand, digits, stranger):
+        record(PromotionFactory(campaign__brand=each), impressions=10, clicks=1)
+    _key, raw = make_api_key(brands=[brand, digits], scopes=["reports:read"])
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    def brands_of(**params):
+        return [r["brand"] for r in insights(api_client, level="brand", **params)["data"]]
+
+    # then: rows say the slug; the filter takes slugs (a digit slug is a slug first) and,
+    # deprecated, integer ids
+    assert sorted(brands_of()) == sorted([brand.slug, "2026"])
+    assert brands_of(brand=brand.slug) == [brand.slug]
+    assert brands_of(brand="2026") == ["2026"]
+    assert brands_of(brand=str(brand.pk)) == [brand.slug]
+    assert sorted(brands_of(brand=f"{brand.slug},2026")) == sorted([brand.slug, "2026"])
+    # another key's brand is a 404, as if it did not exist
+    today = datetime.now(UTC).date()
+    for ref in ("stranger", str(stranger.pk), "nobody"):
+        response = api_client.get(INSIGHTS, {"since": today, "until": today, "brand": ref})
+        assert response.status_code == 404, ref
+        assert response.json()["error"]["code"] == "not_found"
+
+
 def test_insights_per_promotion_carry_ctr_its_interval_and_freshness(writer, brand):
     promotion = PromotionFactory(campaign__brand=brand)
     record(promotion, impressions=100, clicks=13, invalid=4)
@@ -264,7 +293,7 @@ def test_insights_per_promotion_carry_ctr_its_interval_and_freshness(writer, bra
     [row] = body["data"]
     assert row["promotion_id"] == promotion.pk
     assert row["campaign_id"] == promotion.campaign_id
-    assert row["brand"] == brand.pk
+    assert row["brand"] == brand.slug
     assert (row["impressions"], row["clicks"], row["invalid_events"]) == (100, 13, 4)
     assert row["unique_viewers"] == 100
     assert row["ctr"] == 0.13
@@ -313,7 +342,7 @@ def test_campaign_and_brand_levels_add_up_their_promotions(writer, brand):
     assert "promotion_id" not in by_campaign[campaign.pk]
     [row] = brands
     assert (row["brand"], row["impressions"], row["clicks"], row["ctr"]) == (
-        brand.pk,
+        brand.slug,
         100,
         13,
         0.13,
@@ -404,7 +433,7 @@ def test_insights_as_csv(writer, brand):
     assert response["Content-Type"].startswith("text/csv")
     header, line = response.content.decode().strip().splitlines()
     assert header.startswith("promotion_id,campaign_id,brand,date_start,date_stop,impressions")
-    assert line.startswith(f"{promotion.pk},{promotion.campaign_id},{brand.pk},")
+    assert line.startswith(f"{promotion.pk},{promotion.campaign_id},{brand.slug},")
     assert ",4,4,1,0.25," in line
 
 

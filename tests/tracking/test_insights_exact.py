@@ -16,6 +16,7 @@ from itertools import combinations
 
 import pytest
 
+from promotions.models import Brand
 from tests.factories import BrandFactory, CampaignFactory, PromotionFactory
 from tracking.store import events_store
 from tracking.tracked_event import TrackedEvent
@@ -168,13 +169,14 @@ def expected_rows(raws, level, increment, breakdowns):
         if r.type == "impression":
             row["viewers"][day].add(r.viewer)
     rows = {}
+    slugs = dict(Brand.objects.values_list("pk", "slug"))
     for (ident, values, (start, stop)), c in counts.items():
         row = {}
         if level == "promotion":
             row["promotion_id"] = ident[0]
         if level in ("promotion", "campaign"):
             row["campaign_id"] = ident[-2]
-        row["brand"] = ident[-1]
+        row["brand"] = slugs[ident[-1]]  # a brand is its slug in the API
         row.update(dict(zip(breakdowns, values, strict=True)))
         n, k = c["impressions"], c["clicks"]
         low_high = wilson(k, n) if n else (None, None)
@@ -235,13 +237,14 @@ def test_insights_equal_counts_from_the_raw_events(api_client, world, level, inc
         # then: the same rows, in the documented order, with the same numbers
         want = expected_rows(raws, level, increment, breakdowns)
         id_field = {"promotion": "promotion_id", "campaign": "campaign_id", "brand": "brand"}
-        keys = [(r[id_field[level]], tuple(r[b] for b in breakdowns), r["date_start"]) for r in got]
+        ids = dict(Brand.objects.values_list("slug", "pk"))
+        for r in got:
+            r["_id"] = ids[r["brand"]] if level == "brand" else r[id_field[level]]
+        keys = [(r["_id"], tuple(r[b] for b in breakdowns), r["date_start"]) for r in got]
         assert keys == sorted(want), (breakdowns, len(keys), len(want))
         assert pages == max(1, math.ceil(len(want) / 40))
         for row in got:
-            expected = want[
-                (row[id_field[level]], tuple(row[b] for b in breakdowns), row["date_start"])
-            ]
+            expected = want[(row.pop("_id"), tuple(row[b] for b in breakdowns), row["date_start"])]
             for name in ("ctr", "ctr_ci_low", "ctr_ci_high", "conversion_rate"):
                 assert close(row.pop(name), expected.pop(name)), (name, breakdowns, row)
             assert row == expected, breakdowns

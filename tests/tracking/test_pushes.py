@@ -56,7 +56,7 @@ def record(promotion, ts, impressions, clicks):
 def subscribe(client, brand, url, **extra):
     response = client.post(
         SUBSCRIPTIONS,
-        {"brand": brand.pk, "url": url, "schedule": "daily", **extra},
+        {"brand": brand.slug, "url": url, "schedule": "daily", **extra},
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -94,13 +94,16 @@ def test_a_daily_push_arrives_signed_and_verifies(partner, brand, receiver):
         {
             "promotion_id": promotion.pk,
             "campaign_id": promotion.campaign_id,
-            "brand": brand.pk,
+            "brand": "nova",
+            "date_start": yesterday,
+            "date_stop": yesterday,
             "impressions": 40,
             "clicks": 6,
             "ctr": 0.15,
         }
     ]
     assert request.headers["X-Report-Subscription"] == str(subscription.pk)
+    assert request.headers["X-Report-Period"] == f"{yesterday}/{yesterday}"
     [delivery] = ReportDelivery.objects.all()
     assert (delivery.succeeded, delivery.status_code, delivery.response_excerpt) == (
         True,
@@ -109,6 +112,55 @@ def test_a_daily_push_arrives_signed_and_verifies(partner, brand, receiver):
     )
     subscription.refresh_from_db()
     assert subscription.next_run_at == run_at + timedelta(days=1)
+
+
+def test_a_weekly_push_of_daily_rows_tells_its_seven_days_apart(partner, brand, receiver):
+    # given: a weekly subscription of daily rows with docs/partners.md's fields, and
+    # traffic on each day of the week it will report (Monday to Sunday, Paris time)
+    promotion = PromotionFactory(campaign__brand=brand)
+    created = subscribe(
+        partner,
+        brand,
+        receiver.url,
+        schedule="weekly",
+        level="campaign",
+        time_increment="1",
+        fields=["impressions", "clicks", "ctr", "entries", "revenue"],
+    )
+    subscription = ReportSubscription.objects.get(pk=created["id"])
+    run_at = subscription.next_run_at
+    since, until = report_pushes.schedule_period(
+        schedule="weekly", zone=brand.tzinfo, run_at=run_at
+    )
+    assert (until - since).days == 6 and since.weekday() == 0
+    for day in range(7):
+        noon = datetime.combine(since + timedelta(days=day), datetime.min.time(), brand.tzinfo)
+        record(promotion, noon + timedelta(hours=12), impressions=10 + day, clicks=1)
+
+    # when: the week's report is built and sent
+    assert report_pushes.report_pushes_prepare(now=run_at) == 1
+    assert report_pushes.report_pushes_deliver(now=run_at) == 1
+
+    # then: seven rows, one per day, each saying its day; the body names its parameters
+    [request] = receiver.received
+    body = json.loads(request.body)
+    days = [(since + timedelta(days=n)).isoformat() for n in range(7)]
+    assert [row["date_start"] for row in body["data"]] == days
+    assert [row["date_stop"] for row in body["data"]] == days
+    assert [row["impressions"] for row in body["data"]] == [10 + n for n in range(7)]
+    assert {row["campaign_id"] for row in body["data"]} == {promotion.campaign_id}
+    assert {k: v for k, v in body.items() if k not in ("as_of", "data")} == {
+        "subscription": subscription.pk,
+        "brand": "nova",
+        "schedule": "weekly",
+        "level": "campaign",
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "time_increment": "1",
+        "breakdowns": [],
+        "fields": ["impressions", "clicks", "ctr", "entries", "revenue"],
+    }
+    assert request.headers["X-Report-Period"] == f"{since}/{until}"
 
 
 def test_a_receiver_failing_twice_gets_one_success_after_two_logged_failures(
@@ -185,7 +237,7 @@ def test_the_backoff_doubles_up_to_its_cap(settings):
 )
 def test_destinations_must_be_public_https(partner, brand, url):
     response = partner.post(
-        SUBSCRIPTIONS, {"brand": brand.pk, "url": url, "schedule": "daily"}, format="json"
+        SUBSCRIPTIONS, {"brand": brand.slug, "url": url, "schedule": "daily"}, format="json"
     )
 
     assert_error(response, 400, "invalid", ["url"])
@@ -196,7 +248,7 @@ def test_subscriptions_are_validated_field_by_field(partner, brand):
     response = partner.post(
         SUBSCRIPTIONS,
         {
-            "brand": other.pk,
+            "brand": other.slug,
             "url": "https://8.8.8.8/in",
             "schedule": "yearly",
             "breakdowns": ["city"],
@@ -355,3 +407,139 @@ def test_a_resend_is_sent_by_the_worker_once_committed_and_only_once(
     assert sent_twice is False
     assert len(receiver.received) == 2
     assert receiver.received[0].body == receiver.received[1].body
+
+
+# --- test deliveries ------------------------------------------------------------------
+
+
+def test_a_partner_tests_a_subscription_named_by_slug_against_a_verifying_receiver(
+    partner, brand, receiver
+):
+    # given: a subscription naming its brand by slug, and an endpoint that verifies our
+    # signature with the secret the creation answer gave
+    created = subscribe(partner, brand, receiver.url, fields=["impressions"])
+    assert created["brand"] == "nova"
+    receiver.secret = created["secret"]
+
+    # when
+    response = partner.post(f"{SUBSCRIPTIONS}{created['id']}/test/")
+
+    # then: the receiver's own answer comes back, and it got one signed test delivery
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert answer == {
+        "delivered": True,
+        "status_code": 200,
+        "latency_ms": answer["latency_ms"],
+        "response_excerpt": "ok (signature verified)",
+        "error": "",
+    }
+    assert 0 <= answer["latency_ms"] < 10_000
+    [request] = receiver.received
+    assert request.headers["X-Report-Test"] == "true"
+    assert request.headers["X-Report-Subscription"] == str(created["id"])
+    assert "X-Report-Push" not in request.headers
+    body = json.loads(request.body)
+    assert (body["test"], body["subscription"], body["brand"]) == (True, created["id"], "nova")
+    assert body["since"] == body["until"]  # daily: the day the latest run reported
+    assert request.headers["X-Report-Period"] == f"{body['since']}/{body['until']}"
+    assert not ReportPush.objects.exists()  # a test is not a push: nothing retried or logged
+
+
+def test_a_test_delivery_says_what_a_refusing_receiver_answered(partner, brand, receiver):
+    created = subscribe(partner, brand, receiver.url)
+    receiver.secret = "whsec_not_the_one"  # the partner stored the wrong secret
+
+    answer = partner.post(f"{SUBSCRIPTIONS}{created['id']}/test/").json()
+
+    assert {k: v for k, v in answer.items() if k != "latency_ms"} == {
+        "delivered": False,
+        "status_code": 401,
+        "response_excerpt": "bad signature",
+        "error": "HTTP 401",
+    }
+
+
+def test_the_integer_brand_id_still_works_while_deprecated(partner, brand, receiver):
+    response = partner.post(
+        SUBSCRIPTIONS,
+        {"brand": brand.pk, "url": receiver.url, "schedule": "daily"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["brand"] == "nova"  # answers always say the slug
+    assert partner.get(f"{SUBSCRIPTIONS}{created['id']}/").json()["brand"] == "nova"
+    assert ReportSubscription.objects.get(pk=created["id"]).brand_id == brand.pk
+
+
+def test_testing_another_brands_or_an_unknown_subscription_is_a_404(
+    partner, brand, receiver, make_api_key
+):
+    other = BrandFactory(slug="rival")
+    theirs = report_pushes.report_subscription_create(
+        brand_id=other.pk, url=receiver.url, schedule="daily"
+    )
+    other_key, _raw = make_api_key(brands=[brand], scopes=["reports:read"])
+    same_brand_other_key = report_pushes.report_subscription_create(
+        brand_id=brand.pk, url=receiver.url, schedule="daily", api_key=other_key
+    )
+
+    for pk in (theirs.pk, same_brand_other_key.pk, 999_999):
+        assert_error(partner.post(f"{SUBSCRIPTIONS}{pk}/test/"), 404, "not_found")
+    assert receiver.received == []
+
+
+def test_test_deliveries_are_limited_per_subscription(partner, brand, receiver):
+    created = subscribe(partner, brand, receiver.url)
+    url = f"{SUBSCRIPTIONS}{created['id']}/test/"
+
+    answers = [partner.post(url) for _ in range(7)]
+
+    assert [a.status_code for a in answers[:6]] == [200] * 6
+    assert_error(answers[6], 429, "throttled")
+    assert int(answers[6]["Retry-After"]) >= 1
+    assert len(receiver.received) == 6
+
+
+def test_a_test_delivery_needs_the_reports_scope(api_client, make_api_key, brand, receiver):
+    key, raw = make_api_key(brands=[brand], scopes=["events:write"])
+    subscription = report_pushes.report_subscription_create(
+        brand_id=brand.pk, url=receiver.url, schedule="daily", api_key=key
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    response = api_client.post(f"{SUBSCRIPTIONS}{subscription.pk}/test/")
+
+    assert_error(response, 403, "missing_scope")
+    assert receiver.received == []
+
+
+def test_a_marketer_sends_a_test_delivery_from_admin_and_sees_the_answer(brand, receiver):
+    from django.test import Client
+
+    from tests.factories import BrandMembershipFactory
+
+    subscription = report_pushes.report_subscription_create(
+        brand_id=brand.pk, url=receiver.url, schedule="weekly", name="Agency weekly"
+    )
+    receiver.secret = subscription.secret
+    client = Client()
+    client.force_login(BrandMembershipFactory(brand=brand).user)
+
+    response = client.post(
+        "/admin/tracking/reportsubscription/",
+        {"action": "send_test", "_selected_action": [subscription.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "delivered, HTTP 200 in" in message
+    assert message.endswith("ok (signature verified)")
+    [request] = receiver.received
+    body = json.loads(request.body)
+    assert body["test"] is True and body["schedule"] == "weekly"
+    since, until = (datetime.fromisoformat(body[k]).date() for k in ("since", "until"))
+    assert (until - since).days == 6 and since.weekday() == 0

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tracking import insights, selectors
+from tracking import brands, insights, selectors
 from tracking.api.query_params import MAX_ID, StrictQueryParamsMixin
 from tracking.api.scoping import (
     campaigns_of_brands,
@@ -31,6 +31,7 @@ from tracking.api.scoping import (
 )
 from tracking.api.serializers import ErrorSerializer
 from tracking.models import ApiKey, Scope
+from tracking.site import absolute_url
 
 MAX_DAYS = 731
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
@@ -71,6 +72,7 @@ class InsightsQuerySerializer(serializers.Serializer):
         choices=["1", "7", "monthly", "all_days"], default="all_days"
     )
     breakdowns = serializers.CharField(required=False, default="")
+    brand = serializers.CharField(required=False)
     promotion = serializers.CharField(required=False)
     campaign = serializers.CharField(required=False)
     page_size = serializers.IntegerField(
@@ -93,6 +95,12 @@ class InsightsQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 f"Unknown breakdown(s): {', '.join(unknown)}; use country, device, source."
             )
+        return names
+
+    def validate_brand(self, value: str) -> list[str]:
+        names = sorted({b.strip() for b in value.split(",") if b.strip()})
+        if not names:
+            raise serializers.ValidationError("Brand slugs separated by commas, e.g. demo,nova.")
         return names
 
     def validate_promotion(self, value: str) -> list[int]:
@@ -122,7 +130,9 @@ class RevenueSerializer(serializers.Serializer):
 class InsightsRowSerializer(serializers.Serializer):
     promotion_id = serializers.IntegerField(required=False, help_text="level=promotion.")
     campaign_id = serializers.IntegerField(required=False, help_text="level=promotion|campaign.")
-    brand = serializers.IntegerField(help_text="The brand's id.")
+    brand = serializers.CharField(
+        help_text="The brand's slug (as in campaigns, promotions and entries)."
+    )
     country = serializers.CharField(required=False, help_text="With breakdowns=country.")
     device = serializers.CharField(required=False, help_text="With breakdowns=device.")
     source = serializers.CharField(  # type: ignore[assignment]
@@ -168,10 +178,6 @@ class InsightsSerializer(serializers.Serializer):
     )
 
 
-def row_json(row: selectors.StatsRow) -> dict[str, Any]:
-    return insights.row_json(row)
-
-
 class InsightsView(StrictQueryParamsMixin, APIView):
     required_scopes = [Scope.REPORTS_READ]
     renderer_classes = [JSONRenderer, CSVRenderer]
@@ -181,6 +187,7 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         "until",
         "time_increment",
         "breakdowns",
+        "brand",
         "promotion",
         "campaign",
         "cursor",
@@ -194,12 +201,20 @@ class InsightsView(StrictQueryParamsMixin, APIView):
             "Rows per promotion, campaign or brand of your key's brands, per day (`1`), "
             "7 days, month or the whole range (`all_days`), read in each brand's time zone, "
             "optionally broken down by country, device and/or source. Rows without events "
-            "are left out. Filtering on a promotion or campaign that is not your brands' is "
-            "a 404. Rows are ordered by id, breakdown values and first day, and paged: "
+            "are left out. Filtering on a brand, promotion or campaign that is not your "
+            "brands' is a 404. Rows are ordered by id, breakdown values and first day, and paged: "
             "follow `next` (also a `Link` header) until it is null. `?format=csv` gives "
             "CSV. Scope `reports:read`."
         ),
         parameters=[
+            OpenApiParameter(
+                "brand",
+                OpenApiTypes.STR,
+                description=(
+                    "Brand slugs, comma-separated (integer ids are accepted too, deprecated, "
+                    "until 2027-06-30)."
+                ),
+            ),
             OpenApiParameter(
                 "promotion", OpenApiTypes.STR, description="Promotion ids, comma-separated."
             ),
@@ -239,6 +254,13 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         key = request.auth
         assert isinstance(key, ApiKey)  # HasApiKey ran first
         brand_ids = key_brand_ids(key)
+        brand_refs = params.get("brand")
+        if brand_refs is not None:
+            named = brands.brand_ids_resolve(brand_refs, among=brand_ids)
+            missing = [b for b in brand_refs if b not in named]
+            if missing:
+                raise exceptions.NotFound(f"No such brand: {', '.join(missing)}.")
+            brand_ids = sorted(set(named.values()))
         promotion_ids = params.get("promotion")
         campaign_ids = params.get("campaign")
         if promotion_ids is not None:
@@ -278,18 +300,21 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         next_url = None
         if rest:
             cursor = insights.cursor_encode(insights.row_key(page[-1]))
-            next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
+            next_url = replace_query_param(
+                absolute_url(request.get_full_path(), request._request), "cursor", cursor
+            )
         as_of = selectors.stats_as_of_get()
+        slugs = brands.brand_slugs({r.brand_id for r in page})
         body = {
             "level": params["level"],
             "since": params["since"].isoformat(),
             "until": params["until"].isoformat(),
             "time_increment": params["time_increment"],
             "as_of": as_of.isoformat().replace("+00:00", "Z") if as_of else None,
-            "data": [row_json(r) for r in page],
+            "data": [insights.row_json(r, slugs=slugs) for r in page],
             "next": next_url,
         }
         response = Response(body)
         if next_url:
             response["Link"] = f'<{next_url}>; rel="next"'
-        return Response(body)
+        return response

@@ -15,6 +15,8 @@ from rest_framework import exceptions
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
+from tracking.site import absolute_url
+
 _ID_POSITION = re.compile(r"[0-9]{1,18}")
 
 
@@ -24,6 +26,12 @@ class IdCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     invalid_cursor_message = "This cursor is not valid: use the next or previous link as given."
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        page: Any = super().paginate_queryset(queryset, request, view)
+        # next/previous on the address the partner called (tracking.site), not Django's host
+        self.base_url = absolute_url(request.get_full_path(), request._request)
+        return page
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

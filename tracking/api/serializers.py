@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from tracking.api.scoping import key_brand_ids
+from tracking.brands import brand_id_resolve
 
 UNKNOWN_FIELD = "Unknown field."
 READ_ONLY_FIELD = "This field is read-only; leave it out."
@@ -73,3 +77,45 @@ class ErrorSerializer(serializers.Serializer):
     """Every 4xx answer of the partner API has this body."""
 
     error = ErrorDetailSerializer()
+
+
+BRAND_REF_DESCRIPTION = (
+    "The brand's slug (as in campaigns, promotions, entries and insights rows). Its integer "
+    "id is still accepted as input, deprecated: it keeps working until 2027-06-30. Answers "
+    "always say the slug."
+)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": 50, "example": "demo"},
+            {"type": "integer", "minimum": 1, "deprecated": True},
+        ],
+        "description": BRAND_REF_DESCRIPTION,
+    }
+)
+class BrandRefField(serializers.Field):
+    """A brand named by its slug (or, deprecated, its id), one of the key's brands; the
+    validated value is the brand's id, the representation its slug. Reads
+    ``instance.brand`` (select it with the queryset)."""
+
+    default_error_messages = {
+        "not_yours": "No such brand among your key's brands (name it by its slug).",
+        "invalid": "Name the brand by its slug.",
+    }
+
+    def get_attribute(self, instance: Any) -> Any:
+        return instance.brand
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.slug)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        key = self.context["request"].auth
+        brand_id = brand_id_resolve(data, among=key_brand_ids(key))
+        if brand_id is None:
+            self.fail("not_yours")
+        return brand_id

@@ -10,15 +10,21 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tracking import insights, report_pushes, selectors
-from tracking.api.query_params import MAX_ID, StrictQueryParamsMixin
+from tracking import counters, insights, report_pushes, selectors, webhooks
+from tracking.api.query_params import StrictQueryParamsMixin
 from tracking.api.scoping import key_brand_ids
-from tracking.api.serializers import StrictModelSerializer
+from tracking.api.serializers import BRAND_REF_DESCRIPTION, BrandRefField, StrictModelSerializer
 from tracking.models import (
     ApiKey,
     ReportFormat,
@@ -30,14 +36,15 @@ from tracking.models import (
 )
 
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+# A test delivery holds a worker while the partner's endpoint answers (up to
+# WEBHOOK_TIMEOUT_SECONDS): a few per subscription and minute, then 429 with Retry-After.
+TEST_RATE = "6/min"
 
 
 class ReportSubscriptionSerializer(StrictModelSerializer):
-    brand = serializers.IntegerField(
+    brand = BrandRefField(
         source="brand_id",
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="The brand's id (one of your key's brands); fixed once created.",
+        help_text=f"One of your key's brands; fixed once created. {BRAND_REF_DESCRIPTION}",
     )
     url = serializers.URLField(
         max_length=500,
@@ -67,9 +74,6 @@ class ReportSubscriptionSerializer(StrictModelSerializer):
         read_only_fields = ["id", "next_run_at", "created_at"]
 
     def validate_brand(self, value: int) -> int:
-        key = self.context["request"].auth
-        if value not in key_brand_ids(key):
-            raise serializers.ValidationError("Not one of your key's brands.")
         instance = self.instance
         if isinstance(instance, ReportSubscription) and value != instance.brand_id:
             raise serializers.ValidationError("The brand of a subscription cannot change.")
@@ -88,6 +92,48 @@ class ReportSubscriptionCreatedSerializer(ReportSubscriptionSerializer):
     class Meta(ReportSubscriptionSerializer.Meta):
         fields = [*ReportSubscriptionSerializer.Meta.fields, "secret"]
         read_only_fields = [*ReportSubscriptionSerializer.Meta.read_only_fields, "secret"]
+
+
+class TestDeliverySerializer(serializers.Serializer):
+    delivered = serializers.BooleanField(help_text="Your endpoint answered 2xx in time.")
+    status_code = serializers.IntegerField(
+        allow_null=True, help_text="Your endpoint's HTTP status; null when it did not answer."
+    )
+    latency_ms = serializers.IntegerField(help_text="From sending to your answer's first bytes.")
+    response_excerpt = serializers.CharField(
+        allow_blank=True,
+        help_text=f"The first {webhooks.EXCERPT_CHARS} characters of your answer's body.",
+    )
+    error = serializers.CharField(
+        allow_blank=True,
+        help_text="Why it failed (`HTTP 401`, a timeout, a refused address); empty on success.",
+    )
+
+
+TEST_EXAMPLES = [
+    OpenApiExample(
+        "Delivered",
+        value={
+            "delivered": True,
+            "status_code": 200,
+            "latency_ms": 84,
+            "response_excerpt": '{"received": true}',
+            "error": "",
+        },
+        response_only=True,
+    ),
+    OpenApiExample(
+        "Refused by the endpoint",
+        value={
+            "delivered": False,
+            "status_code": 401,
+            "latency_ms": 12,
+            "response_excerpt": "bad signature",
+            "error": "HTTP 401",
+        },
+        response_only=True,
+    ),
+]
 
 
 def _django_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -126,7 +172,9 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
             return ReportSubscription.objects.none()
         key = self.request.auth
         assert isinstance(key, ApiKey)
-        return ReportSubscription.objects.filter(api_key=key, brand_id__in=key_brand_ids(key))
+        return ReportSubscription.objects.filter(
+            api_key=key, brand_id__in=key_brand_ids(key)
+        ).select_related("brand")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -142,6 +190,40 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
             raise _django_errors(exc) from None
         body = ReportSubscriptionCreatedSerializer(subscription, context={"request": request})
         return Response(body.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Send a test delivery now",
+        description=(
+            "Sends one signed test delivery to the subscription's `url` at once and answers "
+            "with what your endpoint said. The body is the report the latest scheduled run "
+            'covers (JSON bodies say `"test": true`), signed like every push; it carries '
+            "`X-Report-Test: true` and no `X-Report-Push`, and it is not retried. The answer "
+            "is 200 whatever your endpoint replied: read `delivered`. At most 6 a minute "
+            "per subscription (then 429 with `Retry-After`). Scope `reports:read`; "
+            "another key's or brand's subscription is a 404."
+        ),
+        request=None,
+        responses={200: TestDeliverySerializer},
+        parameters=[ID_PARAMETER],
+        examples=TEST_EXAMPLES,
+    )
+    @action(detail=True, methods=["post"], url_path="test")
+    def test(self, request: Request, pk: str | None = None) -> Response:
+        subscription = self.get_object()
+        wait = counters.rate_limit(scope="reports:test", key=str(subscription.pk), rate=TEST_RATE)
+        if wait:
+            raise exceptions.Throttled(wait=wait)
+        result = report_pushes.report_subscription_test(subscription=subscription)
+        body = TestDeliverySerializer(
+            {
+                "delivered": result.succeeded,
+                "status_code": result.status_code,
+                "latency_ms": result.latency_ms,
+                "response_excerpt": result.response_excerpt,
+                "error": result.error,
+            }
+        )
+        return Response(body.data)
 
     def perform_update(self, serializer: Any) -> None:
         changes = dict(serializer.validated_data)

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.factories import BrandFactory, PromotionFactory
 from tests.factories.promotions import EntryFactory
-from tracking import report_pushes
+from tracking import report_pushes, webhooks
 from tracking.services import api_key_create
 from tracking.store import events_store
 from tracking.tracked_event import TrackedEvent
@@ -68,7 +68,14 @@ def world(slug: str) -> dict:
 
 
 @pytest.fixture
-def partner(db, settings):
+def partner(db, settings, monkeypatch):
+    # A test delivery (POST .../test/) would call the subscription's public address: answer
+    # for it here (tests/tracking/test_pushes.py sends real ones to a local receiver).
+    monkeypatch.setattr(
+        webhooks,
+        "webhook_post",
+        lambda **_kwargs: webhooks.DeliveryResult(True, 200, 3, "ok", ""),
+    )
     # Enough budget for every generated request (throttling has its own tests).
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -146,7 +153,7 @@ def test_a_key_of_brand_a_reaches_nothing_of_brand_b(api_client):
     subscriptions = get("/api/v1/reports/subscriptions/").json()["results"]
     assert [s["id"] for s in subscriptions] == [a["subscription"].pk]
     rows = get("/api/v1/reports/insights/", {**span, "level": "brand"}).json()["data"]
-    assert [r["brand"] for r in rows] == [a["brand"].pk]
+    assert [r["brand"] for r in rows] == [a["brand"].slug]
     # B's objects are 404s, as if they did not exist
     for path in (f"/api/v1/campaigns/{bp.campaign_id}/", f"/api/v1/promotions/{bp.pk}/"):
         assert get(path).status_code == 404
@@ -155,16 +162,19 @@ def test_a_key_of_brand_a_reaches_nothing_of_brand_b(api_client):
     assert api_client.get(subscription_url).status_code == 404
     assert api_client.patch(subscription_url, {"name": "x"}, format="json").status_code == 404
     assert api_client.delete(subscription_url).status_code == 404
-    checked.add("/api/v1/reports/subscriptions/{id}/")
+    assert api_client.post(f"{subscription_url}test/").status_code == 404
+    checked |= {"/api/v1/reports/subscriptions/{id}/", "/api/v1/reports/subscriptions/{id}/test/"}
     for params in ({"promotion": bp.pk}, {"campaign": bp.campaign_id}):
         assert get("/api/v1/reports/insights/", {**span, **params}).status_code == 404
     # writes cannot land in B either
-    created = api_client.post(
-        "/api/v1/reports/subscriptions/",
-        {"brand": b["brand"].pk, "url": "https://8.8.8.8/x", "schedule": "daily"},
-        format="json",
-    )
-    assert created.status_code == 400 and list(created.json()["error"]["fields"]) == ["brand"]
+    for brand_ref in (b["brand"].slug, b["brand"].pk):  # by slug, and by the deprecated id
+        created = api_client.post(
+            "/api/v1/reports/subscriptions/",
+            {"brand": brand_ref, "url": "https://8.8.8.8/x", "schedule": "daily"},
+            format="json",
+        )
+        assert created.status_code == 400, brand_ref
+        assert list(created.json()["error"]["fields"]) == ["brand"]
 
     def event(promotion):
         return {
