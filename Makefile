@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+export PORT  # the settings build links (and emails' fallback address) on it when SITE_URL is unset
 WEB_WORKERS ?= 2
 # Seconds bin/supervise waits after Ctrl-C before killing what is still running (docs/operations.md).
 STOP_GRACE ?= 2.5
