@@ -77,10 +77,6 @@ def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
 
 def is_trusted_proxy(address: str) -> bool:
     """True when ``address`` (a peer's IP) is one of ``TRUSTED_PROXIES``."""
-    return _is_trusted(address)
-
-
-def _is_trusted(address: str) -> bool:
     networks = _networks(tuple(setting("TRUSTED_PROXIES") or ()))
     if not networks or not address:
         return False
@@ -95,11 +91,11 @@ def client_ip(environ: Mapping[str, Any]) -> str:
     """The client's address. ``X-Forwarded-For`` counts only when the peer is one of
     ``TRUSTED_PROXIES``; then the rightmost address that is not a trusted proxy wins."""
     remote = str(environ.get("REMOTE_ADDR") or "")
-    if not _is_trusted(remote):
+    if not is_trusted_proxy(remote):
         return remote
     forwarded = [a.strip() for a in str(environ.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
     for address in reversed([a for a in forwarded if a]):
-        if not _is_trusted(address):
+        if not is_trusted_proxy(address):
             return address
     return remote
 
@@ -107,7 +103,7 @@ def client_ip(environ: Mapping[str, Any]) -> str:
 def is_secure(environ: Mapping[str, Any]) -> bool:
     if environ.get("wsgi.url_scheme") == "https":
         return True
-    return _is_trusted(str(environ.get("REMOTE_ADDR") or "")) and (
+    return is_trusted_proxy(str(environ.get("REMOTE_ADDR") or "")) and (
         str(environ.get("HTTP_X_FORWARDED_PROTO", "")).lower() == "https"
     )
 
@@ -118,7 +114,7 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 def country(environ: Mapping[str, Any]) -> str:
     """Two-letter country from the CDN's header (e.g. Cloudflare's ``CF-IPCountry``), only
     when the request came through a trusted proxy; '' when unknown."""
-    if not _is_trusted(str(environ.get("REMOTE_ADDR") or "")):
+    if not is_trusted_proxy(str(environ.get("REMOTE_ADDR") or "")):
         return ""
     value = str(environ.get(setting("TRACKING_COUNTRY_HEADER"), "")).strip().upper()
     return value if _COUNTRY.match(value) and value not in ("XX", "T1") else ""
