@@ -22,6 +22,9 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MIN_LENGTH, MAX_LENGTH = 3, 40
 MAX_IMPORT_FILE_BYTES = 5_000_000
@@ -98,9 +101,10 @@ def codes_sort(codes: Iterable[str]) -> CodesSorted:
 
 def codes_generate(*, count: int, prefix: str, length: int, add: Callable[[set[str]], int]) -> int:
     """Make ``count`` new random codes, handing batches of up to 1,000 to ``add`` (which
-    stores them and says how many were new) until ``count`` are made."""
+    stores them and says how many were new) until ``count`` are made; ValidationError
+    (on ``count``) outside 1 to 100,000."""
     if not 1 <= count <= MAX_GENERATE:
-        raise ValueError(f"Generate between 1 and {MAX_GENERATE:,} codes at a time.")
+        raise ValidationError({"count": _("Generate between 1 and 100,000 codes at a time.")})
     prefix = code_normalize(prefix)
     made = 0
     while made < count:

@@ -61,15 +61,12 @@ def code_pool_generate(
     *, promotion: Promotion, count: int, length: int = 10, prefix: str = ""
 ) -> int:
     """Generate ``count`` random codes (``promotions.codes.rules``) into the pool."""
-    try:
-        return codes_generate(
-            count=count,
-            prefix=prefix,
-            length=length,
-            add=lambda batch: code_pool_import(promotion=promotion, codes=batch).created,
-        )
-    except ValueError as exc:
-        raise ValidationError({"count": _("Generate between 1 and 100,000 codes.")}) from exc
+    return codes_generate(
+        count=count,
+        prefix=prefix,
+        length=length,
+        add=lambda batch: code_pool_import(promotion=promotion, codes=batch).created,
+    )
 
 
 class CodeNotRedeemable(ValidationError):
