@@ -86,6 +86,7 @@ def configure() -> dict[str, str]:
     env = {
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "SECRET_KEY": SECRET,
+        "FIELD_ENCRYPTION_KEYS": "bench-field-key",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",

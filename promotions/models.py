@@ -29,6 +29,7 @@ from promotions.entrants.models import Consent, ConsentText, DataDeletionRequest
 from promotions.entries.models import Entry, Flag, _entry_public_id
 from promotions.prizes.models import Prize, PrizeAward, WinningMoment
 from promotions.reports.models import AlertIncident, AlertRule, _alert_secret
+from promotions.social.models import ConnectedPage
 
 __all__ = [
     "FACEBOOK_FORBIDDEN_METHODS",
@@ -39,6 +40,7 @@ __all__ = [
     "BrandMembership",
     "Campaign",
     "CampaignQuerySet",
+    "ConnectedPage",
     "Consent",
     "ConsentText",
     "CouponCode",

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 BROWSER_SKIP_REASON = "chromium is missing (CHROMIUM_PATH)"
 
 

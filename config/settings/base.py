@@ -241,6 +241,14 @@ API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
 FACEBOOK_APP_ID = env("FACEBOOK_APP_ID", default="")
 FACEBOOK_APP_SECRET = env("FACEBOOK_APP_SECRET", default="")
 FACEBOOK_GRAPH_VERSION = env("FACEBOOK_GRAPH_VERSION", default="v25.0")
+# The Graph API's base address; tests and staging point it at a fake Graph server.
+FACEBOOK_GRAPH_URL = env("FACEBOOK_GRAPH_URL", default="https://graph.facebook.com").rstrip("/")
+# The token Facebook echoes when it verifies the webhook subscription (/facebook/webhooks/).
+FACEBOOK_WEBHOOK_VERIFY_TOKEN = env("FACEBOOK_WEBHOOK_VERIFY_TOKEN", default="")
+# Keys for fields encrypted at rest (connected Pages' tokens; django-fernet-encrypted-fields
+# derives each Fernet key from SECRET_KEY and one of these). Newest first: rotating means
+# putting a new key in front, then `manage.py social_tokens_reencrypt`, then dropping the old.
+SALT_KEY: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=["local-development-only"])
 FACEBOOK_PIXEL_ID = env("FACEBOOK_PIXEL_ID", default="")
 FACEBOOK_CAPI_TOKEN = env("FACEBOOK_CAPI_TOKEN", default="")
 

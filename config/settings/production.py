@@ -28,3 +28,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+if SALT_KEY == ["local-development-only"]:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS must be set in production (the keys Page tokens are encrypted with)."
+    )

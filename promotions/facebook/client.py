@@ -30,7 +30,6 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-GRAPH_HOST = "https://graph.facebook.com"
 TIMEOUT_SECONDS = 10
 
 
@@ -53,7 +52,8 @@ class GraphError(Exception):
 
 
 def graph_url(path: str) -> str:
-    return f"{GRAPH_HOST}/{settings.FACEBOOK_GRAPH_VERSION}/{path.lstrip('/')}"
+    """``settings.FACEBOOK_GRAPH_URL`` (a fake Graph server in tests) + version + path."""
+    return f"{settings.FACEBOOK_GRAPH_URL}/{settings.FACEBOOK_GRAPH_VERSION}/{path.lstrip('/')}"
 
 
 def graph_post(path: str, data: dict[str, Any], *, timeout: float = TIMEOUT_SECONDS) -> Any:

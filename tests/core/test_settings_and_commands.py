@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "p" * 20 + "-production-secret-for-the-deploy-check-0123456789",
     "ALLOWED_HOSTS": "promos.example.com",
     "DATABASE_URL": "sqlite:////tmp/promohub-deploy-check.sqlite3",
+    "FIELD_ENCRYPTION_KEYS": "deploy-check-field-key",
 }
 
 
@@ -28,6 +29,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         "DATABASE_URL",
         "REDIS_URL",
         "ALLOWED_HOSTS",
+        "FIELD_ENCRYPTION_KEYS",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
     }
     clean = {k: v for k, v in os.environ.items() if k not in inherited}
@@ -55,6 +57,15 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_refuse_to_start_without_field_encryption_keys():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "FIELD_ENCRYPTION_KEYS"}
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS must be set" in result.stderr
 
 
 def test_production_settings_refuse_to_start_without_allowed_hosts():

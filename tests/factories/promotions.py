@@ -13,6 +13,7 @@ from promotions.models import (
     Brand,
     BrandMembership,
     Campaign,
+    ConnectedPage,
     Consent,
     ConsentText,
     CouponCode,
@@ -282,3 +283,14 @@ class AlertIncidentFactory(factory.django.DjangoModelFactory):
     rule = factory.SubFactory(AlertRuleFactory)
     opened_at = factory.LazyFunction(timezone.now)
     message = "CTR 2.0% is below 5.0% over the last 1,000 impressions."
+
+
+class ConnectedPageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConnectedPage
+
+    brand = factory.SubFactory(BrandFactory)
+    page_id = factory.Sequence(lambda n: f"{1000000 + n}")
+    name = factory.Sequence(lambda n: f"Page {n}")
+    access_token = factory.Sequence(lambda n: f"page-token-{n}")
+    connected_at = factory.LazyFunction(timezone.now)
