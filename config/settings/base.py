@@ -259,6 +259,8 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 # How long checkout holds stock and codes for an unpaid order.
 SHOP_RESERVATION_MINUTES = env.int("SHOP_RESERVATION_MINUTES", default=15)
+# How long the sweep keeps sending a refund Stripe could not be reached for, before failing it.
+SHOP_REFUND_RETRY_DAYS = env.int("SHOP_REFUND_RETRY_DAYS", default=3)
 # Checkout attempts per client IP (DRF rate syntax): slows card testing down.
 SHOP_CHECKOUT_RATE = env("SHOP_CHECKOUT_RATE", default="30/hour")
 # Quotes per client IP: a quote says whether a coupon code exists, so guessing codes

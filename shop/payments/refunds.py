@@ -9,7 +9,9 @@ Stripe's webhook or by the reconciliation sweep.
    takes up to three 20-second attempts), with the refund's own idempotency key: sending
    twice refunds once. It records Stripe's refund id; a refund Stripe refuses fails and
    gives its claim back; when Stripe cannot be reached the refund stays pending and the
-   sweep sends it again.
+   sweep sends it again, for ``SHOP_REFUND_RETRY_DAYS`` (3); after that it fails and gives
+   its claim back, so that a marketer sees it and can ask again (the same idempotency key
+   is never reused: a late answer from Stripe is still recorded by its webhook).
 3. ``refund_record`` (webhooks, the sweep) records what Stripe says and brings the order's
    refunded amount, claim and status in line.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -180,9 +183,20 @@ def refunds_reconcile(*, older_than: timedelta = timedelta(minutes=5)) -> int:
     stale = Refund.objects.filter(
         status=Refund.Status.PENDING, created_at__lte=timezone.now() - older_than
     ).select_related("order")
+    give_up_before = timezone.now() - timedelta(days=settings.SHOP_REFUND_RETRY_DAYS)
     for refund in stale:
         if not refund.stripe_refund_id:
-            refund_send(refund_id=refund.pk)
+            if refund.created_at <= give_up_before:
+                logger.error(
+                    "shop: refund %s of order %s could not be sent to Stripe in %s days: failed",
+                    refund.pk,
+                    refund.order_id,
+                    settings.SHOP_REFUND_RETRY_DAYS,
+                )
+                _refund_status_set(refund_id=refund.pk, status=Refund.Status.FAILED)
+                changed += 1
+            else:
+                refund_send(refund_id=refund.pk)
             continue
         try:
             info = stripe_client.refund_retrieve(refund.stripe_refund_id)

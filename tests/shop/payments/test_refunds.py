@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from shop.checkout.selectors import CartItem
 from shop.checkout.services import checkout_start
@@ -257,3 +259,24 @@ def test_concurrent_refunds_of_one_order_never_claim_more_than_was_paid(transact
     order.refresh_from_db()
     assert order.refund_claimed == 1400
     assert sum(order.refunds.values_list("amount", flat=True)) == 1400
+
+
+def test_the_sweep_fails_a_refund_it_could_not_send_for_days_and_gives_its_claim_back(
+    shop, settings
+):
+    # given: a refund claimed four days ago that never reached Stripe
+    settings.SHOP_REFUND_RETRY_DAYS = 3
+    order = OrderFactory(brand=shop.brand, payment_intent_id="pi_never_reached")
+    refund = refund_request(order_id=order.pk, amount=700)
+    Refund.objects.filter(pk=refund.pk).update(created_at=timezone.now() - timedelta(days=4))
+
+    # when
+    changed = refunds_reconcile(older_than=timedelta(minutes=5))
+
+    # then: it fails (no Stripe call is made for it) and the amount may be asked again
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert changed == 1
+    assert (refund.status, refund.stripe_refund_id) == (Refund.Status.FAILED, None)
+    assert order.refund_claimed == 0
+    assert refund_request(order_id=order.pk).amount == 2000
