@@ -298,6 +298,26 @@ class GraphCallError(GraphError):
         self.subcode = subcode
 
 
+_SECRET_PARAMS = re.compile(
+    r"((?:access_token|input_token|fb_exchange_token|client_secret|code)=)[^&\s\"]+"
+)
+
+
+class _RedactSecrets(logging.Filter):
+    """urllib3 logs each request line at DEBUG, query string included: where Graph wants a
+    token or the app secret as a parameter, the log keeps ``[redacted]`` instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET_PARAMS.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_RedactSecrets())
+
+
 def _blank(text: str, secrets_: tuple[str, ...]) -> str:
     for secret in secrets_:
         if secret:

@@ -35,6 +35,7 @@ from typing import Any
 from cryptography.fernet import InvalidToken
 from django.core import signing
 from django.db import transaction
+from django.db.models import ExpressionWrapper, F, TextField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -378,16 +379,34 @@ def connected_pages_deauthorize(*, facebook_user_id: str, now: datetime | None =
     return len(pages)
 
 
-def connected_page_tokens_reencrypt() -> int:
+@dataclass(frozen=True)
+class Reencrypted:
+    done: int
+    unreadable: list[int]  # Page ids whose token no configured key decrypts (left as is)
+
+
+def connected_page_tokens_reencrypt() -> Reencrypted:
     """Encrypt every stored token again with the newest key (``FIELD_ENCRYPTION_KEYS``'s
-    first); older keys only need to decrypt until this has run. Returns the rows done."""
-    done = 0
-    ids = list(ConnectedPage.objects.values_list("pk", flat=True))
-    for pk in ids:
+    first); older keys only need to decrypt until this has run.
+
+    The raw column is read and decrypted here: the field itself hands back the ciphertext
+    when no key fits, and encrypting that again would lose the token for good.
+    """
+    fernet = _fernet()
+    raw_column = ExpressionWrapper(F("access_token"), output_field=TextField())
+    done, unreadable = 0, []
+    ids = ConnectedPage.objects.exclude(access_token__isnull=True).values_list("pk", flat=True)
+    for pk in list(ids):
         with transaction.atomic():
-            page = ConnectedPage.objects.select_for_update().filter(pk=pk).first()
-            if page is None:
+            rows = ConnectedPage.objects.select_for_update().filter(pk=pk)
+            raw = rows.annotate(raw=raw_column).values_list("raw", flat=True).first()
+            if not raw:
                 continue
-            page.save(update_fields=["access_token"])
+            try:
+                plain = fernet.decrypt(raw.encode()).decode()
+            except InvalidToken:
+                unreadable.append(pk)
+                continue
+            rows.update(access_token=plain)
             done += 1
-    return done
+    return Reencrypted(done=done, unreadable=unreadable)

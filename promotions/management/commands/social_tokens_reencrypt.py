@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from promotions.social import connections
 
@@ -18,5 +18,12 @@ class Command(BaseCommand):
     help = "Re-encrypt connected Pages' tokens with the newest FIELD_ENCRYPTION_KEYS key."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        done = connections.connected_page_tokens_reencrypt()
-        self.stdout.write(f"Re-encrypted {done} Page token(s) with the newest key.")
+        result = connections.connected_page_tokens_reencrypt()
+        self.stdout.write(f"Re-encrypted {result.done} Page token(s) with the newest key.")
+        if result.unreadable:
+            ids = ", ".join(str(pk) for pk in result.unreadable)
+            raise CommandError(
+                f"{len(result.unreadable)} token(s) could not be decrypted with any key of "
+                f"FIELD_ENCRYPTION_KEYS (connected Page ids {ids}); they were left as they "
+                "are. Put the old key back in the list, or connect those Pages again."
+            )
