@@ -16,6 +16,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -74,8 +75,7 @@ class ConnectedPageAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "brand",
         "instagram_shown",
         "token_shown",
-        "token_checked_at",
-        "webhooks_shown",
+        "checked_shown",
         "posts_link",
     ]
     list_filter = ["token_status", ("brand", ScopedRelatedFilter), InstagramFilter]
@@ -153,7 +153,7 @@ class ConnectedPageAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
-    @admin.display(description=_("Instagram account"), ordering="instagram_username")
+    @admin.display(description=_("Instagram"), ordering="instagram_username")
     def instagram_shown(self, obj: ConnectedPage) -> str:
         if not obj.instagram_account_id:
             return "—"
@@ -168,14 +168,16 @@ class ConnectedPageAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             return badge(str(_("Valid, permissions missing")), "paused")
         return badge(label, "live")
 
-    @admin.display(description=_("real-time comments"), boolean=True)
-    def webhooks_shown(self, obj: ConnectedPage) -> bool:
-        return obj.webhooks_subscribed_at is not None
+    @admin.display(description=_("last check"), ordering="token_checked_at")
+    def checked_shown(self, obj: ConnectedPage) -> str:
+        if obj.token_checked_at is None:
+            return "—"
+        return f"{timezone.localtime(obj.token_checked_at):%Y-%m-%d %H:%M}"
 
-    @admin.display(description=_("posts"))
+    @admin.display(description=_("recent posts"))
     def posts_link(self, obj: ConnectedPage) -> SafeString:
         url = reverse("admin:promotions_connectedpage_posts", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Recent posts"))
+        return format_html('<a href="{}">{}</a>', url, _("Posts"))
 
     @admin.display(description=_("permissions granted"))
     def scopes_shown(self, obj: ConnectedPage) -> SafeString:
