@@ -35,7 +35,7 @@ from promotions.social.models import ConnectedPage
 
 register_brand_paths({ConnectedPage: "brand_id"})
 
-SHOWN_FIELDS = [
+SHOWN_FIELDS: list[Any] = [
     "brand",
     "name",
     "page_id",
@@ -81,8 +81,8 @@ class ConnectedPageAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["token_status", ("brand", ScopedRelatedFilter), InstagramFilter]
     list_select_related = ["brand"]
     search_fields = ["name", "page_id", "instagram_username", "instagram_account_id"]
-    fields = SHOWN_FIELDS
-    readonly_fields = SHOWN_FIELDS
+    fields = list(SHOWN_FIELDS)
+    readonly_fields = list(SHOWN_FIELDS)
     actions = ["check_now"]
 
     @property
@@ -161,7 +161,7 @@ class ConnectedPageAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("token"), ordering="token_status")
     def token_shown(self, obj: ConnectedPage) -> SafeString:
-        label = str(obj.get_token_status_display())  # type: ignore[attr-defined]
+        label = str(obj.get_token_status_display())
         if obj.token_status != ConnectedPage.TokenStatus.VALID:
             return badge(label, "ended")
         if connections.connected_page_missing_scopes(connected_page=obj):

@@ -105,11 +105,11 @@ class _GraphSession(requests.Session):
     """facebook-sdk builds every URL from its constant ``facebook.FACEBOOK_GRAPH_URL``; this
     session sends them to ``settings.FACEBOOK_GRAPH_URL`` instead (a fake server in tests)."""
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         sdk_base = facebook.FACEBOOK_GRAPH_URL
         if isinstance(url, str) and url.startswith(sdk_base):
             url = f"{settings.FACEBOOK_GRAPH_URL}/{url[len(sdk_base) :]}"
-        return super().request(method, url, *args, **kwargs)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def graph_api(access_token: str | None = None) -> facebook.GraphAPI:
@@ -416,7 +416,8 @@ def pages_list(*, user_token: str) -> list[ManagedPage]:
                 continue
             page_id, token = str(row.get("id", "")), row.get("access_token")
             if page_id.isdigit() and isinstance(token, str) and token:
-                tasks = row.get("tasks") if isinstance(row.get("tasks"), list) else []
+                tasks = row.get("tasks")
+                tasks = tasks if isinstance(tasks, list) else []
                 pages.append(
                     ManagedPage(
                         page_id=page_id,
@@ -490,9 +491,11 @@ def token_debug(*, token: str) -> TokenInfo:
     data = answer.get("data")
     if not isinstance(data, dict):
         raise GraphCallError("GET debug_token: no data in the answer")
-    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    error = data.get("error")
+    error = error if isinstance(error, dict) else {}
     expires = data.get("expires_at")
-    scopes = data.get("scopes") if isinstance(data.get("scopes"), list) else []
+    scopes = data.get("scopes")
+    scopes = scopes if isinstance(scopes, list) else []
     code, subcode = error.get("code"), error.get("subcode")
     return TokenInfo(
         is_valid=data.get("is_valid") is True,

@@ -47,6 +47,13 @@ def _manageable_brands(request: HttpRequest) -> list[Brand]:
     return list(brands)
 
 
+def _user_id(request: HttpRequest) -> int:
+    pk = request.user.pk  # admin_view let only signed-in staff through
+    if pk is None:
+        raise PermissionDenied
+    return int(pk)
+
+
 def _may_connect(request: HttpRequest, brand_id: int) -> bool:
     return is_superuser(request) or brand_id in editable_brand_ids(request)
 
@@ -105,7 +112,7 @@ def connect_start(model_admin: ModelAdmin[Any], request: HttpRequest) -> HttpRes
     if not Brand.objects.filter(pk=brand_id).exists():
         raise Http404
     state = connections.page_connect_state_make(
-        session=request.session, user_id=request.user.pk, brand_id=brand_id
+        session=request.session, user_id=_user_id(request), brand_id=brand_id
     )
     return HttpResponseRedirect(
         client.oauth_login_url(
@@ -120,7 +127,7 @@ def connect_callback(model_admin: ModelAdmin[Any], request: HttpRequest) -> Http
     state = connections.page_connect_state_check(
         session=request.session,
         state=str(request.GET.get("state", "")),
-        user_id=request.user.pk,
+        user_id=_user_id(request),
     )
     if state is None:
         return _refused(
@@ -195,7 +202,7 @@ def _connect(
     try:
         done = connections.page_connect(
             brand=brand,
-            user_id=request.user.pk,
+            user_id=_user_id(request),
             facebook_user_id=candidates.facebook_user_id,
             scopes=candidates.scopes,
             page=page,

@@ -144,7 +144,7 @@ def _reason(exc: client.GraphError) -> str:
 
 
 def _fernet() -> Any:
-    return ConnectedPage._meta.get_field("access_token").f  # type: ignore[attr-defined]
+    return ConnectedPage._meta.get_field("access_token").f  # type: ignore[union-attr]
 
 
 def page_connect_pending_store(
@@ -294,6 +294,7 @@ def connected_page_token_check(*, connected_page_id: int, now: datetime | None =
     page = ConnectedPage.objects.filter(pk=connected_page_id).first()
     if page is None:
         return "gone"
+    status: str
     if not page.access_token:
         status = ConnectedPage.TokenStatus.REVOKED
         error = _("The Page has no token; connect it again.")
