@@ -226,6 +226,15 @@ def _connect(
             )
             % {"page": connected.name, "brand": brand.name},
         )
+    if done.instagram_error:
+        messages.warning(
+            request,
+            _(
+                "Facebook did not tell us the Page's Instagram account (%(reason)s): Instagram "
+                "media cannot be used until the Page is connected again."
+            )
+            % {"reason": done.instagram_error},
+        )
     missing = connections.connected_page_missing_scopes(connected_page=connected)
     if missing:
         messages.warning(

@@ -191,6 +191,7 @@ class Connected:
     page: ConnectedPage
     created: bool
     webhooks_error: str  # "" when the subscription worked
+    instagram_error: str = ""  # why the Instagram account could not be read, if it could not
 
 
 def page_connect(
@@ -208,16 +209,14 @@ def page_connect(
         raise ConnectError(
             _("The Page “%(name)s” is connected to another brand already.") % {"name": page.name}
         )
+    instagram_error = ""
     try:
         instagram = client.page_instagram_account(
             page_id=page.page_id, page_token=page.access_token
         )
-    except client.GraphError as exc:
+    except client.GraphError as exc:  # connect the Page anyway, and say why IG is missing
         logger.warning("social: Instagram account of Page %s unreadable: %s", page.page_id, exc)
-        raise ConnectError(
-            _("Facebook did not tell us the Page's Instagram account: %(reason)s")
-            % {"reason": _reason(exc)}
-        ) from None
+        instagram, instagram_error = None, _reason(exc)
     now = timezone.now()
     with transaction.atomic():
         connected, created = ConnectedPage.objects.select_for_update().update_or_create(
@@ -241,7 +240,12 @@ def page_connect(
             },
         )
     webhooks_error = connected_page_webhooks_subscribe(connected_page=connected)
-    return Connected(page=connected, created=created, webhooks_error=webhooks_error)
+    return Connected(
+        page=connected,
+        created=created,
+        webhooks_error=webhooks_error,
+        instagram_error=instagram_error,
+    )
 
 
 def connected_page_webhooks_subscribe(*, connected_page: ConnectedPage) -> str:

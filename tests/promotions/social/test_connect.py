@@ -270,3 +270,63 @@ def test_the_sdk_calls_go_to_the_configured_graph_url(fake_pages):
 
     assert token == "short-user-token-9001"
     assert len(fake_pages.calls("GET", "/oauth/access_token")) == 1
+
+
+def test_an_unreadable_instagram_account_still_connects_the_page_and_says_why(
+    marketer, brand, fake_pages
+):
+    graph_pages.marketer_add(fake_pages)
+    graph_pages.page_add(fake_pages, page_id="111", name="Alpha on Facebook")
+    fake_pages.fail_next("GET", "/111", server_error())
+
+    response = connect(marketer, brand)
+
+    page = ConnectedPage.objects.get()
+    assert page.instagram_account_id == "" and page.webhooks_subscribed_at is not None
+    notes = [str(m) for m in response.wsgi_request._messages]
+    assert (
+        "Facebook did not tell us the Page's Instagram account (An unexpected error has "
+        "occurred.): Instagram media cannot be used until the Page is connected again."
+    ) in notes
+
+
+def test_the_brand_page_offers_its_managers_to_connect_a_page(marketer, brand):
+    analyst = Client()
+    analyst.force_login(BrandMembershipFactory(brand=brand, role="analyst").user)
+
+    for_manager = marketer.get(f"/admin/promotions/brand/{brand.pk}/change/").content.decode()
+    for_analyst = analyst.get(f"/admin/promotions/brand/{brand.pk}/change/").content.decode()
+
+    assert f'href="{CONNECT}?brand={brand.pk}"' in for_manager
+    assert "Connect a Facebook Page" not in for_analyst
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_graph_call_runs_inside_a_transaction(fake_pages, monkeypatch):
+    # given: every HTTP request notes whether a transaction was open at the time
+    brand = BrandFactory()
+    user = BrandMembershipFactory(brand=brand).user
+    browser = Client()
+    browser.force_login(user)
+    graph_pages.marketer_add(fake_pages)
+    graph_pages.page_add(fake_pages, page_id="301", name="First", instagram=("1784", "first"))
+    graph_pages.page_add(fake_pages, page_id="302", name="Second")
+    in_transaction: list[bool] = []
+    send = requests.Session.send
+
+    def noting(self, request, **kwargs):
+        in_transaction.append(connection.in_atomic_block)
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", noting)
+
+    # when: connecting (a choice between two), checking the token, listing posts
+    browser.get(consent(start(browser, brand)))
+    browser.post(CHOOSE, {"page_id": "301"})
+    page = ConnectedPage.objects.get()
+    connections.connected_page_token_check(connected_page_id=page.pk)
+    browser.get(f"{CHANGELIST}{page.pk}/posts/")
+
+    # then
+    assert len(in_transaction) >= 8  # dialog, 2 exchanges, debug, accounts, IG, subscribe, ...
+    assert not any(in_transaction)
