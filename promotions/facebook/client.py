@@ -122,16 +122,24 @@ def graph_api(access_token: str | None = None) -> facebook.GraphAPI:
 
 
 def oauth_login_url(
-    *, redirect_uri: str, state: str, scopes: tuple[str, ...] | list[str] = LOGIN_SCOPES
+    *,
+    redirect_uri: str,
+    state: str,
+    scopes: tuple[str, ...] | list[str] = LOGIN_SCOPES,
+    config_id: str = "",
 ) -> str:
     """The Facebook Login dialog (at ``settings.FACEBOOK_WWW_URL``): the person comes back
-    to ``redirect_uri`` with a code and ``state``."""
+    to ``redirect_uri`` with a code and ``state``. With a Facebook Login for Business
+    ``config_id`` the configuration names the permissions, and ``scopes`` is not sent."""
     query = {
         "client_id": settings.FACEBOOK_APP_ID,
         "redirect_uri": redirect_uri,
-        "scope": ",".join(scopes),
         "state": state,
     }
+    if config_id:
+        query |= {"config_id": config_id, "response_type": "code"}
+    else:
+        query["scope"] = ",".join(scopes)
     return (
         f"{settings.FACEBOOK_WWW_URL}/{settings.FACEBOOK_GRAPH_VERSION}/dialog/oauth?"
         + urlencode(query)

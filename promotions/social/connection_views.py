@@ -116,7 +116,10 @@ def connect_start(model_admin: ModelAdmin[Any], request: HttpRequest) -> HttpRes
     )
     return HttpResponseRedirect(
         client.oauth_login_url(
-            redirect_uri=_callback_uri(request), state=state, scopes=client.PAGE_SCOPES
+            redirect_uri=_callback_uri(request),
+            state=state,
+            scopes=client.PAGE_SCOPES,
+            config_id=settings.FACEBOOK_LOGIN_CONFIG_ID,
         )
     )
 

@@ -330,3 +330,12 @@ def test_no_graph_call_runs_inside_a_transaction(fake_pages, monkeypatch):
     # then
     assert len(in_transaction) >= 8  # dialog, 2 exchanges, debug, accounts, IG, subscribe, ...
     assert not any(in_transaction)
+
+
+def test_a_login_for_business_configuration_replaces_the_scopes(marketer, brand, settings):
+    settings.FACEBOOK_LOGIN_CONFIG_ID = "987654321"
+
+    query = parse_qs(urlsplit(start(marketer, brand)).query)
+
+    assert query["config_id"] == ["987654321"] and query["response_type"] == ["code"]
+    assert "scope" not in query
