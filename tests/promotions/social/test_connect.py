@@ -339,3 +339,26 @@ def test_a_login_for_business_configuration_replaces_the_scopes(marketer, brand,
 
     assert query["config_id"] == ["987654321"] and query["response_type"] == ["code"]
     assert "scope" not in query
+
+
+def test_a_graph_error_that_echoes_the_token_is_blanked_in_messages_and_logs(
+    marketer, brand, fake_pages, caplog
+):
+    from tests.fakes.graph_server import GraphFault
+
+    graph_pages.marketer_add(fake_pages)
+    graph_pages.page_add(fake_pages, page_id="111", name="Alpha on Facebook")
+    fake_pages.fail_next(
+        "GET",
+        "/me/accounts",
+        GraphFault(190, "Malformed access token long-user-token-9001 for app"),
+    )
+    caplog.set_level("DEBUG")
+
+    response = connect(marketer, brand)
+
+    [note] = [str(m) for m in response.wsgi_request._messages]
+    assert note == "Facebook did not confirm the connection: Malformed access token [token] for app"
+    assert "long-user-token-9001" not in caplog.text
+    assert "short-user-token-9001" not in caplog.text
+    assert "test-facebook-app-secret" not in caplog.text
