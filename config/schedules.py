@@ -50,6 +50,11 @@ SCHEDULES: list[Declared] = [
         minutes=10,
     ),
     Declared(
+        name="promotions.social.tokens.check",
+        func="promotions.social.tasks_tokens.connected_pages_token_check",
+        minutes=60 * 6,
+    ),
+    Declared(
         name="shop.reservations.expire",
         func="shop.tasks.reservations_expire",
         minutes=1,

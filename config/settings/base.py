@@ -249,6 +249,11 @@ FACEBOOK_WEBHOOK_VERIFY_TOKEN = env("FACEBOOK_WEBHOOK_VERIFY_TOKEN", default="")
 # derives each Fernet key from SECRET_KEY and one of these). Newest first: rotating means
 # putting a new key in front, then `manage.py social_tokens_reencrypt`, then dropping the old.
 SALT_KEY: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=["local-development-only"])
+# Where the Facebook Login dialog is (tests point it at the fake Graph server).
+FACEBOOK_WWW_URL = env("FACEBOOK_WWW_URL", default="https://www.facebook.com").rstrip("/")
+# A Facebook Login for Business configuration for connecting Pages (its permissions replace
+# the scopes the service asks for); empty: classic Facebook Login with those scopes.
+FACEBOOK_LOGIN_CONFIG_ID = env("FACEBOOK_LOGIN_CONFIG_ID", default="")
 FACEBOOK_PIXEL_ID = env("FACEBOOK_PIXEL_ID", default="")
 FACEBOOK_CAPI_TOKEN = env("FACEBOOK_CAPI_TOKEN", default="")
 

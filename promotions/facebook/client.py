@@ -6,6 +6,12 @@
   accepts the versions it knew in 2019 and refuses current ones, so the version is set on
   the client after construction; every path the SDK builds then carries it.
 * ``oauth_login_url`` / ``oauth_exchange_code`` / ``oauth_profile``: Facebook Login.
+* Pages (connect a brand's Page, its token's health, its recent posts): ``oauth_long_lived_token``,
+  ``pages_list``, ``page_instagram_account``, ``page_subscribe_app``, ``token_debug``,
+  ``page_posts_list``, ``instagram_media_list``.
+
+Every call goes to ``settings.FACEBOOK_GRAPH_URL`` (the SDK's too: it builds URLs from its
+module constant, so its session rewrites them) and the dialog to ``settings.FACEBOOK_WWW_URL``.
 * ``signed_request_parse``: the verification wrapper around facebook-sdk's
   ``parse_signed_request`` (which compares signatures in variable time, raises on some
   malformed input and never looks at ``issued_at``).
@@ -21,8 +27,10 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import facebook
 import requests
@@ -90,21 +98,51 @@ def graph_post(path: str, data: dict[str, Any], *, timeout: float = TIMEOUT_SECO
 
 # --- Facebook Login (OAuth) ------------------------------------------------------------
 
-WWW_HOST = "https://www.facebook.com"
 LOGIN_SCOPES = ("email", "public_profile")
 
 
+class _GraphSession(requests.Session):
+    """facebook-sdk builds every URL from its constant ``facebook.FACEBOOK_GRAPH_URL``; this
+    session sends them to ``settings.FACEBOOK_GRAPH_URL`` instead (a fake server in tests)."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        sdk_base = facebook.FACEBOOK_GRAPH_URL
+        if isinstance(url, str) and url.startswith(sdk_base):
+            url = f"{settings.FACEBOOK_GRAPH_URL}/{url[len(sdk_base) :]}"
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+
+
 def graph_api(access_token: str | None = None) -> facebook.GraphAPI:
-    """facebook-sdk's client, on the Graph API version of the settings."""
-    api = facebook.GraphAPI(access_token=access_token, timeout=TIMEOUT_SECONDS)
+    """facebook-sdk's client, on the Graph API version and base address of the settings."""
+    api = facebook.GraphAPI(
+        access_token=access_token, timeout=TIMEOUT_SECONDS, session=_GraphSession()
+    )
     api.version = settings.FACEBOOK_GRAPH_VERSION  # the SDK's own check refuses it
     return api
 
 
-def oauth_login_url(*, redirect_uri: str, state: str) -> str:
-    """The Facebook Login dialog: the consumer comes back to ``redirect_uri`` with a code."""
-    return graph_api().get_auth_url(
-        settings.FACEBOOK_APP_ID, redirect_uri, perms=list(LOGIN_SCOPES), state=state
+def oauth_login_url(
+    *,
+    redirect_uri: str,
+    state: str,
+    scopes: tuple[str, ...] | list[str] = LOGIN_SCOPES,
+    config_id: str = "",
+) -> str:
+    """The Facebook Login dialog (at ``settings.FACEBOOK_WWW_URL``): the person comes back
+    to ``redirect_uri`` with a code and ``state``. With a Facebook Login for Business
+    ``config_id`` the configuration names the permissions, and ``scopes`` is not sent."""
+    query = {
+        "client_id": settings.FACEBOOK_APP_ID,
+        "redirect_uri": redirect_uri,
+        "state": state,
+    }
+    if config_id:
+        query |= {"config_id": config_id, "response_type": "code"}
+    else:
+        query["scope"] = ",".join(scopes)
+    return (
+        f"{settings.FACEBOOK_WWW_URL}/{settings.FACEBOOK_GRAPH_VERSION}/dialog/oauth?"
+        + urlencode(query)
     )
 
 
@@ -229,3 +267,311 @@ def signed_request_make(payload: dict[str, Any], *, app_secret: str | None = Non
     encoded = base64.urlsafe_b64encode(json.dumps(body).encode()).rstrip(b"=").decode()
     sig = hmac.new(secret.encode(), encoded.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(sig).rstrip(b"=").decode() + "." + encoded
+
+
+# --- Pages: connect, token health, recent posts ------------------------------------------
+# Tokens travel in the Authorization header (never in a URL that a proxy or urllib3's debug
+# log could keep), except where Graph wants one as a parameter (the OAuth exchange and
+# ``debug_token``'s ``input_token``). No error message here ever carries a token: Graph's
+# own message is kept, with every token of the call blanked out.
+
+PAGE_SCOPES = (
+    "pages_show_list",
+    "pages_read_engagement",
+    "pages_read_user_content",
+    "pages_manage_metadata",
+    "pages_manage_engagement",
+    "pages_messaging",
+    "instagram_basic",
+    "instagram_manage_comments",
+)
+PAGE_WEBHOOK_FIELDS = ("feed",)
+PAGE_LIST_MAX = 500  # /me/accounts pages read at most (a marketer with more is an agency)
+
+
+class GraphCallError(GraphError):
+    """A Graph call answered with Graph's error shape: ``code`` and ``subcode`` say why."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        subcode: int | None = None,
+        transient: bool = False,
+    ) -> None:
+        super().__init__(message, status=status, transient=transient)
+        self.code = code
+        self.subcode = subcode
+
+
+_SECRET_PARAMS = re.compile(
+    r"((?:access_token|input_token|fb_exchange_token|client_secret|code)=)[^&\s\"]+"
+)
+
+
+class _RedactSecrets(logging.Filter):
+    """urllib3 logs each request line at DEBUG, query string included: where Graph wants a
+    token or the app secret as a parameter, the log keeps ``[redacted]`` instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET_PARAMS.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_RedactSecrets())
+
+
+def _blank(text: str, secrets_: tuple[str, ...]) -> str:
+    for secret in secrets_:
+        if secret:
+            text = text.replace(secret, "[token]")
+    return text
+
+
+def _graph_call(
+    method: str,
+    path: str,
+    *,
+    token: str,
+    params: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    secrets_: tuple[str, ...] = (),
+    timeout: float = TIMEOUT_SECONDS,
+) -> dict[str, Any]:
+    """One Graph call over requests; the decoded JSON object, or ``GraphCallError``."""
+    hidden = (token, settings.FACEBOOK_APP_SECRET, *secrets_)
+    try:
+        response = requests.request(
+            method,
+            graph_url(path),
+            params=params,
+            data=data,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+        )
+    except requests.RequestException as exc:
+        raise GraphCallError(_blank(f"{method} {path}: {type(exc).__name__}", hidden)) from None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not 200 <= response.status_code < 300 or not isinstance(answer, dict):
+        error = answer.get("error") if isinstance(answer, dict) else None
+        if not isinstance(error, dict):
+            raise GraphCallError(
+                f"{method} {path}: HTTP {response.status_code}", status=response.status_code
+            )
+        code, subcode = error.get("code"), error.get("error_subcode")
+        raise GraphCallError(
+            _blank(f"{method} {path}: {str(error.get('message', ''))[:300]}", hidden),
+            status=response.status_code,
+            code=code if isinstance(code, int) else None,
+            subcode=subcode if isinstance(subcode, int) else None,
+            transient=bool(error.get("is_transient")),
+        )
+    return answer
+
+
+def app_token() -> str:
+    """The app access token ``app_id|app_secret`` (Graph's documented shortcut)."""
+    return f"{settings.FACEBOOK_APP_ID}|{settings.FACEBOOK_APP_SECRET}"
+
+
+def oauth_long_lived_token(*, user_token: str) -> tuple[str, int | None]:
+    """Trade a short-lived user token for a long-lived one (about 60 days): Page tokens read
+    with it do not expire."""
+    answer = _graph_call(
+        "GET",
+        "oauth/access_token",
+        token=user_token,
+        params={
+            "grant_type": "fb_exchange_token",
+            "client_id": settings.FACEBOOK_APP_ID,
+            "client_secret": settings.FACEBOOK_APP_SECRET,
+            "fb_exchange_token": user_token,
+        },
+    )
+    token = answer.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise GraphCallError("token exchange: no access_token in the answer")
+    expires = answer.get("expires_in")
+    return token, expires if isinstance(expires, int) else None
+
+
+@dataclass(frozen=True)
+class ManagedPage:
+    """A Page the user manages, with its Page access token (never log or show it)."""
+
+    page_id: str
+    name: str
+    access_token: str = field(repr=False)
+    tasks: tuple[str, ...] = ()
+
+
+def pages_list(*, user_token: str) -> list[ManagedPage]:
+    """``/me/accounts``: the Pages the user granted, each with its Page token (all pages)."""
+    pages: list[ManagedPage] = []
+    params: dict[str, Any] = {"fields": "id,name,access_token,tasks", "limit": 100}
+    while len(pages) < PAGE_LIST_MAX:
+        answer = _graph_call("GET", "me/accounts", token=user_token, params=params)
+        for row in answer.get("data") or []:
+            if not isinstance(row, dict):
+                continue
+            page_id, token = str(row.get("id", "")), row.get("access_token")
+            if page_id.isdigit() and isinstance(token, str) and token:
+                tasks = row.get("tasks")
+                tasks = tasks if isinstance(tasks, list) else []
+                pages.append(
+                    ManagedPage(
+                        page_id=page_id,
+                        name=str(row.get("name") or page_id)[:200],
+                        access_token=token,
+                        tasks=tuple(str(t) for t in tasks),
+                    )
+                )
+        after = _next_cursor(answer)
+        if after is None:
+            break
+        params = {**params, "after": after}
+    return pages
+
+
+def _next_cursor(answer: dict[str, Any]) -> str | None:
+    paging = answer.get("paging")
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return None
+    cursors = paging.get("cursors")
+    after = cursors.get("after") if isinstance(cursors, dict) else None
+    return after if isinstance(after, str) and after else None
+
+
+def page_instagram_account(*, page_id: str, page_token: str) -> tuple[str, str] | None:
+    """The Instagram professional account linked to the Page: ``(id, username)``, or None."""
+    answer = _graph_call(
+        "GET",
+        page_id,
+        token=page_token,
+        params={"fields": "instagram_business_account{id,username}"},
+    )
+    account = answer.get("instagram_business_account")
+    if not isinstance(account, dict) or not str(account.get("id", "")).isdigit():
+        return None
+    return str(account["id"]), str(account.get("username") or "")[:100]
+
+
+def page_subscribe_app(
+    *, page_id: str, page_token: str, fields: tuple[str, ...] = PAGE_WEBHOOK_FIELDS
+) -> None:
+    """Subscribe this app to the Page's webhooks (``POST /{page-id}/subscribed_apps``)."""
+    answer = _graph_call(
+        "POST",
+        f"{page_id}/subscribed_apps",
+        token=page_token,
+        data={"subscribed_fields": ",".join(fields)},
+    )
+    if answer.get("success") is not True:
+        raise GraphCallError(f"POST {page_id}/subscribed_apps: not confirmed")
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What ``debug_token`` says of a token."""
+
+    is_valid: bool
+    user_id: str
+    scopes: tuple[str, ...]
+    expires_at: datetime | None  # None: never
+    error_code: int | None = None
+    error_subcode: int | None = None
+    error_message: str = ""
+
+
+def token_debug(*, token: str) -> TokenInfo:
+    """``GET /debug_token`` with the app token: is ``token`` valid, whose, which scopes."""
+    answer = _graph_call(
+        "GET", "debug_token", token=app_token(), params={"input_token": token}, secrets_=(token,)
+    )
+    data = answer.get("data")
+    if not isinstance(data, dict):
+        raise GraphCallError("GET debug_token: no data in the answer")
+    error = data.get("error")
+    error = error if isinstance(error, dict) else {}
+    expires = data.get("expires_at")
+    scopes = data.get("scopes")
+    scopes = scopes if isinstance(scopes, list) else []
+    code, subcode = error.get("code"), error.get("subcode")
+    return TokenInfo(
+        is_valid=data.get("is_valid") is True,
+        user_id=str(data.get("user_id") or ""),
+        scopes=tuple(str(s) for s in scopes),
+        expires_at=(
+            datetime.fromtimestamp(expires, tz=UTC)
+            if isinstance(expires, int) and expires > 0
+            else None
+        ),
+        error_code=code if isinstance(code, int) else None,
+        error_subcode=subcode if isinstance(subcode, int) else None,
+        error_message=_blank(str(error.get("message") or "")[:300], (token,)),
+    )
+
+
+@dataclass(frozen=True)
+class RecentPost:
+    """A Page post or an Instagram media, as the post picker shows it."""
+
+    object_id: str
+    text: str
+    created_at: str
+    permalink: str
+    media_type: str = ""
+
+
+def page_posts_list(
+    *, page_id: str, page_token: str, limit: int = 25, after: str | None = None
+) -> tuple[list[RecentPost], str | None]:
+    """One page of the Page's recent posts, newest first, and the cursor of the next."""
+    params: dict[str, Any] = {"fields": "id,message,created_time,permalink_url", "limit": limit}
+    if after:
+        params["after"] = after
+    answer = _graph_call("GET", f"{page_id}/posts", token=page_token, params=params)
+    posts = [
+        RecentPost(
+            object_id=str(row.get("id")),
+            text=str(row.get("message") or ""),
+            created_at=str(row.get("created_time") or ""),
+            permalink=str(row.get("permalink_url") or ""),
+        )
+        for row in answer.get("data") or []
+        if isinstance(row, dict) and row.get("id")
+    ]
+    return posts, _next_cursor(answer)
+
+
+def instagram_media_list(
+    *, ig_user_id: str, page_token: str, limit: int = 25, after: str | None = None
+) -> tuple[list[RecentPost], str | None]:
+    """One page of the Instagram account's recent media, and the cursor of the next."""
+    params: dict[str, Any] = {
+        "fields": "id,caption,permalink,timestamp,media_type",
+        "limit": limit,
+    }
+    if after:
+        params["after"] = after
+    answer = _graph_call("GET", f"{ig_user_id}/media", token=page_token, params=params)
+    media = [
+        RecentPost(
+            object_id=str(row.get("id")),
+            text=str(row.get("caption") or ""),
+            created_at=str(row.get("timestamp") or ""),
+            permalink=str(row.get("permalink") or ""),
+            media_type=str(row.get("media_type") or ""),
+        )
+        for row in answer.get("data") or []
+        if isinstance(row, dict) and row.get("id")
+    ]
+    return media, _next_cursor(answer)

@@ -28,6 +28,7 @@ from promotions.facebook import client as facebook_client
 from promotions.pages.http import SESSION_PERSON
 from promotions.pages.http import current_person as _current_person
 from promotions.pages.http import sign_in as _sign_in
+from promotions.social import connections as social_connections
 from tracking.api.errors import error_response
 
 logger = logging.getLogger(__name__)
@@ -129,12 +130,14 @@ def _signed_user_id(request: HttpRequest) -> str | JsonResponse:
 @csrf_exempt
 @require_POST
 def deauthorize(request: HttpRequest) -> HttpResponse:
-    """The person removed the app: forget their Facebook token."""
+    """The person removed the app: forget their Facebook token, and the tokens of the Pages
+    they connected for a brand."""
     user_id = _signed_user_id(request)
     if isinstance(user_id, JsonResponse):
         return user_id
     forgotten = entrants_services.identity_deauthorize(facebook_user_id=user_id)
-    return JsonResponse({"status": "ok", "forgotten": forgotten})
+    pages = social_connections.connected_pages_deauthorize(facebook_user_id=user_id)
+    return JsonResponse({"status": "ok", "forgotten": forgotten, "pages": pages})
 
 
 @csrf_exempt

@@ -126,13 +126,34 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
     )
 
 
+def brand_manager_emails(*, brand_id: int) -> list[str]:
+    """The addresses alerts of a brand go to when nobody named others: its active managers."""
+    managers = BrandMembership.objects.filter(
+        brand_id=brand_id, role=BrandMembership.Role.MANAGER, user__is_active=True
+    ).exclude(user__email="")
+    return sorted(managers.values_list("user__email", flat=True))
+
+
 def _recipients(rule: AlertRule) -> list[str]:
     if rule.emails.strip():
         return [e.strip() for e in rule.emails.split(",") if e.strip()]
-    managers = BrandMembership.objects.filter(
-        brand_id=rule.campaign.brand_id, role=BrandMembership.Role.MANAGER, user__is_active=True
-    ).exclude(user__email="")
-    return sorted(managers.values_list("user__email", flat=True))
+    return brand_manager_emails(brand_id=rule.campaign.brand_id)
+
+
+def brand_alert_send(*, brand_id: int, subject: str, message: str) -> list[str]:
+    """An alert about the brand itself rather than a campaign's rule (a connected Page's
+    token stopped working): one email to the brand's managers. The caller makes sure it
+    is sent once per incident. Returns the recipients."""
+    recipients = brand_manager_emails(brand_id=brand_id)
+    if recipients:
+        send_mail(
+            subject=f"Alert: {subject}",
+            message=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=recipients,
+            fail_silently=True,
+        )
+    return recipients
 
 
 def _webhook_send(incident: AlertIncident) -> None:

@@ -31,7 +31,7 @@ class ConnectedPage(models.Model):
         _("Instagram professional account id"), max_length=64, blank=True
     )
     instagram_username = models.CharField(max_length=100, blank=True)
-    access_token = EncryptedTextField(editable=False)
+    access_token = EncryptedTextField(editable=False, null=True)
     scopes = models.JSONField(default=list, blank=True, editable=False)
     token_status = models.CharField(
         max_length=10, choices=TokenStatus.choices, default=TokenStatus.VALID
@@ -42,6 +42,16 @@ class ConnectedPage(models.Model):
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # --- connecting and checking the Page (promotions/social/connections.py) -----------
+    # The app-scoped Facebook user id of the marketer who connected it: the deauthorize
+    # callback names that user when they remove the app.
+    connected_facebook_user_id = models.CharField(
+        _("connected by Facebook user id"), max_length=64, blank=True, db_index=True, editable=False
+    )
+    webhooks_subscribed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the current bad status was alerted (the status change alerts once, not each check).
+    token_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["brand_id", "name"]

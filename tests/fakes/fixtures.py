@@ -18,3 +18,18 @@ def fake_graph(settings) -> Iterator[graph_server.FakeGraph]:
         yield graph
     finally:
         stop()
+
+
+# --- connecting Pages (tests/fakes/graph_pages.py) ---------------------------------------
+from tests.fakes import graph_pages  # noqa: E402  (registers the Pages routes)
+
+
+@pytest.fixture
+def fake_pages(fake_graph, settings) -> graph_server.FakeGraph:
+    """The fake Graph server with the Pages routes checking this app's id and secret, and
+    the Login dialog (``settings.FACEBOOK_WWW_URL``) on it too."""
+    graph_pages.app_set(
+        fake_graph, app_id=settings.FACEBOOK_APP_ID, app_secret=settings.FACEBOOK_APP_SECRET
+    )
+    settings.FACEBOOK_WWW_URL = fake_graph.url
+    return fake_graph

@@ -179,6 +179,8 @@ def test_membership_grants_the_model_permissions_without_ticked_boxes(as_manager
         "AlertIncident",
         "ReportSubscription",
         "ReportPush",
+        # Connected Facebook Pages: tests/promotions/social/test_connect_admin.py.
+        "ConnectedPage",
     }
     assert models["Campaign"] == {"add": True, "change": True, "delete": True, "view": True}
     assert models["Brand"] == {"add": False, "change": True, "delete": False, "view": True}

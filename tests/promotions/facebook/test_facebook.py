@@ -143,7 +143,7 @@ def test_deauthorize_forgets_the_token():
 
     identity.refresh_from_db()
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "forgotten": 1}
+    assert response.json() == {"status": "ok", "forgotten": 1, "pages": 0}
     assert identity.access_token == "" and identity.deauthorized_at is not None
 
 
