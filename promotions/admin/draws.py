@@ -22,6 +22,7 @@ from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
 )
+from promotions.claims import services as claims_services
 from promotions.draws import services as draws_services
 from promotions.models import Draw, DrawReplacement
 
@@ -134,12 +135,13 @@ class DrawAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin
         )
 
     @admin.action(
-        description=_("Run the selected draws (entries must have closed)"), permissions=["change"]
+        description=_("Run the selected draws now (entries must have closed; winners are told)"),
+        permissions=["change"],
     )
     def run_draws(self, request: HttpRequest, queryset: QuerySet[Draw]) -> None:
         for draw in queryset:
             try:
-                done = draws_services.draw_run(draw=draw, by=request.user)
+                done = claims_services.draw_complete(draw=draw, by=request.user)
                 self.message_user(
                     request,
                     _("%(draw)s: %(n)d winners from %(e)d entries.")

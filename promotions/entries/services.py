@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import EntryFrequency, Promotion
+from promotions.claims.services import claim_open_for_award
 from promotions.codes.models import CouponCode
 from promotions.codes.services import code_claim
 from promotions.contests.models import Submission
@@ -179,6 +180,8 @@ def _entry_insert(
     kind = promotion.kind
     if kind == Promotion.Kind.INSTANT_WIN and not flags:
         outcome.award = instant_win_play(entry=entry, at=at)
+        if outcome.award is not None:
+            claim_open_for_award(award=outcome.award, at=at)
     elif kind == Promotion.Kind.OFFER and not flags:
         outcome.code = code_claim(entry=entry, at=at)
     elif kind == Promotion.Kind.CONTEST:

@@ -26,6 +26,7 @@ from promotions.models import (
     Person,
     Prize,
     PrizeAward,
+    PrizeClaim,
     Promotion,
     Status,
     Submission,
@@ -282,3 +283,18 @@ class AlertIncidentFactory(factory.django.DjangoModelFactory):
     rule = factory.SubFactory(AlertRuleFactory)
     opened_at = factory.LazyFunction(timezone.now)
     message = "CTR 2.0% is below 5.0% over the last 1,000 impressions."
+
+
+class PrizeClaimFactory(factory.django.DjangoModelFactory):
+    """An open claim of a draw's winner, told by email, seven days to answer."""
+
+    class Meta:
+        model = PrizeClaim
+
+    entry = factory.SubFactory(EntryFactory)
+    promotion = factory.SelfAttribute("entry.promotion")
+    draw = factory.SubFactory(
+        DrawFactory, promotion=factory.SelfAttribute("..promotion"), status=Draw.Status.DRAWN
+    )
+    deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    created_at = factory.LazyFunction(timezone.now)
