@@ -81,11 +81,8 @@ class PrizeClaimAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "promotion",
         "prize",
         "status",
-        "channel",
         "deadline",
-        "claimed_at",
         "shipped",
-        "alternates_left",
         "next_step",
     ]
     list_filter = [
@@ -167,13 +164,6 @@ class PrizeClaimAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             return "-"
         return f"{obj.carrier} {obj.tracking_number}".strip()
 
-    @admin.display(description=_("alternates"), boolean=True)
-    def alternates_left(self, obj: PrizeClaim) -> bool | None:
-        """False: the claim closed with no alternate left (a new draw is needed)."""
-        if obj.unfilled_at:
-            return False
-        return None
-
     @admin.display(description=_("details given"))
     def claim_details(self, obj: PrizeClaim) -> SafeString | str:
         if obj.data_deleted_at:
@@ -201,6 +191,8 @@ class PrizeClaimAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         if obj.status == PrizeClaim.Status.SHIPPED:
             return str(_("Mark delivered (action)"))
         if obj.status == PrizeClaim.Status.NOTIFIED:
+            if obj.channel == PrizeClaim.Channel.NONE:
+                return str(_("No email: reach the winner another way"))
             return str(_("Waiting for the winner"))
         if obj.unfilled_at:
             return str(_("No alternate left: commit a new draw"))
