@@ -29,9 +29,39 @@ from promotions.admin.scoping import (
     register_brand_paths,
 )
 from promotions.claims import services as claims_services
+from promotions.claims.models import PrizeClaimQuerySet
 from promotions.models import PrizeClaim
 
 register_brand_paths({PrizeClaim: "promotion__campaign__brand_id"})
+
+
+# A claim's page shows everything, read-only: it changes through the actions and views.
+CLAIM_FIELDS = (
+    "promotion",
+    "draw",
+    "prize",
+    "entry_number",
+    "winner",
+    "status",
+    "channel",
+    "deadline",
+    "notified_at",
+    "reminder_sent_at",
+    "claimed_at",
+    "claim_details",
+    "document_link",
+    "carrier",
+    "tracking_number",
+    "shipped_at",
+    "delivered_at",
+    "closed_at",
+    "close_reason",
+    "closed_by",
+    "unfilled_at",
+    "predecessor",
+    "data_deleted_at",
+    "next_step",
+)
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -46,13 +76,14 @@ class DeadlineFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        claims: PrizeClaimQuerySet = queryset  # type: ignore[assignment]
         now = timezone.now()
         if self.value() == "overdue":
-            return queryset.open().filter(deadline__lte=now)
+            return claims.open().filter(deadline__lte=now)
         if self.value() == "48h":
-            return queryset.open().filter(deadline__gt=now, deadline__lte=now + timedelta(hours=48))
+            return claims.open().filter(deadline__gt=now, deadline__lte=now + timedelta(hours=48))
         if self.value() == "later":
-            return queryset.open().filter(deadline__gt=now + timedelta(hours=48))
+            return claims.open().filter(deadline__gt=now + timedelta(hours=48))
         return queryset
 
 
@@ -65,7 +96,8 @@ class UnfilledFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "yes":
-            return queryset.unfilled()
+            claims: PrizeClaimQuerySet = queryset  # type: ignore[assignment]
+            return claims.unfilled()
         return queryset
 
 
@@ -96,33 +128,8 @@ class PrizeClaimAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["entry__public_id", "tracking_number"]
     date_hierarchy = "deadline"
     actions = ["mark_ineligible", "mark_delivered"]
-    fields = [
-        "promotion",
-        "draw",
-        "prize",
-        "entry_number",
-        "winner",
-        "status",
-        "channel",
-        "deadline",
-        "notified_at",
-        "reminder_sent_at",
-        "claimed_at",
-        "claim_details",
-        "document_link",
-        "carrier",
-        "tracking_number",
-        "shipped_at",
-        "delivered_at",
-        "closed_at",
-        "close_reason",
-        "closed_by",
-        "unfilled_at",
-        "predecessor",
-        "data_deleted_at",
-        "next_step",
-    ]
-    readonly_fields = fields
+    fields = CLAIM_FIELDS
+    readonly_fields = CLAIM_FIELDS
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -264,9 +271,9 @@ class PrizeClaimAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/promotions/prizeclaim/ship.html", context)
 
-    def document_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def document_view(self, request: HttpRequest, object_id: int) -> FileResponse:
         claim = self._claim_or_404(request, object_id)
-        if not claim.document:
+        if not claim.document or not claim.document.name:
             raise Http404
         response = FileResponse(
             claim.document.open("rb"),

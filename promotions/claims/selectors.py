@@ -77,7 +77,8 @@ def winners_public_list(*, promotion: Promotion) -> list[WinnerRow] | None:
         }
         prizes = {
             c.entry.public_id: c.prize.name
-            for c in draw.claims.select_related("entry", "prize").filter(prize__isnull=False)
+            for c in draw.claims.select_related("entry", "prize")
+            if c.prize is not None
         }
         fallback = draw.prize.name if draw.prize else ""
         for public_id in current:

@@ -270,7 +270,7 @@ _CLOSABLE_FROM = {
 def claim_close(
     *,
     claim: PrizeClaim,
-    status: str,
+    status: PrizeClaim.Status,
     reason: str,
     by: Any = None,
     at: datetime | None = None,

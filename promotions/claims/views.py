@@ -121,8 +121,9 @@ def claim(
             _("This claim link is incomplete or was changed. Open it again from your email."),
         )
     found.promotion = obj
-    if found.status in _USED:
-        title, message = _USED[found.status]
+    used = _USED.get(PrizeClaim.Status(found.status))
+    if used is not None:
+        title, message = used
         return _problem(request, obj, 410, str(title), str(message))
     if found.deadline <= timezone.now():
         title, message = _USED[PrizeClaim.Status.EXPIRED]

@@ -89,3 +89,17 @@ def test_50_concurrent_expiries_and_declines_promote_one_alternate_per_prize():
     current = draws_selectors.draw_winners_current(draw=draw)
     open_entries = PrizeClaim.objects.filter(draw=draw, status=PrizeClaim.Status.NOTIFIED)
     assert sorted(current) == sorted(open_entries.values_list("entry__public_id", flat=True))
+
+
+def test_ten_workers_running_due_draws_at_once_make_each_draw_once(mailoutbox):
+    _promotion, draw, due = closed_sweepstakes(entrants=12, winners=3, alternates=3)
+
+    outcomes = race(lambda _n: claims_services.draws_run_due(at=due), range(10))
+
+    assert sorted(value for _kind, value in outcomes) == [0] * 9 + [1]
+    draw.refresh_from_db()
+    assert draw.is_drawn
+    assert PrizeClaim.objects.filter(draw=draw).count() == 3
+    winners_told = [m for m in mailoutbox if m.to != ["manager@brand.example"]]
+    assert len(winners_told) == 3
+    assert len([m for m in mailoutbox if m.to == ["manager@brand.example"]]) == 1
