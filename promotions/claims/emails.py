@@ -20,6 +20,7 @@ from promotions.campaigns.zones import brand_moment_display
 from promotions.claims.models import PrizeClaim
 from promotions.claims.services import claim_token
 from promotions.draws.models import Draw
+from promotions.entries.models import Entry
 from tracking.site import absolute_url
 
 
@@ -96,7 +97,6 @@ def claim_notification_send(*, claim_id: int) -> bool:
     except Exception:
         PrizeClaim.objects.filter(pk=claim_id).update(notified_at=None)  # retried
         raise
-    # partner event: winner.notified (wt-d wires it here)
     return sent
 
 
@@ -213,4 +213,39 @@ def draw_done_send(*, draw_id: int) -> bool:
                 "%(n)d winner(s) left no email address: reach them another way (see Claims)."
             ) % {"n": no_channel}
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return True
+
+
+def entry_confirmation_send(*, entry_id: int) -> bool:
+    """ "You're in": the entry number, so the entrant can find it in the draw's published
+    list. Once per entry (``confirmation_sent_at``, claimed by a conditional UPDATE)."""
+    if not Entry.objects.filter(pk=entry_id, confirmation_sent_at__isnull=True).update(
+        confirmation_sent_at=timezone.now()
+    ):
+        return False
+    entry = Entry.objects.select_related("promotion__campaign__brand", "person").get(pk=entry_id)
+    person, promotion = entry.person, entry.promotion
+    if not person.email or person.anonymised_at is not None:
+        return False
+    brand = promotion.campaign.brand
+    try:
+        with translation.override(brand.language):
+            subject = _("Your entry number %(entry)s: %(title)s") % {
+                "entry": entry.public_id,
+                "title": promotion.title,
+            }
+            body = _(
+                "Hello,\n\nThank you for taking part in “%(title)s” by %(brand)s.\n\n"
+                "Your entry number: %(entry)s\n\nKeep it: the draw's certificate publishes "
+                "every eligible entry number, so you can check yours was in it.\n%(link)s\n"
+            ) % {
+                "title": promotion.title,
+                "brand": brand.name,
+                "entry": entry.public_id,
+                "link": absolute_url(promotion.get_absolute_url()),
+            }
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])
+    except Exception:
+        Entry.objects.filter(pk=entry_id).update(confirmation_sent_at=None)  # retried
+        raise
     return True

@@ -51,6 +51,15 @@ def claim_token(*, claim: PrizeClaim) -> str:
     return signing.Signer(salt=CLAIM_TOKEN_SALT).sign_object({"c": claim.pk, "n": claim.nonce})
 
 
+# --- entrants told too --------------------------------------------------------------------
+
+
+def entry_confirmation_queue(*, entry: Entry) -> None:
+    """Email the entrant their entry number (to find it in the draw's published list) once
+    the entry is committed; the request only queues it."""
+    _enqueue("promotions.claims.tasks.entry_confirmation_send", entry.pk)
+
+
 # --- the draw made ------------------------------------------------------------------------
 
 
@@ -178,6 +187,7 @@ def claim_notify(*, claim: PrizeClaim) -> str:
     comment with the claim link)."""
     if claim.channel == PrizeClaim.Channel.EMAIL:
         _enqueue("promotions.claims.tasks.claim_notification_send", claim.pk)
+        # partner event: winner.notified (wt-d wires it here, on commit like the email)
     else:
         logger.info("claim %s: the winner has no channel to be told on", claim.pk)
     return claim.channel

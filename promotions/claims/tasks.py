@@ -28,6 +28,10 @@ def claim_shipped_send(claim_id: int) -> bool:
     return emails.claim_shipped_send(claim_id=claim_id)
 
 
+def entry_confirmation_send(entry_id: int) -> bool:
+    return emails.entry_confirmation_send(entry_id=entry_id)
+
+
 def draw_done_send(draw_id: int) -> bool:
     return emails.draw_done_send(draw_id=draw_id)
 

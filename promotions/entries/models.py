@@ -58,6 +58,9 @@ class Entry(models.Model):
     viewer_hash = models.CharField(max_length=64, blank=True, editable=False)
     device_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When the entry number was emailed.")
+    )
 
     objects = EntryQuerySet.as_manager()
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import EntryFrequency, Promotion
-from promotions.claims.services import claim_open_for_award
+from promotions.claims.services import claim_open_for_award, entry_confirmation_queue
 from promotions.codes.models import CouponCode
 from promotions.codes.services import code_claim
 from promotions.contests.models import Submission
@@ -126,6 +126,8 @@ def entry_create(
         )
     entry = outcome.entry
     transaction.on_commit(lambda: _conversion_record(entry))
+    if person.email:
+        entry_confirmation_queue(entry=entry)
     return outcome
 
 

@@ -335,7 +335,10 @@ def test_an_instant_win_prize_that_ships_opens_a_claim(
 
     claim = PrizeClaim.objects.get(award=outcome.award)
     assert claim.entry == outcome.entry and claim.draw is None
-    assert [m.to for m in mailoutbox] == [[person.email]]
+    subjects = sorted(m.subject for m in mailoutbox if m.to == [person.email])
+    assert len(mailoutbox) == 2
+    assert subjects[0].startswith(f"You won {claim.prize.name}")
+    assert subjects[1].startswith(f"Your entry number {outcome.entry.public_id}")
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -489,3 +492,32 @@ def test_a_document_is_stored_privately(django_capture_on_commit_callbacks, cons
     assert claim.document.name.startswith("claims/")
     with pytest.raises(ValueError, match="private"):
         claim_document_storage().url(claim.document.name)
+
+
+def test_an_entrant_with_an_email_gets_the_entry_number_once(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    from promotions.claims.emails import entry_confirmation_send
+    from promotions.entries import services as entries_services
+    from promotions.entries.eligibility import Answers
+    from tests.factories.promotions import PersonFactory, PromotionFactory
+
+    promotion = PromotionFactory()
+    person = PersonFactory()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        outcome = entries_services.entry_create(
+            promotion=promotion,
+            person=person,
+            answers=Answers(
+                name="Ana Lopez",
+                birth_date=person.birth_date,
+                country="FR",
+                consents=frozenset({"official_rules", "privacy", "facebook_release"}),
+            ),
+        )
+
+    assert len(queued) >= 1  # queued on commit, not sent inside the request's transaction
+    assert [m.to for m in mailoutbox] == [[person.email]]
+    assert outcome.entry.public_id in mailoutbox[0].body
+    assert entry_confirmation_send(entry_id=outcome.entry.pk) is False  # once
+    assert len(mailoutbox) == 1
