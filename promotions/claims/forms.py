@@ -43,11 +43,13 @@ class ClaimForm(DescribedErrorsMixin, forms.Form):
         f = self.fields
         if prize is not None and prize.claim_shipping_address:
             f["full_name"] = forms.CharField(
+                error_messages={"required": _("Enter the name the parcel is addressed to.")},
                 label=_("Full name (for the delivery)"),
                 max_length=120,
                 widget=forms.TextInput(attrs={"autocomplete": "name"}),
             )
             f["address_line1"] = forms.CharField(
+                error_messages={"required": _("Enter the street address.")},
                 label=_("Address"),
                 max_length=200,
                 widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
@@ -59,22 +61,26 @@ class ClaimForm(DescribedErrorsMixin, forms.Form):
                 widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
             )
             f["postal_code"] = forms.CharField(
+                error_messages={"required": _("Enter the postal code.")},
                 label=_("Postal code"),
                 max_length=20,
                 widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
             )
             f["city"] = forms.CharField(
+                error_messages={"required": _("Enter the city.")},
                 label=_("City"),
                 max_length=100,
                 widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
             )
             f["country"] = forms.ChoiceField(
+                error_messages={"required": _("Choose the country.")},
                 label=_("Country"),
                 choices=[("", "—"), *country_choices(claim.promotion.country_list or None)],
                 widget=QuickSelect(attrs={"autocomplete": "country"}),
             )
         if prize is not None and prize.claim_phone:
             f["phone"] = forms.CharField(
+                error_messages={"required": _("Enter a phone number for the delivery.")},
                 label=_("Phone number (for the delivery)"),
                 max_length=24,
                 validators=[_phone],
@@ -82,15 +88,21 @@ class ClaimForm(DescribedErrorsMixin, forms.Form):
             )
         if prize is not None and prize.claim_size_list:
             f["size"] = forms.ChoiceField(
+                error_messages={"required": _("Choose a size.")},
                 label=_("Size"),
                 choices=[("", "—"), *((s, s) for s in prize.claim_size_list)],
             )
         if prize is not None and prize.claim_statement:
-            f["statement"] = forms.BooleanField(label=prize.claim_statement, required=True)
+            f["statement"] = forms.BooleanField(
+                label=prize.claim_statement,
+                required=True,
+                error_messages={"required": _("Tick to confirm this statement.")},
+            )
         if prize is not None and prize.claim_document != ClaimDocument.NONE:
             f["document"] = forms.FileField(
                 label=_("Identity document (PDF, JPEG or PNG)"),
                 required=prize.claim_document == ClaimDocument.REQUIRED,
+                error_messages={"required": _("Add a photo or scan of your identity document.")},
                 help_text=_(
                     "Kept privately to check your eligibility, never published, and deleted "
                     "with your claim's details."
@@ -100,6 +112,7 @@ class ClaimForm(DescribedErrorsMixin, forms.Form):
         f["accept_rules"] = forms.BooleanField(
             label=_("I accept the official rules and confirm that I am eligible."),
             required=True,
+            error_messages={"required": _("Tick to accept the official rules.")},
         )
 
     def clean_document(self) -> Any:
@@ -129,4 +142,5 @@ class DeclineForm(DescribedErrorsMixin, forms.Form):
     confirm_decline = forms.BooleanField(
         label=_("I give up this prize. I understand it passes to another entrant."),
         required=True,
+        error_messages={"required": _("Tick to confirm that you give up the prize.")},
     )

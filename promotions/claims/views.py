@@ -123,8 +123,13 @@ def claim(
     found.promotion = obj
     used = _USED.get(PrizeClaim.Status(found.status))
     if used is not None:
-        title, message = used
-        return _problem(request, obj, 410, str(title), str(message))
+        title, message = str(used[0]), str(used[1])
+        if found.status == PrizeClaim.Status.SHIPPED and found.carrier:
+            message += " " + _("Carrier: %(carrier)s. Tracking number: %(tracking)s.") % {
+                "carrier": found.carrier,
+                "tracking": found.tracking_number or "-",
+            }
+        return _problem(request, obj, 410, title, message)
     if found.deadline <= timezone.now():
         title, message = _USED[PrizeClaim.Status.EXPIRED]
         return _problem(request, obj, 410, str(title), str(message))
