@@ -120,6 +120,7 @@ class PrizeClaimAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_filter = [
         "status",
         ("promotion", ScopedRelatedFilter),
+        ("draw", ScopedRelatedFilter),
         DeadlineFilter,
         UnfilledFilter,
         "channel",

@@ -37,12 +37,22 @@ def test_a_marketer_sees_only_their_brands_claims(django_capture_on_commit_callb
     client = _client(mine)
 
     listing = client.get(LIST, {"status": "notified", "deadline": "later"})
+    by_draw = client.get(LIST, {"draw__id__exact": claim.draw_id})
+    draws = client.get("/admin/promotions/draw/")
+    own_page = client.get(f"{LIST}{claim.pk}/change/")
+    prize_page = client.get(f"/admin/promotions/prize/{claim.prize_id}/change/")
     foreign_page = client.get(f"{LIST}{foreign.pk}/change/")
     foreign_ship = client.get(f"{LIST}{foreign.pk}/ship/")
 
     assert listing.status_code == 200
     body = listing.content.decode()
     assert claim.entry.public_id in body and foreign.entry.public_id not in body
+    assert by_draw.status_code == 200 and claim.entry.public_id in by_draw.content.decode()
+    assert f"?draw__id__exact={claim.draw_id}" in draws.content.decode()
+    assert own_page.status_code == 200 and "Waiting for the winner" in own_page.content.decode()
+    assert prize_page.status_code == 200 and 'name="claim_shipping_address"' in (
+        prize_page.content.decode()
+    )
     assert foreign_page.status_code == 302  # "does not exist" redirect to the admin index
     assert foreign_ship.status_code == 404
 
