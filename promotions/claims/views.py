@@ -131,8 +131,8 @@ def claim(
             }
         return _problem(request, obj, 410, title, message)
     if found.deadline <= timezone.now():
-        title, message = _USED[PrizeClaim.Status.EXPIRED]
-        return _problem(request, obj, 410, str(title), str(message))
+        expired = _USED[PrizeClaim.Status.EXPIRED]
+        return _problem(request, obj, 410, str(expired[0]), str(expired[1]))
     person = current_person(request)
     is_winner = person is not None and person.pk == found.entry.person_id
     if request.method != "POST":
