@@ -55,6 +55,26 @@ SCHEDULES: list[Declared] = [
         minutes=60 * 6,
     ),
     Declared(
+        name="promotions.draws.run_due",
+        func="promotions.draws.tasks.draws_run_due",
+        minutes=1,
+    ),
+    Declared(
+        name="promotions.claims.expire",
+        func="promotions.claims.tasks.claims_expire_due",
+        minutes=5,
+    ),
+    Declared(
+        name="promotions.claims.remind",
+        func="promotions.claims.tasks.claims_remind_due",
+        minutes=15,
+    ),
+    Declared(
+        name="promotions.claims.purge",
+        func="promotions.claims.tasks.claims_data_purge_due",
+        minutes=60 * 24,
+    ),
+    Declared(
         name="shop.reservations.expire",
         func="shop.tasks.reservations_expire",
         minutes=1,

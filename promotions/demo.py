@@ -120,7 +120,14 @@ def _prize(promotion: Promotion, name: str, **fields: object) -> Prize:
 
 def _giveaway(promotion: Promotion, now: datetime) -> None:
     _prize(
-        promotion, "Nova X phone", description="256 GB, any colour", value_label="€899", quantity=3
+        promotion,
+        "Nova X phone",
+        description="256 GB, any colour",
+        value_label="€899",
+        quantity=3,
+        claim_shipping_address=True,
+        claim_phone=True,
+        claim_statement="I am 18 or older and live in one of the promotion's countries.",
     )
     draws_services.draw_commitment_ensure(promotion=promotion, at=now)
 

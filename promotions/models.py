@@ -18,16 +18,18 @@ from promotions.campaigns.models import (
     Status,
     SubmissionMedia,
     WindowedModel,
+    WinnersDisplay,
     _timezone_validator,
     default_entry_methods,
     parse_countries,
 )
+from promotions.claims.models import PrizeClaim
 from promotions.codes.models import CouponCode
 from promotions.contests.models import JuryScore, Submission, Vote
 from promotions.draws.models import Draw, DrawReplacement
 from promotions.entrants.models import Consent, ConsentText, DataDeletionRequest, Identity, Person
 from promotions.entries.models import Entry, Flag, _entry_public_id
-from promotions.prizes.models import Prize, PrizeAward, WinningMoment
+from promotions.prizes.models import ClaimDocument, Prize, PrizeAward, WinningMoment
 from promotions.reports.models import AlertIncident, AlertRule, _alert_secret
 from promotions.social.models import ConnectedPage
 
@@ -40,6 +42,7 @@ __all__ = [
     "BrandMembership",
     "Campaign",
     "CampaignQuerySet",
+    "ClaimDocument",
     "ConnectedPage",
     "Consent",
     "ConsentText",
@@ -56,6 +59,7 @@ __all__ = [
     "Person",
     "Prize",
     "PrizeAward",
+    "PrizeClaim",
     "Promotion",
     "PromotionQuerySet",
     "Status",
@@ -63,6 +67,7 @@ __all__ = [
     "SubmissionMedia",
     "Vote",
     "WindowedModel",
+    "WinnersDisplay",
     "WinningMoment",
     "_alert_secret",
     "_entry_public_id",

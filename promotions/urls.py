@@ -1,5 +1,6 @@
 from django.urls import path
 
+from promotions.claims import views as claims_views
 from promotions.contests import views as contests_views
 from promotions.draws import views as draws_views
 from promotions.pages import views as pages_views
@@ -19,4 +20,6 @@ urlpatterns = [
     path(_P + "submissions/<int:submission>/vote/", contests_views.vote, name="vote"),
     path(_P + "draws/<int:draw>/", draws_views.draw_certificate, name="draw"),
     path(_P + "draws/<int:draw>.json", draws_views.draw_export, name="draw_export"),
+    path(_P + "winners/", claims_views.winners, name="winners"),
+    path(_P + "claim/<str:token>/", claims_views.claim, name="claim"),
 ]

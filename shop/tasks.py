@@ -44,6 +44,10 @@ def order_conversion_record(order_id: int) -> bool:
     return orders.order_conversion_record(order_id=order_id)
 
 
+def order_purchase_entry(order_id: int) -> bool:
+    return orders.order_purchase_entry(order_id=order_id)
+
+
 def capi_purchase_send(delivery_id: int) -> bool:
     return capi.capi_purchase_deliver(delivery_id=delivery_id)
 

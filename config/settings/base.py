@@ -174,6 +174,13 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Winners' identity documents: outside MEDIA_ROOT, no base URL, never served.
+    "claim_documents": {
+        "BACKEND": "promotions.claims.storage.PrivateFileSystemStorage",
+        "OPTIONS": {
+            "location": env("CLAIM_DOCUMENTS_ROOT", default=str(BASE_DIR / "var" / "private")),
+        },
+    },
 }
 
 # --- Django REST framework and the OpenAPI schema ----------------------------------
@@ -286,6 +293,10 @@ PROMOTIONS_VELOCITY_WINDOW_SECONDS = env.int("PROMOTIONS_VELOCITY_WINDOW_SECONDS
 PROMOTIONS_EXTRA_DISPOSABLE_DOMAINS: list[str] = env.list(
     "PROMOTIONS_EXTRA_DISPOSABLE_DOMAINS", default=[]
 )
+# Claims (promotions/claims/): a winner's address, phone and documents are deleted this many
+# days after the prize is delivered (or the claim closed).
+CLAIM_DATA_RETENTION_DAYS = env.int("CLAIM_DATA_RETENTION_DAYS", default=30)
+CLAIM_DOCUMENT_MAX_MB = env.int("CLAIM_DOCUMENT_MAX_MB", default=10)
 
 # Signed POSTs (report pushes, alert webhooks): https and public addresses only, unless
 # WEBHOOK_ALLOW_PRIVATE (local receivers and tests; never in production).
@@ -300,6 +311,9 @@ LIVE_WALL_CACHE_SECONDS = env.int("LIVE_WALL_CACHE_SECONDS", default=1)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="promotions@localhost")
+# django-anymail's settings, when EMAIL_BACKEND names one of its backends (.env.example):
+# "POSTMARK_SERVER_TOKEN=...,..." becomes {"POSTMARK_SERVER_TOKEN": "...", ...}.
+ANYMAIL = env.dict("ANYMAIL", default={})
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "claim_documents": {"BACKEND": "promotions.claims.storage.PrivateInMemoryStorage"},
 }
 # pytest-django adds a suffix per xdist worker. TEST_DB_NAME lets two suites share one
 # PostgreSQL server without dropping each other's databases (SQLite tests run in memory).

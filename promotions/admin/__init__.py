@@ -12,6 +12,7 @@ from promotions.admin import (  # noqa: F401  (each module registers its ModelAd
     api_keys,
     brands,
     campaigns,
+    claims,
     contests,
     draws,
     entrants,

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
 )
+from promotions.claims import services as claims_services
 from promotions.draws import services as draws_services
 from promotions.models import Draw, DrawReplacement
 
@@ -79,6 +81,7 @@ class DrawAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin
         "drawn_at",
         "entry_count",
         "certificate",
+        "claims",
     ]
     list_filter = [("promotion", ScopedRelatedFilter), "status"]
     list_select_related = ["promotion__campaign__brand", "prize"]
@@ -133,13 +136,21 @@ class DrawAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin
             '<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("Open")
         )
 
+    @admin.display(description=_("claims"))
+    def claims(self, obj: Draw) -> SafeString | str:
+        if not obj.pk or not obj.is_drawn:
+            return ""
+        url = reverse("admin:promotions_prizeclaim_changelist") + f"?draw__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Winners' claims"))
+
     @admin.action(
-        description=_("Run the selected draws (entries must have closed)"), permissions=["change"]
+        description=_("Run the selected draws now (entries must have closed; winners are told)"),
+        permissions=["change"],
     )
     def run_draws(self, request: HttpRequest, queryset: QuerySet[Draw]) -> None:
         for draw in queryset:
             try:
-                done = draws_services.draw_run(draw=draw, by=request.user)
+                done = claims_services.draw_complete(draw=draw, by=request.user)
                 self.message_user(
                     request,
                     _("%(draw)s: %(n)d winners from %(e)d entries.")

@@ -15,6 +15,16 @@ from promotions.admin.scoping import (
 from promotions.models import Prize, WinningMoment
 from promotions.prizes import services as prizes_services
 
+# What a winner's claim asks for this prize (promotions/claims/).
+PRIZE_CLAIM_FIELDS = (
+    "claim_required",
+    "claim_shipping_address",
+    "claim_phone",
+    "claim_sizes",
+    "claim_statement",
+    "claim_document",
+)
+
 
 class WinningMomentInline(BrandScopedAdminMixin, admin.TabularInline):
     model = WinningMoment
@@ -28,7 +38,7 @@ class PrizeAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "promotion", "quantity", "awarded", "odds_one_in"]
     list_filter = [("promotion", ScopedRelatedFilter)]
     list_select_related = ["promotion"]
-    fields = ["promotion", *PRIZE_FIELDS]
+    fields = ["promotion", *PRIZE_FIELDS, *PRIZE_CLAIM_FIELDS]
     readonly_fields = ["awarded"]
     inlines = [WinningMomentInline]
 

@@ -124,6 +124,17 @@ class PromotionAdmin(
             ),
             (_("Consents"), {"fields": ["privacy_notice", "marketing_text"]}),
             (_("Contests"), {"fields": ["submission_media", "jury_weight"]}),
+            (
+                _("After the draw"),
+                {
+                    "fields": [
+                        "draw_grace_minutes",
+                        "claim_days",
+                        "claim_reminder_hours",
+                        "winners_display",
+                    ]
+                },
+            ),
         ]
         if obj is not None:
             fieldsets += [

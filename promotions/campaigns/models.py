@@ -265,6 +265,14 @@ class SubmissionMedia(models.TextChoices):
     TEXT = "text", _("A text")
 
 
+class WinnersDisplay(models.TextChoices):
+    """What the public winners page shows of a winner (the official rules decide)."""
+
+    FIRST_INITIAL_COUNTRY = "first_initial_country", _("First name, initial and country")
+    FIRST_INITIAL = "first_initial", _("First name and initial")
+    ENTRY_NUMBER = "entry_number", _("Entry number only")
+
+
 class Promotion(WindowedModel):
     class Kind(models.TextChoices):
         SWEEPSTAKES = "sweepstakes", _("Sweepstakes")
@@ -346,6 +354,38 @@ class Promotion(WindowedModel):
             "Contests: the jury's share of the final score in percent; the public vote has "
             "the rest."
         ),
+    )
+    # --- after the draw (promotions/claims/) --------------------------------------------
+    draw_grace_minutes = models.PositiveIntegerField(
+        _("draw grace (minutes)"),
+        default=15,
+        validators=[MaxValueValidator(7 * 24 * 60)],
+        help_text=_(
+            "Sweepstakes: the worker runs the draw this long after entries close (late "
+            "imports still count)."
+        ),
+    )
+    claim_days = models.PositiveSmallIntegerField(
+        _("days to claim"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_(
+            "A winner claims within this many days of being told, as the official rules say; "
+            "then the prize passes to the next alternate."
+        ),
+    )
+    claim_reminder_hours = models.PositiveSmallIntegerField(
+        _("reminder before the deadline (hours)"),
+        default=48,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text=_("A winner who has not claimed is reminded this long before the deadline."),
+    )
+    winners_display = models.CharField(
+        _("winners are published as"),
+        max_length=24,
+        choices=WinnersDisplay.choices,
+        default=WinnersDisplay.FIRST_INITIAL_COUNTRY,
+        help_text=_("What the winners page shows of each winner, as the official rules say."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -15,10 +15,13 @@ from promotions.campaigns.models import Brand, Campaign, Promotion, Status
 class Gone(Exception):
     """The thing existed and is over: the page answers 410 with a friendly message."""
 
-    def __init__(self, message: str, campaign: Campaign | None = None) -> None:
+    def __init__(
+        self, message: str, campaign: Campaign | None = None, promotion: Promotion | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.campaign = campaign
+        self.promotion = promotion
 
 
 @dataclass(frozen=True)
@@ -101,5 +104,5 @@ def promotion_get_for_page(
     if preview or promotion.is_live(at):
         return promotion, preview
     if promotion.status != Status.DRAFT and promotion.is_finished(at):
-        raise Gone(f"{promotion.title} has ended. Thank you for taking part!", campaign)
+        raise Gone(f"{promotion.title} has ended. Thank you for taking part!", campaign, promotion)
     raise Http404("This promotion is not open.")

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Promotion
+from promotions.claims.services import claims_data_delete_for_person
 from promotions.entrants.models import ConsentText, DataDeletionRequest, Identity, Person
 from promotions.entries.eligibility import Refusal
 from promotions.entries.limits import rate_limit_or_refuse
@@ -239,6 +240,7 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
         "date_of_birth": person.birth_date is not None,
     }
     person.identities.all().delete()
+    claims_data = claims_data_delete_for_person(person=person, at=at)
     pseudonyms = person.entries.exclude(viewer_hash="", device_hash="").update(
         viewer_hash="", device_hash="", click_event_id=None
     )
@@ -255,6 +257,7 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
             "email_login": identities.count(Identity.Provider.EMAIL),
             "submissions_content": len(submissions),
             "browser_pseudonyms": pseudonyms,
+            "prize_claim_details": claims_data,
         },
         "kept_anonymously": {
             "entries": person.entries.count(),

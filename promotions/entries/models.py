@@ -17,7 +17,15 @@ def _entry_public_id() -> str:
     return secrets.token_hex(8)
 
 
+PURCHASE_SOURCE = "purchase"
+
+
 class EntryQuerySet(models.QuerySet["Entry"]):
+    def by_form(self) -> EntryQuerySet:
+        """Entries made through the entry form, which the frequency rules count; entries
+        earned by purchases (``source = "purchase"``) come on top of them."""
+        return self.exclude(source=PURCHASE_SOURCE)
+
     def drawable(self) -> EntryQuerySet:
         """Entries that take part in a draw: valid, no open flag, person not anonymised."""
         return self.filter(
@@ -58,6 +66,9 @@ class Entry(models.Model):
     viewer_hash = models.CharField(max_length=64, blank=True, editable=False)
     device_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When the entry number was emailed.")
+    )
 
     objects = EntryQuerySet.as_manager()
 

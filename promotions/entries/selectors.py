@@ -30,7 +30,8 @@ def entrant_state_get(
 ) -> EntrantState:
     at = at or timezone.now()
     entries = list(
-        promotion.entries.filter(person=person)
+        promotion.entries.by_form()
+        .filter(person=person)
         .select_related("award__prize", "code", "submission")
         .order_by("-created_at", "-id")[:20]
     )
@@ -41,7 +42,7 @@ def entrant_state_get(
         at=at,
         entries_so_far=len(entries)
         if len(entries) < 20
-        else promotion.entries.filter(person=person).count(),
+        else promotion.entries.by_form().filter(person=person).count(),
         entered_today=promotion.entry_frequency == EntryFrequency.DAILY
         and any(e.slot == local_day(promotion, at).isoformat() for e in entries),
     )

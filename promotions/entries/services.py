@@ -19,18 +19,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from promotions.campaigns.models import EntryFrequency, Promotion
+from promotions.campaigns.models import EntryFrequency, EntryMethod, Promotion
+from promotions.claims.services import claim_open_for_award, entry_confirmation_queue
 from promotions.codes.models import CouponCode
 from promotions.codes.services import code_claim
 from promotions.contests.models import Submission
 from promotions.contests.services import SubmissionInput, submission_refusals, submission_store
 from promotions.draws.services import draw_commitment_ensure
 from promotions.entrants.models import Person
-from promotions.entrants.services import consents_record
+from promotions.entrants.services import consents_record, email_normalize
 from promotions.entries import eligibility
 from promotions.entries.eligibility import Answers, Check, Refusal
 from promotions.entries.limits import rate_limit_or_refuse
-from promotions.entries.models import Entry, Flag
+from promotions.entries.models import PURCHASE_SOURCE, Entry, Flag
 from promotions.entries.refusals import refuse
 from promotions.entries.senders import Sender
 from promotions.prizes.models import PrizeAward
@@ -65,7 +66,7 @@ def entry_check(
     *, promotion: Promotion, person: Person, answers: Answers, at: datetime
 ) -> list[Refusal]:
     """Every reason ``person`` may not enter ``promotion`` now with these answers."""
-    mine = promotion.entries.filter(person=person)
+    mine = promotion.entries.by_form().filter(person=person)
     check = Check(
         promotion=promotion,
         person=person,
@@ -125,7 +126,57 @@ def entry_create(
         )
     entry = outcome.entry
     transaction.on_commit(lambda: _conversion_record(entry))
+    if person.email:
+        entry_confirmation_queue(entry=entry)
     return outcome
+
+
+def entry_create_for_purchase(
+    *, promotion_id: int, email: str, reference: int, at: datetime | None = None
+) -> Entry | None:
+    """A paid order earns one entry where the promotion says so: a sweepstakes whose entry
+    methods include "purchase", taking entries when the order is paid. The free entry form
+    stays the other route (purchase entries are not counted by its frequency rules). Once
+    per order: its reference names the entry's slot, and ``(promotion, person, slot)`` is
+    unique. None when the order earns nothing."""
+    at = at or timezone.now()
+    promotion = Promotion.objects.select_related("campaign__brand").filter(pk=promotion_id).first()
+    if (
+        promotion is None
+        or promotion.kind != Promotion.Kind.SWEEPSTAKES
+        or EntryMethod.PURCHASE not in (promotion.entry_methods or [])
+        or not promotion.is_live(at)
+    ):
+        return None
+    try:
+        normalized = email_normalize(email)
+    except ValidationError:
+        return None
+    with transaction.atomic():
+        person = Person.objects.filter(email_normalized=normalized).first()
+        if person is None:
+            try:
+                with transaction.atomic():
+                    person = Person.objects.create(email=email.strip(), email_normalized=normalized)
+            except IntegrityError:  # the same buyer's other order at the same moment
+                person = Person.objects.get(email_normalized=normalized)
+        if person.anonymised_at is not None:
+            return None
+        try:
+            with transaction.atomic():
+                entry = Entry.objects.create(
+                    promotion=promotion,
+                    person=person,
+                    slot=f"p{reference}",
+                    source=PURCHASE_SOURCE,
+                    created_at=at,
+                )
+        except IntegrityError:  # this order's entry exists already (a retried task)
+            return None
+        draw_commitment_ensure(promotion=promotion, at=at)
+    transaction.on_commit(lambda: _conversion_record(entry))
+    entry_confirmation_queue(entry=entry)
+    return entry
 
 
 def _entry_insert(
@@ -155,7 +206,7 @@ def _entry_insert(
     attribution = sender.attribution if sender is not None else None
     if attribution is not None and attribution.brand_id != promotion.campaign.brand_id:
         attribution = None
-    entries_so_far = promotion.entries.filter(person=person).count()
+    entries_so_far = promotion.entries.by_form().filter(person=person).count()
     entry = Entry(
         promotion=promotion,
         person=person,
@@ -179,6 +230,8 @@ def _entry_insert(
     kind = promotion.kind
     if kind == Promotion.Kind.INSTANT_WIN and not flags:
         outcome.award = instant_win_play(entry=entry, at=at)
+        if outcome.award is not None:
+            claim_open_for_award(award=outcome.award, at=at)
     elif kind == Promotion.Kind.OFFER and not flags:
         outcome.code = code_claim(entry=entry, at=at)
     elif kind == Promotion.Kind.CONTEST:

@@ -15,6 +15,7 @@ from django.utils import translation
 
 from promotions.campaigns import selectors as campaigns_selectors
 from promotions.campaigns.models import Brand, Promotion
+from promotions.claims import selectors as claims_selectors
 from promotions.entrants import selectors as entrants_selectors
 from promotions.entrants.models import Person
 from promotions.entries import refusals as entries_refusals
@@ -69,7 +70,13 @@ def gone_as_410(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         except campaigns_selectors.Gone as gone:
             if wants_json(request):
                 return error_response(410, "ended", gone.message)
-            context = {"message": gone.message, "campaign": gone.campaign}
+            context = {
+                "message": gone.message,
+                "campaign": gone.campaign,
+                "winners_url": claims_selectors.winners_url_get(promotion=gone.promotion)
+                if gone.promotion is not None
+                else "",
+            }
             if gone.campaign is not None:
                 return brand_page_render(
                     request, gone.campaign.brand, "errors/410.html", context, status=410

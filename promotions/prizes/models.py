@@ -12,6 +12,12 @@ from promotions.campaigns.models import Promotion
 from promotions.entries.models import Entry
 
 
+class ClaimDocument(models.TextChoices):
+    NONE = "none", _("Not asked")
+    OPTIONAL = "optional", _("Optional")
+    REQUIRED = "required", _("Required")
+
+
 class Prize(models.Model):
     """A prize with a quantity. ``awarded`` only grows through one conditional UPDATE
     (``WHERE awarded < quantity``) and a CHECK holds it at or below the quantity."""
@@ -34,6 +40,39 @@ class Prize(models.Model):
         ),
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # --- what the winner's claim asks (promotions/claims/) -------------------------------
+    claim_required = models.BooleanField(
+        _("instant win: winners claim it"),
+        default=False,
+        help_text=_(
+            "Instant win: a winner of this prize gets a claim (shipping details, deadline). "
+            "Draw winners always get one."
+        ),
+    )
+    claim_shipping_address = models.BooleanField(_("ask for a shipping address"), default=False)
+    claim_phone = models.BooleanField(_("ask for a phone number"), default=False)
+    claim_sizes = models.CharField(
+        _("sizes to choose from"),
+        max_length=200,
+        blank=True,
+        help_text=_("Comma-separated, e.g. S, M, L, XL. Empty: no size asked."),
+    )
+    claim_statement = models.CharField(
+        _("statement the winner confirms"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "An age or identity confirmation the official rules require, e.g. 'I am 18 or "
+            "older and live in France'. Empty: none."
+        ),
+    )
+    claim_document = models.CharField(
+        _("identity document upload"),
+        max_length=8,
+        choices=ClaimDocument.choices,
+        default=ClaimDocument.NONE,
+        help_text=_("Stored privately, never published, deleted with the claim's data."),
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -58,6 +97,10 @@ class Prize(models.Model):
     @property
     def remaining(self) -> int:
         return max(0, self.quantity - self.awarded)
+
+    @property
+    def claim_size_list(self) -> list[str]:
+        return [s.strip() for s in self.claim_sizes.split(",") if s.strip()]
 
 
 class WinningMoment(models.Model):

@@ -12,6 +12,9 @@ Run by the schedule ``promotions.reports.alerts.evaluate`` (every minute). Measu
   hourly rate over the ``window_hours`` before, with at least ``min_entries``.
 - Prize pool low: prizes not yet awarded plus coupon codes not yet claimed, over the
   campaign's promotions that have any; at or below ``threshold``.
+- Claims unfilled: prizes whose claim closed with no alternate left and no draw made since
+  (``PrizeClaim.objects.unfilled()``), above ``threshold`` (0). The claims room creates this
+  rule and evaluates it at once when it happens (``alert_rule_unfilled_raise``).
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ from promotions.models import (
     AlertIncident,
     AlertRule,
     BrandMembership,
+    Campaign,
     CouponCode,
     Entry,
     Prize,
+    PrizeClaim,
 )
 from promotions.reports.numbers import percent
 from tracking import selectors as tracking_selectors
@@ -108,6 +113,14 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
             float(recent),
             f"{recent} entries in the last hour for “{campaign.name}”, against a usual "
             f"{usual:.1f} an hour over the {rule.window_hours} h before.",
+        )
+    if rule.kind == AlertRule.Kind.CLAIMS_UNFILLED:
+        unfilled = PrizeClaim.objects.filter(promotion__campaign=campaign).unfilled().count()
+        return Measure(
+            unfilled > rule.threshold,
+            float(unfilled),
+            f"{unfilled} prize(s) of “{campaign.name}” have no winner left: every alternate "
+            "was used. Commit and run a new draw with its reason (docs/draws.md, Re-draws).",
         )
     prizes = Prize.objects.filter(promotion__campaign=campaign).aggregate(
         quantity=Sum("quantity"), awarded=Sum("awarded")
@@ -253,3 +266,19 @@ def alerts_evaluate(*, now: datetime | None = None) -> dict[str, int]:
             outcome = "error"
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
+
+
+def alert_rule_unfilled_raise(*, campaign_id: int, now: datetime | None = None) -> str:
+    """A prize ran out of alternates: make sure the campaign has its "claims unfilled" rule
+    and evaluate it now, so the incident (email to the managers, webhook) opens at once
+    instead of at the next check. Resolved once a new draw is made."""
+    with transaction.atomic():  # one rule per campaign: made under the campaign's row lock
+        Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        rule, _created = AlertRule.objects.get_or_create(
+            campaign_id=campaign_id,
+            kind=AlertRule.Kind.CLAIMS_UNFILLED,
+            defaults={"threshold": 0},
+        )
+    if not rule.active:
+        return "inactive"
+    return alert_rule_evaluate(rule=rule, now=now)

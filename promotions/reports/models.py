@@ -31,6 +31,7 @@ class AlertRule(models.Model):
         INVALID_SHARE_ABOVE = "invalid_above", _("Invalid traffic share above a threshold")
         ENTRY_SPIKE = "entry_spike", _("Entry spike (last hour against the usual rate)")
         PRIZE_POOL_LOW = "prize_pool_low", _("Prize pool running out (prizes and codes left)")
+        CLAIMS_UNFILLED = "claims_unfilled", _("Prizes left without a winner (alternates used up)")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="alert_rules")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from promotions.entries.services import entry_create_for_purchase
 from shop.checkout.reservations import holds_release, holds_retake
 from shop.models import Order, Redemption
 from shop.offers.services import coupon_redeem
@@ -79,6 +80,7 @@ def order_mark_paid(
         task_enqueue("shop.tasks.order_confirmation_send", order.pk)
         if order.promotion_id:
             task_enqueue("shop.tasks.order_conversion_record", order.pk)
+            task_enqueue("shop.tasks.order_purchase_entry", order.pk)
         delivery = capi.capi_delivery_open(order=order)
         if delivery is not None:
             task_enqueue("shop.tasks.capi_purchase_send", delivery.pk)
@@ -123,3 +125,15 @@ def order_conversion_record(*, order_id: int) -> bool:
         source="shop",
     )
     return True
+
+
+def order_purchase_entry(*, order_id: int) -> bool:
+    """A paid order attributed to a sweepstakes that lets purchases earn entries gives the
+    buyer one entry (promotions' ``entry_create_for_purchase``: once per order)."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.promotion_id is None or order.paid_at is None:
+        return False
+    entry = entry_create_for_purchase(
+        promotion_id=order.promotion_id, email=order.email, reference=order.pk, at=order.paid_at
+    )
+    return entry is not None

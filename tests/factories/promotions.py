@@ -27,6 +27,7 @@ from promotions.models import (
     Person,
     Prize,
     PrizeAward,
+    PrizeClaim,
     Promotion,
     Status,
     Submission,
@@ -294,3 +295,18 @@ class ConnectedPageFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Page {n}")
     access_token = factory.Sequence(lambda n: f"page-token-{n}")
     connected_at = factory.LazyFunction(timezone.now)
+
+
+class PrizeClaimFactory(factory.django.DjangoModelFactory):
+    """An open claim of a draw's winner, told by email, seven days to answer."""
+
+    class Meta:
+        model = PrizeClaim
+
+    entry = factory.SubFactory(EntryFactory)
+    promotion = factory.SelfAttribute("entry.promotion")
+    draw = factory.SubFactory(
+        DrawFactory, promotion=factory.SelfAttribute("..promotion"), status=Draw.Status.DRAWN
+    )
+    deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    created_at = factory.LazyFunction(timezone.now)

@@ -173,6 +173,7 @@ def test_membership_grants_the_model_permissions_without_ticked_boxes(as_manager
         "Flag",
         "Person",
         "Prize",
+        "PrizeClaim",
         "Submission",
         # Alerts (promotions) and report subscriptions (tracking): see their own tests.
         "AlertRule",

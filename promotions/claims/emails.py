@@ -1,0 +1,251 @@
+"""Every email of the claims' lifecycle, in one place (Django's email API, so a provider
+such as django-anymail is one EMAIL_BACKEND away; .env.example says how).
+
+Each is rendered inside ``translation.override(language)``; ``claim_language`` is today the
+brand's language (the entrant's, once people carry one). Sent by the tasks in
+``promotions.claims.tasks`` (queued on commit), never on a request's path. Sent once: the
+winner's first notice is claimed by a conditional UPDATE of ``notified_at``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from promotions.campaigns.models import BrandMembership, Promotion
+from promotions.campaigns.zones import brand_moment_display
+from promotions.claims.models import PrizeClaim
+from promotions.claims.services import claim_token
+from promotions.draws.models import Draw
+from promotions.entries.models import Entry
+from tracking.site import absolute_url
+
+
+def claim_language(*, claim: PrizeClaim) -> str:
+    """The language a winner is written to in (the brand's, for now)."""
+    return claim.promotion.campaign.brand.language
+
+
+def claim_link(*, claim: PrizeClaim) -> str:
+    promotion = claim.promotion
+    path = reverse(
+        "promotions:claim",
+        args=[
+            promotion.campaign.brand.slug,
+            promotion.campaign.slug,
+            promotion.slug,
+            claim_token(claim=claim),
+        ],
+    )
+    return absolute_url(path)
+
+
+def _claim_load(claim_id: int) -> PrizeClaim | None:
+    return (
+        PrizeClaim.objects.select_related("promotion__campaign__brand", "entry__person", "prize")
+        .filter(pk=claim_id)
+        .first()
+    )
+
+
+def _prize_name(claim: PrizeClaim) -> str:
+    return claim.prize.name if claim.prize else _("a prize")
+
+
+def _send_to_winner(claim: PrizeClaim, subject: str, body: str) -> bool:
+    email = claim.entry.person.email
+    if not email or claim.entry.person.anonymised_at is not None:
+        return False
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    return True
+
+
+def claim_notification_send(*, claim_id: int) -> bool:
+    """ "You won": the claim link and the deadline. Once per claim (``notified_at``)."""
+    now = timezone.now()
+    if not PrizeClaim.objects.filter(
+        pk=claim_id, notified_at__isnull=True, status=PrizeClaim.Status.NOTIFIED
+    ).update(notified_at=now):
+        return False
+    claim = _claim_load(claim_id)
+    assert claim is not None
+    promotion = claim.promotion
+    brand = promotion.campaign.brand
+    try:
+        with translation.override(claim_language(claim=claim)):
+            subject = _("You won %(prize)s: %(title)s") % {
+                "prize": _prize_name(claim),
+                "title": promotion.title,
+            }
+            body = _(
+                "Congratulations!\n\nYour entry %(entry)s in “%(title)s” by %(brand)s won "
+                "%(prize)s.\n\nClaim it here before %(deadline)s:\n\n%(link)s\n\nThe link is "
+                "yours alone: do not share it. If you do not claim the prize by then, or "
+                "decline it, it passes to the next drawn entrant, as the official rules say.\n"
+            ) % {
+                "entry": claim.entry.public_id,
+                "title": promotion.title,
+                "brand": brand.name,
+                "prize": _prize_name(claim),
+                "deadline": brand_moment_display(brand, claim.deadline),
+                "link": claim_link(claim=claim),
+            }
+        sent = _send_to_winner(claim, subject, body)
+    except Exception:
+        PrizeClaim.objects.filter(pk=claim_id).update(notified_at=None)  # retried
+        raise
+    return sent
+
+
+def claim_reminder_send(*, claim_id: int) -> bool:
+    """The deadline is near and the prize is not claimed yet."""
+    claim = _claim_load(claim_id)
+    if claim is None or not claim.is_open:
+        return False
+    promotion = claim.promotion
+    brand = promotion.campaign.brand
+    with translation.override(claim_language(claim=claim)):
+        subject = _("Reminder: claim %(prize)s before %(deadline)s") % {
+            "prize": _prize_name(claim),
+            "deadline": brand_moment_display(brand, claim.deadline),
+        }
+        body = _(
+            "Hello,\n\nYou won %(prize)s in “%(title)s” by %(brand)s and have not claimed it "
+            "yet. Claim it before %(deadline)s, or it passes to the next drawn entrant:\n\n"
+            "%(link)s\n"
+        ) % {
+            "prize": _prize_name(claim),
+            "title": promotion.title,
+            "brand": brand.name,
+            "deadline": brand_moment_display(brand, claim.deadline),
+            "link": claim_link(claim=claim),
+        }
+    return _send_to_winner(claim, subject, body)
+
+
+def claim_received_send(*, claim_id: int) -> bool:
+    """The winner's claim is in: what happens next."""
+    claim = _claim_load(claim_id)
+    if claim is None or claim.status != PrizeClaim.Status.CLAIMED:
+        return False
+    promotion = claim.promotion
+    with translation.override(claim_language(claim=claim)):
+        subject = _("Your claim is in: %(title)s") % {"title": promotion.title}
+        body = _(
+            "Hello,\n\nThank you: we have your claim for %(prize)s (%(title)s by %(brand)s). "
+            "We will write again when it is on its way.\n"
+        ) % {
+            "prize": _prize_name(claim),
+            "title": promotion.title,
+            "brand": promotion.campaign.brand.name,
+        }
+    return _send_to_winner(claim, subject, body)
+
+
+def claim_shipped_send(*, claim_id: int) -> bool:
+    """The prize is on its way: carrier and tracking number."""
+    claim = _claim_load(claim_id)
+    if claim is None or claim.status not in (
+        PrizeClaim.Status.SHIPPED,
+        PrizeClaim.Status.DELIVERED,
+    ):
+        return False
+    promotion = claim.promotion
+    with translation.override(claim_language(claim=claim)):
+        subject = _("Your prize is on its way: %(prize)s") % {"prize": _prize_name(claim)}
+        body = _(
+            "Hello,\n\nYour prize %(prize)s (%(title)s by %(brand)s) has been sent with "
+            "%(carrier)s.\nTracking number: %(tracking)s\n"
+        ) % {
+            "prize": _prize_name(claim),
+            "title": promotion.title,
+            "brand": promotion.campaign.brand.name,
+            "carrier": claim.carrier,
+            "tracking": claim.tracking_number or "-",
+        }
+    return _send_to_winner(claim, subject, body)
+
+
+def brand_manager_emails(*, promotion: Promotion) -> list[str]:
+    managers = BrandMembership.objects.filter(
+        brand_id=promotion.campaign.brand_id,
+        role=BrandMembership.Role.MANAGER,
+        user__is_active=True,
+    ).exclude(user__email="")
+    return sorted(managers.values_list("user__email", flat=True))
+
+
+def draw_done_send(*, draw_id: int) -> bool:
+    """To the brand's managers: the draw is made, here is its certificate."""
+    draw = (
+        Draw.objects.select_related("promotion__campaign__brand")
+        .filter(pk=draw_id, status=Draw.Status.DRAWN)
+        .first()
+    )
+    if draw is None:
+        return False
+    promotion = draw.promotion
+    recipients = brand_manager_emails(promotion=promotion)
+    if not recipients:
+        return False
+    claims = draw.claims.all()
+    no_channel = claims.filter(channel=PrizeClaim.Channel.NONE).count()
+    with translation.override(promotion.campaign.brand.language):
+        subject = _("Draw made: %(title)s") % {"title": promotion.title}
+        body = _(
+            "The draw of “%(title)s” was made: %(winners)d winner(s) from %(entries)d eligible "
+            "entries.\n\nCertificate: %(certificate)s\nClaims: %(claims)s\n"
+        ) % {
+            "title": promotion.title,
+            "winners": len(draw.winners),
+            "entries": draw.entry_count or 0,
+            "certificate": absolute_url(draw.get_absolute_url()),
+            "claims": absolute_url(
+                reverse("admin:promotions_prizeclaim_changelist")
+                + f"?promotion__id__exact={promotion.pk}"
+            ),
+        }
+        if no_channel:
+            body += "\n" + _(
+                "%(n)d winner(s) left no email address: reach them another way (see Claims)."
+            ) % {"n": no_channel}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return True
+
+
+def entry_confirmation_send(*, entry_id: int) -> bool:
+    """ "You're in": the entry number, so the entrant can find it in the draw's published
+    list. Once per entry (``confirmation_sent_at``, claimed by a conditional UPDATE)."""
+    if not Entry.objects.filter(pk=entry_id, confirmation_sent_at__isnull=True).update(
+        confirmation_sent_at=timezone.now()
+    ):
+        return False
+    entry = Entry.objects.select_related("promotion__campaign__brand", "person").get(pk=entry_id)
+    person, promotion = entry.person, entry.promotion
+    if not person.email or person.anonymised_at is not None:
+        return False
+    brand = promotion.campaign.brand
+    try:
+        with translation.override(brand.language):
+            subject = _("Your entry number %(entry)s: %(title)s") % {
+                "entry": entry.public_id,
+                "title": promotion.title,
+            }
+            body = _(
+                "Hello,\n\nThank you for taking part in “%(title)s” by %(brand)s.\n\n"
+                "Your entry number: %(entry)s\n\nKeep it: the draw's certificate publishes "
+                "every eligible entry number, so you can check yours was in it.\n%(link)s\n"
+            ) % {
+                "title": promotion.title,
+                "brand": brand.name,
+                "entry": entry.public_id,
+                "link": absolute_url(promotion.get_absolute_url()),
+            }
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])
+    except Exception:
+        Entry.objects.filter(pk=entry_id).update(confirmation_sent_at=None)  # retried
+        raise
+    return True

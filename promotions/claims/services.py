@@ -1,0 +1,473 @@
+"""Writes after the draw: the draw made (by the worker or by hand), winners' claims opened
+and told, claims answered, declined, expired or refused, prizes passed on to the next
+alternate, shipped, delivered, and claim data deleted.
+
+Every close of a claim is one conditional UPDATE (``status = notified`` → closed): only the
+caller whose UPDATE changed the row passes the prize on, and ``draw_replace_winner`` holds
+the draw's row lock, so concurrent closes of one draw are serialised and one prize never
+gets two alternates (the successor claim is also one-to-one with the claim it replaces).
+Emails are queued once the transaction commits (``promotions.claims.tasks``), never sent on
+a consumer's or marketer's request.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_q.tasks import async_task
+
+from promotions.claims.models import PrizeClaim
+from promotions.draws import services as draws_services
+from promotions.draws.models import Draw
+from promotions.entrants.models import Person
+from promotions.entries.models import Entry
+from promotions.prizes.models import Prize, PrizeAward
+
+logger = logging.getLogger(__name__)
+
+CLAIM_TOKEN_SALT = "promotions.claim-link"  # noqa: S105 (a signing salt, not a secret)
+
+
+def _enqueue(func: str, *args: object) -> None:
+    """Queue ``func`` (a dotted path in ``promotions.claims.tasks``) after commit."""
+    transaction.on_commit(lambda: async_task(func, *args))
+
+
+def claim_token(*, claim: PrizeClaim) -> str:
+    """The claim link's signed token: this claim, this nonce, nothing else (single purpose:
+    its salt is used for nothing but claim links). The same link every time (emails and
+    reminders); it stops working when the claim closes or its deadline passes."""
+    return signing.Signer(salt=CLAIM_TOKEN_SALT).sign_object({"c": claim.pk, "n": claim.nonce})
+
+
+# --- entrants told too --------------------------------------------------------------------
+
+
+def entry_confirmation_queue(*, entry: Entry) -> None:
+    """Email the entrant their entry number (to find it in the draw's published list) once
+    the entry is committed; the request only queues it."""
+    _enqueue("promotions.claims.tasks.entry_confirmation_send", entry.pk)
+
+
+# --- the draw made ------------------------------------------------------------------------
+
+
+def _draw_slot_prizes(draw: Draw) -> list[Prize | None]:
+    """Which prize each winner's place stands for: the draw's prize, or the promotion's
+    prizes by position, one place per unit."""
+    if draw.prize is not None:
+        return [draw.prize] * draw.winners_count
+    places: list[Prize | None] = []
+    for prize in draw.promotion.prizes.order_by("position", "id"):
+        places += [prize] * prize.quantity
+    return places
+
+
+def claims_open_for_draw(*, draw: Draw, at: datetime) -> list[PrizeClaim]:
+    """One claim per winner of a freshly made draw, each told by ``claim_notify``."""
+    places = _draw_slot_prizes(draw)
+    entries = {
+        e.public_id: e
+        for e in Entry.objects.filter(promotion_id=draw.promotion_id, public_id__in=draw.winners)
+    }
+    claims = []
+    for slot, public_id in enumerate(draw.winners):
+        claims.append(
+            claim_open(
+                promotion=draw.promotion,
+                entry=entries[public_id],
+                prize=places[slot] if slot < len(places) else None,
+                draw=draw,
+                slot=slot,
+                at=at,
+            )
+        )
+    return claims
+
+
+@transaction.atomic
+def draw_complete(*, draw: Draw, by: Any = None, at: datetime | None = None) -> Draw:
+    """Make the draw (``draw_run``), open its winners' claims and tell the brand's managers
+    (the certificate link), all or nothing. The worker and the admin's "Run" both call it."""
+    at = at or timezone.now()
+    done = draws_services.draw_run(draw=draw, by=by, at=at)
+    claims_open_for_draw(draw=done, at=at)
+    _enqueue("promotions.claims.tasks.draw_done_send", done.pk)
+    # partner event: draw.completed (wt-d wires it here)
+    return done
+
+
+def draws_run_due(*, at: datetime | None = None) -> int:
+    """Scheduled: make every committed sweepstakes draw whose entries closed more than the
+    promotion's grace ago, once. A re-draw committed after the close is run by hand."""
+    at = at or timezone.now()
+    due = Draw.objects.filter(
+        status=Draw.Status.COMMITTED,
+        promotion__kind="sweepstakes",
+        promotion__ends_at__lte=at,
+        committed_at__lt=F("promotion__ends_at"),
+    ).select_related("promotion")
+    made = 0
+    for draw in due:
+        if draw.promotion.ends_at + timedelta(minutes=draw.promotion.draw_grace_minutes) > at:
+            continue
+        try:
+            with transaction.atomic():
+                # One runner: the row lock queues a second worker, which then sees "drawn".
+                locked = (
+                    Draw.objects.select_for_update()
+                    .filter(pk=draw.pk, status=Draw.Status.COMMITTED)
+                    .first()
+                )
+                if locked is None:
+                    continue
+                draw_complete(draw=locked, at=at)
+                made += 1
+        except ValidationError as exc:
+            logger.warning("draw %s could not be made: %s", draw.pk, " ".join(exc.messages))
+    return made
+
+
+# --- claims opened and told ---------------------------------------------------------------
+
+
+def claim_channel(*, person: Person) -> str:
+    """How a winner can be reached: email when the person has an address."""
+    if person.anonymised_at is None and person.email:
+        return PrizeClaim.Channel.EMAIL
+    return PrizeClaim.Channel.NONE
+
+
+def claim_open(
+    *,
+    promotion: Any,
+    entry: Entry,
+    prize: Prize | None,
+    at: datetime,
+    draw: Draw | None = None,
+    award: PrizeAward | None = None,
+    slot: int = 0,
+    predecessor: PrizeClaim | None = None,
+) -> PrizeClaim:
+    """A winner's claim with the promotion's deadline, then told (``claim_notify``)."""
+    claim = PrizeClaim(
+        promotion=promotion,
+        draw=draw,
+        award=award,
+        prize=prize,
+        entry=entry,
+        slot=slot,
+        predecessor=predecessor,
+        channel=claim_channel(person=entry.person),
+        deadline=at + timedelta(days=promotion.claim_days),
+        created_at=at,
+    )
+    claim.full_clean(exclude=["promotion", "draw", "award", "prize", "entry", "predecessor"])
+    claim.save()
+    claim_notify(claim=claim)
+    return claim
+
+
+def claim_notify(*, claim: PrizeClaim) -> str:
+    """Tell a winner, by the channel of their claim; returns the channel used.
+
+    Email: queued on commit (``claim_notification_send``). ``none``: recorded on the claim,
+    nothing sent. The comment giveaways add their channel here (a reply to the winning
+    comment with the claim link)."""
+    if claim.channel == PrizeClaim.Channel.EMAIL:
+        _enqueue("promotions.claims.tasks.claim_notification_send", claim.pk)
+        # partner event: winner.notified (wt-d wires it here, on commit like the email)
+    else:
+        logger.info("claim %s: the winner has no channel to be told on", claim.pk)
+    return claim.channel
+
+
+def claim_open_for_award(*, award: PrizeAward, at: datetime) -> PrizeClaim | None:
+    """Instant win: a prize that needs claiming (``Prize.claim_required``) gets a claim."""
+    prize = award.prize
+    if not prize.claim_required:
+        return None
+    entry = award.entry
+    return claim_open(promotion=entry.promotion, entry=entry, prize=prize, award=award, at=at)
+
+
+# --- the winner answers -------------------------------------------------------------------
+
+
+@dataclass
+class ClaimAnswers:
+    answers: dict[str, str] = field(default_factory=dict)
+    document: UploadedFile | None = None
+
+
+def _claim_refuse_closed(claim: PrizeClaim, at: datetime) -> None:
+    if claim.status != PrizeClaim.Status.NOTIFIED:
+        raise ValidationError(_("This claim is closed: it cannot be changed any more."))
+    if claim.deadline <= at:
+        raise ValidationError(_("The deadline to claim this prize has passed."))
+
+
+def _claim_check_person(claim: PrizeClaim, person: Person | None) -> None:
+    if person is None or person.pk != claim.entry.person_id:
+        raise ValidationError(_("Confirm first that you are the winner."))
+
+
+@transaction.atomic
+def claim_submit(
+    *,
+    claim: PrizeClaim,
+    person: Person | None,
+    answers: ClaimAnswers,
+    at: datetime | None = None,
+) -> PrizeClaim:
+    """The winner claims: their answers, the rules accepted. The claim row is locked, so an
+    expiry or decline at the same moment either comes first (and this refuses) or waits."""
+    at = at or timezone.now()
+    locked = PrizeClaim.objects.select_for_update().select_related("entry").get(pk=claim.pk)
+    _claim_check_person(locked, person)
+    _claim_refuse_closed(locked, at)
+    locked.answers = {k: v for k, v in answers.answers.items() if v not in ("", None)}
+    if answers.document is not None:
+        locked.document.save(answers.document.name or "document", answers.document, save=False)
+    locked.status = PrizeClaim.Status.CLAIMED
+    locked.claimed_at = at
+    locked.rules_accepted_at = at
+    locked.save()
+    _enqueue("promotions.claims.tasks.claim_received_send", locked.pk)
+    # partner event: prize.claimed (wt-d wires it here)
+    return locked
+
+
+def claim_decline(
+    *, claim: PrizeClaim, person: Person | None, at: datetime | None = None
+) -> PrizeClaim | None:
+    """The winner gives the prize up: it passes to the next alternate at once. Returns the
+    successor's claim (None when no alternate is left)."""
+    at = at or timezone.now()
+    _claim_check_person(claim, person)
+    _claim_refuse_closed(claim, at)
+    return claim_close(
+        claim=claim,
+        status=PrizeClaim.Status.DECLINED,
+        reason=_("The winner declined the prize."),
+        at=at,
+    )
+
+
+class ClaimAlreadyClosed(Exception):
+    """Another request closed (or claimed) this claim first: nothing was changed."""
+
+
+_CLOSABLE_FROM = {
+    PrizeClaim.Status.DECLINED: [PrizeClaim.Status.NOTIFIED],
+    PrizeClaim.Status.EXPIRED: [PrizeClaim.Status.NOTIFIED],
+    PrizeClaim.Status.INELIGIBLE: [PrizeClaim.Status.NOTIFIED, PrizeClaim.Status.CLAIMED],
+}
+
+
+@transaction.atomic
+def claim_close(
+    *,
+    claim: PrizeClaim,
+    status: PrizeClaim.Status,
+    reason: str,
+    by: Any = None,
+    at: datetime | None = None,
+) -> PrizeClaim | None:
+    """Close a claim (declined, expired, not eligible) and pass the prize on. One
+    conditional UPDATE closes it: a second closer changes nothing and gets
+    ``ClaimAlreadyClosed``. Returns the successor's claim, None when no alternate is left
+    (the claim is marked unfilled and the managers are alerted)."""
+    at = at or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the claim is closed.")})
+    closing = PrizeClaim.objects.filter(pk=claim.pk, status__in=_CLOSABLE_FROM[status])
+    if status == PrizeClaim.Status.EXPIRED:
+        closing = closing.filter(deadline__lte=at)
+    if not closing.update(
+        status=status, closed_at=at, close_reason=reason, closed_by=by, updated_at=at
+    ):
+        raise ClaimAlreadyClosed(claim.pk)
+    closed = PrizeClaim.objects.select_related("entry", "draw", "promotion", "prize").get(
+        pk=claim.pk
+    )
+    return _claim_pass_on(claim=closed, reason=reason, by=by, at=at)
+
+
+def _claim_pass_on(*, claim: PrizeClaim, reason: str, by: Any, at: datetime) -> PrizeClaim | None:
+    """The next alternate of the claim's draw gets the prize, a claim with the same
+    deadline length, and is told; the replacement is published on the certificate."""
+    if claim.draw is None:
+        return None  # an instant-win unit is not re-drawn: it stays unclaimed
+    try:
+        replacement = draws_services.draw_replace_winner(
+            draw=claim.draw, entry_public_id=claim.entry.public_id, reason=reason, by=by, at=at
+        )
+    except ValidationError as exc:
+        used = set(claim.draw.replacements.values_list("replacement_entry", flat=True))
+        if any(a not in used for a in claim.draw.alternates):
+            raise  # not a running-out: the winner was already replaced; roll back
+        logger.warning("claim %s: no successor: %s", claim.pk, " ".join(exc.messages))
+        PrizeClaim.objects.filter(pk=claim.pk).update(unfilled_at=at)
+        campaign_id = claim.promotion.campaign_id
+        _enqueue("promotions.claims.tasks.claims_unfilled_alert", campaign_id)
+        return None
+    alternate = Entry.objects.select_related("person").get(
+        promotion_id=claim.promotion_id, public_id=replacement.replacement_entry
+    )
+    return claim_open(
+        promotion=claim.promotion,
+        entry=alternate,
+        prize=claim.prize,
+        draw=claim.draw,
+        slot=claim.slot,
+        predecessor=claim,
+        at=at,
+    )
+
+
+def claim_mark_ineligible(
+    *, claim: PrizeClaim, reason: str, by: Any = None, at: datetime | None = None
+) -> PrizeClaim | None:
+    """A marketer's "not eligible" (with the reason published on the certificate)."""
+    return claim_close(
+        claim=claim, status=PrizeClaim.Status.INELIGIBLE, reason=reason, by=by, at=at
+    )
+
+
+def claims_expire_due(*, at: datetime | None = None) -> int:
+    """Scheduled: every open claim past its deadline expires and passes its prize on."""
+    at = at or timezone.now()
+    expired = 0
+    for claim in PrizeClaim.objects.due_to_expire(at).order_by("deadline", "id"):
+        try:
+            claim_close(
+                claim=claim,
+                status=PrizeClaim.Status.EXPIRED,
+                reason=_("Not claimed by the deadline."),
+                at=at,
+            )
+            expired += 1
+        except ClaimAlreadyClosed:
+            continue
+    return expired
+
+
+def claims_remind_due(*, at: datetime | None = None) -> int:
+    """Scheduled: remind each open claim's winner once, the promotion's hours before the
+    deadline (one conditional UPDATE per reminder: a second worker sends nothing)."""
+    at = at or timezone.now()
+    reminded = 0
+    due = (
+        PrizeClaim.objects.open()
+        .filter(channel=PrizeClaim.Channel.EMAIL, reminder_sent_at__isnull=True, deadline__gt=at)
+        .select_related("promotion")
+    )
+    for claim in due:
+        hours = claim.promotion.claim_reminder_hours
+        if not hours or claim.deadline - timedelta(hours=hours) > at:
+            continue
+        with transaction.atomic():
+            if (
+                PrizeClaim.objects.open()
+                .filter(pk=claim.pk, reminder_sent_at__isnull=True)
+                .update(reminder_sent_at=at)
+            ):
+                _enqueue("promotions.claims.tasks.claim_reminder_send", claim.pk)
+                reminded += 1
+    return reminded
+
+
+# --- fulfilment ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_mark_shipped(
+    *, claim: PrizeClaim, carrier: str, tracking_number: str, at: datetime | None = None
+) -> PrizeClaim:
+    """claimed → shipped, with the carrier and tracking number; the winner is emailed."""
+    at = at or timezone.now()
+    carrier, tracking_number = carrier.strip()[:80], tracking_number.strip()[:80]
+    if not carrier:
+        raise ValidationError({"carrier": _("Name the carrier.")})
+    if not PrizeClaim.objects.filter(pk=claim.pk, status=PrizeClaim.Status.CLAIMED).update(
+        status=PrizeClaim.Status.SHIPPED,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        shipped_at=at,
+        updated_at=at,
+    ):
+        raise ValidationError(_("Only a claimed prize can be marked shipped."))
+    if claim.channel == PrizeClaim.Channel.EMAIL:
+        _enqueue("promotions.claims.tasks.claim_shipped_send", claim.pk)
+    # partner event: prize.shipped (wt-d wires it here)
+    return PrizeClaim.objects.get(pk=claim.pk)
+
+
+def claim_mark_delivered(*, claim: PrizeClaim, at: datetime | None = None) -> PrizeClaim:
+    """shipped → delivered; the claim's data is deleted CLAIM_DATA_RETENTION_DAYS later."""
+    at = at or timezone.now()
+    if not PrizeClaim.objects.filter(pk=claim.pk, status=PrizeClaim.Status.SHIPPED).update(
+        status=PrizeClaim.Status.DELIVERED, delivered_at=at, updated_at=at
+    ):
+        raise ValidationError(_("Only a shipped prize can be marked delivered."))
+    return PrizeClaim.objects.get(pk=claim.pk)
+
+
+# --- privacy ------------------------------------------------------------------------------
+
+
+def claim_data_delete(*, claim: PrizeClaim, at: datetime | None = None) -> bool:
+    """Delete what the winner gave (address, phone, size, document); the claim's history
+    (statuses, dates, carrier) stays. False when there was nothing left to delete."""
+    at = at or timezone.now()
+    claim = PrizeClaim.objects.get(pk=claim.pk)
+    if claim.data_deleted_at is not None and not claim.answers and not claim.document:
+        return False
+    if claim.document:
+        claim.document.delete(save=False)
+    PrizeClaim.objects.filter(pk=claim.pk).update(answers={}, document="", data_deleted_at=at)
+    return True
+
+
+def claims_data_purge_due(*, at: datetime | None = None) -> int:
+    """Scheduled: claim data is kept CLAIM_DATA_RETENTION_DAYS after delivery (or after the
+    claim closed without a delivery), then deleted."""
+    at = at or timezone.now()
+    limit = at - timedelta(days=settings.CLAIM_DATA_RETENTION_DAYS)
+    delivered = PrizeClaim.objects.filter(
+        status=PrizeClaim.Status.DELIVERED, delivered_at__lte=limit
+    )
+    closed = PrizeClaim.objects.filter(
+        status__in=[
+            PrizeClaim.Status.DECLINED,
+            PrizeClaim.Status.EXPIRED,
+            PrizeClaim.Status.INELIGIBLE,
+        ],
+        closed_at__lte=limit,
+    )
+    purged = 0
+    for claim in (delivered | closed).filter(data_deleted_at__isnull=True):
+        purged += claim_data_delete(claim=claim, at=at)
+    return purged
+
+
+def claims_data_delete_for_person(*, person: Person, at: datetime | None = None) -> int:
+    """The data deletion callback: every claim of the person loses its data at once."""
+    at = at or timezone.now()
+    deleted = 0
+    for claim in PrizeClaim.objects.filter(entry__person=person, data_deleted_at__isnull=True):
+        deleted += claim_data_delete(claim=claim, at=at)
+    return deleted

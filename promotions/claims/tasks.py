@@ -1,0 +1,58 @@
+"""Background work for claims: plain functions that load by id and call a service or an
+email, safe to run twice (schedules in config/schedules.py; the rest queued on commit)."""
+
+from __future__ import annotations
+
+import logging
+
+from promotions.claims import emails
+from promotions.claims import services as claims_services
+from promotions.reports import alerts
+
+logger = logging.getLogger(__name__)
+
+
+def claim_notification_send(claim_id: int) -> bool:
+    return emails.claim_notification_send(claim_id=claim_id)
+
+
+def claim_reminder_send(claim_id: int) -> bool:
+    return emails.claim_reminder_send(claim_id=claim_id)
+
+
+def claim_received_send(claim_id: int) -> bool:
+    return emails.claim_received_send(claim_id=claim_id)
+
+
+def claim_shipped_send(claim_id: int) -> bool:
+    return emails.claim_shipped_send(claim_id=claim_id)
+
+
+def entry_confirmation_send(entry_id: int) -> bool:
+    return emails.entry_confirmation_send(entry_id=entry_id)
+
+
+def draw_done_send(draw_id: int) -> bool:
+    return emails.draw_done_send(draw_id=draw_id)
+
+
+def claims_unfilled_alert(campaign_id: int) -> str:
+    return alerts.alert_rule_unfilled_raise(campaign_id=campaign_id)
+
+
+def claims_expire_due() -> int:
+    done = claims_services.claims_expire_due()
+    if done:
+        logger.info("promotions: %d claim(s) expired and passed on", done)
+    return done
+
+
+def claims_remind_due() -> int:
+    return claims_services.claims_remind_due()
+
+
+def claims_data_purge_due() -> int:
+    done = claims_services.claims_data_purge_due()
+    if done:
+        logger.info("promotions: deleted the data of %d claim(s)", done)
+    return done
