@@ -1,0 +1,33 @@
+"""Background work of comment giveaways: plain functions that load by id and call a
+service, safe to run twice (schedules in config/schedules.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from promotions.social import importer, services, webhooks
+
+logger = logging.getLogger(__name__)
+
+
+def social_imports_run() -> dict[str, int]:
+    """Every few minutes: a pass over each open promotion's posts, and the final import
+    of those that closed."""
+    result = importer.social_imports_due()
+    if result.read:
+        logger.info(
+            "social: read %d, new %d, entries %d", result.read, result.new, result.entries_created
+        )
+    return {"read": result.read, "new": result.new, "entries": result.entries_created}
+
+
+def social_webhook_process(delivery_id: int) -> dict[str, int]:
+    return webhooks.social_webhook_process(delivery_id=delivery_id)
+
+
+def social_reply_send(reply_id: int) -> None:
+    services.social_reply_send(reply_id=reply_id)
+
+
+def social_replies_send_due() -> int:
+    return services.social_replies_send_due()
