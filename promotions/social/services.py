@@ -371,6 +371,7 @@ def _entries_plan_apply(
     people = _persons_for(source.platform, authors, at) if authors else {}
     plan = _Plan()
     others: list[SocialComment] = []
+    before: dict[int, tuple[str, str, int | None]] = {}
     if rules.weighting == SocialRules.Weighting.PER_COMMENT:
         for row in touched:
             reason = _final_reason(row)
@@ -387,11 +388,28 @@ def _entries_plan_apply(
             plan.rows[row.comment_id] = row
     else:
         ids = {r.comment_id for r in touched}
-        others = list(
-            SocialComment.objects.filter(
-                source__promotion=promotion, platform=source.platform, author_id__in=authors
-            ).exclude(comment_id__in=ids)
+        source_ids = list(
+            SocialSource.objects.filter(promotion=promotion).values_list("pk", flat=True)
         )
+        others = [
+            row
+            for row in SocialComment.objects.filter(
+                source_id__in=source_ids, platform=source.platform, author_id__in=authors
+            ).only(
+                "pk",
+                "comment_id",
+                "author_id",
+                "created_time",
+                "rule_reason",
+                "deleted_at",
+                "status",
+                "reason",
+                "entry_id",
+                "platform",
+            )
+            if row.comment_id not in ids
+        ]
+        before = {row.pk: (row.status, row.reason, row.entry_id) for row in others}
         by_author: dict[str, list[SocialComment]] = defaultdict(list)
         for row in [*touched, *others]:
             by_author[row.author_id].append(row)
@@ -426,6 +444,8 @@ def _entries_plan_apply(
         )
         entry = entries.get((person, slot))
         row.entry_id = entry.pk if entry is not None else None
+    if others:
+        others = [r for r in others if before[r.pk] != (r.status, r.reason, r.entry_id)]
     if others:
         SocialComment.objects.bulk_update(others, ["status", "reason", "entry"])
     return created, excluded
