@@ -119,3 +119,25 @@ def social_certificate_get(*, draw: Draw) -> dict[str, Any] | None:
             refs.setdefault(public_id, []).append(comment_ref(platform, comment_id))
         data["entry_comments"] = refs
     return data
+
+
+CERTIFICATE_ROWS = 500
+
+
+def social_certificate_page(*, draw: Draw) -> dict[str, Any] | None:
+    """The certificate page's part: the published data with reasons in words and the
+    first ``CERTIFICATE_ROWS`` lines of the entry list with their comment references."""
+    data = social_certificate_get(draw=draw)
+    if data is None:
+        return None
+    labels = dict(ExclusionReason.choices)
+    data["excluded_labelled"] = [(labels.get(r, r), n) for r, n in data["excluded"].items()]
+    if draw.is_drawn:
+        lines = draw.entry_list.splitlines()
+        refs = data.get("entry_comments", {})
+        data["listed"] = [
+            (entry, tag, refs.get(entry, []))
+            for entry, _, tag in (line.partition(" ") for line in lines[:CERTIFICATE_ROWS])
+        ]
+        data["listed_more"] = max(0, len(lines) - CERTIFICATE_ROWS)
+    return data
