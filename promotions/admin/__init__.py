@@ -19,4 +19,5 @@ from promotions.admin import (  # noqa: F401  (each module registers its ModelAd
     prizes,
     promotions,
     report_pushes,
+    social,
 )

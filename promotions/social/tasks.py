@@ -21,6 +21,17 @@ def social_imports_run() -> dict[str, int]:
     return {"read": result.read, "new": result.new, "entries": result.entries_created}
 
 
+def social_promotion_import_run(promotion_id: int) -> dict[str, int]:
+    """An import asked for in admin ("Import now")."""
+    from promotions.campaigns.models import Promotion
+
+    promotion = Promotion.objects.filter(pk=promotion_id).first()
+    if promotion is None:
+        return {}
+    result = importer.social_promotion_import(promotion=promotion)
+    return {"read": result.read, "new": result.new, "entries": result.entries_created}
+
+
 def social_webhook_process(delivery_id: int) -> dict[str, int]:
     return webhooks.social_webhook_process(delivery_id=delivery_id)
 
