@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -472,27 +472,31 @@ def _entries_ensure(
     missing = [k for k in plan.wanted if k not in entries]
     created = 0
     if missing:
-        Entry.objects.bulk_create(
-            [
-                Entry(
-                    promotion=promotion,
-                    person_id=person,
-                    slot=slot,
-                    source=source.platform,
-                    created_at=plan.wanted[(person, slot)],
-                )
-                for person, slot in missing
-            ],
-            ignore_conflicts=True,
-        )
-        before = set(entries)
-        entries = load()
-        new = [entries[k] for k in missing if k in entries and k not in before]
+        rows = [
+            Entry(
+                promotion=promotion,
+                person_id=person,
+                slot=slot,
+                source=source.platform,
+                created_at=plan.wanted[(person, slot)],
+            )
+            for person, slot in missing
+        ]
+        try:  # the usual case: nobody made them meanwhile, and the ids come back
+            with transaction.atomic():
+                new = Entry.objects.bulk_create(rows)
+            entries.update({(e.person_id, e.slot): e for e in new})
+        except IntegrityError:  # a webhook or another import made some: keep theirs
+            Entry.objects.bulk_create(rows, ignore_conflicts=True)
+            before = set(entries)
+            entries = load()
+            new = [entries[k] for k in missing if k in entries and k not in before]
         created = len(new)
         if new:
             _conversions_record(promotion=promotion, entries=new, source=source.platform)
-            if at < promotion.ends_at:
+            if at < promotion.ends_at and not getattr(promotion, "_draw_committed", False):
                 draw_commitment_ensure(promotion=promotion, at=at)
+                promotion._draw_committed = True  # type: ignore[attr-defined]  # once per import
     revive = [
         e.pk
         for k, e in entries.items()
