@@ -9,6 +9,7 @@ the import for the worker: no Graph call while the marketer's request waits.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -94,9 +95,7 @@ def import_now(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -
     promotions = sorted({s.promotion_id for s in queryset})
     for promotion_id in promotions:
         transaction.on_commit(
-            lambda pk=promotion_id: async_task(
-                "promotions.social.tasks.social_promotion_import_run", pk
-            )
+            partial(async_task, "promotions.social.tasks.social_promotion_import_run", promotion_id)
         )
     modeladmin.message_user(
         request, _("The import is queued; the counts update as it runs."), messages.SUCCESS
@@ -170,7 +169,7 @@ class SocialCommentAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["comment_id", "author_id"]
     date_hierarchy = "created_time"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -183,7 +182,7 @@ class SocialCommentAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 class SocialReplyAttemptInline(BrandScopedAdminMixin, admin.TabularInline):
     model = SocialReplyAttempt
     extra = 0
-    fields = ["at", "ok", "status_code", "detail"]
+    fields = ("at", "ok", "status_code", "detail")
     readonly_fields = fields
     can_delete = False
 
@@ -195,10 +194,10 @@ class SocialReplyAttemptInline(BrandScopedAdminMixin, admin.TabularInline):
 class SocialReplyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["comment", "kind", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["kind", "status"]
-    readonly_fields = [f.name for f in SocialReply._meta.fields]
+    readonly_fields = tuple(f.name for f in SocialReply._meta.fields)
     inlines = [SocialReplyAttemptInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -34,6 +34,11 @@ logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
 
 
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (Graph's shapes are not trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
 class GraphError(Exception):
     """A Graph API call failed: ``status`` is the HTTP status (None: no answer at all)."""
 
@@ -220,8 +225,8 @@ def graph_edge_page(
     answer = graph_get(path, access_token=access_token, params=query)
     body = answer.data if isinstance(answer.data, dict) else {}
     rows = [row for row in body.get("data") or [] if isinstance(row, dict)]
-    paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
-    cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+    paging = _dict(body.get("paging"))
+    cursors = _dict(paging.get("cursors"))
     following = cursors.get("after") if paging.get("next") else None
     return GraphPage(
         rows=rows,

@@ -38,6 +38,12 @@ from promotions.social.rules import ReadComment
 
 logger = logging.getLogger(__name__)
 
+
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (Graph's shapes are not trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
 FB_COMMENT_FIELDS = "id,from{id,name},message,created_time,parent{id}"
 IG_REPLY_FIELDS = "id,text,timestamp,username,from{id,username}"
 IG_COMMENT_FIELDS = f"{IG_REPLY_FIELDS},replies{{{IG_REPLY_FIELDS}}}"
@@ -88,8 +94,8 @@ def _text(value: object, limit: int = 8000) -> str:
 def facebook_comments_read(rows: list[dict[str, Any]], *, seen_at: datetime) -> list[ReadComment]:
     read = []
     for row in rows:
-        author = row.get("from") if isinstance(row.get("from"), dict) else {}
-        parent = row.get("parent") if isinstance(row.get("parent"), dict) else {}
+        author = _dict(row.get("from"))
+        parent = _dict(row.get("parent"))
         if not isinstance(row.get("id"), str):
             continue
         read.append(
@@ -111,7 +117,7 @@ def instagram_comments_read(
 ) -> list[ReadComment]:
     read = []
     for row in rows:
-        author = row.get("from") if isinstance(row.get("from"), dict) else {}
+        author = _dict(row.get("from"))
         if not isinstance(row.get("id"), str):
             continue
         read.append(
@@ -261,13 +267,13 @@ def _instagram_with_replies(
 ) -> list[ReadComment]:
     read = instagram_comments_read(rows, seen_at=now)
     for row in rows:
-        nested = row.get("replies") if isinstance(row.get("replies"), dict) else None
-        if nested is None:
+        nested = _dict(row.get("replies"))
+        if not nested:
             continue
         replies = [r for r in nested.get("data") or [] if isinstance(r, dict)]
         read += instagram_comments_read(replies, seen_at=now, parent_id=str(row.get("id")))
-        paging = nested.get("paging") if isinstance(nested.get("paging"), dict) else {}
-        cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+        paging = _dict(nested.get("paging"))
+        cursors = _dict(paging.get("cursors"))
         after = cursors.get("after") if paging.get("next") else None
         while after:
             more = fetcher.get(

@@ -24,6 +24,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -54,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 PER_PERSON_SLOT = "s1"
 EXCLUDED_PREFIX = "social: "  # exclusions made here (and undone here) start with it
-PROVIDERS = {
+PROVIDERS: dict[str, str] = {
     Platform.FACEBOOK: Identity.Provider.FACEBOOK_PAGE,
     Platform.INSTAGRAM: Identity.Provider.INSTAGRAM,
 }
@@ -640,7 +642,7 @@ def social_winner_reply(
             )
             replies.append(reply)
             if made:
-                transaction.on_commit(lambda pk=reply.pk: _reply_enqueue(pk))
+                transaction.on_commit(partial(_reply_enqueue, reply.pk))
     return replies
 
 
@@ -671,6 +673,7 @@ def social_reply_send(*, reply_id: int, at: datetime | None = None) -> SocialRep
     if reply.kind == SocialReply.Kind.PRIVATE and late:
         error, final = "A private reply is possible only within 7 days of the comment.", True
     else:
+        data: dict[str, Any]
         if reply.kind == SocialReply.Kind.PUBLIC:
             edge = "replies" if comment.platform == Platform.INSTAGRAM else "comments"
             path, data = f"{comment.comment_id}/{edge}", {"message": reply.text}

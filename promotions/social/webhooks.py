@@ -27,6 +27,11 @@ from promotions.social.rules import ReadComment
 logger = logging.getLogger(__name__)
 
 
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (Graph's shapes are not trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
 class MalformedDelivery(ValueError):
     """The body is not a webhook delivery (400)."""
 
@@ -115,7 +120,7 @@ def social_webhook_process(*, delivery_id: int) -> dict[str, int]:
     removes: dict[tuple[str, str], list[str]] = defaultdict(list)
     ignored = 0
     for name, value, when in _changes(body):
-        author = value.get("from") if isinstance(value.get("from"), dict) else {}
+        author = _dict(value.get("from"))
         if (
             body["object"] == "page"
             and name == "feed"
@@ -149,7 +154,7 @@ def social_webhook_process(*, delivery_id: int) -> dict[str, int]:
             else:
                 ignored += 1
         elif body["object"] == "instagram" and name == "comments":
-            media = value.get("media") if isinstance(value.get("media"), dict) else {}
+            media = _dict(value.get("media"))
             media_id, comment_id = _s(media.get("id")), _s(value.get("id"))
             if not media_id or not comment_id:
                 ignored += 1

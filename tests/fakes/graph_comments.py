@@ -272,15 +272,17 @@ def _public_reply(graph: FakeGraph, call: Call, comment_id: str, edge: str) -> A
 @route("POST", r"/(?P<page_id>\d+)/messages")
 def _private_reply(graph: FakeGraph, call: Call, page_id: str) -> Answer:
     _check_token(graph, call)
-    recipient = call.body.get("recipient") if isinstance(call.body.get("recipient"), dict) else {}
+    recipient = call.body.get("recipient")
+    recipient = recipient if isinstance(recipient, dict) else {}
     comment_id = str(recipient.get("comment_id", ""))
-    message = call.body.get("message") if isinstance(call.body.get("message"), dict) else {}
+    message = call.body.get("message")
+    message = message if isinstance(message, dict) else {}
     text = str(message.get("text", ""))
     with graph.lock:
         row = _all_comments(graph).get(comment_id)
         if row is None or not text:
             raise GraphFault(100, "(#100) recipient.comment_id and message.text are required")
-        stamp = row.get("created_time") or row.get("timestamp")
+        stamp = str(row.get("created_time") or row.get("timestamp"))
         at = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z")
         if datetime.now(UTC) - at > timedelta(days=7):
             raise GraphFault(10903, "This message is sent outside of allowed window.")

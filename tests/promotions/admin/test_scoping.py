@@ -179,6 +179,11 @@ def test_membership_grants_the_model_permissions_without_ticked_boxes(as_manager
         "AlertIncident",
         "ReportSubscription",
         "ReportPush",
+        # Comment giveaways (promotions.social; webhook deliveries are for superusers only).
+        "SocialSource",
+        "SocialRules",
+        "SocialComment",
+        "SocialReply",
     }
     assert models["Campaign"] == {"add": True, "change": True, "delete": True, "view": True}
     assert models["Brand"] == {"add": False, "change": True, "delete": False, "view": True}
