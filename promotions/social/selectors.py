@@ -107,16 +107,18 @@ def social_certificate_get(*, draw: Draw) -> dict[str, Any] | None:
     if draw.is_drawn:
         listed = {line.split(" ", 1)[0] for line in draw.entry_list.splitlines()}
         refs: dict[str, list[str]] = {}
-        for public_id, platform, comment_id in (
+        rows = (
             SocialComment.objects.filter(
                 source__promotion=promotion,
                 status=SocialComment.Status.ENTERED,
-                entry__public_id__in=listed,
+                entry__isnull=False,
             )
             .order_by("entry__public_id", "created_time", "comment_id")
             .values_list("entry__public_id", "platform", "comment_id")
-        ):
-            refs.setdefault(public_id, []).append(comment_ref(platform, comment_id))
+        )
+        for public_id, platform, comment_id in rows.iterator(chunk_size=10_000):
+            if public_id in listed:
+                refs.setdefault(public_id, []).append(comment_ref(platform, comment_id))
         data["entry_comments"] = refs
     return data
 

@@ -222,18 +222,21 @@ def _persons_for(platform: str, author_ids: set[str], at: datetime) -> dict[str,
     missing = sorted(author_ids - set(found))
     if missing:
         people = Person.objects.bulk_create([Person() for _ in missing])
-        Identity.objects.bulk_create(
-            [
-                Identity(person_id=p.pk, provider=provider, subject=a, verified_at=at)
-                for a, p in zip(missing, people, strict=True)
-            ],
-            ignore_conflicts=True,
-        )
-        found.update(
-            Identity.objects.filter(provider=provider, subject__in=missing).values_list(
-                "subject", "person_id"
+        identities = [
+            Identity(person_id=p.pk, provider=provider, subject=a, verified_at=at)
+            for a, p in zip(missing, people, strict=True)
+        ]
+        try:  # the usual case: nobody made these authors meanwhile
+            with transaction.atomic():
+                Identity.objects.bulk_create(identities)
+            found.update((i.subject, i.person_id) for i in identities)
+        except IntegrityError:
+            Identity.objects.bulk_create(identities, ignore_conflicts=True)
+            found.update(
+                Identity.objects.filter(provider=provider, subject__in=missing).values_list(
+                    "subject", "person_id"
+                )
             )
-        )
     return found
 
 
@@ -272,7 +275,7 @@ def social_comments_store(
         }
         judge = _judge(source, rules)
         open_now = at < promotion.ends_at
-        frozen = Draw.objects.filter(promotion=promotion, status=Draw.Status.DRAWN).exists()
+        frozen = _promotion_drawn(promotion)
         touched: list[SocialComment] = []
         new_rows: list[SocialComment] = []
         for read in unique.values():
@@ -328,6 +331,16 @@ def social_comments_store(
             SocialSource.objects.filter(pk=source.pk).update(cursor=cursor, last_error="")
             source.cursor = cursor
     return result
+
+
+def _promotion_drawn(promotion: Promotion) -> bool:
+    """Whether a draw was made (its entries are frozen). Read once per import: a
+    ``social_promotion_import`` holds the promotion object for one pass only."""
+    cached = getattr(promotion, "_social_drawn", None)
+    if cached is None:
+        cached = Draw.objects.filter(promotion=promotion, status=Draw.Status.DRAWN).exists()
+        promotion._social_drawn = cached  # type: ignore[attr-defined]
+    return bool(cached)
 
 
 def social_comment_remove(
@@ -390,9 +403,13 @@ def _entries_plan_apply(
             plan.rows[row.comment_id] = row
     else:
         ids = {r.comment_id for r in touched}
-        source_ids = list(
-            SocialSource.objects.filter(promotion=promotion).values_list("pk", flat=True)
-        )
+        source_ids = getattr(promotion, "_social_source_ids", None)
+        if source_ids is None:
+            source_ids = list(
+                SocialSource.objects.filter(promotion=promotion).values_list("pk", flat=True)
+            )
+            promotion._social_source_ids = source_ids  # type: ignore[attr-defined]
+
         others = [
             row
             for row in SocialComment.objects.filter(
