@@ -13,7 +13,7 @@ from django.db.models.functions import TruncHour
 from promotions.campaigns.models import Promotion
 from promotions.draws.models import Draw
 from promotions.social.models import ExclusionReason, SocialComment, SocialRules, SocialSource
-from promotions.social.services import comment_ref
+from promotions.social.services import comment_ref, social_rules_get_or_default
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,14 @@ def social_counts_get(*, promotion: Promotion) -> SocialCounts:
         entries=promotion.entries.filter(source__in=("facebook", "instagram")).count(),
         excluded=[(r, rows[r]) for r in order],
     )
+
+
+def social_rules_public(*, promotion: Promotion) -> dict[str, Any] | None:
+    """What the official rules page says about entering on posts; None without posts."""
+    sources = list(SocialSource.objects.filter(promotion=promotion).order_by("id"))
+    if not sources:
+        return None
+    return {"rules": social_rules_get_or_default(promotion=promotion), "sources": sources}
 
 
 def social_sources_list(*, promotion: Promotion) -> list[dict[str, Any]]:

@@ -94,3 +94,16 @@ def test_comments_of_another_brand_are_not_shown(marketer):
         404,
     )
     assert SocialComment.objects.count() == 2
+
+
+def test_the_rules_page_says_how_to_enter_on_the_post_and_the_weighting(client):
+    promotion, source = giveaway(weighting="per_comment", keyword="#go")
+    source.permalink = f"https://www.facebook.com/{PAGE_ID}/posts/777888999"
+    source.save()
+    campaign = promotion.campaign
+
+    page = client.get(f"/p/{campaign.brand.slug}/{campaign.slug}/{promotion.slug}/rules/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Each comment is one entry" in html and "#go" in html and source.permalink in html
