@@ -125,7 +125,63 @@ def social_rules_save(*, rules: SocialRules) -> SocialRules:
     social_rules_check(rules=rules, platforms=platforms)
     rules.full_clean()
     rules.save()
+    promotion_id = rules.promotion_id
+    transaction.on_commit(partial(_rejudge_enqueue, promotion_id))
     return rules
+
+
+def _rejudge_enqueue(promotion_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("promotions.social.tasks.social_promotion_rejudge", promotion_id)
+
+
+def social_promotion_rejudge(*, promotion: Promotion, at: datetime | None = None) -> int:
+    """Judge every stored comment again by the promotion's current rules (after a change
+    in admin), in batches; entries follow. Nothing changes once a draw is made. Returns the
+    number of comments whose rule reason changed."""
+    at = at or timezone.now()
+    if Draw.objects.filter(promotion=promotion, status=Draw.Status.DRAWN).exists():
+        return 0
+    rules = social_rules_get_or_default(promotion=promotion)
+    rules.promotion = promotion
+    changed = 0
+    for source in SocialSource.objects.filter(promotion=promotion).select_related("page"):
+        source.promotion = promotion
+        judge = _judge(source, rules)
+        last = 0
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    SocialComment.objects.select_for_update()
+                    .filter(source=source, pk__gt=last)
+                    .order_by("pk")[:1000]
+                )
+                if not rows:
+                    break
+                last = rows[-1].pk
+                touched = []
+                for row in rows:
+                    reason = judge.reason(
+                        ReadComment(
+                            comment_id=row.comment_id,
+                            kind=row.kind,
+                            parent_id=row.parent_id,
+                            author_id=row.author_id,
+                            author_username=row.author_username,
+                            text=row.text,
+                            created_time=row.created_time,
+                        )
+                    )
+                    if reason != row.rule_reason:
+                        row.rule_reason = reason
+                        touched.append(row)
+                _entries_plan_apply(source=source, rules=rules, touched=touched, at=at)
+                SocialComment.objects.bulk_update(
+                    touched, ["rule_reason", "status", "reason", "entry"]
+                )
+                changed += len(touched)
+    return changed
 
 
 def social_source_prepare(*, source: SocialSource, address: str = "") -> SocialSource:
@@ -265,7 +321,14 @@ def social_comments_store(
     rules = rules or social_rules_get_or_default(promotion=promotion)
     rules.promotion = promotion
     result = StoreResult(read=len(comments))
-    unique = {c.comment_id: c for c in comments}  # a duplicate within the batch: the last
+    # A reaction giveaway takes no comments and a comment giveaway no reactions (the Page's
+    # feed webhook sends both): those are not candidates, and are not stored.
+    kind = (
+        SocialComment.Kind.REACTION
+        if rules.entry_kind == SocialRules.EntryKind.REACTIONS
+        else SocialComment.Kind.COMMENT
+    )
+    unique = {c.comment_id: c for c in comments if c.kind == kind}  # a repeat: the last
     with transaction.atomic():
         existing = {
             row.comment_id: row
@@ -577,9 +640,13 @@ def social_pass_finish(*, source: SocialSource, at: datetime | None = None) -> i
     """A full import pass ended: comments it did not see again were deleted (reason
     ``deleted``), the cursor goes back to the start for the next pass."""
     at = at or timezone.now()
+    started = source.pass_started_at or at
     gone = list(
         SocialComment.objects.filter(
-            source=source, deleted_at__isnull=True, seen_pass__lt=source.pass_number
+            source=source,
+            deleted_at__isnull=True,
+            seen_pass__lt=source.pass_number,
+            imported_at__lt=started,  # a webhook's comment newer than the pass is not gone
         ).values_list("comment_id", flat=True)
     )
     removed = social_comment_remove(source=source, comment_ids=gone, at=at) if gone else 0

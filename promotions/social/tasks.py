@@ -32,6 +32,14 @@ def social_promotion_import_run(promotion_id: int) -> dict[str, int]:
     return {"read": result.read, "new": result.new, "entries": result.entries_created}
 
 
+def social_promotion_rejudge(promotion_id: int) -> int:
+    """After the rules changed in admin: every stored comment judged again."""
+    from promotions.campaigns.models import Promotion
+
+    promotion = Promotion.objects.filter(pk=promotion_id).select_related("campaign").first()
+    return 0 if promotion is None else services.social_promotion_rejudge(promotion=promotion)
+
+
 def social_webhook_process(delivery_id: int) -> dict[str, int]:
     return webhooks.social_webhook_process(delivery_id=delivery_id)
 

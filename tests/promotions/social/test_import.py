@@ -14,6 +14,7 @@ from django.utils import timezone
 from promotions.entries.models import Entry
 from promotions.social import importer, services
 from promotions.social.models import SocialComment, SocialSource
+from promotions.social.rules import ReadComment
 from tests.fakes import graph_comments
 from tests.fakes.graph_server import server_error, throttled
 from tests.promotions.social.conftest import PAGE_ID, POST_ID, giveaway
@@ -301,3 +302,56 @@ def test_the_command_prints_counts(graph_post, capsys):
 
     out = capsys.readouterr().out
     assert "read 2" in out and "new entries 1" in out and "no_keyword: 1" in out
+
+
+def test_a_rules_change_judges_every_stored_comment_again(
+    graph_post, django_capture_on_commit_callbacks
+):
+    promotion, _ = giveaway(keyword="yes", weighting="per_comment")
+    at = timezone.now() - timedelta(hours=1)
+    graph_post.state["posts"][POST_ID]["comments"] = [
+        graph_comments.comment(f"{POST}_1", author="71", message="yes", at=at),
+        graph_comments.comment(f"{POST}_2", author="72", message="sure", at=at),
+    ]
+    importer.social_promotion_import(promotion=promotion)
+    rules = promotion.social_rules
+    rules.keyword = "sure"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.social_rules_save(rules=rules)  # the worker judges again (sync in tests)
+
+    assert dict(SocialComment.objects.values_list("comment_id", "reason")) == {
+        f"{POST}_1": "no_keyword",
+        f"{POST}_2": "",
+    }
+    assert sorted(Entry.objects.values_list("status", flat=True)) == ["excluded", "valid"]
+
+
+def test_a_comment_a_webhook_brought_during_a_pass_is_not_taken_for_deleted(graph_post):
+    _promotion, source = giveaway()
+    at = timezone.now() - timedelta(hours=1)
+    graph_post.state["posts"][POST_ID]["comments"] = [
+        graph_comments.comment(f"{POST}_1", author="73", message="a", at=at)
+    ]
+    source = services.social_pass_start(source=source)
+    services.social_comments_store(
+        source=source,
+        comments=[ReadComment(f"{POST}_2", "comment", "", "74", "", "b", at)],
+        at=timezone.now() + timedelta(seconds=1),
+    )
+    importer.social_source_import(
+        source=SocialSource.objects.select_related("page", "promotion").get(pk=source.pk)
+    )
+
+    assert not SocialComment.objects.filter(deleted_at__isnull=False).exists()
+    assert SocialComment.objects.filter(status="entered").count() == 2
+
+
+def test_a_reaction_on_a_comment_giveaway_is_not_a_candidate(graph_post):
+    _promotion, source = giveaway()
+    result = services.social_comments_store(
+        source=source,
+        comments=[ReadComment(f"{POST_ID}:r:75", "reaction", "", "75", "", "LIKE", timezone.now())],
+    )
+
+    assert result.new == 0 and not SocialComment.objects.exists()
