@@ -94,4 +94,14 @@ SCHEDULES: list[Declared] = [
         func="shop.tasks.refunds_reconcile",
         minutes=15,
     ),
+    Declared(
+        name="promotions.social.import",
+        func="promotions.social.tasks.social_imports_run",
+        minutes=5,
+    ),
+    Declared(
+        name="promotions.social.replies",
+        func="promotions.social.tasks.social_replies_send_due",
+        minutes=1,
+    ),
 ]

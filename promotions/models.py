@@ -31,7 +31,15 @@ from promotions.entrants.models import Consent, ConsentText, DataDeletionRequest
 from promotions.entries.models import Entry, Flag, _entry_public_id
 from promotions.prizes.models import ClaimDocument, Prize, PrizeAward, WinningMoment
 from promotions.reports.models import AlertIncident, AlertRule, _alert_secret
-from promotions.social.models import ConnectedPage
+from promotions.social.models import (
+    ConnectedPage,
+    SocialComment,
+    SocialReply,
+    SocialReplyAttempt,
+    SocialRules,
+    SocialSource,
+    WebhookDelivery,
+)
 
 __all__ = [
     "FACEBOOK_FORBIDDEN_METHODS",
@@ -62,10 +70,16 @@ __all__ = [
     "PrizeClaim",
     "Promotion",
     "PromotionQuerySet",
+    "SocialComment",
+    "SocialReply",
+    "SocialReplyAttempt",
+    "SocialRules",
+    "SocialSource",
     "Status",
     "Submission",
     "SubmissionMedia",
     "Vote",
+    "WebhookDelivery",
     "WindowedModel",
     "WinnersDisplay",
     "WinningMoment",

@@ -323,3 +323,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Comment and reaction giveaways (promotions.social) ---------------------------------
+# Graph retries: base * 2^(n-1) seconds (* 4 when throttled), at most MAX seconds, n ≤ RETRIES.
+SOCIAL_IMPORT_MAX_RETRIES = env.int("SOCIAL_IMPORT_MAX_RETRIES", default=6)
+SOCIAL_IMPORT_RETRY_BASE_SECONDS = env.float("SOCIAL_IMPORT_RETRY_BASE_SECONDS", default=2.0)
+SOCIAL_IMPORT_RETRY_MAX_SECONDS = env.float("SOCIAL_IMPORT_RETRY_MAX_SECONDS", default=120.0)
+# Above this share of the Business Use Case limit, the import pauses between pages.
+SOCIAL_USAGE_SLOWDOWN_PERCENT = env.int("SOCIAL_USAGE_SLOWDOWN_PERCENT", default=75)
+SOCIAL_IMPORT_LEASE_SECONDS = env.int("SOCIAL_IMPORT_LEASE_SECONDS", default=600)
+SOCIAL_REPLY_MAX_ATTEMPTS = env.int("SOCIAL_REPLY_MAX_ATTEMPTS", default=6)
+SOCIAL_REPLY_RETRY_BASE_SECONDS = env.int("SOCIAL_REPLY_RETRY_BASE_SECONDS", default=60)

@@ -20,5 +20,6 @@ from promotions.admin import (  # noqa: F401  (each module registers its ModelAd
     prizes,
     promotions,
     report_pushes,
+    social,
     social_pages,
 )

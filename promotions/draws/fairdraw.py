@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 ALGORITHM = "promohub-draw-v1"
 _SPACE = 1 << 256
+_SPACE_CHAR = re.compile(r"\s")  # what str.isspace() calls a space, in C
 
 
 def sha256_hex(data: bytes) -> str:
@@ -34,7 +36,7 @@ def sha256_hex(data: bytes) -> str:
 def canonical_entry_list(rows: list[tuple[str, str]]) -> str:
     """``[(entry id, person tag), ...]`` → the frozen list text (sorted, one line each)."""
     for entry_id, tag in rows:
-        if not entry_id or not tag or any(c.isspace() for c in entry_id + tag):
+        if not entry_id or not tag or _SPACE_CHAR.search(entry_id) or _SPACE_CHAR.search(tag):
             raise ValueError("Entry ids and person tags are non-empty words.")
     return "".join(f"{entry_id} {tag}\n" for entry_id, tag in sorted(rows))
 

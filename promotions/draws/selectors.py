@@ -8,6 +8,7 @@ from django.http import Http404
 
 from promotions.campaigns.models import Promotion, Status
 from promotions.draws.models import Draw
+from promotions.social.selectors import social_certificate_get
 
 
 def draw_commitment_get_public(*, promotion: Promotion) -> Draw | None:
@@ -98,4 +99,7 @@ def draw_export(*, draw: Draw, url: str = "") -> dict[str, Any]:
                 ],
             }
         )
+    social = social_certificate_get(draw=draw)
+    if social is not None:  # comment giveaways: sources, rules, exclusions, comment refs
+        data["social"] = social
     return data

@@ -113,7 +113,11 @@ def draws_commit_due(*, at: datetime | None = None) -> int:
 
 def draw_person_tag(draw: Draw, person: Person) -> str:
     """Groups one person's entries in a draw's list without saying who they are."""
-    return keyed_hash("draw-person", str(draw.pk), str(person.public_id))[:16]
+    return _person_tag(draw, person.public_id)
+
+
+def _person_tag(draw: Draw, person_public_id: object) -> str:
+    return keyed_hash("draw-person", str(draw.pk), str(person_public_id))[:16]
 
 
 @transaction.atomic
@@ -139,9 +143,13 @@ def draw_run(*, draw: Draw, by: Any = None, at: datetime | None = None) -> Draw:
         promotion.entries.drawable()
         .filter(created_at__lt=promotion.ends_at)
         .exclude(person_id__in=winners_people)
-        .select_related("person")
+        .values_list("public_id", "person__public_id")
     )
-    rows = [(e.public_id, draw_person_tag(draw, e.person)) for e in entries]
+    tags: dict[object, str] = {}  # one tag per person, however many entries (and fast)
+    rows = [
+        (public_id, tags.get(person) or tags.setdefault(person, _person_tag(draw, person)))
+        for public_id, person in entries.iterator(chunk_size=10_000)
+    ]
     entry_list = fairdraw.canonical_entry_list(rows)
     list_hash = fairdraw.sha256_hex(entry_list.encode("utf-8"))
     result = fairdraw.pick(

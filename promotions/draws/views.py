@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from promotions.draws import selectors as draws_selectors
 from promotions.pages.http import brand_page_render
+from promotions.social.selectors import social_certificate_page
 
 
 @require_safe
@@ -34,6 +35,7 @@ def draw_certificate(
             "export_absolute_url": request.build_absolute_uri(export_url),
             "committed_before_close": record.committed_at < obj.ends_at,
             "now": timezone.now(),
+            "social": social_certificate_page(draw=record),
         },
     )
 

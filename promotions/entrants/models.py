@@ -45,6 +45,10 @@ class Identity(models.Model):
     class Provider(models.TextChoices):
         EMAIL = "email", _("Email (verified by link)")
         FACEBOOK = "facebook", _("Facebook Login")
+        # Commenters on a Page's posts (page-scoped ids) and on Instagram media (Instagram
+        # user ids): promotions.social. These ids cannot be matched to each other.
+        FACEBOOK_PAGE = "facebook_page", _("Facebook Page commenter")
+        INSTAGRAM = "instagram", _("Instagram commenter")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identities")
     provider = models.CharField(max_length=16, choices=Provider.choices)

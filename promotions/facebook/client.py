@@ -26,6 +26,7 @@ import hmac
 import json
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,22 +42,44 @@ logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
 
 
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (Graph's shapes are not trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
 class GraphError(Exception):
     """A Graph API call failed: ``status`` is the HTTP status (None: no answer at all)."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, body: str = "", transient: bool = False
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: str = "",
+        transient: bool = False,
+        code: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.body = body
         self.transient = transient
+        self.code = code  # Graph's error code (4, 17, 190, ...), when it said one
+
+    @property
+    def throttled(self) -> bool:
+        """Graph asks us to slow down: app, user, Page or Business Use Case limits."""
+        return self.code in THROTTLE_CODES
 
     @property
     def retryable(self) -> bool:
         """Network trouble, throttling, server errors and errors Facebook marks
         ``is_transient`` are worth another try; other 4xx need a person (token, pixel id)."""
         return self.transient or self.status is None or self.status == 429 or self.status >= 500
+
+
+# Error codes that mean "slow down" (application, user, Page, action and Business Use Case
+# rate limits).
+THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80001, 80015)})
 
 
 def graph_url(path: str) -> str:
@@ -94,6 +117,150 @@ def graph_post(path: str, data: dict[str, Any], *, timeout: float = TIMEOUT_SECO
         raise GraphError(
             f"POST {path}: answer is not JSON", status=response.status_code, body=body
         ) from exc
+
+
+def _graph_error(method: str, path: str, response: requests.Response) -> GraphError:
+    body = response.text[:2000]
+    message, transient, code = body, False, None
+    try:
+        error = response.json()["error"]
+        message, transient = str(error["message"]), bool(error.get("is_transient"))
+        code = int(error["code"]) if isinstance(error.get("code"), int) else None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return GraphError(
+        f"{method} {path}: HTTP {response.status_code}: {message}",
+        status=response.status_code,
+        body=body,
+        transient=transient,
+        code=code,
+    )
+
+
+@dataclass(frozen=True)
+class GraphAnswer:
+    """A decoded GET answer and the rate-limit usage Graph reported with it."""
+
+    data: Any
+    usage_percent: int  # highest of call count, CPU time and time, over every use case
+    regain_seconds: int  # Graph's estimated_time_to_regain_access, in seconds
+
+
+def _usage(headers: Any) -> tuple[int, int]:
+    """``X-Business-Use-Case-Usage`` (and the older ``X-App-Usage``) read as the highest
+    percentage and the longest wait Facebook announces; unreadable headers count as 0."""
+    highest, regain = 0, 0
+    raw = headers.get("X-Business-Use-Case-Usage")
+    if raw:
+        try:
+            for cases in json.loads(raw).values():
+                for case in cases:
+                    for key in ("call_count", "total_cputime", "total_time"):
+                        highest = max(highest, int(case.get(key) or 0))
+                    regain = max(regain, int(case.get("estimated_time_to_regain_access") or 0))
+        except (ValueError, TypeError, AttributeError):
+            pass
+    app = headers.get("X-App-Usage")
+    if app:
+        try:
+            for value in json.loads(app).values():
+                highest = max(highest, int(value or 0))
+        except (ValueError, TypeError, AttributeError):
+            pass
+    return highest, regain * 60  # Graph gives minutes
+
+
+_session = threading.local()
+
+
+def _http() -> requests.Session:
+    """One keep-alive session per thread: an import makes hundreds of calls in a row."""
+    session = getattr(_session, "value", None)
+    if session is None:
+        session = _session.value = requests.Session()
+    return session
+
+
+def graph_get(
+    path: str,
+    *,
+    access_token: str,
+    params: dict[str, Any] | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+) -> GraphAnswer:
+    """GET ``/<version>/<path>`` with ``params``; the token goes in the ``Authorization``
+    header, never in the URL (which ends up in logs). Raises ``GraphError``."""
+    try:
+        response = _http().get(
+            graph_url(path),
+            params=params or {},
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=timeout,
+        )
+    except requests.RequestException as exc:
+        raise GraphError(f"GET {path}: {type(exc).__name__}") from exc
+    if not 200 <= response.status_code < 300:
+        raise _graph_error("GET", path, response)
+    usage, regain = _usage(response.headers)
+    try:
+        return GraphAnswer(response.json(), usage, regain)
+    except json.JSONDecodeError as exc:
+        raise GraphError(
+            f"GET {path}: answer is not JSON", status=response.status_code, body=response.text[:200]
+        ) from exc
+
+
+@dataclass(frozen=True)
+class GraphPage:
+    """One page of a Graph edge: its rows, the cursor of the next page (None: last page)."""
+
+    rows: list[dict[str, Any]]
+    after: str | None
+    usage_percent: int
+    regain_seconds: int
+
+
+def graph_edge_page(
+    path: str, *, access_token: str, params: dict[str, Any], after: str = ""
+) -> GraphPage:
+    """One page of ``path`` (an edge such as ``<post>/comments``) from cursor ``after``.
+
+    The next page is asked for with ``after=<cursor>`` and our own parameters rather than
+    by following ``paging.next`` (whose URL carries the token)."""
+    query = dict(params)
+    if after:
+        query["after"] = after
+    answer = graph_get(path, access_token=access_token, params=query)
+    body = answer.data if isinstance(answer.data, dict) else {}
+    rows = [row for row in body.get("data") or [] if isinstance(row, dict)]
+    paging = _dict(body.get("paging"))
+    cursors = _dict(paging.get("cursors"))
+    following = cursors.get("after") if paging.get("next") else None
+    return GraphPage(
+        rows=rows,
+        after=str(following) if following else None,
+        usage_percent=answer.usage_percent,
+        regain_seconds=answer.regain_seconds,
+    )
+
+
+def graph_post_authorized(path: str, *, access_token: str, data: dict[str, Any]) -> Any:
+    """POST ``data`` (JSON) with the token in the ``Authorization`` header (replies)."""
+    try:
+        response = _http().post(
+            graph_url(path),
+            json=data,
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as exc:
+        raise GraphError(f"POST {path}: {type(exc).__name__}") from exc
+    if not 200 <= response.status_code < 300:
+        raise _graph_error("POST", path, response)
+    try:
+        return response.json()
+    except json.JSONDecodeError as exc:
+        raise GraphError(f"POST {path}: answer is not JSON", status=response.status_code) from exc
 
 
 # --- Facebook Login (OAuth) ------------------------------------------------------------
@@ -188,6 +355,29 @@ def oauth_profile(*, access_token: str) -> FacebookProfile:
     return FacebookProfile(
         user_id=str(me["id"]), name=str(me.get("name") or ""), email=str(me.get("email") or "")
     )
+
+
+# --- Webhooks -------------------------------------------------------------------------
+
+
+def webhook_signature_valid(raw_body: bytes, header: str, *, app_secret: str | None = None) -> bool:
+    """``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with the app
+    secret>``, compared in constant time. No secret configured: nothing is valid."""
+    secret = settings.FACEBOOK_APP_SECRET if app_secret is None else app_secret
+    prefix, _, given = (header or "").partition("=")
+    if not secret or prefix != "sha256" or len(given) != 64:
+        return False
+    expected = hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), given.strip().lower().encode("ascii", "replace"))
+
+
+def webhook_verify_token_valid(given: str) -> bool:
+    """The subscription handshake's ``hub.verify_token`` against the setting, in constant
+    time; no token configured: refused."""
+    expected = settings.FACEBOOK_WEBHOOK_VERIFY_TOKEN
+    if not expected:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
 
 
 # --- signed_request ---------------------------------------------------------------------

@@ -51,6 +51,7 @@ from promotions.pages.http import (
     wants_json,
 )
 from promotions.pages.hub_sections import hub_sections_list
+from promotions.social import selectors as social_selectors
 from tracking.api.errors import error_response
 
 SESSION_FB_CONTEXT = "promotions.facebook_tab"
@@ -104,7 +105,12 @@ def rules(request: HttpRequest, brand: str, campaign: str, promotion: str) -> Ht
         request,
         obj.campaign.brand,
         "promotions/rules.html",
-        {"campaign": obj.campaign, "promotion": obj, "preview": preview},
+        {
+            "campaign": obj.campaign,
+            "promotion": obj,
+            "preview": preview,
+            "social": social_selectors.social_rules_public(promotion=obj),
+        },
     )
 
 

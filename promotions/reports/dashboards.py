@@ -445,6 +445,50 @@ def _comparison_pair(
     return a, b
 
 
+def _social_tables(*, promotion: Promotion) -> list[Table]:
+    """A comment giveaway's entries per post and per hour (promotions.social), and its
+    exclusions per reason. Nothing for a promotion without posts."""
+    from promotions.social import selectors as social_selectors
+
+    sources = social_selectors.social_sources_list(promotion=promotion)
+    if not sources:
+        return []
+    counts = social_selectors.social_counts_get(promotion=promotion)
+    return [
+        Table(
+            "posts",
+            _("Entries per post"),
+            ["platform", "post", "comments_read", "comments_entered", "last_import"],
+            [
+                [
+                    s["platform"],
+                    s["object_id"],
+                    s["read"],
+                    s["entered"],
+                    s["imported_at"].isoformat() if s["imported_at"] else "",
+                ]
+                for s in sources
+            ],
+            note=_("Entries from posts: %(n)s.") % {"n": counts.entries},
+        ),
+        Table(
+            "post_hours",
+            _("Entries from posts per hour (UTC)"),
+            ["hour", "entries"],
+            [
+                [hour.isoformat(), n]
+                for hour, n in social_selectors.social_entries_hourly(promotion=promotion)
+            ],
+        ),
+        Table(
+            "post_exclusions",
+            _("Comments not counted, by reason"),
+            ["reason", "comments"],
+            [[reason, n] for reason, n in counts.excluded],
+        ),
+    ]
+
+
 def dashboard_get(
     *,
     subject: Promotion | Campaign,
@@ -511,6 +555,8 @@ def dashboard_get(
                 note=comparison.verdict,
             )
         )
+    if isinstance(subject, Promotion):
+        tables += _social_tables(promotion=subject)
     lift = None
     if isinstance(subject, Campaign):
         lift = campaign_lift_get(campaign=subject)

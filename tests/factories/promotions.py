@@ -29,10 +29,16 @@ from promotions.models import (
     PrizeAward,
     PrizeClaim,
     Promotion,
+    SocialComment,
+    SocialReply,
+    SocialReplyAttempt,
+    SocialRules,
+    SocialSource,
     Status,
     Submission,
     SubmissionMedia,
     Vote,
+    WebhookDelivery,
     WinningMoment,
 )
 
@@ -310,3 +316,75 @@ class PrizeClaimFactory(factory.django.DjangoModelFactory):
     )
     deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
     created_at = factory.LazyFunction(timezone.now)
+
+
+# --- Comment and reaction giveaways (promotions.social) ---------------------------------
+
+
+class SocialRulesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SocialRules
+
+    promotion = factory.SubFactory(PromotionFactory)
+
+
+class SocialSourceFactory(factory.django.DjangoModelFactory):
+    """A Facebook post of a Page of the promotion's brand."""
+
+    class Meta:
+        model = SocialSource
+
+    promotion = factory.SubFactory(PromotionFactory)
+    page = factory.SubFactory(
+        ConnectedPageFactory, brand=factory.SelfAttribute("..promotion.campaign.brand")
+    )
+    platform = "facebook"
+    object_id = factory.LazyAttributeSequence(lambda s, n: f"{s.page.page_id}_{5000 + n}")
+
+
+class SocialCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SocialComment
+
+    source = factory.SubFactory(SocialSourceFactory)
+    platform = factory.SelfAttribute("source.platform")
+    comment_id = factory.Sequence(lambda n: f"{5000 + n}_{9000 + n}")
+    author_id = factory.Sequence(lambda n: f"{7000 + n}")
+    text = "Count me in!"
+    created_time = factory.LazyFunction(timezone.now)
+    status = "excluded"
+    reason = "after_close"
+    rule_reason = "after_close"
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    body = factory.Sequence(lambda n: f'{{"object": "page", "entry": [], "n": {n}}}')
+    body_hash = factory.LazyAttribute(lambda d: hashlib.sha256(d.body.encode()).hexdigest())
+    received_at = factory.LazyFunction(timezone.now)
+
+
+class SocialReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SocialReply
+
+    comment = factory.SubFactory(SocialCommentFactory)
+    entry = factory.SubFactory(
+        EntryFactory, promotion=factory.SelfAttribute("..comment.source.promotion")
+    )
+    kind = "public"
+    text = "You won! Claim your prize: https://example.com/claim"
+    next_attempt_at = factory.LazyFunction(timezone.now)
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class SocialReplyAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SocialReplyAttempt
+
+    reply = factory.SubFactory(SocialReplyFactory)
+    at = factory.LazyFunction(timezone.now)
+    ok = True
+    status_code = 200

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes import graph_server
+from tests.fakes import graph_comments, graph_server
+
+__all__ = ["graph_comments"]  # its routes register on import
 
 
 @pytest.fixture

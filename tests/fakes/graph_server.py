@@ -160,10 +160,10 @@ class FakeGraph:
             if method == call.method and match:
                 try:
                     return handler(self, call, **match.groupdict())
-                except GraphFault as fault:
-                    return fault.status, fault.body(), fault.headers
-        fault = GraphFault(100, f"Unknown path components: {call.path}", status=400)
-        return fault.status, fault.body(), {}
+                except GraphFault as raised:
+                    return raised.status, raised.body(), raised.headers
+        unknown = GraphFault(100, f"Unknown path components: {call.path}", status=400)
+        return unknown.status, unknown.body(), {}
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
