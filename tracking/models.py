@@ -21,6 +21,8 @@ class Scope(models.TextChoices):
     EVENTS_WRITE = "events:write", _("Post events")
     ENTRIES_READ = "entries:read", _("Read entries (pseudonymous)")
     ENTRIES_PII = "entries:pii", _("Read entrants' personal data")
+    WEBHOOKS_READ = "webhooks:read", _("See webhook subscriptions and their deliveries")
+    WEBHOOKS_WRITE = "webhooks:write", _("Manage webhook subscriptions, re-send deliveries")
 
 
 class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
