@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "promotions.models.Status",
         "EntryStatusEnum": "promotions.models.Entry.Status",
+        "WebhookEventTypeEnum": "tracking.models.WebhookEventType",
+        "DeliveryStateEnum": "tracking.models.OutboundState",
     },
 }
 

@@ -35,6 +35,9 @@ from promotions.entries.refusals import refuse
 from promotions.entries.senders import Sender
 from promotions.prizes.models import PrizeAward
 from promotions.prizes.services import instant_win_play
+from promotions.reports.dashboards import entrant_pseudonym
+from tracking.models import WebhookEventType
+from tracking.partner_webhooks import event_publish
 from tracking.services import conversion_event_id, conversion_record
 
 logger = logging.getLogger(__name__)
@@ -123,6 +126,7 @@ def entry_create(
             honeypot=honeypot,
             at=at,
         )
+        _entry_event_publish(outcome)
     entry = outcome.entry
     transaction.on_commit(lambda: _conversion_record(entry))
     return outcome
@@ -188,6 +192,30 @@ def _entry_insert(
     elif kind == Promotion.Kind.SWEEPSTAKES:
         draw_commitment_ensure(promotion=promotion, at=at)
     return outcome
+
+
+def _entry_event_publish(outcome: EntryOutcome) -> None:
+    """``entry.created`` for the brand's partner webhooks (stored only if one wants it)."""
+    entry, promotion = outcome.entry, outcome.entry.promotion
+    campaign = promotion.campaign
+    person = entry.person
+    event_publish(
+        brand_id=campaign.brand_id,
+        event_type=WebhookEventType.ENTRY_CREATED,
+        data={
+            "entry": entry.public_id,
+            "promotion": {"id": promotion.pk, "slug": promotion.slug, "kind": promotion.kind},
+            "campaign": {"id": campaign.pk, "slug": campaign.slug},
+            "entrant": entrant_pseudonym(brand_id=campaign.brand_id, person_id=person.pk),
+            "status": entry.status,
+            "under_review": outcome.under_review,
+            "country": entry.country,
+            "source": entry.source,
+            "created_at": entry.created_at.isoformat().replace("+00:00", "Z"),
+        },
+        pii={"email": person.email, "name": person.name},
+        at=entry.created_at,
+    )
 
 
 def _conversion_record(entry: Entry) -> None:
