@@ -3,7 +3,7 @@
 ``scoping`` is the brand-membership base every ModelAdmin (the shop's too) builds on;
 ``displays`` holds what the pages share; ``saving`` the way admins create objects through a
 service. Admin for tracking's models (API keys, report
-subscriptions) lives here because scoping it needs brand memberships: tracking cannot
+subscriptions, partner webhooks) lives here because scoping it needs brand memberships: tracking cannot
 import promotions, while promotions may import tracking.
 """
 
@@ -19,4 +19,5 @@ from promotions.admin import (  # noqa: F401  (each module registers its ModelAd
     prizes,
     promotions,
     report_pushes,
+    webhooks,
 )
