@@ -159,7 +159,12 @@ def _entry_insert(
     attribution = sender.attribution if sender is not None else None
     if attribution is not None and attribution.brand_id != promotion.campaign.brand_id:
         attribution = None
-    entries_so_far = promotion.entries.filter(person=person).count()
+    # Only "N in total" numbers its slots by the entries so far (one query fewer otherwise).
+    entries_so_far = (
+        promotion.entries.filter(person=person).count()
+        if promotion.entry_frequency == EntryFrequency.TOTAL
+        else 0
+    )
     entry = Entry(
         promotion=promotion,
         person=person,
@@ -279,9 +284,15 @@ def _entry_flags(
                     f"{recent + 1} entries from the same browser within {window // 60} minutes.",
                 )
             )
-    others = Entry.objects.filter(promotion_id=entry.promotion_id).exclude(person_id=person.pk)
+    # Unordered lookups with LIMIT 1 on indexed columns: an ordered one lets the planner
+    # walk the promotion's entries by time, which grows with every entry.
+    others = (
+        Entry.objects.filter(promotion_id=entry.promotion_id)
+        .exclude(person_id=person.pk)
+        .order_by()
+    )
     if entry.device_hash:
-        same_device = others.filter(device_hash=entry.device_hash).first()
+        same_device = next(iter(others.filter(device_hash=entry.device_hash)[:1]), None)
         if same_device is not None:
             reasons.append(
                 (
@@ -290,9 +301,13 @@ def _entry_flags(
                 )
             )
     if answers.birth_date and answers.name.strip():
-        twin = others.filter(
-            person__birth_date=answers.birth_date, person__name__iexact=answers.name.strip()
-        ).first()
+        namesakes = list(
+            Person.objects.filter(birth_date=answers.birth_date, name__iexact=answers.name.strip())
+            .exclude(pk=person.pk)
+            .order_by()
+            .values_list("pk", flat=True)[:100]
+        )
+        twin = next(iter(others.filter(person_id__in=namesakes)[:1]), None) if namesakes else None
         if twin is not None:
             reasons.append(
                 (
