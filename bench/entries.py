@@ -10,6 +10,8 @@ bench/run.py (production settings, ``BENCH_WEB_WORKERS`` workers, 2 by default):
    and a device cookie; ``bench/entries.lua`` gives each wrk thread its own share, so no
    entrant enters twice. Accepted = entries rows made during the run (counted in the
    database), divided by the run's length;
+   with the CPU time each accepted entry cost the web workers and PostgreSQL (a number
+   that other load on the machine changes less than the rates);
 3. p50/p99 latency at about half that rate: wrk with 8 connections, each pausing
    ``8 / (half rate)`` seconds between requests (wrk's ``delay()``, as the click part
    does; wrk2's fixed-rate mode is not available here), so the measured rate comes out
@@ -111,6 +113,7 @@ def bench_entries(
     say: Callable[[str], None],
     wrk: Callable[..., dict[str, float]],
     port: int,
+    cpu: Callable[[], tuple[float, float]],
 ) -> None:
     """Part 6 (see the module doc); the web server is already running."""
     if results["setup"]["database"] != "postgresql":
@@ -132,6 +135,7 @@ def bench_entries(
 
     def run(file: Path, **kwargs: Any) -> dict[str, float]:
         before = entries_count(promotion)
+        web_cpu, pg_cpu = cpu()
         t0 = time.monotonic()
         found = wrk(
             base,
@@ -142,11 +146,15 @@ def bench_entries(
                 **kwargs.pop("env", {}),
             },
             duration=DURATION,
+            timeout="10s",  # a queued entry is slow, not lost: count it
             **kwargs,
         )
         seconds = time.monotonic() - t0
         made = entries_count(promotion) - before
+        web_after, pg_after = cpu()
         found["entries"] = made
+        found["web_cpu_ms_per_entry"] = round((web_after - web_cpu) * 1000 / max(1, made), 2)
+        found["postgres_cpu_ms_per_entry"] = round((pg_after - pg_cpu) * 1000 / max(1, made), 2)
         found["accepted_per_s"] = round(made / min(seconds, DURATION + 0.5), 1)
         return found
 
@@ -156,6 +164,11 @@ def bench_entries(
         f"({top['entries']:,} entries; wrk {top['rps']:,.0f} req/s, "
         f"non-2xx {top['non_2xx_3xx']:.0f}; p50 {top.get('p50_ms', 0):.1f} ms, "
         f"p99 {top.get('p99_ms', 0):.1f} ms at {CONNECTIONS} connections)"
+    )
+    say(
+        f"   CPU per accepted entry: web workers {top['web_cpu_ms_per_entry']} ms, "
+        f"PostgreSQL {top['postgres_cpu_ms_per_entry']} ms (load average now "
+        f"{os.getloadavg()[0]:.1f}: other work on this machine slows every number above)"
     )
     half = max(1.0, top["accepted_per_s"] / 2)
     delay_ms = max(1, round(PACED_CONNECTIONS * 1000 / half))

@@ -267,8 +267,10 @@ def wrk(
     env: dict[str, str] | None = None,
     connections: int = CONNECTIONS,
     duration: int = DURATION,
+    timeout: str = "2s",
 ) -> dict[str, float]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout}"]
+    command.append("--latency")
     if script:
         command += ["-s", str(ROOT / "bench" / script)]
     out = subprocess.run(
@@ -624,8 +626,15 @@ def entries_part(env: dict[str, str]) -> None:
     from bench import entries
 
     web = start_web(env)
+
+    def cpu() -> tuple[float, float]:  # CPU seconds so far: web workers, PostgreSQL
+        return (
+            sum(cpu_seconds(worker_pids(web)).values()),
+            sum(cpu_seconds(postgres_pids()).values()),
+        )
+
     try:
-        entries.bench_entries(results=results, say=say, wrk=wrk, port=PORT)
+        entries.bench_entries(results=results, say=say, wrk=wrk, port=PORT, cpu=cpu)
     finally:
         stop(web)
 

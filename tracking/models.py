@@ -468,15 +468,6 @@ class WebhookEventType(models.TextChoices):
     ORDER_PAID = "order.paid", _("An order was paid")
 
 
-class WebhookSubscriptionQuerySet(models.QuerySet["WebhookSubscription"]):
-    def sending(self, *, brand_id: int, at: datetime | None = None) -> WebhookSubscriptionQuerySet:
-        """The brand's active subscriptions whose key is usable (not revoked or expired)."""
-        at = at or timezone.now()
-        return self.filter(
-            brand_id=brand_id, active=True, api_key__revoked_at__isnull=True
-        ).exclude(api_key__expires_at__lte=at)
-
-
 class WebhookSubscription(models.Model):
     """A partner key's HTTPS endpoint for some event types of one of its brands, signed
     with ``secret`` (shown once, when it is created). A revoked or expired key's
@@ -497,8 +488,6 @@ class WebhookSubscription(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = WebhookSubscriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
