@@ -96,7 +96,7 @@ class WebhookDeliveryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["state", ("subscription", ScopedRelatedFilter)]
     list_select_related = ["subscription__brand", "event"]
-    readonly_fields = [
+    readonly_fields = SHOWN = [
         "subscription",
         "event_type",
         "event_id_shown",
@@ -107,7 +107,7 @@ class WebhookDeliveryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "delivered_at",
         "resend_of",
     ]
-    fields = readonly_fields
+    fields = list(SHOWN)
     inlines = [WebhookAttemptInline]
     actions = ["resend"]
 
