@@ -107,6 +107,14 @@ def entries_count(promotion: Any) -> int:
     return int(Entry.objects.filter(promotion_id=promotion.pk).count())
 
 
+def entries_measurable(*, results: dict[str, Any], say: Callable[[str], None]) -> bool:
+    """True on PostgreSQL; otherwise says that part 6 is skipped."""
+    if results["setup"]["database"] == "postgresql":
+        return True
+    say("\n6. Entries per second: skipped (PostgreSQL is not reachable)")
+    return False
+
+
 def bench_entries(
     *,
     results: dict[str, Any],
@@ -115,10 +123,7 @@ def bench_entries(
     port: int,
     cpu: Callable[[], tuple[float, float]],
 ) -> None:
-    """Part 6 (see the module doc); the web server is already running."""
-    if results["setup"]["database"] != "postgresql":
-        say("\n6. Entries per second: skipped (PostgreSQL is not reachable)")
-        return
+    """Part 6 (see the module doc) on PostgreSQL; the web server is already running."""
     say(
         f"\n6. Entries per second, distinct signed-in entrants, PostgreSQL, "
         f"{results['setup']['web_workers']} web workers"

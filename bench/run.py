@@ -625,6 +625,8 @@ def entries_part(env: dict[str, str]) -> None:
     """6. accepted entries/s for distinct signed-in entrants (bench/entries.py)."""
     from bench import entries
 
+    if not entries.entries_measurable(results=results, say=say):
+        return
     web = start_web(env)
 
     def cpu() -> tuple[float, float]:  # CPU seconds so far: web workers, PostgreSQL
