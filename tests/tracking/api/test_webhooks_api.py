@@ -249,3 +249,10 @@ def test_a_delivery_is_resent_through_the_api(
         partner.post(f"{WEBHOOKS}{other['id']}/deliveries/{delivery.pk}/resend/"), 404, "not_found"
     )
     assert_error(partner.get(f"{WEBHOOKS}{created['id']}/deliveries/x/resend/"), 404, "not_found")
+
+
+@pytest.mark.parametrize("brand_ref", ["\u0000", "nova\u0000", "x" * 51, "no va", 2**70])
+def test_a_brand_that_cannot_be_a_slug_is_a_400(partner, brand_ref):
+    payload = {"brand": brand_ref, "url": PUBLIC_URL, "event_types": ["order.paid"]}
+
+    assert_error(partner.post(WEBHOOKS, payload, format="json"), 400, "invalid", ["brand"])
