@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -252,3 +252,10 @@ def webhook_delivery_resend(
     )
     transaction.on_commit(lambda: async_task("tracking.tasks.webhook_delivery_send", again.pk))
     return again
+
+
+def webhook_events_pii_clear(*, older_than_days: int, now: datetime | None = None) -> int:
+    """Drop the personal data of events older than ``older_than_days`` (every retry is over
+    by then; a later re-send goes without it). Daily, from ``tracking_housekeep``."""
+    before = (now or timezone.now()) - timedelta(days=older_than_days)
+    return WebhookEvent.objects.filter(pii__isnull=False, occurred_at__lt=before).update(pii=None)

@@ -277,3 +277,26 @@ def test_the_sweep_sends_a_delivery_whose_task_was_lost(make_api_key, brand, rec
 
     assert len(receiver.received) == 1
     assert WebhookDelivery.objects.get().state == "delivered"
+
+
+def test_housekeeping_drops_old_events_personal_data(make_api_key, brand):
+    old = timezone.now() - timedelta(days=8)
+    subscribe(make_api_key, brand, "https://8.8.8.8/hooks")
+    kept = partner_webhooks.event_publish(
+        brand_id=brand.pk, event_type="order.paid", data={"order": 2}, pii={"email": "b@x.io"}
+    )
+    dropped = partner_webhooks.event_publish(
+        brand_id=brand.pk,
+        event_type="order.paid",
+        data={"order": 1},
+        pii={"email": "a@x.io"},
+        at=old,
+    )
+
+    done = tasks.tracking_housekeep()
+
+    assert done["webhook_pii_cleared"] == 1
+    dropped.refresh_from_db()
+    kept.refresh_from_db()
+    assert (dropped.pii, dropped.data) == (None, {"order": 1})
+    assert kept.pii == {"email": "b@x.io"}
