@@ -67,8 +67,9 @@ DELIVERY_FIELDS = (
 )
 
 
-class ReportDeliveryInline(BrandScopedAdminMixin, admin.TabularInline):
-    model = ReportDelivery
+class AttemptLogInline(BrandScopedAdminMixin, admin.TabularInline):
+    """Every HTTP attempt of a signed delivery, read-only (report pushes, webhooks)."""
+
     extra = 0
     max_num = 0
     can_delete = False
@@ -80,6 +81,10 @@ class ReportDeliveryInline(BrandScopedAdminMixin, admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReportDeliveryInline(AttemptLogInline):
+    model = ReportDelivery
 
 
 @admin.register(ReportSubscription)

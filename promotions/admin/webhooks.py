@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from promotions.admin.report_pushes import DELIVERY_FIELDS
+from promotions.admin.report_pushes import AttemptLogInline
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -33,19 +33,8 @@ register_brand_paths(
 )
 
 
-class WebhookAttemptInline(BrandScopedAdminMixin, admin.TabularInline):
+class WebhookAttemptInline(AttemptLogInline):
     model = WebhookAttempt
-    extra = 0
-    max_num = 0
-    can_delete = False
-    fields = DELIVERY_FIELDS
-    readonly_fields = DELIVERY_FIELDS
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(WebhookSubscription)

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tracking import partner_webhooks, webhooks
+from tracking.api.errors import drf_validation_error
 from tracking.api.query_params import StrictQueryParamsMixin
 from tracking.api.scoping import key_brand_ids
 from tracking.api.serializers import BRAND_REF_DESCRIPTION, BrandRefField, StrictModelSerializer
@@ -217,12 +218,6 @@ CREATE_EXAMPLES = [
 ]
 
 
-def _django_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
-    if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(exc.message_dict)
-    return exceptions.ValidationError({"url": exc.messages})
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List webhook subscriptions",
@@ -296,7 +291,7 @@ class WebhookSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
                 api_key=self._key(), brand_id=data.pop("brand_id"), **data
             )
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from None
+            raise drf_validation_error(exc) from None
         subscription = self.get_queryset().get(pk=subscription.pk)
         body = WebhookSubscriptionCreatedSerializer(subscription, context={"request": request})
         return Response(body.data, status=status.HTTP_201_CREATED)
@@ -309,7 +304,7 @@ class WebhookSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
                 subscription=serializer.instance, **changes
             )
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from None
+            raise drf_validation_error(exc) from None
 
     def perform_destroy(self, instance: WebhookSubscription) -> None:
         partner_webhooks.webhook_subscription_delete(subscription=instance)
