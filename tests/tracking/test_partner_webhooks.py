@@ -19,20 +19,11 @@ from shop.models import Order
 from shop.orders.services import order_mark_paid
 from tests.factories import BrandFactory, OrderFactory, PromotionFactory
 from tests.factories.promotions import PersonFactory
-from tests.tracking.receiver import Receiver
 from tracking import partner_webhooks, tasks, webhooks
 from tracking.models import OutboundState, WebhookAttempt, WebhookDelivery, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 ALL_TYPES = ["entry.created", "draw.completed", "order.paid"]
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver listens on 127.0.0.1, plain HTTP
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -8,18 +8,9 @@ from django.test import Client
 
 from tests.factories import BrandFactory, BrandMembershipFactory
 from tests.factories.tracking import WebhookAttemptFactory, WebhookDeliveryFactory
-from tests.tracking.receiver import Receiver
 from tracking.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver listens on 127.0.0.1, plain HTTP
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
