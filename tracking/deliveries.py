@@ -29,6 +29,16 @@ from tracking.webhooks import DeliveryResult
 
 logger = logging.getLogger(__name__)
 
+# What an attempt's log shows (admin, the API), in this order.
+ATTEMPT_FIELDS = (
+    "attempt",
+    "started_at",
+    "succeeded",
+    "status_code",
+    "latency_ms",
+    "response_excerpt",
+    "error",
+)
 # A claimed attempt that never finished (worker killed) is tried again after this.
 LEASE = timedelta(minutes=2)
 

@@ -21,8 +21,8 @@ from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
 )
+from tracking import deliveries, report_pushes, webhooks
 from tracking import insights as tracking_insights
-from tracking import report_pushes, webhooks
 from tracking import selectors as tracking_selectors
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
 
@@ -56,15 +56,7 @@ class ReportSubscriptionForm(forms.ModelForm):
         return url
 
 
-DELIVERY_FIELDS = (
-    "attempt",
-    "started_at",
-    "succeeded",
-    "status_code",
-    "latency_ms",
-    "response_excerpt",
-    "error",
-)
+DELIVERY_FIELDS = deliveries.ATTEMPT_FIELDS
 
 
 class AttemptLogInline(BrandScopedAdminMixin, admin.TabularInline):

@@ -23,7 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tracking import partner_webhooks, webhooks
+from tracking import deliveries, partner_webhooks, webhooks
 from tracking.api.errors import drf_validation_error
 from tracking.api.query_params import StrictQueryParamsMixin
 from tracking.api.scoping import key_brand_ids
@@ -106,15 +106,7 @@ class WebhookAttemptSerializer(serializers.ModelSerializer[WebhookAttempt]):
 
     class Meta:
         model = WebhookAttempt
-        fields = [
-            "attempt",
-            "started_at",
-            "succeeded",
-            "status_code",
-            "latency_ms",
-            "response_excerpt",
-            "error",
-        ]
+        fields = list(deliveries.ATTEMPT_FIELDS)
         read_only_fields = fields
 
 
