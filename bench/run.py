@@ -14,15 +14,18 @@ prints:
 4. the web workers' memory (RSS) before, after the load and along a soak;
 5. report latency for one promotion over 90 days (p50/p95 of the selector) at 1M and at
    10M raw events;
-6. comment giveaways (bench/social.py): comments imported per second from the fake Graph
+6. accepted entries/s for distinct signed-in entrants (PostgreSQL only), next to the
+   trivial view, with p50/p99 at half the top rate (bench/entries.py).
+7. comment giveaways (bench/social.py): comments imported per second from the fake Graph
    server, and the draw over 100,000 comment entries.
 
 Numbers are printed and written to var/bench-results.json; nothing is asserted. Knobs
 (environment): BENCH_PORT, BENCH_DURATION (s per wrk run), BENCH_ROUNDS, BENCH_CONNECTIONS,
 BENCH_BATCH_EVENTS (per round), BENCH_BATCH_ROUNDS, BENCH_BATCH_CLIENTS,
 BENCH_REPORT_SIZES (e.g. "1000000,10000000"), BENCH_SOAK_SECONDS, BENCH_WEB_WORKERS,
-BENCH_BLOCKING_THREADS, BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_PARTS ("http,reports,social":
-any of them alone; "batch": only the batch ingest of the HTTP part), and bench/social.py's.
+BENCH_BLOCKING_THREADS, BENCH_DATABASE_URL, BENCH_REDIS_URL,
+BENCH_PARTS ("http,entries,reports,social": any of them alone; "batch": only the batch
+ingest of the HTTP part); bench/entries.py's and bench/social.py's own.
 """
 
 # ruff: noqa: S603, S607 -- runs fixed commands of this project (granian, wrk, ps, manage.py)
@@ -58,7 +61,7 @@ BATCH_ROUNDS = int(os.environ.get("BENCH_BATCH_ROUNDS", "3"))
 BATCH_CLIENTS = int(os.environ.get("BENCH_BATCH_CLIENTS", "4"))
 REPORT_SIZES = [int(n) for n in os.environ.get("BENCH_REPORT_SIZES", "1000000,10000000").split(",")]
 SOAK_SECONDS = int(os.environ.get("BENCH_SOAK_SECONDS", "60"))
-PARTS = os.environ.get("BENCH_PARTS", "http,reports,social").split(",")
+PARTS = os.environ.get("BENCH_PARTS", "http,entries,reports,social").split(",")
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 BLOCKING_THREADS = int(os.environ.get("BENCH_BLOCKING_THREADS", "4"))
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/promohub_bench")
@@ -268,8 +271,10 @@ def wrk(
     env: dict[str, str] | None = None,
     connections: int = CONNECTIONS,
     duration: int = DURATION,
+    timeout: str = "2s",
 ) -> dict[str, float]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout}"]
+    command.append("--latency")
     if script:
         command += ["-s", str(ROOT / "bench" / script)]
     out = subprocess.run(
@@ -610,6 +615,8 @@ def main() -> None:
     setup = django_setup()
     if "http" in PARTS or "batch" in PARTS:
         http_parts(env, setup)
+    if "entries" in PARTS:
+        entries_part(env)
     if REPORT_SIZES and "reports" in PARTS:
         bench_reports()
     if "social" in PARTS:
@@ -620,6 +627,26 @@ def main() -> None:
     out = ROOT / "var" / "bench-results.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     say(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+def entries_part(env: dict[str, str]) -> None:
+    """6. accepted entries/s for distinct signed-in entrants (bench/entries.py)."""
+    from bench import entries
+
+    if not entries.entries_measurable(results=results, say=say):
+        return
+    web = start_web(env)
+
+    def cpu() -> tuple[float, float]:  # CPU seconds so far: web workers, PostgreSQL
+        return (
+            sum(cpu_seconds(worker_pids(web)).values()),
+            sum(cpu_seconds(postgres_pids()).values()),
+        )
+
+    try:
+        entries.bench_entries(results=results, say=say, wrk=wrk, port=PORT, cpu=cpu)
+    finally:
+        stop(web)
 
 
 def http_parts(env: dict[str, str], setup: dict[str, Any]) -> None:

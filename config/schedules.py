@@ -40,6 +40,11 @@ SCHEDULES: list[Declared] = [
         minutes=1,
     ),
     Declared(
+        name="tracking.webhooks.deliver",
+        func="tracking.tasks.webhooks_run",
+        minutes=1,
+    ),
+    Declared(
         name="promotions.alerts.evaluate",
         func="promotions.reports.tasks.alerts_evaluate",
         minutes=1,

@@ -103,3 +103,16 @@ def make_api_key(db):
 
 
 os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", "0")
+
+
+@pytest.fixture
+def receiver(settings):
+    """A local HTTP endpoint for signed POSTs (``tests.tracking.receiver.Receiver``): report
+    pushes, partner webhooks. It listens on 127.0.0.1 over plain HTTP, which the settings
+    switch ``WEBHOOK_ALLOW_PRIVATE`` allows."""
+    from tests.tracking.receiver import Receiver
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    server = Receiver().start()
+    yield server
+    server.stop()

@@ -5,10 +5,13 @@ model reference: tracking imports no Brand.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
 def _brands() -> Any:
@@ -33,7 +36,8 @@ def brand_ids_resolve(values: Iterable[object], *, among: Iterable[int]) -> dict
     (deprecated). Values naming no brand of ``among`` (unknown, or another key's) are absent."""
     allowed = set(among)
     wanted = [v for v in values if isinstance(v, str | int) and not isinstance(v, bool)]
-    strings = [v for v in wanted if isinstance(v, str) and v]
+    # Only what could be a slug reaches the database (a NUL byte would be a driver error).
+    strings = [v for v in wanted if isinstance(v, str) and _SLUG.fullmatch(v)]
     by_slug = (
         dict(_brands().filter(pk__in=allowed, slug__in=strings).values_list("slug", "pk"))
         if strings and allowed

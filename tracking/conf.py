@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     # Event ids are remembered this long: a retry within it is counted once. Batches older
     # than 7 days are refused and beacons are retried within minutes, so 10 days is ample.
     "TRACKING_DEDUPE_DAYS": 10,
+    # Partner webhook events keep their personal data (``pii``) this many days, then drop it.
+    "WEBHOOK_PII_DAYS": 7,
     # Country header set by the CDN / load balancer, believed only from TRUSTED_PROXIES.
     "TRACKING_COUNTRY_HEADER": "HTTP_CF_IPCOUNTRY",
     # After Redis fails, write straight to the database for this many seconds before

@@ -6,6 +6,7 @@ string model reference, and never imports the apps above it.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from django.conf import settings
@@ -20,6 +21,8 @@ class Scope(models.TextChoices):
     EVENTS_WRITE = "events:write", _("Post events")
     ENTRIES_READ = "entries:read", _("Read entries (pseudonymous)")
     ENTRIES_PII = "entries:pii", _("Read entrants' personal data")
+    WEBHOOKS_READ = "webhooks:read", _("See webhook subscriptions and their deliveries")
+    WEBHOOKS_WRITE = "webhooks:write", _("Manage webhook subscriptions, re-send deliveries")
 
 
 class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
@@ -379,43 +382,31 @@ class ReportSubscription(models.Model):
         return self.name or f"{self.get_schedule_display()} → {self.url}"
 
 
-class ReportPush(models.Model):
-    """One report (a period of a subscription) on its way to the endpoint: the body is
-    kept, so every retry and a re-send deliver the same bytes (signed afresh)."""
+class OutboundState(models.TextChoices):
+    PENDING = "pending", _("Pending (retrying)")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Gave up")
 
-    class State(models.TextChoices):
-        PENDING = "pending", _("Pending (retrying)")
-        DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Gave up")
 
-    subscription = models.ForeignKey(
-        ReportSubscription, on_delete=models.CASCADE, related_name="pushes"
-    )
-    period_start = models.DateField()
-    period_end = models.DateField()
-    body = models.TextField()
-    content_type = models.CharField(max_length=40)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+class Outbound(models.Model):
+    """Something on its way to a partner's endpoint, signed, retried with backoff: a report
+    push or a webhook delivery. ``tracking.deliveries`` claims, sends and logs attempts."""
+
+    State = OutboundState
+
+    state = models.CharField(max_length=10, choices=OutboundState.choices, default="pending")
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    resend_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-id"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="tracking_push_due")]
-
-    def __str__(self) -> str:
-        return f"{self.subscription_id}: {self.period_start}..{self.period_end} ({self.state})"
+        abstract = True
 
 
-class ReportDelivery(models.Model):
-    """One HTTP attempt of a push: what the endpoint answered, and how fast."""
+class OutboundAttempt(models.Model):
+    """One HTTP attempt of an ``Outbound``: what the endpoint answered, and how fast."""
 
-    push = models.ForeignKey(ReportPush, on_delete=models.CASCADE, related_name="deliveries")
     attempt = models.PositiveIntegerField()
     started_at = models.DateTimeField()
     succeeded = models.BooleanField(default=False)
@@ -425,9 +416,156 @@ class ReportDelivery(models.Model):
     error = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-started_at", "-id"]
+
+
+class ReportPush(Outbound):
+    """One report (a period of a subscription) on its way to the endpoint: the body is
+    kept, so every retry and a re-send deliver the same bytes (signed afresh)."""
+
+    subscription = models.ForeignKey(
+        ReportSubscription, on_delete=models.CASCADE, related_name="pushes"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    body = models.TextField()
+    content_type = models.CharField(max_length=40)
+    resend_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="tracking_push_due")]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}: {self.period_start}..{self.period_end} ({self.state})"
+
+
+class ReportDelivery(OutboundAttempt):
+    """One HTTP attempt of a push."""
+
+    push = models.ForeignKey(ReportPush, on_delete=models.CASCADE, related_name="deliveries")
+
+    class Meta(OutboundAttempt.Meta):
         verbose_name_plural = _("report deliveries")
 
     def __str__(self) -> str:
         outcome = self.status_code or self.error or "?"
         return f"push {self.push_id} attempt {self.attempt}: {outcome}"
+
+
+# --- Partner webhooks (events pushed to a partner's endpoint as they happen) -------------
+
+
+class WebhookEventType(models.TextChoices):
+    ENTRY_CREATED = "entry.created", _("An entry was made")
+    DRAW_COMPLETED = "draw.completed", _("A draw was made")
+    WINNER_NOTIFIED = "winner.notified", _("A winner was told")
+    PRIZE_CLAIMED = "prize.claimed", _("A prize was claimed")
+    PRIZE_SHIPPED = "prize.shipped", _("A prize was shipped")
+    ORDER_PAID = "order.paid", _("An order was paid")
+
+
+class WebhookSubscription(models.Model):
+    """A partner key's HTTPS endpoint for some event types of one of its brands, signed
+    with ``secret`` (shown once, when it is created). A revoked or expired key's
+    subscriptions receive nothing."""
+
+    brand = models.ForeignKey(
+        "promotions.Brand", on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    )
+    name = models.CharField(max_length=120, blank=True)
+    url = models.URLField(
+        _("destination URL"), max_length=500, help_text=_("HTTPS endpoint receiving the POSTs.")
+    )
+    event_types = models.JSONField(default=list, help_text=_("Event types to receive."))
+    secret = models.CharField(max_length=64, editable=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["brand", "active"], name="tracking_whsub_brand")]
+
+    def __str__(self) -> str:
+        return self.name or f"{', '.join(self.event_types)} → {self.url}"
+
+    def clean(self) -> None:
+        types = self.event_types
+        if (
+            not isinstance(types, list)
+            or not types
+            or not all(isinstance(t, str) for t in types)
+            or len(set(types)) != len(types)
+        ):
+            raise ValidationError({"event_types": _("Name one or more event types, once each.")})
+        unknown = sorted(set(types) - set(WebhookEventType.values))
+        if unknown:
+            raise ValidationError(
+                {"event_types": _("Unknown event type(s): %(t)s.") % {"t": ", ".join(unknown)}}
+            )
+
+
+class WebhookEvent(models.Model):
+    """Something that happened to a brand, as its subscribers receive it. ``data`` holds
+    ids, slugs, times and counts only; personal data is in ``pii``, sent only to keys with
+    ``entries:pii``."""
+
+    event_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=20, choices=WebhookEventType.choices)
+    brand_id = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    data = models.JSONField(default=dict)
+    pii = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["brand_id", "occurred_at"], name="tracking_whevent_brand")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class WebhookDelivery(Outbound):
+    """One event on its way to one subscription (a re-send is another delivery of the
+    same event, with the same event id)."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    resend_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="tracking_whdel_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event"],
+                condition=models.Q(resend_of__isnull=True),
+                name="tracking_whdel_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.subscription_id} ({self.state})"
+
+
+class WebhookAttempt(OutboundAttempt):
+    """One HTTP attempt of a webhook delivery."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+
+    def __str__(self) -> str:
+        outcome = self.status_code or self.error or "?"
+        return f"delivery {self.delivery_id} attempt {self.attempt}: {outcome}"

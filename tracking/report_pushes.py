@@ -26,13 +26,12 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from tracking import brands, insights, selectors, webhooks
+from tracking import brands, deliveries, insights, selectors, webhooks
 from tracking.models import (
     ApiKey,
     ReportDelivery,
@@ -47,8 +46,6 @@ logger = logging.getLogger(__name__)
 
 # Reports wait this long after their period's end, so the stream consumer has caught up.
 GRACE = timedelta(minutes=5)
-# A claimed attempt that never finished (worker killed) is tried again after this.
-LEASE = timedelta(minutes=2)
 # What a subscription's owner sets and may change (API, admin); the brand is fixed.
 SUBSCRIPTION_FIELDS = (
     "name",
@@ -61,10 +58,6 @@ SUBSCRIPTION_FIELDS = (
     "format",
     "active",
 )
-
-
-def _conf(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
 
 
 def schedule_next_run(*, schedule: str, zone: zoneinfo.ZoneInfo, after: datetime) -> datetime:
@@ -305,24 +298,12 @@ def report_pushes_prepare(*, now: datetime | None = None) -> int:
     return made
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after ``attempts`` failed attempts: doubling, capped."""
-    base = _conf("REPORT_PUSH_RETRY_BASE_SECONDS", 60)
-    cap = _conf("REPORT_PUSH_RETRY_MAX_SECONDS", 3600)
-    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+retry_delay = deliveries.retry_delay  # the backoff every signed delivery shares
 
 
-def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportDelivery | None:
-    """Claim and send one attempt of a pending push that is due; None if not ours to send."""
-    now = now or timezone.now()
-    claimed = ReportPush.objects.filter(
-        pk=push_id, state=ReportPush.State.PENDING, next_attempt_at__lte=now
-    ).update(next_attempt_at=now + LEASE)
-    if not claimed:
-        return None
-    push = ReportPush.objects.select_related("subscription").get(pk=push_id)
+def _push_post(push: ReportPush) -> webhooks.DeliveryResult:
     subscription = push.subscription
-    result = webhooks.webhook_post(
+    return webhooks.webhook_post(
         url=subscription.url,
         body=push.body.encode(),
         secret=subscription.secret,
@@ -334,41 +315,29 @@ def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportD
             "X-Report-Period": f"{push.period_start.isoformat()}/{push.period_end.isoformat()}",
         },
     )
-    attempt = push.attempts + 1
-    with transaction.atomic():
-        delivery = ReportDelivery.objects.create(
-            push=push,
-            attempt=attempt,
-            started_at=now,
-            succeeded=result.succeeded,
-            status_code=result.status_code,
-            latency_ms=result.latency_ms,
-            response_excerpt=result.response_excerpt,
-            error=result.error,
-        )
-        push.attempts = attempt
-        if result.succeeded:
-            push.state = ReportPush.State.DELIVERED
-            push.delivered_at = timezone.now()
-            push.next_attempt_at = None
-        elif attempt >= _conf("REPORT_PUSH_MAX_ATTEMPTS", 8):
-            push.state = ReportPush.State.FAILED
-            push.next_attempt_at = None
-            logger.warning("report push %s gave up after %d attempts", push.pk, attempt)
-        else:
-            push.next_attempt_at = now + retry_delay(attempt)
-        push.save(update_fields=["attempts", "state", "delivered_at", "next_attempt_at"])
-    return delivery
+
+
+def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportDelivery | None:
+    """Claim and send one attempt of a pending push that is due; None if not ours to send
+    (``tracking.deliveries``: claim, backoff, log)."""
+    logged = deliveries.outbound_attempt(
+        model=ReportPush,
+        pk=push_id,
+        send=_push_post,
+        log_model=ReportDelivery,
+        log_field="push",
+        related=("subscription",),
+        now=now,
+    )
+    assert logged is None or isinstance(logged, ReportDelivery)
+    return logged
 
 
 def report_pushes_deliver(*, now: datetime | None = None, limit: int = 100) -> int:
     """Send every pending push that is due (up to ``limit``); returns the attempts made."""
     now = now or timezone.now()
-    due = ReportPush.objects.filter(
-        state=ReportPush.State.PENDING, next_attempt_at__lte=now
-    ).order_by("next_attempt_at", "pk")
     sent = 0
-    for push_id in list(due.values_list("pk", flat=True)[:limit]):
+    for push_id in deliveries.outbound_due(model=ReportPush, now=now, limit=limit):
         if report_push_attempt(push_id=push_id, now=now) is not None:
             sent += 1
     return sent

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from tracking import counters, partitions, store, stream
+from tracking import counters, partitions, partner_webhooks, store, stream
 from tracking.classify import Visit
 from tracking.conf import click_needs_impression, setting
 from tracking.models import (
@@ -304,15 +304,20 @@ def events_consume(**kwargs: object) -> stream.ConsumeResult:
 
 def tracking_housekeep() -> dict[str, int]:
     """Forget event ids past the retry horizon, salts of past days and the per-viewer rows
-    of counted days (their counts stay in DailyUnique); create next months' partitions."""
+    of counted days (their counts stay in DailyUnique); create next months' partitions;
+    drop partner webhook events' personal data after ``WEBHOOK_PII_DAYS``."""
     today = timezone.now().date()
     salts = DailySalt.objects.filter(day__lt=today - timedelta(days=2)).delete()[0]
     viewers = UniqueViewer.objects.filter(day__lt=today - timedelta(days=3)).delete()[0]
     seen = store.seen_events_purge(older_than_days=int(setting("TRACKING_DEDUPE_DAYS")))
     created = partitions.event_partitions_ensure(months_ahead=3)
+    pii = partner_webhooks.webhook_events_pii_clear(
+        older_than_days=int(setting("WEBHOOK_PII_DAYS"))
+    )
     return {
         "salts_deleted": salts,
         "viewer_rows_deleted": viewers,
         "event_ids_forgotten": seen,
         "partitions_created": created,
+        "webhook_pii_cleared": pii,
     }

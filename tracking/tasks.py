@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from tracking import report_pushes, services, stream
+from tracking import deliveries, partner_webhooks, report_pushes, services, stream
 from tracking.models import ApiKey
 
 logger = logging.getLogger(__name__)
@@ -45,29 +45,27 @@ def report_push_send(push_id: int) -> bool:
     already delivered, being sent, or waiting for its next retry is left alone (a failed
     attempt is retried by the minute schedule like any pending push)."""
     delivery = report_pushes.report_push_attempt(push_id=push_id)
-    if delivery is None:
-        logger.info("report push %s: not pending or not due, nothing sent", push_id)
-        return False
-    if delivery.succeeded:
-        logger.info(
-            "report push %s delivered (attempt %d, HTTP %s, %d ms)",
-            push_id,
-            delivery.attempt,
-            delivery.status_code,
-            delivery.latency_ms,
-        )
-    else:
-        logger.warning(
-            "report push %s failed (attempt %d, HTTP %s: %s); the schedule retries it",
-            push_id,
-            delivery.attempt,
-            delivery.status_code,
-            delivery.error,
-        )
-    return True
+    return deliveries.outbound_log(name="report push", pk=push_id, logged=delivery)
 
 
 def report_pushes_run() -> dict[str, int]:
     """Every minute: build the reports that are due, then send (or retry) pending pushes."""
     prepared = report_pushes.report_pushes_prepare()
     return {"prepared": prepared, "attempts": report_pushes.report_pushes_deliver()}
+
+
+def webhook_event_send(event_id: int) -> int:
+    """Send a fresh event's deliveries (queued by ``event_publish`` on commit). Safe to run
+    twice: each attempt is claimed by a conditional UPDATE; failures wait for the sweep."""
+    return partner_webhooks.webhook_event_send(event_id=event_id)
+
+
+def webhook_delivery_send(delivery_id: int) -> bool:
+    """Send one pending webhook delivery now (a re-send); True if an attempt was made."""
+    attempt = partner_webhooks.webhook_delivery_attempt(delivery_id=delivery_id)
+    return deliveries.outbound_log(name="webhook delivery", pk=delivery_id, logged=attempt)
+
+
+def webhooks_run() -> int:
+    """Every minute: send (or retry) every pending webhook delivery that is due."""
+    return partner_webhooks.webhook_deliveries_deliver()

@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "promotions.models.Status",
         "EntryStatusEnum": "promotions.models.Entry.Status",
+        "WebhookEventTypeEnum": "tracking.models.WebhookEventType",
+        "DeliveryStateEnum": "tracking.models.OutboundState",
     },
 }
 
@@ -306,6 +308,9 @@ WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 REPORT_PUSH_RETRY_BASE_SECONDS = env.int("REPORT_PUSH_RETRY_BASE_SECONDS", default=60)
 REPORT_PUSH_RETRY_MAX_SECONDS = env.int("REPORT_PUSH_RETRY_MAX_SECONDS", default=3600)
 REPORT_PUSH_MAX_ATTEMPTS = env.int("REPORT_PUSH_MAX_ATTEMPTS", default=8)
+# Partner webhooks retry as report pushes do (the settings above); their events' personal
+# data is dropped after this many days.
+WEBHOOK_PII_DAYS = env.int("WEBHOOK_PII_DAYS", default=7)
 # The live wall's snapshot is computed at most once per this many seconds per campaign.
 LIVE_WALL_CACHE_SECONDS = env.int("LIVE_WALL_CACHE_SECONDS", default=1)
 

@@ -2,9 +2,9 @@
 
 ``scoping`` is the brand-membership base every ModelAdmin (the shop's too) builds on;
 ``displays`` holds what the pages share; ``saving`` the way admins create objects through a
-service. Admin for tracking's models (API keys, report
-subscriptions) lives here because scoping it needs brand memberships: tracking cannot
-import promotions, while promotions may import tracking.
+service. Admin for tracking's models (API keys, report subscriptions, partner webhooks)
+lives here because scoping it needs brand memberships: tracking cannot import promotions,
+while promotions may import tracking.
 """
 
 from promotions.admin import (  # noqa: F401  (each module registers its ModelAdmins)
@@ -22,4 +22,5 @@ from promotions.admin import (  # noqa: F401  (each module registers its ModelAd
     report_pushes,
     social,
     social_pages,
+    webhooks,
 )

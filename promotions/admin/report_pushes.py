@@ -21,8 +21,8 @@ from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
 )
+from tracking import deliveries, report_pushes, webhooks
 from tracking import insights as tracking_insights
-from tracking import report_pushes, webhooks
 from tracking import selectors as tracking_selectors
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
 
@@ -56,19 +56,12 @@ class ReportSubscriptionForm(forms.ModelForm):
         return url
 
 
-DELIVERY_FIELDS = (
-    "attempt",
-    "started_at",
-    "succeeded",
-    "status_code",
-    "latency_ms",
-    "response_excerpt",
-    "error",
-)
+DELIVERY_FIELDS = deliveries.ATTEMPT_FIELDS
 
 
-class ReportDeliveryInline(BrandScopedAdminMixin, admin.TabularInline):
-    model = ReportDelivery
+class AttemptLogInline(BrandScopedAdminMixin, admin.TabularInline):
+    """Every HTTP attempt of a signed delivery, read-only (report pushes, webhooks)."""
+
     extra = 0
     max_num = 0
     can_delete = False
@@ -80,6 +73,10 @@ class ReportDeliveryInline(BrandScopedAdminMixin, admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReportDeliveryInline(AttemptLogInline):
+    model = ReportDelivery
 
 
 @admin.register(ReportSubscription)

@@ -58,6 +58,12 @@ def campaign_get_for_page(
     )
     if campaign is None:
         raise Http404("No such campaign.")
+    return _campaign_visible(campaign=campaign, user=user, at=at)
+
+
+def _campaign_visible(
+    *, campaign: Campaign, user: AbstractBaseUser | AnonymousUser, at: datetime
+) -> tuple[Campaign, bool]:
     if user_can_preview(user=user, brand=campaign.brand):
         return campaign, True
     if campaign.is_live(at):
@@ -94,13 +100,17 @@ def promotion_get_for_page(
 ) -> tuple[Promotion, bool]:
     """The promotion a tab shows and whether it is a preview; 404 or ``Gone`` otherwise."""
     at = at or timezone.now()
-    campaign, preview = campaign_get_for_page(
-        brand_slug=brand_slug, campaign_slug=campaign_slug, user=user, at=at
+    # One query with its campaign and brand (every tab view and entry starts here); the
+    # campaign's own checks come first, as when it is read alone.
+    promotion = (
+        Promotion.objects.select_related("campaign__brand")
+        .filter(campaign__brand__slug=brand_slug, campaign__slug=campaign_slug, slug=promotion_slug)
+        .first()
     )
-    promotion = campaign.promotions.filter(slug=promotion_slug).first()
     if promotion is None:
+        campaign_get_for_page(brand_slug=brand_slug, campaign_slug=campaign_slug, user=user, at=at)
         raise Http404("No such promotion.")
-    promotion.campaign = campaign  # already loaded with its brand
+    campaign, preview = _campaign_visible(campaign=promotion.campaign, user=user, at=at)
     if preview or promotion.is_live(at):
         return promotion, preview
     if promotion.status != Status.DRAFT and promotion.is_finished(at):

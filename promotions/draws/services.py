@@ -19,6 +19,8 @@ from promotions.entrants.models import Person
 from promotions.entries.models import Entry
 from promotions.entries.senders import keyed_hash
 from promotions.prizes.models import Prize
+from tracking.models import WebhookEventType
+from tracking.partner_webhooks import event_publish
 
 
 def _default_winners(promotion: Promotion, prize: Prize | None) -> int:
@@ -168,7 +170,35 @@ def draw_run(*, draw: Draw, by: Any = None, at: datetime | None = None) -> Draw:
     draw.drawn_at = at
     draw.drawn_by = by
     draw.save()
+    _draw_event_publish(draw)
     return draw
+
+
+def _draw_event_publish(draw: Draw) -> None:
+    """``draw.completed`` for the brand's partner webhooks: counts and the certificate's
+    public data (entry ids, hashes), never who the winners are."""
+    promotion = draw.promotion
+    campaign = promotion.campaign
+    assert draw.drawn_at is not None
+    event_publish(
+        brand_id=campaign.brand_id,
+        event_type=WebhookEventType.DRAW_COMPLETED,
+        data={
+            "draw": draw.pk,
+            "promotion": {"id": promotion.pk, "slug": promotion.slug, "kind": promotion.kind},
+            "campaign": {"id": campaign.pk, "slug": campaign.slug},
+            "prize": draw.prize_id,
+            "entry_count": draw.entry_count,
+            "winners_count": draw.winners_count,
+            "alternates_count": draw.alternates_count,
+            "winners": list(draw.winners),
+            "alternates": list(draw.alternates),
+            "entry_list_hash": draw.entry_list_hash,
+            "seed_commitment": draw.seed_commitment,
+            "drawn_at": draw.drawn_at.isoformat().replace("+00:00", "Z"),
+        },
+        at=draw.drawn_at,
+    )
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from promotions.campaigns.models import Promotion
@@ -34,6 +35,15 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("entrant")
         ordering = ["-created_at"]
+        indexes = [
+            # the duplicate-person flag looks for the same name and birth date
+            models.Index(
+                "birth_date",
+                Upper("name"),
+                condition=models.Q(birth_date__isnull=False),
+                name="person_birth_name",
+            ),
+        ]
 
     def __str__(self) -> str:
         if self.anonymised_at:

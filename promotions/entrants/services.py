@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Promotion
 from promotions.claims.services import claims_data_delete_for_person
-from promotions.entrants.models import ConsentText, DataDeletionRequest, Identity, Person
+from promotions.entrants.models import (
+    Consent,
+    ConsentText,
+    DataDeletionRequest,
+    Identity,
+    Person,
+)
 from promotions.entries.eligibility import Refusal
 from promotions.entries.limits import rate_limit_or_refuse
 from promotions.entries.refusals import Refused
@@ -296,10 +302,13 @@ def data_deletion_request_create(
     )
 
 
+def _consent_version(kind: str, text: str) -> str:
+    return f"{kind}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
 def consent_text_get(*, kind: str, text: str) -> ConsentText:
     """The stored version of these exact words (version = kind + SHA-256 of the text)."""
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    version = f"{kind}:{digest}"
+    version = _consent_version(kind, text)
     obj = ConsentText.objects.filter(version=version).first()
     if obj is not None:
         return obj
@@ -326,13 +335,21 @@ def consents_record(
     *, person: Person, promotion: Promotion, kinds: Iterable[str], at: datetime
 ) -> list[str]:
     """Record each consent given, with the version of its text and the time; returns the
-    versions. Giving the same consent to the same words again keeps the first time."""
+    versions. Giving the same consent to the same words again keeps the first time.
+
+    Two queries on every entry (the texts' rows, then one INSERT ... ON CONFLICT DO
+    NOTHING of the consents); a text seen for the first time is stored first."""
     texts = consent_texts(promotion)
-    versions = []
-    for kind in kinds:
-        if kind not in texts:
-            continue
-        text = consent_text_get(kind=kind, text=texts[kind])
-        person.consents.get_or_create(promotion=promotion, text=text, defaults={"given_at": at})
-        versions.append(text.version)
-    return versions
+    wanted = {kind: _consent_version(kind, texts[kind]) for kind in kinds if kind in texts}
+    if not wanted:
+        return []
+    stored = {row.version: row for row in ConsentText.objects.filter(version__in=wanted.values())}
+    rows = [
+        stored.get(version) or consent_text_get(kind=kind, text=texts[kind])
+        for kind, version in wanted.items()
+    ]
+    Consent.objects.bulk_create(
+        [Consent(person=person, promotion=promotion, text=row, given_at=at) for row in rows],
+        ignore_conflicts=True,
+    )
+    return [row.version for row in rows]

@@ -83,6 +83,12 @@ class Entry(models.Model):
         indexes = [
             models.Index(fields=["promotion", "created_at"], name="entry_promotion_time"),
             models.Index(fields=["viewer_hash", "created_at"], name="entry_viewer_time"),
+            # the duplicate-device flag looks up each entry's device among the promotion's
+            models.Index(
+                fields=["promotion", "device_hash"],
+                condition=~models.Q(device_hash=""),
+                name="entry_promotion_device",
+            ),
         ]
 
     def __str__(self) -> str:

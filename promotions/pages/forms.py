@@ -4,12 +4,16 @@ whose refusals the views attach to these forms' fields."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from promotions.campaigns.countries import country_choices
@@ -61,6 +65,27 @@ class EmailSignInForm(DescribedErrorsMixin, forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
         error_messages={"required": _("Enter your email address.")},
     )
+
+
+class _Options(BaseChoiceIterator):
+    """Choices already in Django's normalised form: a field and its widget take them as they
+    are (a plain list of 250 countries is walked again each time a form is made)."""
+
+    def __init__(self, choices: list[tuple[str, Any]]) -> None:
+        self.choices = choices
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return iter(self.choices)
+
+
+@functools.lru_cache(maxsize=512)
+def _country_options(
+    codes: tuple[str, ...], language: str | None
+) -> tuple[list[tuple[str, str]], _Options]:
+    """(the allowed countries, every country's option with those first), per language."""
+    allowed = country_choices(list(codes)) if codes else []
+    others = [c for c in country_choices() if c not in allowed]
+    return allowed, _Options([("", _("Choose…")), *allowed, *others])
 
 
 class EntryForm(DescribedErrorsMixin, forms.Form):
@@ -120,11 +145,10 @@ class EntryForm(DescribedErrorsMixin, forms.Form):
         self.promotion = promotion
         # Every country is offered, so that someone from elsewhere is told why they may
         # not enter rather than finding their country missing; the allowed ones come first.
-        allowed = country_choices(promotion.country_list) if promotion.country_list else []
-        others = [c for c in country_choices() if c not in allowed]
+        allowed, options = _country_options(tuple(promotion.country_list), get_language())
         country = self.fields["country"]
         assert isinstance(country, forms.ChoiceField)
-        country.choices = [("", _("Choose…")), *allowed, *others]
+        country.choices = options
         if allowed:
             self.fields["country"].help_text = _("Open to residents of %(names)s.") % {
                 "names": ", ".join(name for _code, name in allowed)

@@ -20,6 +20,8 @@ from shop.models import Order, Redemption
 from shop.offers.services import coupon_redeem
 from shop.payments import capi
 from shop.queue import task_enqueue
+from tracking.models import WebhookEventType
+from tracking.partner_webhooks import event_publish
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +86,29 @@ def order_mark_paid(
         delivery = capi.capi_delivery_open(order=order)
         if delivery is not None:
             task_enqueue("shop.tasks.capi_purchase_send", delivery.pk)
+        _order_event_publish(order)
     return True
+
+
+def _order_event_publish(order: Order) -> None:
+    """``order.paid`` for the brand's partner webhooks (the email only as personal data)."""
+    assert order.paid_at is not None
+    event_publish(
+        brand_id=order.brand_id,
+        event_type=WebhookEventType.ORDER_PAID,
+        data={
+            "order": order.pk,
+            "total": {"amount": order.total, "currency": order.currency},
+            "subtotal": order.subtotal,
+            "discount": order.discount,
+            "promotion": order.promotion_id,
+            "attribution": order.attribution_source,
+            "created_at": order.created_at.isoformat().replace("+00:00", "Z"),
+            "paid_at": order.paid_at.isoformat().replace("+00:00", "Z"),
+        },
+        pii={"email": order.email},
+        at=order.paid_at,
+    )
 
 
 def order_close(*, order_id: int, status: str, reason: str, at: datetime) -> bool:

@@ -37,6 +37,10 @@ from tests.factories.tracking import (
     ReportSubscriptionFactory,
     SeenEventFactory,
     UniqueViewerFactory,
+    WebhookAttemptFactory,
+    WebhookDeliveryFactory,
+    WebhookEventFactory,
+    WebhookSubscriptionFactory,
 )
 
 __all__ = [
@@ -72,4 +76,8 @@ __all__ = [
     "UniqueViewerFactory",
     "UserFactory",
     "VariantFactory",
+    "WebhookAttemptFactory",
+    "WebhookDeliveryFactory",
+    "WebhookEventFactory",
+    "WebhookSubscriptionFactory",
 ]

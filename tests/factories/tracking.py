@@ -33,6 +33,10 @@ from tracking.models import (
     SeenEvent,
     UniqueViewer,
     ViewerScope,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
 )
 from tracking.services import api_key_create
 from tracking.store import events_store
@@ -242,4 +246,63 @@ class ReportDeliveryFactory(factory.django.DjangoModelFactory):
     succeeded = True
     status_code = 200
     latency_ms = 85
+    response_excerpt = "ok"
+
+
+class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
+    """A partner key's endpoint for entries and draws of the key's brand."""
+
+    class Meta:
+        model = WebhookSubscription
+
+    brand = factory.SubFactory(BrandFactory)
+    api_key = factory.LazyAttribute(
+        lambda o: ApiKeyFactory(brands=[o.brand], scopes=["webhooks:read", "entries:read"])
+    )
+    name = factory.Sequence(lambda n: f"Partner hook {n}")
+    url = factory.Sequence(lambda n: f"https://hooks.example.com/promohub/{n}")
+    event_types = factory.List(["entry.created", "draw.completed"])
+    secret = factory.LazyFunction(lambda: f"whsec_{secrets.token_urlsafe(32)}")
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory):
+    """An entry made a minute ago, with the entrant's email as its personal data."""
+
+    class Meta:
+        model = WebhookEvent
+
+    type = "entry.created"
+    brand_id = factory.LazyFunction(lambda: BrandFactory().pk)
+    occurred_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
+    data = factory.LazyFunction(lambda: {"entry": "E-TEST", "promotion": {"id": 1}})
+    pii = factory.LazyFunction(lambda: {"email": "ana@example.com"})
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    """An event delivered to a subscription of its brand."""
+
+    class Meta:
+        model = WebhookDelivery
+
+    subscription = factory.SubFactory(WebhookSubscriptionFactory)
+    event = factory.SubFactory(
+        WebhookEventFactory, brand_id=factory.SelfAttribute("..subscription.brand_id")
+    )
+    state = WebhookDelivery.State.DELIVERED
+    attempts = 1
+    delivered_at = factory.LazyFunction(timezone.now)
+
+
+class WebhookAttemptFactory(factory.django.DjangoModelFactory):
+    """The delivery's first attempt, answered 200 in 40 ms."""
+
+    class Meta:
+        model = WebhookAttempt
+
+    delivery = factory.SubFactory(WebhookDeliveryFactory)
+    attempt = 1
+    started_at = factory.LazyFunction(timezone.now)
+    succeeded = True
+    status_code = 200
+    latency_ms = 40
     response_excerpt = "ok"

@@ -12,7 +12,6 @@ import pytest
 
 from tests.factories import BrandFactory, PromotionFactory
 from tests.tracking.api.conftest import assert_error
-from tests.tracking.receiver import Receiver
 from tracking import report_pushes, tasks, webhooks
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
 from tracking.store import events_store
@@ -20,14 +19,6 @@ from tracking.tracked_event import TrackedEvent
 
 pytestmark = pytest.mark.django_db
 SUBSCRIPTIONS = "/api/v1/reports/subscriptions/"
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver listens on 127.0.0.1, plain HTTP
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

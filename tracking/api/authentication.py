@@ -70,7 +70,8 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "description": (
                 "`Authorization: Bearer phk_<prefix>_<secret>`. A key is scoped to brands "
                 "(it sees only their objects; another brand's object is a 404) and to scopes "
-                "(`reports:read`, `events:write`, `entries:read`, `entries:pii`). A missing, "
+                "(`reports:read`, `events:write`, `entries:read`, `entries:pii`, `webhooks:read`, "
+                "`webhooks:write`). A missing, "
                 "unknown, revoked or expired key is a 401; a missing scope is a 403."
             ),
         }

@@ -154,3 +154,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ServiceUnavailable):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def drf_validation_error(
+    exc: DjangoValidationError, *, field: str = "url"
+) -> exceptions.ValidationError:
+    """A service's ValidationError as DRF's, for the one envelope: by field when it names
+    fields, else under ``field`` (a destination URL check raises plain messages)."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({field: exc.messages})

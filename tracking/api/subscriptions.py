@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tracking import counters, insights, report_pushes, selectors, webhooks
+from tracking.api.errors import drf_validation_error
 from tracking.api.query_params import StrictQueryParamsMixin
 from tracking.api.scoping import key_brand_ids
 from tracking.api.serializers import BRAND_REF_DESCRIPTION, BrandRefField, StrictModelSerializer
@@ -136,12 +137,6 @@ TEST_EXAMPLES = [
 ]
 
 
-def _django_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
-    if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(exc.message_dict)
-    return exceptions.ValidationError({"url": exc.messages})
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List report subscriptions",
@@ -187,7 +182,7 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
                 brand_id=data.pop("brand_id"), api_key=key, **data
             )
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from None
+            raise drf_validation_error(exc) from None
         body = ReportSubscriptionCreatedSerializer(subscription, context={"request": request})
         return Response(body.data, status=status.HTTP_201_CREATED)
 
@@ -231,4 +226,4 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         try:
             report_pushes.report_subscription_update(subscription=serializer.instance, **changes)
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from None
+            raise drf_validation_error(exc) from None

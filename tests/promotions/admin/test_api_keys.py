@@ -102,6 +102,8 @@ def test_scopes_are_checkboxes_of_the_known_scopes(as_manager):
         "events:write",
         "entries:read",
         "entries:pii",
+        "webhooks:read",
+        "webhooks:write",
     ]
     assert 'type="checkbox" name="scopes" value="entries:pii"' in response.content.decode()
 

@@ -10,19 +10,10 @@ from django.test import Client
 
 from tests.factories import BrandFactory, BrandMembershipFactory
 from tests.tracking.conftest import _isolated_stream  # noqa: F401 (autouse: own stream)
-from tests.tracking.receiver import Receiver
 from tracking import report_pushes, tasks
 from tracking.models import ReportPush
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver listens on 127.0.0.1, plain HTTP
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

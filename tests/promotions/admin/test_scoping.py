@@ -187,6 +187,9 @@ def test_membership_grants_the_model_permissions_without_ticked_boxes(as_manager
         "SocialRules",
         "SocialComment",
         "SocialReply",
+        # Partner webhooks (tracking): tests/promotions/admin/test_webhooks_admin.py.
+        "WebhookSubscription",
+        "WebhookDelivery",
     }
     assert models["Campaign"] == {"add": True, "change": True, "delete": True, "view": True}
     assert models["Brand"] == {"add": False, "change": True, "delete": False, "view": True}

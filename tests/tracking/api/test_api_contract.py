@@ -30,12 +30,19 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.factories import BrandFactory, PromotionFactory
 from tests.factories.promotions import EntryFactory
-from tracking import report_pushes, webhooks
+from tracking import partner_webhooks, report_pushes, webhooks
 from tracking.services import api_key_create
 from tracking.store import events_store
 from tracking.tracked_event import TrackedEvent
 
-ALL_SCOPES = ["reports:read", "events:write", "entries:read", "entries:pii"]
+ALL_SCOPES = [
+    "reports:read",
+    "events:write",
+    "entries:read",
+    "entries:pii",
+    "webhooks:read",
+    "webhooks:write",
+]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -58,12 +65,18 @@ def world(slug: str) -> dict:
     subscription = report_pushes.report_subscription_create(
         brand_id=brand.pk, url="https://8.8.8.8/hook", schedule="daily", api_key=key
     )
+    hook = partner_webhooks.webhook_subscription_create(
+        api_key=key, brand_id=brand.pk, url="https://8.8.8.8/events", event_types=["order.paid"]
+    )
+    partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={"order": 1})
     return {
         "brand": brand,
         "promotion": promotion,
         "entry": entry,
         "raw": raw,
         "subscription": subscription,
+        "hook": hook,
+        "delivery": hook.deliveries.get(),
     }
 
 
@@ -192,6 +205,30 @@ def test_a_key_of_brand_a_reaches_nothing_of_brand_b(api_client):
     assert [r["index"] for r in batch.json()["rejected"]] == [1]
     checked |= {"/api/v1/events/batch", "/api/v1/reports/subscriptions/"}
     assert be.public_id not in str(entries)
+
+    # B's webhook subscriptions and deliveries are 404s too, and none of A's lists show them
+    hooks = api_client.get("/api/v1/webhooks/").json()["results"]
+    assert [h["id"] for h in hooks] == [a["hook"].pk]
+    hook_url = f"/api/v1/webhooks/{b['hook'].pk}/"
+    assert api_client.get(hook_url).status_code == 404
+    assert api_client.patch(hook_url, {"active": False}, format="json").status_code == 404
+    assert api_client.delete(hook_url).status_code == 404
+    assert api_client.get(f"{hook_url}deliveries/").status_code == 404
+    assert api_client.post(f"{hook_url}deliveries/{b['delivery'].pk}/resend/").status_code == 404
+    mine = f"/api/v1/webhooks/{a['hook'].pk}/deliveries/{b['delivery'].pk}/resend/"
+    assert api_client.post(mine).status_code == 404  # B's delivery under A's subscription
+    created = api_client.post(
+        "/api/v1/webhooks/",
+        {"brand": "bravo", "url": "https://8.8.8.8/x", "event_types": ["order.paid"]},
+        format="json",
+    )
+    assert created.status_code == 400 and list(created.json()["error"]["fields"]) == ["brand"]
+    checked |= {
+        "/api/v1/webhooks/",
+        "/api/v1/webhooks/{id}/",
+        "/api/v1/webhooks/{id}/deliveries/",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend/",
+    }
 
     # every path of the schema was tried
     assert checked >= SCHEMA_PATHS, SCHEMA_PATHS - checked

@@ -1,0 +1,198 @@
+"""``make bench`` part 6: accepted entries per second for distinct signed-in entrants.
+
+Against PostgreSQL only (skipped with a printed line otherwise), on the granian server of
+bench/run.py (production settings, ``BENCH_WEB_WORKERS`` workers, 2 by default):
+
+1. the trivial Django view's rate, measured just before, as the ceiling of this machine;
+2. the highest rate of ``POST /p/demo/launch/giveaway/enter/`` (JSON, the real view, the
+   real ``entry_create``), each request a different entrant: ``BENCH_ENTRANTS`` people per
+   run are made in the database beforehand, each with a signed-in session, a CSRF secret
+   and a device cookie; ``bench/entries.lua`` gives each wrk thread its own share, so no
+   entrant enters twice. Accepted = entries rows made during the run (counted in the
+   database), divided by the run's length;
+   with the CPU time each accepted entry cost the web workers and PostgreSQL (a number
+   that other load on the machine changes less than the rates);
+3. p50/p99 latency at about half that rate: wrk with 8 connections, each pausing
+   ``8 / (half rate)`` seconds between requests (wrk's ``delay()``, as the click part
+   does; wrk2's fixed-rate mode is not available here), so the measured rate comes out
+   at or a little below half.
+
+Confirmation emails and webhooks are never on the request's path: ``event_publish`` is
+one indexed query when no partner subscribed (the case measured here) and queues the
+sending after commit otherwise. Knobs: BENCH_ENTRANTS (per run), BENCH_ENTRY_DURATION,
+BENCH_ENTRY_CONNECTIONS.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+ENTRANTS = int(os.environ.get("BENCH_ENTRANTS", "30000"))
+DURATION = int(os.environ.get("BENCH_ENTRY_DURATION", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_ENTRY_CONNECTIONS", "32"))
+PACED_CONNECTIONS = 8
+PATH = "/p/demo/launch/giveaway/enter/"
+
+
+def entrants_prepare(*, count: int, tag: str) -> Path:
+    """``count`` people, each signed in by a session row; a file of their cookies for wrk
+    (``session csrf device`` per line)."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from promotions.models import Person
+    from promotions.pages.http import SESSION_PERSON
+
+    now = timezone.now()
+    people = Person.objects.bulk_create(
+        [
+            Person(
+                email=f"bench-{tag}-{i}@example.com",
+                email_normalized=f"bench-{tag}-{i}@example.com",
+                name=f"Bench {i}",
+                country="FR",
+            )
+            for i in range(count)
+        ],
+        batch_size=5000,
+    )
+    store = SessionStore()
+    sessions, lines = [], []
+    for person in people:
+        key = secrets.token_hex(16)
+        sessions.append(
+            Session(
+                session_key=key,
+                session_data=store.encode({SESSION_PERSON: person.pk}),
+                expire_date=now + timedelta(days=1),
+            )
+        )
+        lines.append(f"{key} {secrets.token_hex(16)} {secrets.token_hex(12)}")
+    Session.objects.bulk_create(sessions, batch_size=5000)
+    path = ROOT / "var" / f"bench-entrants-{tag}.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def giveaway_open() -> Any:
+    """The demo sweepstakes, open now (and for the whole bench), entries counted from 0."""
+    from django.utils import timezone
+
+    from promotions.models import Campaign, Promotion
+
+    promotion = Promotion.objects.select_related("campaign").get(
+        slug="giveaway", campaign__slug="launch", campaign__brand__slug="demo"
+    )
+    now = timezone.now()
+    Campaign.objects.filter(pk=promotion.campaign_id, ends_at__lt=now + timedelta(days=2)).update(
+        ends_at=now + timedelta(days=30)
+    )
+    Promotion.objects.filter(pk=promotion.pk, ends_at__lt=now + timedelta(days=2)).update(
+        ends_at=now + timedelta(days=30)
+    )
+    return promotion
+
+
+def entries_count(promotion: Any) -> int:
+    from promotions.models import Entry
+
+    return int(Entry.objects.filter(promotion_id=promotion.pk).count())
+
+
+def entries_measurable(*, results: dict[str, Any], say: Callable[[str], None]) -> bool:
+    """True on PostgreSQL; otherwise says that part 6 is skipped."""
+    if results["setup"]["database"] == "postgresql":
+        return True
+    say("\n6. Entries per second: skipped (PostgreSQL is not reachable)")
+    return False
+
+
+def bench_entries(
+    *,
+    results: dict[str, Any],
+    say: Callable[[str], None],
+    wrk: Callable[..., dict[str, float]],
+    port: int,
+    cpu: Callable[[], tuple[float, float]],
+) -> None:
+    """Part 6 (see the module doc) on PostgreSQL; the web server is already running."""
+    say(
+        f"\n6. Entries per second, distinct signed-in entrants, PostgreSQL, "
+        f"{results['setup']['web_workers']} web workers"
+    )
+    base = f"http://127.0.0.1:{port}"
+    promotion = giveaway_open()
+    started = time.monotonic()
+    top_file = entrants_prepare(count=ENTRANTS, tag=f"top{secrets.token_hex(3)}")
+    half_file = entrants_prepare(count=ENTRANTS, tag=f"half{secrets.token_hex(3)}")
+    say(f"   prepared 2 x {ENTRANTS:,} entrants with sessions in {time.monotonic() - started:.1f}s")
+
+    trivial = wrk(f"{base}/bench/trivial", connections=CONNECTIONS, duration=DURATION)
+    say(f"   trivial view: {trivial['rps']:,.0f} req/s")
+
+    def run(file: Path, **kwargs: Any) -> dict[str, float]:
+        before = entries_count(promotion)
+        web_cpu, pg_cpu = cpu()
+        t0 = time.monotonic()
+        found = wrk(
+            base,
+            script="entries.lua",
+            env={
+                "BENCH_ENTRANTS_FILE": str(file),
+                "BENCH_ENTER_PATH": PATH,
+                **kwargs.pop("env", {}),
+            },
+            duration=DURATION,
+            timeout="10s",  # a queued entry is slow, not lost: count it
+            **kwargs,
+        )
+        seconds = time.monotonic() - t0
+        made = entries_count(promotion) - before
+        web_after, pg_after = cpu()
+        found["entries"] = made
+        found["web_cpu_ms_per_entry"] = round((web_after - web_cpu) * 1000 / max(1, made), 2)
+        found["postgres_cpu_ms_per_entry"] = round((pg_after - pg_cpu) * 1000 / max(1, made), 2)
+        found["accepted_per_s"] = round(made / min(seconds, DURATION + 0.5), 1)
+        return found
+
+    top = run(top_file, connections=CONNECTIONS)
+    say(
+        f"   highest rate: {top['accepted_per_s']:,.0f} accepted entries/s "
+        f"({top['entries']:,} entries; wrk {top['rps']:,.0f} req/s, "
+        f"non-2xx {top['non_2xx_3xx']:.0f}; p50 {top.get('p50_ms', 0):.1f} ms, "
+        f"p99 {top.get('p99_ms', 0):.1f} ms at {CONNECTIONS} connections)"
+    )
+    say(
+        f"   CPU per accepted entry: web workers {top['web_cpu_ms_per_entry']} ms, "
+        f"PostgreSQL {top['postgres_cpu_ms_per_entry']} ms (load average now "
+        f"{os.getloadavg()[0]:.1f}: other work on this machine slows every number above)"
+    )
+    half = max(1.0, top["accepted_per_s"] / 2)
+    delay_ms = max(1, round(PACED_CONNECTIONS * 1000 / half))
+    paced = run(
+        half_file,
+        connections=PACED_CONNECTIONS,
+        env={"BENCH_DELAY_MS": str(delay_ms)},
+    )
+    say(
+        f"   at about half ({paced['accepted_per_s']:,.0f} entries/s, "
+        f"{PACED_CONNECTIONS} connections each pausing {delay_ms} ms): "
+        f"p50 {paced.get('p50_ms', 0):.1f} ms, p99 {paced.get('p99_ms', 0):.1f} ms "
+        f"(non-2xx {paced['non_2xx_3xx']:.0f})"
+    )
+    results["entries"] = {
+        "trivial_view_rps": trivial["rps"],
+        "entrants_per_run": ENTRANTS,
+        "top": top,
+        "target_rps": half,
+        "at_half": paced,
+        "ratio_to_trivial": round(top["accepted_per_s"] / trivial["rps"], 3),
+    }

@@ -1,0 +1,293 @@
+"""Partner webhooks: events published where they happen reach a real local receiver once,
+signed; failures are retried with backoff; re-sends; personal data only with entries:pii;
+publishing costs one query and stores nothing when nobody subscribed."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from promotions.draws import services as draws_services
+from promotions.entries import services as entries_services
+from promotions.entries.eligibility import Answers
+from promotions.models import Promotion
+from shop.models import Order
+from shop.orders.services import order_mark_paid
+from tests.factories import BrandFactory, OrderFactory, PromotionFactory
+from tests.factories.promotions import PersonFactory
+from tracking import partner_webhooks, tasks, webhooks
+from tracking.models import OutboundState, WebhookAttempt, WebhookDelivery, WebhookEvent
+
+pytestmark = pytest.mark.django_db
+ALL_TYPES = ["entry.created", "draw.completed", "order.paid"]
+
+
+@pytest.fixture
+def brand():
+    return BrandFactory(slug="nova")
+
+
+def subscribe(make_api_key, brand, url, *, scopes=("webhooks:write", "entries:read"), types=None):
+    key, _raw = make_api_key(brands=[brand], scopes=list(scopes))
+    return partner_webhooks.webhook_subscription_create(
+        api_key=key, brand_id=brand.pk, url=url, event_types=types or ALL_TYPES
+    )
+
+
+def answers():
+    return Answers(
+        name="Ana Lima",
+        birth_date=timezone.now().date().replace(year=1990),
+        country="FR",
+        consents=frozenset({"official_rules", "privacy", "facebook_release"}),
+    )
+
+
+def bodies(receiver):
+    return [json.loads(r.body) for r in receiver.received]
+
+
+def test_each_event_reaches_the_receiver_once_signed(
+    make_api_key, brand, receiver, django_capture_on_commit_callbacks
+):
+    # given: a partner's endpoint that verifies our signature as docs/partners.md says
+    subscription = subscribe(make_api_key, brand, receiver.url)
+    receiver.secret = subscription.secret
+    promotion = PromotionFactory(campaign__brand=brand, kind=Promotion.Kind.SWEEPSTAKES)
+    person = PersonFactory(email="ana@example.com")
+
+    # when: an entry, a draw and a paid order happen (each sent once its transaction commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = entries_services.entry_create(
+            promotion=promotion, person=person, answers=answers()
+        )
+    draw = promotion.draws.get()
+    Promotion.objects.filter(pk=promotion.pk).update(ends_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        draws_services.draw_run(draw=draw)
+    order = OrderFactory(brand=brand, status=Order.Status.PENDING, paid_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_mark_paid(order_id=order.pk, payment_intent_id="pi_1", amount=2000, currency="EUR")
+    # the sweep runs too (and later): nothing is sent twice
+    assert partner_webhooks.webhook_deliveries_deliver() == 0
+    assert tasks.webhooks_run() == 0
+    assert partner_webhooks.webhook_deliveries_deliver(now=timezone.now() + timedelta(days=1)) == 0
+
+    # then: three POSTs, each signature verified by the receiver, each event once
+    assert [r.path for r in receiver.received] == ["/hooks/reports"] * 3
+    got = bodies(receiver)
+    assert [b["type"] for b in got] == ["entry.created", "draw.completed", "order.paid"]
+    assert len({b["id"] for b in got}) == 3
+    for request, body in zip(receiver.received, got, strict=True):
+        assert webhooks.signature_verify(
+            header=request.headers["X-Signature"], body=request.body, secret=subscription.secret
+        )
+        assert request.headers["X-Webhook-Event"] == body["id"]
+        assert request.headers["X-Webhook-Type"] == body["type"]
+        assert body["api_version"] == partner_webhooks.API_VERSION
+        assert body["brand"] == "nova"
+        assert "pii" not in body  # the key has no entries:pii
+    assert WebhookAttempt.objects.filter(succeeded=True, status_code=200).count() == 3
+    assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"delivered"}
+    entry_event = got[0]
+    assert entry_event["data"]["entry"] == outcome.entry.public_id
+    assert entry_event["data"]["promotion"] == {
+        "id": promotion.pk,
+        "slug": promotion.slug,
+        "kind": "sweepstakes",
+    }
+    assert entry_event["data"]["entrant"].startswith("ent_")
+    assert "ana@example.com" not in receiver.received[0].body.decode()
+    assert "Ana" not in receiver.received[0].body.decode()
+    assert got[1]["data"]["entry_count"] == 1
+    assert got[1]["data"]["winners"] == [outcome.entry.public_id]
+    assert got[2]["data"]["order"] == order.pk
+    assert got[2]["data"]["total"] == {"amount": 2000, "currency": "EUR"}
+    assert "buyer" not in receiver.received[2].body.decode()  # the order's email
+
+
+def test_a_failed_delivery_is_retried_with_backoff_then_succeeds(make_api_key, brand, receiver):
+    # given: an endpoint that fails twice (500), then answers 200
+    subscription = subscribe(make_api_key, brand, receiver.url)
+    receiver.secret = subscription.secret
+    receiver.statuses = [500, 500]
+    t0 = timezone.now()
+    with transaction.atomic():
+        event = partner_webhooks.event_publish(
+            brand_id=brand.pk, event_type="order.paid", data={"order": 1}, at=t0
+        )
+    assert event is not None
+
+    # when/then: the sweep tries at once, after 60 s, then 120 s later (doubling)
+    assert partner_webhooks.webhook_deliveries_deliver(now=t0) == 1
+    assert partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(seconds=59)) == 0
+    assert partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(seconds=60)) == 1
+    assert partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(seconds=179)) == 0
+    assert partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(seconds=180)) == 1
+    assert partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(days=1)) == 0
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts, delivery.next_attempt_at) == ("delivered", 3, None)
+    log = list(delivery.log.order_by("attempt").values_list("attempt", "status_code", "error"))
+    assert log == [(1, 500, "HTTP 500"), (2, 500, "HTTP 500"), (3, 200, "")]
+    assert [a.started_at - t0 for a in delivery.log.order_by("attempt")] == [
+        timedelta(0),
+        timedelta(seconds=60),
+        timedelta(seconds=180),
+    ]
+    assert {json.loads(r.body)["id"] for r in receiver.received} == {str(event.event_id)}
+    assert len(receiver.received) == 3
+
+
+def test_a_delivery_gives_up_after_the_last_attempt(make_api_key, brand, receiver, settings):
+    settings.REPORT_PUSH_MAX_ATTEMPTS = 2
+    subscribe(make_api_key, brand, receiver.url)
+    receiver.statuses = [503, 503, 503]
+    t0 = timezone.now()
+    partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={}, at=t0)
+
+    partner_webhooks.webhook_deliveries_deliver(now=t0)
+    partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(hours=1))
+    partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(hours=2))
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts) == (OutboundState.FAILED, 2)
+    assert len(receiver.received) == 2
+
+
+def test_a_resend_delivers_the_same_event_again(
+    make_api_key, brand, receiver, django_capture_on_commit_callbacks
+):
+    subscription = subscribe(make_api_key, brand, receiver.url)
+    receiver.secret = subscription.secret
+    with django_capture_on_commit_callbacks(execute=True):
+        event = partner_webhooks.event_publish(
+            brand_id=brand.pk, event_type="draw.completed", data={"draw": 3}
+        )
+    first = WebhookDelivery.objects.get()
+    assert first.state == "delivered"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = partner_webhooks.webhook_delivery_resend(delivery=first)
+
+    again.refresh_from_db()
+    assert (again.state, again.resend_of_id, again.event_id) == ("delivered", first.pk, event.pk)
+    one, two = receiver.received
+    assert json.loads(one.body)["id"] == json.loads(two.body)["id"] == str(event.event_id)
+    assert one.headers["X-Webhook-Delivery"] != two.headers["X-Webhook-Delivery"]
+    assert tasks.webhook_delivery_send(again.pk) is False  # already delivered: nothing sent
+
+
+def test_personal_data_goes_only_to_keys_with_entries_pii(
+    make_api_key, brand, receiver, django_capture_on_commit_callbacks
+):
+    subscribe(make_api_key, brand, receiver.url + "?plain")
+    subscribe(
+        make_api_key,
+        brand,
+        receiver.url + "?pii",
+        scopes=("webhooks:write", "entries:read", "entries:pii"),
+    )
+    promotion = PromotionFactory(campaign__brand=brand, kind=Promotion.Kind.SWEEPSTAKES)
+    person = PersonFactory(email="ana@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entries_services.entry_create(promotion=promotion, person=person, answers=answers())
+
+    by_path = {r.path: json.loads(r.body) for r in receiver.received}
+    assert set(by_path) == {"/hooks/reports?plain", "/hooks/reports?pii"}
+    assert "pii" not in by_path["/hooks/reports?plain"]
+    assert by_path["/hooks/reports?pii"]["pii"] == {"email": "ana@example.com", "name": "Ana Lima"}
+    assert by_path["/hooks/reports?pii"]["id"] == by_path["/hooks/reports?plain"]["id"]
+
+
+def test_publishing_with_no_subscription_stores_nothing_in_one_query(
+    make_api_key, brand, django_assert_num_queries, settings
+):
+    settings.WEBHOOK_ALLOW_PRIVATE = True  # no DNS here: the URLs are not resolved
+    # a subscription of another brand, one of this brand for another type, an inactive one
+    # and a revoked key's: none wants this brand's entry.created
+    other = BrandFactory()
+    subscribe(make_api_key, other, "https://hooks.example.com/a", types=["entry.created"])
+    subscribe(make_api_key, brand, "https://hooks.example.com/b", types=["order.paid"])
+    inactive = subscribe(make_api_key, brand, "https://hooks.example.com/c")
+    partner_webhooks.webhook_subscription_update(subscription=inactive, active=False)
+    revoked = subscribe(make_api_key, brand, "https://hooks.example.com/d")
+    revoked.api_key.revoked_at = timezone.now()
+    revoked.api_key.save()
+
+    with django_assert_num_queries(1):
+        event = partner_webhooks.event_publish(
+            brand_id=brand.pk, event_type="entry.created", data={"entry": "x"}
+        )
+
+    assert event is None
+    assert WebhookEvent.objects.count() == 0
+    assert WebhookDelivery.objects.count() == 0
+
+
+def test_an_entry_with_no_subscriber_stores_no_event(django_capture_on_commit_callbacks):
+    promotion = PromotionFactory(kind=Promotion.Kind.SWEEPSTAKES)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entries_services.entry_create(
+            promotion=promotion, person=PersonFactory(), answers=answers()
+        )
+
+    assert promotion.entries.count() == 1
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_a_rolled_back_entry_publishes_nothing(make_api_key, brand, receiver):
+    subscribe(make_api_key, brand, receiver.url)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        partner_webhooks.event_publish(brand_id=brand.pk, event_type="entry.created", data={})
+        raise RuntimeError("the caller's transaction fails")
+
+    assert WebhookEvent.objects.count() == 0
+    assert partner_webhooks.webhook_deliveries_deliver() == 0
+    assert receiver.received == []
+
+
+def test_an_unknown_event_type_is_a_programming_error(brand):
+    with pytest.raises(ValueError):
+        partner_webhooks.event_publish(brand_id=brand.pk, event_type="entry.deleted", data={})
+
+
+def test_the_sweep_sends_a_delivery_whose_task_was_lost(make_api_key, brand, receiver):
+    # the on-commit task never ran (worker lost it): the minute schedule sends it
+    subscribe(make_api_key, brand, receiver.url)
+    partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={})
+
+    assert tasks.webhooks_run() == 1
+
+    assert len(receiver.received) == 1
+    assert WebhookDelivery.objects.get().state == "delivered"
+
+
+def test_housekeeping_drops_old_events_personal_data(make_api_key, brand):
+    old = timezone.now() - timedelta(days=8)
+    subscribe(make_api_key, brand, "https://8.8.8.8/hooks")
+    kept = partner_webhooks.event_publish(
+        brand_id=brand.pk, event_type="order.paid", data={"order": 2}, pii={"email": "b@x.io"}
+    )
+    dropped = partner_webhooks.event_publish(
+        brand_id=brand.pk,
+        event_type="order.paid",
+        data={"order": 1},
+        pii={"email": "a@x.io"},
+        at=old,
+    )
+
+    done = tasks.tracking_housekeep()
+
+    assert done["webhook_pii_cleared"] == 1
+    dropped.refresh_from_db()
+    kept.refresh_from_db()
+    assert (dropped.pii, dropped.data) == (None, {"order": 1})
+    assert kept.pii == {"email": "b@x.io"}
