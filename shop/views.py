@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
-from promotions.pages.http import brand_page_render
+from promotions.pages.http import brand_page_render, page_language_get
 from shop.catalog import selectors as catalog
 from shop.checkout import selectors as checkout_selectors
 from shop.checkout import services as checkout_services
@@ -176,6 +176,7 @@ def checkout(request: HttpRequest, brand: str) -> JsonResponse:
         fbp=request.COOKIES.get("_fbp", ""),
         fbc=request.COOKIES.get("_fbc", ""),
         attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),
+        language=page_language_get(request, shop_brand).code,
     )
     try:
         result = checkout_services.checkout_start(

@@ -16,7 +16,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from promotions.campaigns.languages import content_fallback
 from promotions.campaigns.models import Promotion
 from promotions.entrants.models import ConsentText, DataDeletionRequest, Identity, Person
 from promotions.entries.eligibility import Refusal
@@ -29,13 +31,13 @@ from tracking import counters
 logger = logging.getLogger(__name__)
 
 
-FACEBOOK_RELEASE_TEXT = (
+FACEBOOK_RELEASE_TEXT = gettext_lazy(
     "This promotion is in no way sponsored, endorsed, administered by or associated with "
     "Facebook. By entering, I completely release Facebook from any liability."
 )
 
 
-DEFAULT_PRIVACY_NOTICE = (
+DEFAULT_PRIVACY_NOTICE = gettext_lazy(
     "The brand uses my name, email address, date of birth and country to run this "
     "promotion, to check my eligibility and to contact me if I win, keeps them until the "
     "promotion's winners are confirmed plus the period the law requires, and deletes them "
@@ -86,9 +88,15 @@ def email_verification_read(token: str) -> tuple[str, str] | None:
 
 
 def email_verification_send(
-    *, email: str, promotion: Promotion, link: str, sender: Sender | None = None
+    *,
+    email: str,
+    promotion: Promotion,
+    link: str,
+    sender: Sender | None = None,
+    language: str = "",
 ) -> None:
-    """Mail the sign-in link (console backend in development, locmem in tests)."""
+    """Mail the sign-in link in ``language`` (the page's; default the brand's), with the
+    console backend in development and locmem in tests."""
     from django.core.validators import validate_email
 
     try:
@@ -109,7 +117,7 @@ def email_verification_send(
             retry_after=wait,
         )
     brand = promotion.campaign.brand
-    with translation.override(brand.language):
+    with translation.override(language or brand.language), content_fallback(brand.language):
         subject = _("Confirm your email to take part: %(title)s") % {"title": promotion.title}
         body = _(
             "Hello,\n\nOpen this link to confirm your email address and take part in "
@@ -293,43 +301,60 @@ def data_deletion_request_create(
     )
 
 
-def consent_text_get(*, kind: str, text: str) -> ConsentText:
-    """The stored version of these exact words (version = kind + SHA-256 of the text)."""
+def consent_text_get(*, kind: str, text: str, language: str = "") -> ConsentText:
+    """The stored version of these exact words in ``language`` (version = kind, language
+    and SHA-256 of the words: the same words read in another language are another
+    version)."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    version = f"{kind}:{digest}"
+    version = f"{kind}:{language}:{digest}" if language else f"{kind}:{digest}"
     obj = ConsentText.objects.filter(version=version).first()
     if obj is not None:
         return obj
     try:
         with transaction.atomic():
-            return ConsentText.objects.create(kind=kind, version=version, text=text)
+            return ConsentText.objects.create(
+                kind=kind, language=language, version=version, text=text
+            )
     except IntegrityError:
         return ConsentText.objects.get(version=version)
 
 
-def consent_texts(promotion: Promotion) -> dict[str, str]:
-    """The words shown next to each checkbox of this promotion's form."""
-    texts: dict[str, str] = {
-        ConsentText.Kind.OFFICIAL_RULES: promotion.official_rules,
-        ConsentText.Kind.PRIVACY: promotion.privacy_notice or DEFAULT_PRIVACY_NOTICE,
-        ConsentText.Kind.FACEBOOK_RELEASE: FACEBOOK_RELEASE_TEXT,
-    }
-    if promotion.marketing_text:
-        texts[ConsentText.Kind.MARKETING] = promotion.marketing_text
+def consent_texts(promotion: Promotion, language: str = "") -> dict[str, str]:
+    """The words shown next to each checkbox of this promotion's form, in ``language``
+    (default: the language active now), translated content falling back to the brand's."""
+    brand_language = promotion.campaign.brand.language
+    with (
+        translation.override(language or translation.get_language()),
+        content_fallback(brand_language),
+    ):
+        texts: dict[str, str] = {
+            ConsentText.Kind.OFFICIAL_RULES: promotion.official_rules,
+            ConsentText.Kind.PRIVACY: promotion.privacy_notice or str(DEFAULT_PRIVACY_NOTICE),
+            ConsentText.Kind.FACEBOOK_RELEASE: str(FACEBOOK_RELEASE_TEXT),
+        }
+        if promotion.marketing_text:
+            texts[ConsentText.Kind.MARKETING] = promotion.marketing_text
     return texts
 
 
 def consents_record(
-    *, person: Person, promotion: Promotion, kinds: Iterable[str], at: datetime
+    *,
+    person: Person,
+    promotion: Promotion,
+    kinds: Iterable[str],
+    at: datetime,
+    language: str = "",
 ) -> list[str]:
-    """Record each consent given, with the version of its text and the time; returns the
-    versions. Giving the same consent to the same words again keeps the first time."""
-    texts = consent_texts(promotion)
+    """Record each consent given, with the version of its text (the words the entrant
+    read, in ``language``) and the time; returns the versions. Giving the same consent to
+    the same words again keeps the first time."""
+    language = language or promotion.campaign.brand.language
+    texts = consent_texts(promotion, language)
     versions = []
     for kind in kinds:
         if kind not in texts:
             continue
-        text = consent_text_get(kind=kind, text=texts[kind])
+        text = consent_text_get(kind=kind, text=texts[kind], language=language)
         person.consents.get_or_create(promotion=promotion, text=text, defaults={"given_at": at})
         versions.append(text.version)
     return versions
