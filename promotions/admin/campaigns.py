@@ -115,7 +115,7 @@ class CampaignAdmin(
                 (_("Pages"), {"fields": ["links"]}),
                 (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
             ]
-        return fieldsets
+        return self.language_fieldsets(request, obj, fieldsets)
 
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         campaign = self._object(request, object_id)

@@ -141,7 +141,7 @@ class PromotionAdmin(
                 (_("Preview"), {"fields": ["preview", "tools"]}),
                 (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
             ]
-        return fieldsets
+        return self.language_fieldsets(request, obj, fieldsets)
 
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         promotion = self._object(request, object_id)

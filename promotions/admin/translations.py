@@ -111,7 +111,13 @@ class TranslatedFieldsAdminMixin:
         return languages.pop() if len(languages) == 1 else settings.LANGUAGE_CODE
 
     def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
-        fieldsets = list(super().get_fieldsets(request, obj))  # type: ignore[misc]
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        return self.language_fieldsets(request, obj, fieldsets)
+
+    def language_fieldsets(self, request: HttpRequest, obj: Model | None, fieldsets: Any) -> Any:
+        """``fieldsets`` and a collapsed fieldset per other language. An admin that
+        defines its own ``get_fieldsets`` returns its fieldsets through this."""
+        fieldsets = list(fieldsets)
         names = self._translated_names()
         language = self.content_language(request, obj)
         shown = [

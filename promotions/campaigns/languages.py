@@ -146,7 +146,9 @@ def campaign_language_status(
     for promotion in promotions:
         promotion.campaign = campaign
     languages = [c for c in language_codes() if c in {campaign.brand.language, *campaign.languages}]
-    languages += [c for c in language_codes() if c not in languages and _begun(campaign, c)]
+    languages += [
+        c for c in language_codes() if c not in languages and _begun(campaign, promotions, c)
+    ]
     statuses = {}
     for code in languages:
         if not translated_value(campaign, "name", code, campaign.brand.language) or any(
@@ -160,5 +162,8 @@ def campaign_language_status(
     return statuses
 
 
-def _begun(campaign: Campaign, code: str) -> bool:
-    return bool(translated_value(campaign, "name", code))
+def _begun(campaign: Campaign, promotions: list[Promotion], code: str) -> bool:
+    """Someone has started writing in ``code``: the campaign's name or a promotion's title."""
+    return bool(translated_value(campaign, "name", code)) or any(
+        translated_value(p, "title", code) for p in promotions
+    )

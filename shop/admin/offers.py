@@ -132,7 +132,7 @@ class OfferAdmin(
         ]
         if obj is not None:
             fieldsets.append((_("Codes"), {"fields": ["code_tools"]}))
-        return fieldsets
+        return self.language_fieldsets(request, obj, fieldsets)
 
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         offer = self._object(request, object_id)
