@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
@@ -213,3 +214,27 @@ def test_the_same_words_in_two_languages_are_two_consent_versions(consumer):
         )
     )
     assert rules == {"en": "Open.", "fr": "Ouvert à tous."}
+
+
+@pytest.mark.parametrize(
+    ("code", "written"),
+    [
+        ("en", "Open until 15 January 2030, 12:30"),
+        ("fr", "Ouvert jusqu'au 15 janvier 2030, 12:30"),
+        ("de", "Geöffnet bis 15. Januar 2030, 12:30"),
+        ("ja", "2030年1月15日 12:30 まで開催"),
+        ("ar", "متاح حتى 15 يناير 2030، 12:30 م"),
+    ],
+)
+def test_dates_are_written_the_languages_way_in_the_brands_time_zone(consumer, code, written):
+    ends = datetime(2030, 1, 15, 11, 30, tzinfo=UTC)  # 12:30 in Paris
+    promotion = PromotionFactory(
+        ends_at=ends,
+        campaign__ends_at=ends,
+        campaign__brand__timezone="Europe/Paris",
+        campaign__languages=["fr", "de", "ja", "ar"],
+    )
+
+    body = consumer.get(promotion.get_absolute_url() + "?lang=" + code).content.decode()
+
+    assert written in body
