@@ -176,8 +176,10 @@ def catalog_read(code: str) -> Catalog:
             copyright_holder="the promotion service's authors",
             fuzzy=False,
         )
-    if code in PLURAL_FORMS:
-        catalog._num_plurals, catalog._plural_expr = PLURAL_FORMS[code]
+    if code in PLURAL_FORMS:  # Babel keeps them in these attributes (read_po sets them too)
+        count, expression = PLURAL_FORMS[code]
+        setattr(catalog, "_num_plurals", count)  # noqa: B010
+        setattr(catalog, "_plural_expr", expression)  # noqa: B010
     return catalog
 
 
@@ -242,12 +244,13 @@ def catalog_problems(code: str, template: Catalog | None = None) -> list[str]:
             continue
         if isinstance(source.id, (list, tuple)):
             expected = placeholders(source.id[1])
-            for form in message.string:
+            for form in message.string or ():
                 if placeholders(form) != expected:
                     problems.append(f"{where}: placeholders {placeholders(form)} != {expected}")
-        elif placeholders(message.string) != placeholders(source.id):
+        elif placeholders(str(message.string)) != placeholders(source.id):
             problems.append(
-                f"{where}: placeholders {placeholders(message.string)} != {placeholders(source.id)}"
+                f"{where}: placeholders {placeholders(str(message.string))} != "
+                f"{placeholders(source.id)}"
             )
     return problems
 

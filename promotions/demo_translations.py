@@ -223,5 +223,6 @@ def demo_translations_apply(campaign: Campaign) -> None:
         _columns_set(
             promotion, {code: {**texts[code], "official_rules": RULES[code]} for code in texts}
         )
-    for prize in Prize.objects.filter(promotion__campaign=campaign, name_en__in=PRIZES):
-        _columns_set(prize, PRIZES[prize.name_en])
+    # The translated columns are made at run time (modeltranslation): named as strings.
+    for prize in Prize.objects.filter(promotion__campaign=campaign, **{"name_en__in": PRIZES}):
+        _columns_set(prize, PRIZES[str(getattr(prize, "name_en"))])  # noqa: B009

@@ -131,10 +131,12 @@ def _translations_apply(brand: Brand) -> None:
         }
         if changes:
             Product.objects.filter(pk=product.pk).update(**changes)
-    for offer in Offer.objects.filter(brand=brand, name_en__in=OFFER_NAMES):
+    # The translated columns are made at run time (modeltranslation): named as strings.
+    for offer in Offer.objects.filter(brand=brand, **{"name_en__in": OFFER_NAMES}):
+        names = OFFER_NAMES[str(getattr(offer, "name_en"))]  # noqa: B009
         changes = {
             f"name_{code}": name
-            for code, name in OFFER_NAMES[offer.name_en].items()
+            for code, name in names.items()
             if getattr(offer, f"name_{code}") != name
         }
         if changes:

@@ -88,9 +88,9 @@ class TranslatedFieldsAdminMixin:
 
     def _translated_names(self) -> list[str]:
         model = self.model  # type: ignore[attr-defined]
-        return list(translator.get_options_for_model(model).fields)
+        return list(translator.get_options_for_model(model).all_fields)
 
-    def content_language(self, request: HttpRequest, obj: Model | None) -> str:
+    def content_language(self, request: HttpRequest, obj: Any) -> str:
         """The brand's language: of the object, of the ``?campaign=``/``?brand=`` the add
         link names, of the user's brands when they share one, else the default."""
         brand = _brand_of(obj, self.content_brand_path)
@@ -110,11 +110,11 @@ class TranslatedFieldsAdminMixin:
         languages = set(brands.values_list("language", flat=True)[:50]) if brands else set()
         return languages.pop() if len(languages) == 1 else settings.LANGUAGE_CODE
 
-    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
         return self.language_fieldsets(request, obj, fieldsets)
 
-    def language_fieldsets(self, request: HttpRequest, obj: Model | None, fieldsets: Any) -> Any:
+    def language_fieldsets(self, request: HttpRequest, obj: Any, fieldsets: Any) -> Any:
         """``fieldsets`` and a collapsed fieldset per other language. An admin that
         defines its own ``get_fieldsets`` returns its fieldsets through this."""
         fieldsets = list(fieldsets)
@@ -138,8 +138,10 @@ class TranslatedFieldsAdminMixin:
             )
         return fieldsets
 
-    def get_form(self, request: HttpRequest, obj: Model | None = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
         return brand_language_form(
             form, self.content_brand_path, self.content_language(request, obj)
         )
@@ -151,7 +153,7 @@ class BrandLanguageInlineMixin:
 
     content_brand_path = "brand"
 
-    def get_formset(self, request: HttpRequest, obj: Model | None = None, **kwargs: Any) -> Any:
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
         parent_path = self.parent_brand_path  # type: ignore[attr-defined]
         brand = _brand_of(obj, parent_path)

@@ -46,6 +46,7 @@ def demo(transactional_db) -> Campaign:
     for promotion in Promotion.objects.filter(campaign=campaign):
         promotion.title_ja, promotion.description_ja = JAPANESE[promotion.slug]
         promotion.official_rules_ja = "購入は不要です。18 歳以上の方が対象です。"
+        promotion.cta_label_ja = "参加する"
         promotion.save()
     Prize.objects.filter(promotion__campaign=campaign).update(name_ja="Nova X 賞品")
     campaign.full_clean()  # Japanese has what going live in it needs
