@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from promotions.campaigns.languages import language_codes, language_is_rtl, language_normalize
+from tracking.site import absolute_url
 
 LANGUAGE_COOKIE = "ph_lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -83,7 +84,7 @@ def page_language_context(request: HttpRequest, language: PageLanguage) -> dict[
                 "current": code == language.code,
             }
         )
-    absolute = request.build_absolute_uri(request.path)
+    absolute = absolute_url(request.path, request)  # SITE_URL, or the trusted host
     return {
         "page_language": {
             "code": language.code,
