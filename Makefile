@@ -58,7 +58,7 @@ serve: bootstrap
 # Without chromium (and no root + apt-get to install it) the browser tests are skipped with a
 # note at the end, except under CI=true, where they fail.
 test: bootstrap
-	@$(BIN)/python bin/ensure-tool "$(CHROMIUM_PATH)" chromium fonts-dejavu-core || true
+	@$(BIN)/python bin/ensure-tool "$(CHROMIUM_PATH)" chromium fonts-dejavu-core fonts-ipafont-gothic || true
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 lint: bootstrap
