@@ -3,7 +3,7 @@
 Each translated field (``promotions/translation.py``, ``shop/translation.py``) has one
 column per language. The form keeps each field where it always was, under its own name,
 for the brand's language (required there when the field is required), and shows every
-other language in a collapsed fieldset of its own, "Français (fr)", after the others.
+other language in a collapsed "<field> in other languages" fieldset after the others.
 modeltranslation's own admin makes the default language (English) required instead, which
 is wrong for a French brand, and its tabs load jQuery UI from a CDN: hence this mixin.
 """
@@ -56,6 +56,12 @@ def brand_language_form(form: type[forms.ModelForm], path: str, guess: str) -> A
             brand = _brand_of(instance, path) if instance is not None else None
             with translation.override(brand.language if brand else guess):
                 super().__init__(*args, **kwargs)
+            names = dict(settings.LANGUAGES)
+            columns = {f.name: f for f in self._meta.model._meta.get_fields()}
+            for field_name, field in self.fields.items():
+                translated = getattr(columns.get(field_name), "language", None)
+                if translated:  # a modeltranslation column: "Français (fr)"
+                    field.label = f"{names.get(translated, translated)} ({translated})"
 
         def _content_language(self) -> str:
             brand = _brand_of(self.instance, path)
@@ -115,8 +121,10 @@ class TranslatedFieldsAdminMixin:
         return self.language_fieldsets(request, obj, fieldsets)
 
     def language_fieldsets(self, request: HttpRequest, obj: Any, fieldsets: Any) -> Any:
-        """``fieldsets`` and a collapsed fieldset per other language. An admin that
-        defines its own ``get_fieldsets`` returns its fieldsets through this."""
+        """``fieldsets`` and, per translated field, a collapsed "<field> in other
+        languages" fieldset whose inputs are labelled by language only (so that a label
+        such as "Title" still names one input). An admin that defines its own
+        ``get_fieldsets`` returns its fieldsets through this."""
         fieldsets = list(fieldsets)
         names = self._translated_names()
         language = self.content_language(request, obj)
@@ -126,14 +134,16 @@ class TranslatedFieldsAdminMixin:
             for name in options.get("fields", ())
             if name in names
         ]
-        labels = dict(settings.LANGUAGES)
-        for code in language_codes():
-            if code == language or not shown:
-                continue
+        model = self.model  # type: ignore[attr-defined]
+        for name in shown:
+            label = str(model._meta.get_field(name).verbose_name)
             fieldsets.append(
                 (
-                    f"{labels[code]} ({code})",
-                    {"fields": [_field(n, code) for n in shown], "classes": ["collapse"]},
+                    _("%(field)s in other languages") % {"field": label[:1].upper() + label[1:]},
+                    {
+                        "fields": [_field(name, c) for c in language_codes() if c != language],
+                        "classes": ["collapse"],
+                    },
                 )
             )
         return fieldsets

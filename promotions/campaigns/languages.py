@@ -6,7 +6,8 @@ Content is translated with django-modeltranslation (``promotions/translation.py`
 ``shop/translation.py``): each translated field has one column per language on the same
 row, so a page reads its language with the row it already loads (no join, no prefetch).
 When a column is empty the descriptor falls back through ``BRAND_FALLBACK``: the brand's
-language (set for the time of a render by ``content_fallback``), then English.
+language (set for the time of a render by ``content_fallback``), then English, then any
+language that has it.
 """
 
 from __future__ import annotations
@@ -60,14 +61,17 @@ def language_field_suffix(code: str) -> str:
 class BrandFallback(Mapping[str, tuple[str, ...]]):
     """modeltranslation's ``fallback_languages``: the brand's language of the render in
     progress (a context variable, so threads and requests do not see each other's), then
-    the default language."""
+    the default language, then any language that has the text. Outside a brand's render
+    (the partner API, admin lists, exports) a French brand's text, written in French
+    only, is still found."""
 
     def __getitem__(self, key: str) -> tuple[str, ...]:
         if key != "default":
             raise KeyError(key)
         brand = _brand_language.get()
         default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-        return (brand, default) if brand and brand != default else (default,)
+        first = (brand, default) if brand and brand != default else (default,)
+        return first + tuple(c for c in language_codes() if c not in first)
 
     def __iter__(self) -> Iterator[str]:
         return iter(["default"])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from promotions.campaigns.languages import campaign_language_status
-from promotions.models import Status
+from promotions.models import Promotion, Status
 from tests.factories import CampaignFactory, PromotionFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,16 @@ def test_each_language_has_a_status():
     statuses = campaign_language_status(promotion.campaign)
 
     assert statuses == {"en": "draft", "fr": "reviewed", "de": "missing", "es": "missing"}
+
+
+def test_outside_a_page_a_text_written_in_one_language_only_is_still_read():
+    # given: a French brand's promotion, written in French only (as the data migration
+    # leaves existing content)
+    promotion = PromotionFactory(campaign__brand__language="fr", title_fr="Gagnez")
+    Promotion.objects.filter(pk=promotion.pk).update(title_en=None)
+
+    # when: read in English with no brand's page around it (API, admin lists, exports)
+    with translation.override("en"):
+        title = Promotion.objects.get(pk=promotion.pk).title
+
+    assert title == "Gagnez"
