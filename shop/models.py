@@ -372,6 +372,9 @@ class Order(models.Model):
     )
     email = models.EmailField()
     customer_key = models.CharField(max_length=254, db_index=True)
+    language = models.CharField(
+        max_length=8, blank=True, help_text=_("The shop page's language; emails are sent in it.")
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     currency = models.CharField(max_length=3, validators=[currency_validator])
     subtotal = models.PositiveIntegerField()

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
-from promotions.pages.http import brand_page_render
+from promotions.pages.http import brand_page_render, page_language_active, page_language_get
 from shop.catalog import selectors as catalog
 from shop.checkout import selectors as checkout_selectors
 from shop.checkout import services as checkout_services
@@ -170,23 +170,26 @@ def checkout(request: HttpRequest, brand: str) -> JsonResponse:
     form = CheckoutForm(data)
     if not form.is_valid():
         return _form_error(form)
+    language = page_language_get(request, shop_brand)
     buyer = checkout_services.Buyer(
         ip=client_ip(request.META) or None,
         user_agent=request.headers.get("User-Agent", ""),
         fbp=request.COOKIES.get("_fbp", ""),
         fbc=request.COOKIES.get("_fbc", ""),
         attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),
+        language=language.code,
     )
     try:
-        result = checkout_services.checkout_start(
-            brand=shop_brand,
-            items=form.cleaned_data["items"],
-            email=form.cleaned_data["email"],
-            code_text=form.cleaned_data["code"],
-            payment_method=form.cleaned_data["payment_method"],
-            checkout_key=form.cleaned_data["checkout_id"],
-            buyer=buyer,
-        )
+        with page_language_active(language, shop_brand):  # lines keep the titles in it
+            result = checkout_services.checkout_start(
+                brand=shop_brand,
+                items=form.cleaned_data["items"],
+                email=form.cleaned_data["email"],
+                code_text=form.cleaned_data["code"],
+                payment_method=form.cleaned_data["payment_method"],
+                checkout_key=form.cleaned_data["checkout_id"],
+                buyer=buyer,
+            )
     except ShopError as exc:
         return _shop_error(exc)
     order = result.order

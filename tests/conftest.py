@@ -14,6 +14,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from config.catalogs import compile_catalogs
+
+# The interface catalogs' .mo files are build products (not committed): compile the ones
+# older than their .po before any test activates a language.
+compile_catalogs()
+
 pytest_plugins = ["tests.fakes.fixtures"]
 
 BROWSER_SKIP_REASON = "chromium is missing (CHROMIUM_PATH)"

@@ -29,6 +29,7 @@ from promotions.admin.scoping import (
     ScopedRelatedFilter,
     choices_queryset,
 )
+from promotions.admin.translations import BrandLanguageInlineMixin, TranslatedFieldsAdminMixin
 from promotions.codes import rules as code_rules
 from promotions.codes import selectors as codes_selectors
 from promotions.codes import services as codes_services
@@ -71,19 +72,29 @@ PRIZE_FIELDS = (
 )
 
 
-class PrizeInline(BrandScopedAdminMixin, admin.TabularInline):
+class PrizeInline(BrandLanguageInlineMixin, BrandScopedAdminMixin, admin.TabularInline):
+    """Prizes in the brand's language; their translations are on each prize's page."""
+
     model = Prize
     extra = 0
     fields = PRIZE_FIELDS
+    content_brand_path = "promotion__campaign__brand"
+    parent_brand_path = "campaign__brand"
+
     readonly_fields = ["awarded"]
     show_change_link = True
 
 
 @admin.register(Promotion)
 class PromotionAdmin(
-    DashboardAdminMixin, BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin
+    TranslatedFieldsAdminMixin,
+    DashboardAdminMixin,
+    BrandTimezoneFormMixin,
+    BrandScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     form = PromotionForm
+    content_brand_path = "campaign__brand"
     inlines = [PrizeInline]
     list_display = ["title", "campaign", "kind", "status", "window", "state", "position"]
     list_display_links = ["title"]
@@ -141,7 +152,7 @@ class PromotionAdmin(
                 (_("Preview"), {"fields": ["preview", "tools"]}),
                 (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
             ]
-        return fieldsets
+        return self.language_fieldsets(request, obj, fieldsets)
 
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         promotion = self._object(request, object_id)

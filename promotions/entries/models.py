@@ -62,6 +62,11 @@ class Entry(models.Model):
     )
     country = models.CharField(max_length=2, blank=True)
     source = models.CharField(max_length=40, blank=True)
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text=_("The language the entrant entered in; their emails are sent in it."),
+    )
     click_event_id = models.UUIDField(null=True, blank=True)
     viewer_hash = models.CharField(max_length=64, blank=True, editable=False)
     device_hash = models.CharField(max_length=64, blank=True, editable=False)

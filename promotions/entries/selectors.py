@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from promotions.campaigns.languages import content_fallback
 from promotions.campaigns.models import EntryFrequency, Promotion
 from promotions.entrants.models import Person
 from promotions.entries.eligibility import BLOCKING_RULES, Answers, Check, Refusal, local_day
@@ -51,3 +54,22 @@ def entrant_state_get(
         None,
     )
     return EntrantState(entries=entries, blocking=blocking)
+
+
+def entry_language(entry: Entry) -> str:
+    """The language an entrant's emails about ``entry`` are written in: the one they
+    entered in, else the brand's (entries made before languages were recorded)."""
+    return entry.language or entry.promotion.campaign.brand.language
+
+
+@contextmanager
+def entry_email_language(entry: Entry) -> Iterator[str]:
+    """Write an email about ``entry`` (winner notice, claim link...) in its language, its
+    translated content falling back to the brand's::
+
+        with entry_email_language(entry):
+            subject = _("You won %(prize)s") % {"prize": prize.name}
+    """
+    language = entry_language(entry)
+    with translation.override(language), content_fallback(entry.promotion.campaign.brand.language):
+        yield language

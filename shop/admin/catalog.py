@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from promotions.admin.displays import ADMIN_MEDIA
 from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter
+from promotions.admin.translations import TranslatedFieldsAdminMixin
 from shop.catalog import selectors, services
 from shop.models import Product, ProductImage, Variant
 from shop.money import format_money
@@ -61,7 +62,7 @@ class ProductImageInline(BrandScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class ProductAdmin(TranslatedFieldsAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["title", "brand", "price_display", "stock_total", "is_active", "window"]
     list_filter = [("brand", ScopedRelatedFilter), "is_active"]
     list_select_related = ["brand"]

@@ -46,6 +46,7 @@ class Buyer:
     fbp: str = ""
     fbc: str = ""
     attribution: Attribution | None = None
+    language: str = ""  # the shop page's; the order's emails are sent in it
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def order_create(
             datetime.fromtimestamp(attribution.clicked_at, tz=UTC) if attribution else None
         ),
         entry_id=match.entry_id if match else None,
+        language=buyer.language or brand.language,
         client_ip=buyer.ip or None,
         user_agent=buyer.user_agent[:400],
         fbp=buyer.fbp[:200],
