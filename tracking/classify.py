@@ -165,6 +165,37 @@ def source(*, utm_source: str | None, referrer: str | None, own_host: str, user_
     return "direct"
 
 
+# --- Language ---------------------------------------------------------------------------
+
+_languages: tuple[object, frozenset[str]] = (None, frozenset())
+
+
+def _language_codes() -> frozenset[str]:
+    global _languages
+    configured = setting("LANGUAGES")
+    if _languages[0] is not configured:
+        _languages = (configured, frozenset(str(code).lower() for code, _name in configured))
+    return _languages[1]
+
+
+@lru_cache(maxsize=1024)
+def _language_of(value: str, codes: frozenset[str]) -> str:
+    code = value.strip().lower().replace("_", "-")[:16]
+    if code in codes:
+        return code
+    primary = code.split("-", 1)[0]  # "fr-CA" on a site that has "fr"
+    return primary if primary in codes else ""
+
+
+def language(value: str | None) -> str:
+    """The page's language as one of ``settings.LANGUAGES`` codes (lower case, e.g. "fr",
+    "pt-br"; "fr-CA" becomes "fr" when only "fr" is configured); '' when missing or
+    unknown, so the breakdown holds only the site's languages, never free text."""
+    if not value or len(value) > 35:  # the longest sensible BCP 47 tag
+        return ""
+    return _language_of(value, _language_codes())
+
+
 # --- Viewer pseudonym ------------------------------------------------------------------
 
 
@@ -196,13 +227,19 @@ class Visit:
     device: str
     source: str
     invalid_reason: str
+    language: str = ""
 
 
 def visit_from_environ(
-    environ: Mapping[str, Any], *, utm_source: str | None = None, referrer: str | None = None
+    environ: Mapping[str, Any],
+    *,
+    utm_source: str | None = None,
+    referrer: str | None = None,
+    page_language: str | None = None,
 ) -> Visit:
     """Classify a WSGI environ (or Django ``request.META``). ``referrer`` defaults to the
-    ``Referer`` header; the beacon passes the page's own ``document.referrer`` instead."""
+    ``Referer`` header; the beacon passes the page's own ``document.referrer`` instead.
+    ``page_language`` is the language the page says it was rendered in (``<html lang>``)."""
     user_agent = str(environ.get("HTTP_USER_AGENT", ""))[:1000]
     if referrer is None:
         referrer = str(environ.get("HTTP_REFERER", ""))
@@ -217,4 +254,5 @@ def visit_from_environ(
             user_agent=user_agent,
         ),
         invalid_reason=invalid_reason(environ, user_agent),
+        language=language(page_language),
     )

@@ -6,11 +6,13 @@ Django (no middleware, no URL resolution, no session), and ``tracking.views`` ca
 Django's URLconf for runserver and the test client: one implementation, two doors.
 
 - ``POST /t/i`` with ``{"p": "<promotion token>", "e": "<uuid>"}`` (optional ``"s"``
-  utm_source and ``"r"`` the page's referrer) → 204; a bad token or body → 400 JSON
-  error; the event not stored → 503 (the page may retry with the same ``e``).
-- ``GET /t/i.gif?p=&e=`` → always the 1x1 GIF; an invalid one is not counted.
-- ``GET /t/c/<token>[?e=<uuid>]`` → 302 to the signed target with the attribution cookie;
-  a tampered or forged token → 404, never a redirect.
+  utm_source, ``"r"`` the page's referrer and ``"l"`` its language) → 204; a bad token or
+  body → 400 JSON error; the event not stored → 503 (the page may retry with the same ``e``).
+- ``GET /t/i.gif?p=&e=[&l=]`` → always the 1x1 GIF; an invalid one is not counted.
+- ``GET /t/c/<token>[?e=<uuid>&lang=<code>]`` → 302 to the signed target with the
+  attribution cookie; a tampered or forged token → 404, never a redirect.
+A language that is not one of ``settings.LANGUAGES`` is stored as unknown (''), never
+refused: it only labels the event.
 Every answer forbids caching.
 """
 
@@ -103,7 +105,10 @@ def beacon(environ: Mapping[str, Any], read_body: ReadBody) -> Response:
         code = "bad_token" if "p" in errors else "invalid"
         return _json(400, code, "The beacon is not valid: " + ", ".join(errors) + ".", errors)
     visit = classify.visit_from_environ(
-        environ, utm_source=_text(data.get("s"), 100), referrer=_text(data.get("r"), 2000)
+        environ,
+        utm_source=_text(data.get("s"), 100),
+        referrer=_text(data.get("r"), 2000),
+        page_language=_text(data.get("l"), 40),
     )
     try:
         services.impression_record(ref=ref, event_id=event_id, visit=visit)
@@ -126,6 +131,7 @@ def pixel(environ: Mapping[str, Any]) -> Response:
         environ,
         utm_source=_first(query, "s"),
         referrer=_first(query, "r"),
+        page_language=_first(query, "l"),
     )
     try:
         services.impression_record(ref=ref, event_id=event_id, visit=visit)
@@ -154,6 +160,7 @@ def click(environ: Mapping[str, Any], token: str) -> Response:
         environ,
         utm_source=_first(query, "s"),
         referrer=_first(query, "r"),
+        page_language=_first(query, "lang"),
     )
     try:
         event = services.click_record(

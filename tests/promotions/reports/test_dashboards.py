@@ -149,7 +149,7 @@ def test_the_campaign_dashboard_shows_lift_and_every_table_exports_as_csv(market
 
     assert page.status_code == 200
     names = [t.name for t in page.context["tables"]]
-    assert names == ["daily", "funnel", "promotions", "comparison", "lift"]
+    assert names == ["daily", "funnel", "languages", "promotions", "comparison", "lift"]
     assert 'id="lift"' in page.content.decode()
     for name in names:
         response = marketer.get(url, {"export": name})
@@ -217,7 +217,14 @@ def test_dashboard_get_builds_the_campaign_tables(promotions):
 
     board = dashboards.dashboard_get(subject=a.campaign, candidates=candidates)
 
-    assert [t.name for t in board.tables] == ["daily", "funnel", "promotions", "comparison", "lift"]
+    assert [t.name for t in board.tables] == [
+        "daily",
+        "funnel",
+        "languages",
+        "promotions",
+        "comparison",
+        "lift",
+    ]
     assert (board.comparison.a, board.comparison.b) == (a, b)  # the most impressions first
     promotions_table = next(t for t in board.tables if t.name == "promotions")
     assert [row[:5] for row in promotions_table.rows] == [
