@@ -19,7 +19,8 @@ Numbers are printed and written to var/bench-results.json; nothing is asserted. 
 (environment): BENCH_PORT, BENCH_DURATION (s per wrk run), BENCH_ROUNDS, BENCH_CONNECTIONS,
 BENCH_BATCH_EVENTS (per round), BENCH_BATCH_ROUNDS, BENCH_BATCH_CLIENTS,
 BENCH_REPORT_SIZES (e.g. "1000000,10000000"), BENCH_SOAK_SECONDS, BENCH_WEB_WORKERS,
-BENCH_BLOCKING_THREADS, BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_PARTS ("http,reports":
+BENCH_BLOCKING_THREADS, BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_LANGUAGE (the page language
+beacons and clicks carry, default fr; "" for none), BENCH_PARTS ("http,reports":
 either part alone; "batch": only the batch ingest of the HTTP part).
 """
 
