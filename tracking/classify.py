@@ -167,19 +167,12 @@ def source(*, utm_source: str | None, referrer: str | None, own_host: str, user_
 
 # --- Language ---------------------------------------------------------------------------
 
-_languages: tuple[object, frozenset[str]] = (None, frozenset())
+_languages_of: object = None  # the LANGUAGES setting the answers below were computed for
+_language_answers: dict[str, str] = {}
 
 
-def _language_codes() -> frozenset[str]:
-    global _languages
-    configured = setting("LANGUAGES")
-    if _languages[0] is not configured:
-        _languages = (configured, frozenset(str(code).lower() for code, _name in configured))
-    return _languages[1]
-
-
-@lru_cache(maxsize=1024)
-def _language_of(value: str, codes: frozenset[str]) -> str:
+def _language_of(value: str, configured: Any) -> str:
+    codes = {str(code).lower() for code, _name in configured}
     code = value.strip().lower().replace("_", "-")[:16]
     if code in codes:
         return code
@@ -190,10 +183,21 @@ def _language_of(value: str, codes: frozenset[str]) -> str:
 def language(value: str | None) -> str:
     """The page's language as one of ``settings.LANGUAGES`` codes (lower case, e.g. "fr",
     "pt-br"; "fr-CA" becomes "fr" when only "fr" is configured); '' when missing or
-    unknown, so the breakdown holds only the site's languages, never free text."""
-    if not value or len(value) > 35:  # the longest sensible BCP 47 tag
+    unknown, so the breakdown holds only the site's languages, never free text.
+    Answers are remembered per value (a dict lookup on the hot path) until the setting
+    changes."""
+    global _languages_of, _language_answers
+    if not value:
         return ""
-    return _language_of(value, _language_codes())
+    configured = setting("LANGUAGES")
+    if configured is not _languages_of:
+        _languages_of, _language_answers = configured, {}
+    found = _language_answers.get(value)
+    if found is None:
+        found = _language_of(value, configured) if len(value) <= 35 else ""
+        if len(_language_answers) < 4096:  # bounded: values come from the internet
+            _language_answers[value] = found
+    return found
 
 
 # --- Viewer pseudonym ------------------------------------------------------------------
