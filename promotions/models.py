@@ -26,7 +26,7 @@ from promotions.codes.models import CouponCode
 from promotions.contests.models import JuryScore, Submission, Vote
 from promotions.draws.models import Draw, DrawReplacement
 from promotions.entrants.models import Consent, ConsentText, DataDeletionRequest, Identity, Person
-from promotions.entries.models import Entry, Flag, _entry_public_id
+from promotions.entries.models import Entry, Flag, PromotionCountryRule, _entry_public_id
 from promotions.prizes.models import Prize, PrizeAward, WinningMoment
 from promotions.reports.models import AlertIncident, AlertRule, _alert_secret
 
@@ -55,6 +55,7 @@ __all__ = [
     "Prize",
     "PrizeAward",
     "Promotion",
+    "PromotionCountryRule",
     "PromotionQuerySet",
     "Status",
     "Submission",
