@@ -565,7 +565,10 @@ def dashboard_get(
                 _language_cells(code, s)
                 for code, s in language_table_get(subject=subject, since=since, until=until)
             ],
-            note=_("The language each page was shown in; unknown: clicks without JavaScript."),
+            note=_(
+                "The language each page was shown in; unknown: clicks without JavaScript, "
+                "partner events without a language, entries and orders."
+            ),
         ),
     ]
     ranked: list[Promotion] = []
