@@ -86,13 +86,6 @@ def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse
     currency = market_currency(request, shop_brand)
     catalog.products_price(products=[item], currency=currency)
     variants = list(item.variants.all())
-    prices = (
-        catalog.variant_prices_get(variants=variants, currency=currency)
-        if currency
-        else {v.pk: v.unit_price for v in variants}
-    )
-    for variant in variants:
-        variant.shown_price = prices.get(variant.pk)  # type: ignore[attr-defined]
     shown = item.shown_price  # type: ignore[attr-defined]
     return brand_page_render(
         request,

@@ -106,12 +106,18 @@ def variant_prices_get(*, variants: Sequence[Variant], currency: str) -> dict[in
 
 
 def products_price(*, products: Sequence[Product], currency: str | None) -> None:
-    """Set ``shown_price`` and ``shown_currency`` on each product (variants prefetched): its
-    price in ``currency`` (the lowest of its variants' when they differ), or None when it
-    is not sold in that currency; without a market, its own price and currency."""
+    """Set ``shown_price`` and ``shown_currency`` on each product and ``shown_price`` on each
+    of its (prefetched) variants, in one query: prices in ``currency`` (a product's is the
+    lowest of its variants'), None for what is not sold in that currency; without a market
+    (None), the list prices in the product's own currency."""
     variants = [v for p in products for v in p.variants.all()]
-    prices = variant_prices_get(variants=variants, currency=currency) if currency else {}
+    if currency is None:
+        prices = {v.pk: v.unit_price for v in variants}
+    else:
+        prices = variant_prices_get(variants=variants, currency=currency)
     for product in products:
+        for variant in product.variants.all():
+            variant.shown_price = prices.get(variant.pk)  # type: ignore[attr-defined]
         if currency is None:
             product.shown_price, product.shown_currency = product.price, product.currency  # type: ignore[attr-defined]
             continue

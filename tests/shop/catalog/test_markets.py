@@ -69,6 +69,8 @@ def test_a_variant_priced_apart_is_quoted_at_its_own_price(client, shop, market)
     assert (plain.json()["currency"], plain.json()["total"]) == ("USD", 4398)
     assert plain.json()["display"]["total"] == "$43.98"
     assert (priced_apart.json()["currency"], priced_apart.json()["total"]) == ("USD", 2499)
+    page = client.get("/shop/nova/case/", **US).content.decode()
+    assert "Blue · $24.99" in page
 
 
 def test_a_cart_with_what_is_not_sold_in_the_market_is_refused_clearly(client, shop, market):
