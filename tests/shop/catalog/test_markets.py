@@ -201,3 +201,11 @@ def test_paid_orders_in_two_currencies_are_two_revenues_in_the_reports(
         tables=[],
     )
     assert board.funnel_revenue == "40.00 EUR · 43.98 USD"
+
+
+def test_the_hubs_shop_tab_shows_the_visitors_market_prices(client, shop, market):
+    hub = client.get("/p/nova/launch/", **US)
+
+    assert hub.status_code == 200
+    html = hub.content.decode()
+    assert "$21.99" in html and "Charger" not in html
