@@ -69,6 +69,15 @@ def _event_id(value: object) -> uuid.UUID | None:
     return uuid.UUID(value)
 
 
+def _query(environ: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The query's fields, at most 10 read; a longer query is read as empty (never a 5xx:
+    parse_qs raises on field 11)."""
+    try:
+        return parse_qs(str(environ.get("QUERY_STRING", "")), max_num_fields=10)
+    except ValueError:
+        return {}
+
+
 def _first(query: dict[str, list[str]], name: str) -> str | None:
     values = query.get(name)
     return values[0] if values else None
@@ -122,7 +131,7 @@ def pixel(environ: Mapping[str, Any]) -> Response:
     headers = [("Content-Type", "image/gif"), ("Content-Length", str(len(GIF))), *NO_CACHE]
     if environ.get("REQUEST_METHOD") != "GET":
         return 200, headers, GIF if environ.get("REQUEST_METHOD") != "HEAD" else b""
-    query = parse_qs(str(environ.get("QUERY_STRING", "")), max_num_fields=10)
+    query = _query(environ)
     ref = tokens.promotion_token_verify(_first(query, "p") or "")
     event_id = _event_id(_first(query, "e"))
     if ref is None or event_id is None:
@@ -154,7 +163,7 @@ def click(environ: Mapping[str, Any], token: str) -> Response:
     ref = tokens.click_token_verify(token)
     if ref is None:
         return 404, html, _INVALID_LINK
-    query = parse_qs(str(environ.get("QUERY_STRING", "")), max_num_fields=10)
+    query = _query(environ)
     event_id = _event_id(_first(query, "e")) or uuid7()
     visit = classify.visit_from_environ(
         environ,

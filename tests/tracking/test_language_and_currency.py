@@ -247,3 +247,14 @@ def test_the_no_script_pixel_carries_the_language_the_page_is_rendered_in():
 
     assert pixel.startswith(f"/t/i.gif?p={token_for(promotion)}&amp;e=")
     assert pixel.endswith("&amp;l=de")
+
+
+def test_a_query_of_more_than_ten_fields_is_never_a_server_error(wsgi):
+    promotion = PromotionFactory()
+    junk = "&".join(f"x{n}=1" for n in range(12))
+
+    pixel = wsgi.request("GET", f"/t/i.gif?p={token_for(promotion)}&e={uuid.uuid4()}&{junk}")
+    click = wsgi.request("GET", f"{click_path_for(promotion)}?{junk}", ua=DESKTOP_UA)
+
+    assert pixel.status == 200 and pixel.body.startswith(b"GIF89a")
+    assert click.status == 302
