@@ -23,7 +23,8 @@ Numbers are printed and written to var/bench-results.json; nothing is asserted. 
 (environment): BENCH_PORT, BENCH_DURATION (s per wrk run), BENCH_ROUNDS, BENCH_CONNECTIONS,
 BENCH_BATCH_EVENTS (per round), BENCH_BATCH_ROUNDS, BENCH_BATCH_CLIENTS,
 BENCH_REPORT_SIZES (e.g. "1000000,10000000"), BENCH_SOAK_SECONDS, BENCH_WEB_WORKERS,
-BENCH_BLOCKING_THREADS, BENCH_DATABASE_URL, BENCH_REDIS_URL,
+BENCH_BLOCKING_THREADS, BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_LANGUAGE (the page
+language beacons and clicks carry, default fr; "" for none),
 BENCH_PARTS ("http,entries,reports,social": any of them alone; "batch": only the batch
 ingest of the HTTP part); bench/entries.py's and bench/social.py's own.
 """

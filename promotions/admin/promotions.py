@@ -34,7 +34,7 @@ from promotions.codes import rules as code_rules
 from promotions.codes import selectors as codes_selectors
 from promotions.codes import services as codes_services
 from promotions.contests import selectors as contests_selectors
-from promotions.models import Campaign, EntryMethod, Prize, Promotion
+from promotions.models import Campaign, EntryMethod, Prize, Promotion, PromotionCountryRule
 from promotions.prizes import services as prizes_services
 
 
@@ -85,6 +85,16 @@ class PrizeInline(BrandLanguageInlineMixin, BrandScopedAdminMixin, admin.Tabular
     show_change_link = True
 
 
+class PromotionCountryRuleInline(BrandScopedAdminMixin, admin.TabularInline):
+    """Local rules: a country excluded, another minimum age or its own rules text."""
+
+    model = PromotionCountryRule
+    extra = 0
+    fields = ["country", "excluded", "min_age", "official_rules"]
+    verbose_name = _("local rule (per country of residence)")
+    verbose_name_plural = _("local rules (per country of residence)")
+
+
 @admin.register(Promotion)
 class PromotionAdmin(
     TranslatedFieldsAdminMixin,
@@ -95,7 +105,7 @@ class PromotionAdmin(
 ):
     form = PromotionForm
     content_brand_path = "campaign__brand"
-    inlines = [PrizeInline]
+    inlines = [PrizeInline, PromotionCountryRuleInline]
     list_display = ["title", "campaign", "kind", "status", "window", "state", "position"]
     list_display_links = ["title"]
     list_filter = [

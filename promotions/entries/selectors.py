@@ -13,7 +13,7 @@ from promotions.campaigns.languages import content_fallback
 from promotions.campaigns.models import EntryFrequency, Promotion
 from promotions.entrants.models import Person
 from promotions.entries.eligibility import BLOCKING_RULES, Answers, Check, Refusal, local_day
-from promotions.entries.models import Entry
+from promotions.entries.models import Entry, PromotionCountryRule
 
 
 @dataclass(frozen=True)
@@ -73,3 +73,58 @@ def entry_email_language(entry: Entry) -> Iterator[str]:
     language = entry_language(entry)
     with translation.override(language), content_fallback(entry.promotion.campaign.brand.language):
         yield language
+
+
+def promotion_country_rule_get(
+    *, promotion: Promotion, country: str
+) -> PromotionCountryRule | None:
+    """The promotion's local rule for residents of ``country`` (ISO code), if any."""
+    country = (country or "").strip().upper()
+    if len(country) != 2:
+        return None
+    return PromotionCountryRule.objects.filter(promotion=promotion, country=country).first()
+
+
+def promotion_country_rule_list(*, promotion: Promotion) -> list[PromotionCountryRule]:
+    """Every local rule of the promotion, by country code."""
+    return list(PromotionCountryRule.objects.filter(promotion=promotion).order_by("country"))
+
+
+@dataclass(frozen=True)
+class OfficialRules:
+    """What the rules page shows: the general rules, or a country's own when the visitor
+    is from a country that has them (``local`` is that country's rule)."""
+
+    text: str
+    local: PromotionCountryRule | None
+    general: bool  # True when showing the general rules although a local text exists
+    rules: list[PromotionCountryRule]
+
+    @property
+    def excluded(self) -> list[PromotionCountryRule]:
+        return [r for r in self.rules if r.excluded]
+
+    @property
+    def local_ages(self) -> list[PromotionCountryRule]:
+        return [r for r in self.rules if r.min_age is not None and not r.excluded]
+
+    @property
+    def local_texts(self) -> list[PromotionCountryRule]:
+        return [r for r in self.rules if r.official_rules.strip()]
+
+
+def official_rules_get(
+    *, promotion: Promotion, country: str, general: bool = False
+) -> OfficialRules:
+    """The rules for a visitor from ``country`` ('' when unknown): that country's own rules
+    text when the promotion has one (unless ``general`` is asked for), else the general
+    rules; with every local rule, so the page can say what differs where."""
+    rules = promotion_country_rule_list(promotion=promotion)
+    country = (country or "").strip().upper()
+    local = next((r for r in rules if r.country == country), None)
+    if local is not None and local.official_rules.strip() and not general:
+        return OfficialRules(text=local.official_rules, local=local, general=False, rules=rules)
+    has_text = local is not None and bool(local.official_rules.strip())
+    return OfficialRules(
+        text=promotion.official_rules, local=local, general=has_text and general, rules=rules
+    )

@@ -57,6 +57,7 @@ from promotions.pages.http import (
 from promotions.pages.hub_sections import hub_sections_list
 from promotions.pages.languages import PageLanguage
 from promotions.social import selectors as social_selectors
+from tracking import classify as tracking_classify
 from tracking.api.errors import error_response
 
 SESSION_FB_CONTEXT = "promotions.facebook_tab"
@@ -103,8 +104,16 @@ def tab(request: HttpRequest, brand: str, campaign: str, promotion: str) -> Http
 @require_safe
 @gone_as_410
 def rules(request: HttpRequest, brand: str, campaign: str, promotion: str) -> HttpResponse:
+    """The official rules; a visitor from a country with its own rules text sees that text
+    (``?country=XX`` chooses another country's, ``?country=any`` the general rules)."""
     obj, preview = campaigns_selectors.promotion_get_for_page(
         brand_slug=brand, campaign_slug=campaign, promotion_slug=promotion, user=request.user
+    )
+    asked = request.GET.get("country", "")
+    official = entries_selectors.official_rules_get(
+        promotion=obj,
+        country=asked if len(asked) == 2 else visitor_country(request),
+        general=asked.lower() == "any",
     )
     return brand_page_render(
         request,
@@ -114,9 +123,21 @@ def rules(request: HttpRequest, brand: str, campaign: str, promotion: str) -> Ht
             "campaign": obj.campaign,
             "promotion": obj,
             "preview": preview,
+            "official": official,
             "social": social_selectors.social_rules_public(promotion=obj),
         },
     )
+
+
+def visitor_country(request: HttpRequest) -> str:
+    """Where the visitor lives, as far as we know: the signed-in person's country of
+    residence, else the Facebook tab's, else the CDN's country of their address (believed
+    from ``TRUSTED_PROXIES`` only); '' when unknown."""
+    person = current_person(request)
+    if person is not None and person.country:
+        return person.country
+    facebook = request.session.get(SESSION_FB_CONTEXT) or {}
+    return str(facebook.get("country", "")) or tracking_classify.country(request.META)
 
 
 def _render_tab(
