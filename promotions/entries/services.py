@@ -303,6 +303,7 @@ def _conversion_record(entry: Entry) -> None:
             brand_id=promotion.campaign.brand_id,
             ts=entry.created_at,
             country=entry.country,
+            language=entry.language,
         )
     except Exception as exc:
         logger.warning("promotions: entry %s not counted by tracking: %s", entry.pk, exc)

@@ -238,3 +238,41 @@ def test_dates_are_written_the_languages_way_in_the_brands_time_zone(consumer, c
     body = consumer.get(promotion.get_absolute_url() + "?lang=" + code).content.decode()
 
     assert written in body
+
+
+def test_an_entry_made_in_spanish_is_confirmed_and_won_in_spanish_and_counted_as_spanish(
+    consumer, demo, django_capture_on_commit_callbacks
+):
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from promotions.claims import emails as claim_emails
+    from promotions.claims.services import claim_open
+    from tracking import services as tracking_services
+    from tracking import stream
+    from tracking.models import BreakdownRollup
+
+    spanish = {"accept-language": "es"}
+    consumer.post(GIVEAWAY + "identify/", {"email": "lia@example.com"}, headers=spanish)
+    link = re.search(r"http://testserver(/p/\S+)", mail.outbox[0].body).group(1)
+    consumer.get(link, follow=True)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        consumer.post(GIVEAWAY + "enter/", ENTRY_FORM, headers=spanish, follow=True)
+    entry = Entry.objects.select_related("promotion").get(person__email="lia@example.com")
+    claim = claim_open(
+        promotion=entry.promotion,
+        entry=entry,
+        prize=entry.promotion.prizes.first(),
+        at=timezone.now(),
+    )
+    claim_emails.claim_notification_send(claim_id=claim.pk)
+    if stream.enabled():
+        tracking_services.events_consume(until_empty=True, block_ms=10)
+
+    confirmation, won = mail.outbox
+    assert confirmation.subject.startswith(f"Tu número de participación {entry.public_id}: ")
+    assert won.subject.startswith("Has ganado ")
+    spanish_entries = BreakdownRollup.objects.filter(promotion_id=entry.promotion_id, language="es")
+    assert spanish_entries.aggregate(n=Sum("entries"))["n"] == 1
