@@ -95,10 +95,17 @@ class OfficialRules:
     """What the rules page shows: the general rules, or a country's own when the visitor
     is from a country that has them (``local`` is that country's rule)."""
 
-    text: str
+    promotion: Promotion
     local: PromotionCountryRule | None
     general: bool  # True when showing the general rules although a local text exists
     rules: list[PromotionCountryRule]
+
+    @property
+    def text(self) -> str:
+        """Read when shown, so that the general rules are in the page's language."""
+        if self.local is not None and self.local.official_rules.strip() and not self.general:
+            return self.local.official_rules
+        return self.promotion.official_rules
 
     @property
     def excluded(self) -> list[PromotionCountryRule]:
@@ -122,9 +129,7 @@ def official_rules_get(
     rules = promotion_country_rule_list(promotion=promotion)
     country = (country or "").strip().upper()
     local = next((r for r in rules if r.country == country), None)
-    if local is not None and local.official_rules.strip() and not general:
-        return OfficialRules(text=local.official_rules, local=local, general=False, rules=rules)
     has_text = local is not None and bool(local.official_rules.strip())
     return OfficialRules(
-        text=promotion.official_rules, local=local, general=has_text and general, rules=rules
+        promotion=promotion, local=local, general=has_text and general, rules=rules
     )
