@@ -4,7 +4,7 @@ CTR over time with its confidence band (server-side SVG), the funnel, a comparis
 promotions with a two-proportion z-test in plain words, and for campaigns each
 promotion's numbers and the lift against the 14 days before launch. Every table has a CSV
 export (``?export=<table>``, same filters). The numbers and tables are built by
-``promotions.reports.dashboards.dashboard_get``. Brand scoping is the ModelAdmin's:
+``promotions.reports.dashboard_page.dashboard_get``. Brand scoping is the ModelAdmin's:
 another brand's object is a 404, and so is a comparison with another brand's promotion.
 """
 
@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from promotions.models import Campaign, Promotion
-from promotions.reports import charts, dashboards
+from promotions.reports import charts, dashboard_page, dashboards
 
 
 class DashboardForm(forms.Form):
@@ -44,7 +44,7 @@ class DashboardForm(forms.Form):
         since, until = data.get("since"), data.get("until")
         if since and until and until < since:
             self.add_error("until", _("The last day must not come before the first."))
-        elif since and until and (until - since).days >= dashboards.MAX_DAYS:
+        elif since and until and (until - since).days >= dashboard_page.MAX_DAYS:
             self.add_error("until", _("At most a year at once."))
         return data
 
@@ -69,10 +69,10 @@ class DashboardAdminMixin:
         if subject is None or not self.has_view_permission(request, subject):  # type: ignore[attr-defined]
             raise Http404
         brand = dashboards.dashboard_brand(subject=subject)
-        candidates = list(dashboards.dashboard_promotion_choices(brand=brand))
+        candidates = list(dashboard_page.dashboard_promotion_choices(brand=brand))
         form = DashboardForm(request.GET or None, promotions=candidates)
         data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-        board = dashboards.dashboard_get(
+        board = dashboard_page.dashboard_get(
             subject=subject,
             candidates=candidates,
             since=data.get("since"),
@@ -121,7 +121,7 @@ class DashboardAdminMixin:
         return TemplateResponse(request, "admin/promotions/dashboard.html", context)
 
     @staticmethod
-    def _csv(subject: Promotion | Campaign, table: dashboards.Table) -> HttpResponse:
+    def _csv(subject: Promotion | Campaign, table: dashboard_page.Table) -> HttpResponse:
         kind = "campaign" if isinstance(subject, Campaign) else "promotion"
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (

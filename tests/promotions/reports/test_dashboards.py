@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.test import Client
 
-from promotions.reports import dashboards, numbers
+from promotions.reports import dashboard_page, dashboards, numbers
 from promotions.reports.numbers import NO_VALUE
 from tests.factories import (
     BrandFactory,
@@ -213,9 +213,9 @@ def test_a_dashboard_without_impressions_shows_a_dash_for_every_rate(marketer, b
 
 def test_dashboard_get_builds_the_campaign_tables(promotions):
     a, b = promotions
-    candidates = list(dashboards.dashboard_promotion_choices(brand=a.campaign.brand))
+    candidates = list(dashboard_page.dashboard_promotion_choices(brand=a.campaign.brand))
 
-    board = dashboards.dashboard_get(subject=a.campaign, candidates=candidates)
+    board = dashboard_page.dashboard_get(subject=a.campaign, candidates=candidates)
 
     assert [t.name for t in board.tables] == [
         "daily",

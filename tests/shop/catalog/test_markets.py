@@ -152,7 +152,7 @@ def test_paid_orders_in_two_currencies_are_two_revenues_in_the_reports(
     shop, market, django_capture_on_commit_callbacks
 ):
     # given: an attributed order in dollars (American market) and one in euros
-    from promotions.reports import dashboards
+    from promotions.reports import dashboard_page, dashboards
     from shop.checkout.selectors import CartItem
     from shop.checkout.services import order_create
     from shop.orders.services import order_mark_paid
@@ -189,7 +189,7 @@ def test_paid_orders_in_two_currencies_are_two_revenues_in_the_reports(
         until=orders[0].created_at.date(),
     )
     assert funnel.revenue_by_currency == {"EUR": 4000, "USD": 4398}
-    board = dashboards.Dashboard(
+    board = dashboard_page.Dashboard(
         subject=shop.promotion,
         brand=shop.brand,
         since=orders[0].created_at.date(),
