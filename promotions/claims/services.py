@@ -295,9 +295,11 @@ def claim_notify(*, claim: PrizeClaim) -> str:
         replies = social_services.social_winner_reply(
             entry=claim.entry, link=claim_link(claim=claim), at=at
         )
-        if not replies:
+        if not replies:  # the rules changed since: no private reply carries the link
             logger.warning("claim %s: no reply could be queued to the winning comment", claim.pk)
-            return PrizeClaim.Channel.NONE
+            PrizeClaim.objects.filter(pk=claim.pk).update(channel=PrizeClaim.Channel.NONE)
+            claim.channel = PrizeClaim.Channel.NONE
+            return claim.channel
         PrizeClaim.objects.filter(pk=claim.pk, notified_at__isnull=True).update(notified_at=at)
     else:
         logger.info("claim %s: the winner has no channel to be told on", claim.pk)

@@ -296,3 +296,19 @@ def test_a_comment_winner_told_is_one_winner_notified_event_without_personal_dat
     body = receiver.received[0].body.decode()
     assert "Secret Name" not in body and claim.entry.person.public_id.hex not in body
     assert claims_services.claim_token(claim=claim) not in body
+
+
+def test_a_private_reply_without_the_link_tells_nobody_and_records_no_channel(
+    closed, graph_post, django_capture_on_commit_callbacks
+):
+    # given: a private text without {claim_url} (refused by the check, written past it)
+    promotion, _source = closed
+    SocialRules.objects.filter(promotion=promotion).update(reply_text="You won, well done.")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert draws_run_due() == 1
+
+    claim = PrizeClaim.objects.get()
+    assert claim.channel == PrizeClaim.Channel.NONE and claim.notified_at is None
+    assert not SocialReply.objects.exists()
+    assert not graph_post.calls("POST", r"/\d+/messages")
