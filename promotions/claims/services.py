@@ -44,6 +44,7 @@ from tracking.site import absolute_url
 logger = logging.getLogger(__name__)
 
 CLAIM_TOKEN_SALT = "promotions.claim-link"  # noqa: S105 (a signing salt, not a secret)
+PRIVATE_REPLY_WINDOW = timedelta(days=7)  # Messenger's window for a reply to a comment
 
 
 def _enqueue(func: str, *args: object) -> None:
@@ -241,9 +242,12 @@ def claim_channel(*, entry: Entry) -> str:
     person = entry.person
     if person.anonymised_at is not None:
         return PrizeClaim.Channel.NONE
-    if social_services.social_winning_comment_get(entry=entry) is not None:
+    comment = social_services.social_winning_comment_get(entry=entry)
+    if comment is not None:
         rules = social_services.social_rules_get_or_default(promotion=entry.promotion)
-        if rules.reply_private:
+        # Messenger takes a private reply only within 7 days of the comment (an alternate
+        # told later cannot be reached there).
+        if rules.reply_private and comment.created_time > timezone.now() - PRIVATE_REPLY_WINDOW:
             return PrizeClaim.Channel.COMMENT_REPLY
     if person.email:
         return PrizeClaim.Channel.EMAIL

@@ -312,3 +312,16 @@ def test_a_private_reply_without_the_link_tells_nobody_and_records_no_channel(
     assert claim.channel == PrizeClaim.Channel.NONE and claim.notified_at is None
     assert not SocialReply.objects.exists()
     assert not graph_post.calls("POST", r"/\d+/messages")
+
+
+def test_a_comment_older_than_seven_days_cannot_be_answered_in_private(closed):
+    # given: the winning comment of an alternate told late (Messenger's window is 7 days)
+    _promotion, _source = closed
+    comment = SocialComment.objects.filter(status="entered").first()
+    SocialComment.objects.filter(pk=comment.pk).update(
+        created_time=timezone.now() - timedelta(days=7, minutes=1)
+    )
+
+    assert claims_services.claim_channel(entry=comment.entry) == PrizeClaim.Channel.NONE
+    fresh = SocialComment.objects.filter(status="entered").exclude(pk=comment.pk).first()
+    assert claims_services.claim_channel(entry=fresh.entry) == PrizeClaim.Channel.COMMENT_REPLY
