@@ -12,7 +12,7 @@ export PLAYWRIGHT_BROWSERS_PATH ?= 0
 # The browser tests' chromium; `make test` installs Debian's package there when it can.
 export CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: run serve test test-pg lint fmt bootstrap migrate schema schema-check bench clean help
+.PHONY: run serve test test-pg lint fmt bootstrap migrate schema schema-check bench clean help messages messages-check
 
 help:
 	@echo "make run     the service + worker on http://127.0.0.1:$(PORT) (SQLite by default)"
@@ -20,6 +20,7 @@ help:
 	@echo "make serve   production settings (needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL)"
 	@echo "make lint    ruff + mypy;  make fmt  formats;  make schema  regenerates the OpenAPI file"
 	@echo "make bench   tracking throughput and latency (granian, wrk; PostgreSQL + Redis if up)"
+	@echo "make messages  new interface strings into every catalog;  make messages-check  what is untranslated"
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +32,7 @@ bootstrap: $(BIN)/.installed
 
 migrate: bootstrap
 	$(MANAGE) migrate --noinput
+	$(MANAGE) compile_catalogs
 
 run: export DJANGO_SETTINGS_MODULE = config.settings.local
 run: migrate
@@ -46,6 +48,7 @@ run: migrate
 serve: export DJANGO_SETTINGS_MODULE = config.settings.production
 serve: bootstrap
 	$(MANAGE) migrate --noinput
+	$(MANAGE) compile_catalogs
 	$(MANAGE) collectstatic --noinput -v0
 	$(MANAGE) apply_schedules
 	$(BIN)/python bin/supervise --grace $(STOP_GRACE) \
@@ -55,7 +58,7 @@ serve: bootstrap
 # Without chromium (and no root + apt-get to install it) the browser tests are skipped with a
 # note at the end, except under CI=true, where they fail.
 test: bootstrap
-	@$(BIN)/python bin/ensure-tool "$(CHROMIUM_PATH)" chromium fonts-dejavu-core || true
+	@$(BIN)/python bin/ensure-tool "$(CHROMIUM_PATH)" chromium fonts-dejavu-core fonts-ipafont-gothic || true
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 lint: bootstrap
@@ -76,6 +79,14 @@ schema-check: bootstrap
 
 bench: bootstrap
 	$(BIN)/python bench/run.py
+
+# Interface catalogs (docs/architecture.md, "Languages"): extract new strings, then
+# translate what messages-check lists; .mo files are compiled by migrate and the tests.
+messages: bootstrap
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) catalogs_extract
+
+messages-check: bootstrap
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) catalogs_check
 
 clean:
 	rm -rf $(VENV) var

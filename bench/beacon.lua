@@ -2,6 +2,9 @@
 -- agents). The requests are built in init(), so that wrk spends as little per request as
 -- on the trivial view's static request.
 local token = os.getenv("BENCH_TOKEN")
+-- The page's language, as track.js sends it (<html lang>); BENCH_LANGUAGE="" leaves it out.
+local language = os.getenv("BENCH_LANGUAGE") or "fr"
+local language_field = language ~= "" and (',"l":"' .. language .. '"') or ""
 local pool_size = tonumber(os.getenv("BENCH_POOL") or "150000")
 local hexchars = "0123456789abcdef"
 local requests, n = {}, 0
@@ -20,7 +23,7 @@ function init(args)
       ["Content-Type"] = "text/plain",
       ["User-Agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/" .. math.random(1, 1000) .. ".0]",
     }
-    requests[i] = wrk.format("POST", "/t/i", headers, '{"p":"' .. token .. '","e":"' .. e .. '"}')
+    requests[i] = wrk.format("POST", "/t/i", headers, '{"p":"' .. token .. '","e":"' .. e .. '"' .. language_field .. '}')
   end
 end
 

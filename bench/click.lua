@@ -1,6 +1,9 @@
 -- wrk: one click redirect per request (its own event id, 1,000 browsers), requests built
 -- in init(); BENCH_DELAY_MS paces each connection (to measure latency below saturation).
 local path = os.getenv("BENCH_CLICK_PATH")
+-- The page's language, as track.js adds it to the link; BENCH_LANGUAGE="" leaves it out.
+local language = os.getenv("BENCH_LANGUAGE") or "fr"
+local language_param = language ~= "" and ("&lang=" .. language) or ""
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 local pool_size = tonumber(os.getenv("BENCH_POOL") or "100000")
 local hexchars = "0123456789abcdef"
@@ -19,7 +22,7 @@ function init(args)
     local headers = {
       ["User-Agent"] = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36 b/" .. math.random(1, 1000),
     }
-    requests[i] = wrk.format("GET", path .. "?e=" .. e, headers)
+    requests[i] = wrk.format("GET", path .. "?e=" .. e .. language_param, headers)
   end
 end
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from promotions.codes import services as codes_services
+from promotions.demo_translations import demo_translations_apply
 from promotions.draws import services as draws_services
 from promotions.models import (
     Brand,
@@ -74,7 +75,15 @@ PROMOTIONS = [
 
 @transaction.atomic
 def demo_seed() -> Campaign:
-    """Create or refresh the demo data; running it again changes nothing but stale windows."""
+    """Create or refresh the demo data; running it again changes nothing but stale windows.
+    Written in English, then in the other languages of ``promotions.demo_translations``."""
+    with translation.override("en"):
+        campaign = _demo_seed_english()
+    demo_translations_apply(campaign)
+    return campaign
+
+
+def _demo_seed_english() -> Campaign:
     now = timezone.now()
     brand, _ = Brand.objects.get_or_create(
         slug="demo",

@@ -28,7 +28,7 @@ from promotions.codes.models import CouponCode
 from promotions.contests.models import JuryScore, Submission, Vote
 from promotions.draws.models import Draw, DrawReplacement
 from promotions.entrants.models import Consent, ConsentText, DataDeletionRequest, Identity, Person
-from promotions.entries.models import Entry, Flag, _entry_public_id
+from promotions.entries.models import Entry, Flag, PromotionCountryRule, _entry_public_id
 from promotions.prizes.models import ClaimDocument, Prize, PrizeAward, WinningMoment
 from promotions.reports.models import AlertIncident, AlertRule, _alert_secret
 from promotions.social.models import (
@@ -69,6 +69,7 @@ __all__ = [
     "PrizeAward",
     "PrizeClaim",
     "Promotion",
+    "PromotionCountryRule",
     "PromotionQuerySet",
     "SocialComment",
     "SocialReply",

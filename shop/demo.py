@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from promotions.models import Brand, CouponCode, Promotion
 from shop.catalog.services import product_create
@@ -50,6 +50,99 @@ PRODUCTS = [
 ]
 
 
+# The products and offers in the demo campaign's other languages (promotions.demo_translations).
+TRANSLATIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "nova-x-case": {
+        "fr": (
+            "Coque en silicone Nova X",
+            "Silicone au toucher doux, bords surélevés autour "
+            "de l'appareil photo, compatible avec la recharge sans fil.",
+        ),
+        "de": (
+            "Nova X Silikonhülle",
+            "Softtouch-Silikon, erhöhter Rand um die Kamera, geeignet für kabelloses Laden.",
+        ),
+        "es": (
+            "Funda de silicona Nova X",
+            "Silicona de tacto suave, bordes elevados alrededor "
+            "de la cámara, compatible con la carga inalámbrica.",
+        ),
+        "ar": (
+            "غطاء سيليكون لهاتف Nova X",
+            "سيليكون ناعم الملمس، وحواف بارزة حول الكاميرا، ومتوافق مع الشحن اللاسلكي.",
+        ),
+    },
+    "nova-buds": {
+        "fr": (
+            "Écouteurs Nova Buds",
+            "Écouteurs à réduction de bruit, 30 heures d'autonomie avec le boîtier.",
+        ),
+        "de": (
+            "Nova Buds Ohrhörer",
+            "Ohrhörer mit Geräuschunterdrückung und 30 Stunden Akku im Ladecase.",
+        ),
+        "es": (
+            "Auriculares Nova Buds",
+            "Auriculares con cancelación de ruido y 30 horas de batería en el estuche.",
+        ),
+        "ar": (
+            "سماعات Nova Buds",
+            "سماعات أذن بخاصية إلغاء الضوضاء وبطارية تدوم 30 ساعة مع علبة الشحن.",
+        ),
+    },
+    "charger-30w": {
+        "fr": ("Chargeur rapide 30 W", "USB-C Power Delivery : 50 % en 25 minutes."),
+        "de": ("30-W-Schnellladegerät", "USB-C Power Delivery: 50 % in 25 Minuten."),
+        "es": ("Cargador rápido de 30 W", "USB-C Power Delivery: 50 % en 25 minutos."),
+        "ar": ("شاحن سريع بقدرة 30 واط", "توصيل طاقة عبر USB-C: شحن 50% في 25 دقيقة."),
+    },
+    "screen-protector": {
+        "fr": ("Protection d'écran (lot de 2)", "Verre trempé avec cadre d'alignement."),
+        "de": ("Displayschutz (2er-Pack)", "Gehärtetes Glas mit Positionierrahmen."),
+        "es": ("Protector de pantalla (pack de 2)", "Vidrio templado con marco de alineación."),
+        "ar": ("واقي شاشة (عبوة من قطعتين)", "زجاج مقوّى مع إطار للمحاذاة."),
+    },
+}
+OFFER_NAMES = {
+    "15% off accessories": {
+        "fr": "15 % de remise sur les accessoires",
+        "de": "15 % Rabatt auf Zubehör",
+        "es": "15 % de descuento en accesorios",
+        "ar": "خصم 15% على الملحقات",
+    },
+    "5 € welcome": {
+        "fr": "5 € de bienvenue",
+        "de": "5 € Willkommensrabatt",
+        "es": "5 € de bienvenida",
+        "ar": "خصم ترحيبي بقيمة 5 €",
+    },
+}
+
+
+def _translations_apply(brand: Brand) -> None:
+    """Each language's columns, written only where they differ (a second seed changes
+    nothing)."""
+    for product in Product.objects.filter(brand=brand, slug__in=TRANSLATIONS):
+        changes = {
+            column: text
+            for code, (title, description) in TRANSLATIONS[product.slug].items()
+            for column, text in ((f"title_{code}", title), (f"description_{code}", description))
+            if getattr(product, column) != text
+        }
+        if changes:
+            Product.objects.filter(pk=product.pk).update(**changes)
+    # The translated columns are made at run time (modeltranslation): named as strings.
+    for offer in Offer.objects.filter(brand=brand, **{"name_en__in": OFFER_NAMES}):
+        names = OFFER_NAMES[str(getattr(offer, "name_en"))]  # noqa: B009
+        changes = {
+            f"name_{code}": name
+            for code, name in names.items()
+            if getattr(offer, f"name_{code}") != name
+        }
+        if changes:
+            Offer.objects.filter(pk=offer.pk).update(**changes)
+
+
 @dataclass(frozen=True)
 class DemoShop:
     brand: Brand
@@ -61,7 +154,15 @@ class DemoShop:
 
 @transaction.atomic
 def shop_demo_seed(*, brand_slug: str = "demo") -> DemoShop:
-    """Create what is missing; stock and codes already there are left alone."""
+    """Create what is missing (in English, then its translations); stock and codes already
+    there are left alone."""
+    with translation.override("en"):
+        shop = _shop_demo_seed(brand_slug)
+    _translations_apply(shop.brand)
+    return shop
+
+
+def _shop_demo_seed(brand_slug: str) -> DemoShop:
     brand, _ = Brand.objects.get_or_create(
         slug=brand_slug,
         defaults={"name": "Nova Mobile (demo)", "timezone": "Europe/Paris", "language": "en"},

@@ -372,6 +372,9 @@ class Order(models.Model):
     )
     email = models.EmailField()
     customer_key = models.CharField(max_length=254, db_index=True)
+    language = models.CharField(
+        max_length=8, blank=True, help_text=_("The shop page's language; emails are sent in it.")
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     currency = models.CharField(max_length=3, validators=[currency_validator])
     subtotal = models.PositiveIntegerField()
@@ -591,3 +594,85 @@ class CapiAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempted_at:%Y-%m-%d %H:%M:%S} {'ok' if self.ok else 'failed'}"
+
+
+# --- Markets and their prices ----------------------------------------------------------
+
+
+class Market(models.Model):
+    """A country the brand sells in, and the currency its residents pay in. A visitor from
+    a country without a market sees each product in its own currency (``Product.currency``).
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="shop_markets")
+    country = models.CharField(
+        max_length=2, help_text=_("ISO 3166 country code of the visitors, e.g. US.")
+    )
+    currency = models.CharField(
+        max_length=3,
+        validators=[currency_validator],
+        help_text=_("ISO 4217 currency they see and pay in, e.g. USD."),
+    )
+
+    class Meta:
+        ordering = ["brand", "country"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "country"], name="shop_uniq_market_country")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country}: {self.currency}"
+
+    def clean(self) -> None:
+        from promotions.campaigns.countries import COUNTRY_NAMES
+
+        self.country = (self.country or "").strip().upper()
+        self.currency = (self.currency or "").strip().upper()
+        if self.country not in COUNTRY_NAMES:
+            raise ValidationError(
+                {"country": _("Not an ISO 3166 country code (use two letters, e.g. US).")}
+            )
+
+
+class Price(models.Model):
+    """A product's price in one currency (or one variant's, overriding the product's), set
+    by the marketer in minor units: prices are never converted from another currency. A
+    product without a price in a market's currency is not sold in that market."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    variant = models.ForeignKey(
+        Variant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="prices",
+        help_text=_("Empty: every variant of the product (unless a variant has its own)."),
+    )
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    amount = models.PositiveIntegerField(
+        help_text=_("In minor units of the currency: 2199 is 21.99 USD.")
+    )
+
+    class Meta:
+        ordering = ["product", "currency", "variant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "currency"],
+                condition=Q(variant__isnull=True),
+                name="shop_uniq_product_price_currency",
+            ),
+            models.UniqueConstraint(
+                fields=["variant", "currency"],
+                condition=Q(variant__isnull=False),
+                name="shop_uniq_variant_price_currency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant or self.product}: {self.amount} {self.currency}"
+
+    def clean(self) -> None:
+        self.currency = (self.currency or "").strip().upper()
+        variant = self.variant if self.variant_id else None
+        if variant is not None and self.product_id and variant.product_id != self.product_id:
+            raise ValidationError({"variant": _("This variant belongs to another product.")})

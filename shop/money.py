@@ -6,8 +6,13 @@ Only presentation (templates, the Conversions API, which wants major units) conv
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency
+from django.conf import settings
 from django.core.validators import RegexValidator
+from django.utils import translation
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "A currency is three capital letters (EUR).")
 
@@ -16,7 +21,6 @@ ZERO_DECIMAL = frozenset(
     {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA"}
     | {"PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
 )
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
 # Stripe refuses charges below about 0.50 of the major unit; 50 minor units is the common
 # floor (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts).
@@ -33,12 +37,21 @@ def to_major(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-exponent(currency))
 
 
-def format_money(amount: int, currency: str) -> str:
-    """A short human form: ``€12.50``, ``¥500``, ``12.50 SEK``."""
-    major = to_major(amount, currency)
-    text = f"{major:,.{exponent(currency)}f}"
-    symbol = SYMBOLS.get(currency.upper())
-    return f"{symbol}{text}" if symbol else f"{text} {currency.upper()}"
+@lru_cache(maxsize=64)
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(translation.to_locale(language))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def format_money(amount: int, currency: str, *, language: str | None = None) -> str:
+    """The amount as the active language writes it (Babel's ``format_currency``, CLDR
+    data): ``€12.50`` in English, ``12,50 €`` in French, ``¥500``. ``language`` overrides
+    the active one (an email in the entrant's language)."""
+    locale = _locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+    code = currency.upper()
+    return format_currency(to_major(amount, code), code, locale=locale)
 
 
 def minimum_charge(currency: str) -> int:

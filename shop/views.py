@@ -14,7 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
-from promotions.pages.http import brand_page_render
+from promotions.models import Brand
+from promotions.pages.http import brand_page_render, page_language_active, page_language_get
 from shop.catalog import selectors as catalog
 from shop.checkout import selectors as checkout_selectors
 from shop.checkout import services as checkout_services
@@ -26,6 +27,7 @@ from shop.orders import selectors as orders
 from shop.payments import stripe_client, webhooks
 from tracking.api.errors import error_response
 from tracking.classify import client_ip
+from tracking.classify import country as visitor_country
 from tracking.tokens import ATTRIBUTION_COOKIE, attribution_parse
 
 logger = logging.getLogger(__name__)
@@ -55,11 +57,25 @@ def _form_error(form: QuoteForm) -> JsonResponse:
 # --- Pages -----------------------------------------------------------------------------
 
 
+def market_currency(request: HttpRequest, brand: Brand) -> str | None:
+    """The currency of the visitor's market: their country (the CDN's header, believed
+    from ``TRUSTED_PROXIES`` only) among the brand's markets; None without one."""
+    return catalog.market_currency_get(brand=brand, country=visitor_country(request.META))
+
+
 @require_safe
 def shop_home(request: HttpRequest, brand: str) -> HttpResponse:
     shop_brand = catalog.brand_get(slug=brand)
     products = catalog.product_list(brand=shop_brand)
-    return brand_page_render(request, shop_brand, "shop/home.html", {"products": products})
+    currency = market_currency(request, shop_brand)
+    catalog.products_price(products=products, currency=currency)
+    sold_here = [p for p in products if p.shown_price is not None]  # type: ignore[attr-defined]
+    return brand_page_render(
+        request,
+        shop_brand,
+        "shop/home.html",
+        {"products": sold_here, "not_sold_here": len(products) - len(sold_here)},
+    )
 
 
 @require_safe
@@ -67,16 +83,22 @@ def shop_home(request: HttpRequest, brand: str) -> HttpResponse:
 def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse:
     shop_brand = catalog.brand_get(slug=brand)
     item = catalog.product_get(brand=shop_brand, slug=product)
+    currency = market_currency(request, shop_brand)
+    catalog.products_price(products=[item], currency=currency)
+    variants = list(item.variants.all())
+    shown = item.shown_price  # type: ignore[attr-defined]
     return brand_page_render(
         request,
         shop_brand,
         "shop/product.html",
         {
             "product": item,
-            "variants": list(item.variants.all()),
+            "variants": [v for v in variants if v.shown_price is not None],  # type: ignore[attr-defined]
             "stripe_js_url": settings.STRIPE_JS_URL,
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
-            "price_display": format_money(item.price, item.currency),
+            "price_display": "" if shown is None else format_money(shown, item.shown_currency),  # type: ignore[attr-defined]
+            "sold_here": shown is not None,
+            "market_currency": currency,
         },
     )
 
@@ -155,6 +177,7 @@ def quote(request: HttpRequest, brand: str) -> JsonResponse:
             items=form.cleaned_data["items"],
             code_text=form.cleaned_data["code"],
             email=form.cleaned_data["email"],
+            currency=market_currency(request, shop_brand),
         )
     except ShopError as exc:
         return _shop_error(exc)
@@ -170,23 +193,27 @@ def checkout(request: HttpRequest, brand: str) -> JsonResponse:
     form = CheckoutForm(data)
     if not form.is_valid():
         return _form_error(form)
+    language = page_language_get(request, shop_brand)
     buyer = checkout_services.Buyer(
         ip=client_ip(request.META) or None,
         user_agent=request.headers.get("User-Agent", ""),
         fbp=request.COOKIES.get("_fbp", ""),
         fbc=request.COOKIES.get("_fbc", ""),
         attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),
+        language=language.code,
     )
     try:
-        result = checkout_services.checkout_start(
-            brand=shop_brand,
-            items=form.cleaned_data["items"],
-            email=form.cleaned_data["email"],
-            code_text=form.cleaned_data["code"],
-            payment_method=form.cleaned_data["payment_method"],
-            checkout_key=form.cleaned_data["checkout_id"],
-            buyer=buyer,
-        )
+        with page_language_active(language, shop_brand):  # lines keep the titles in it
+            result = checkout_services.checkout_start(
+                brand=shop_brand,
+                items=form.cleaned_data["items"],
+                email=form.cleaned_data["email"],
+                code_text=form.cleaned_data["code"],
+                payment_method=form.cleaned_data["payment_method"],
+                checkout_key=form.cleaned_data["checkout_id"],
+                buyer=buyer,
+                currency=market_currency(request, shop_brand),
+            )
     except ShopError as exc:
         return _shop_error(exc)
     order = result.order

@@ -13,6 +13,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test.signals import setting_changed
+
+from config.catalogs import compile_catalogs
+
+# The interface catalogs' .mo files are build products (not committed): compile the ones
+# older than their .po before any test activates a language. Django is set up by then and
+# may have loaded a language without its new .mo (on a fresh checkout): the signal Django's
+# own override_settings sends for LOCALE_PATHS makes it read the catalogs again.
+if compile_catalogs():
+    setting_changed.send(
+        sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False
+    )
 
 pytest_plugins = ["tests.fakes.fixtures"]
 

@@ -165,6 +165,41 @@ def source(*, utm_source: str | None, referrer: str | None, own_host: str, user_
     return "direct"
 
 
+# --- Language ---------------------------------------------------------------------------
+
+_languages_of: object = None  # the LANGUAGES setting the answers below were computed for
+_language_answers: dict[str, str] = {}
+
+
+def _language_of(value: str, configured: Any) -> str:
+    codes = {str(code).lower() for code, _name in configured}
+    code = value.strip().lower().replace("_", "-")[:16]
+    if code in codes:
+        return code
+    primary = code.split("-", 1)[0]  # "fr-CA" on a site that has "fr"
+    return primary if primary in codes else ""
+
+
+def language(value: str | None) -> str:
+    """The page's language as one of ``settings.LANGUAGES`` codes (lower case, e.g. "fr",
+    "pt-br"; "fr-CA" becomes "fr" when only "fr" is configured); '' when missing or
+    unknown, so the breakdown holds only the site's languages, never free text.
+    Answers are remembered per value (a dict lookup on the hot path) until the setting
+    changes."""
+    global _languages_of, _language_answers
+    if not value:
+        return ""
+    configured = setting("LANGUAGES")
+    if configured is not _languages_of:
+        _languages_of, _language_answers = configured, {}
+    found = _language_answers.get(value)
+    if found is None:
+        found = _language_of(value, configured) if len(value) <= 35 else ""
+        if len(_language_answers) < 4096:  # bounded: values come from the internet
+            _language_answers[value] = found
+    return found
+
+
 # --- Viewer pseudonym ------------------------------------------------------------------
 
 
@@ -196,13 +231,19 @@ class Visit:
     device: str
     source: str
     invalid_reason: str
+    language: str = ""
 
 
 def visit_from_environ(
-    environ: Mapping[str, Any], *, utm_source: str | None = None, referrer: str | None = None
+    environ: Mapping[str, Any],
+    *,
+    utm_source: str | None = None,
+    referrer: str | None = None,
+    page_language: str | None = None,
 ) -> Visit:
     """Classify a WSGI environ (or Django ``request.META``). ``referrer`` defaults to the
-    ``Referer`` header; the beacon passes the page's own ``document.referrer`` instead."""
+    ``Referer`` header; the beacon passes the page's own ``document.referrer`` instead.
+    ``page_language`` is the language the page says it was rendered in (``<html lang>``)."""
     user_agent = str(environ.get("HTTP_USER_AGENT", ""))[:1000]
     if referrer is None:
         referrer = str(environ.get("HTTP_REFERER", ""))
@@ -217,4 +258,5 @@ def visit_from_environ(
             user_agent=user_agent,
         ),
         invalid_reason=invalid_reason(environ, user_agent),
+        language=language(page_language),
     )

@@ -6,11 +6,13 @@ Django (no middleware, no URL resolution, no session), and ``tracking.views`` ca
 Django's URLconf for runserver and the test client: one implementation, two doors.
 
 - ``POST /t/i`` with ``{"p": "<promotion token>", "e": "<uuid>"}`` (optional ``"s"``
-  utm_source and ``"r"`` the page's referrer) → 204; a bad token or body → 400 JSON
-  error; the event not stored → 503 (the page may retry with the same ``e``).
-- ``GET /t/i.gif?p=&e=`` → always the 1x1 GIF; an invalid one is not counted.
-- ``GET /t/c/<token>[?e=<uuid>]`` → 302 to the signed target with the attribution cookie;
-  a tampered or forged token → 404, never a redirect.
+  utm_source, ``"r"`` the page's referrer and ``"l"`` its language) → 204; a bad token or
+  body → 400 JSON error; the event not stored → 503 (the page may retry with the same ``e``).
+- ``GET /t/i.gif?p=&e=[&l=]`` → always the 1x1 GIF; an invalid one is not counted.
+- ``GET /t/c/<token>[?e=<uuid>&lang=<code>]`` → 302 to the signed target with the
+  attribution cookie; a tampered or forged token → 404, never a redirect.
+A language that is not one of ``settings.LANGUAGES`` is stored as unknown (''), never
+refused: it only labels the event.
 Every answer forbids caching.
 """
 
@@ -67,6 +69,15 @@ def _event_id(value: object) -> uuid.UUID | None:
     return uuid.UUID(value)
 
 
+def _query(environ: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The query's fields, at most 10 read; a longer query is read as empty (never a 5xx:
+    parse_qs raises on field 11)."""
+    try:
+        return parse_qs(str(environ.get("QUERY_STRING", "")), max_num_fields=10)
+    except ValueError:
+        return {}
+
+
 def _first(query: dict[str, list[str]], name: str) -> str | None:
     values = query.get(name)
     return values[0] if values else None
@@ -103,7 +114,10 @@ def beacon(environ: Mapping[str, Any], read_body: ReadBody) -> Response:
         code = "bad_token" if "p" in errors else "invalid"
         return _json(400, code, "The beacon is not valid: " + ", ".join(errors) + ".", errors)
     visit = classify.visit_from_environ(
-        environ, utm_source=_text(data.get("s"), 100), referrer=_text(data.get("r"), 2000)
+        environ,
+        utm_source=_text(data.get("s"), 100),
+        referrer=_text(data.get("r"), 2000),
+        page_language=_text(data.get("l"), 40),
     )
     try:
         services.impression_record(ref=ref, event_id=event_id, visit=visit)
@@ -117,7 +131,7 @@ def pixel(environ: Mapping[str, Any]) -> Response:
     headers = [("Content-Type", "image/gif"), ("Content-Length", str(len(GIF))), *NO_CACHE]
     if environ.get("REQUEST_METHOD") != "GET":
         return 200, headers, GIF if environ.get("REQUEST_METHOD") != "HEAD" else b""
-    query = parse_qs(str(environ.get("QUERY_STRING", "")), max_num_fields=10)
+    query = _query(environ)
     ref = tokens.promotion_token_verify(_first(query, "p") or "")
     event_id = _event_id(_first(query, "e"))
     if ref is None or event_id is None:
@@ -126,6 +140,7 @@ def pixel(environ: Mapping[str, Any]) -> Response:
         environ,
         utm_source=_first(query, "s"),
         referrer=_first(query, "r"),
+        page_language=_first(query, "l"),
     )
     try:
         services.impression_record(ref=ref, event_id=event_id, visit=visit)
@@ -148,12 +163,13 @@ def click(environ: Mapping[str, Any], token: str) -> Response:
     ref = tokens.click_token_verify(token)
     if ref is None:
         return 404, html, _INVALID_LINK
-    query = parse_qs(str(environ.get("QUERY_STRING", "")), max_num_fields=10)
+    query = _query(environ)
     event_id = _event_id(_first(query, "e")) or uuid7()
     visit = classify.visit_from_environ(
         environ,
         utm_source=_first(query, "s"),
         referrer=_first(query, "r"),
+        page_language=_first(query, "lang"),
     )
     try:
         event = services.click_record(

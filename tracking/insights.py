@@ -28,6 +28,7 @@ ROW_FIELDS = [
     "country",
     "device",
     "source",
+    "language",
     "date_start",
     "date_stop",
     "impressions",
@@ -40,11 +41,20 @@ ROW_FIELDS = [
     "orders",
     "revenue",
     "currency",
+    "revenue_by_currency",
     "conversion_rate",
     "invalid_events",
 ]
 # What a row always carries whatever ``fields`` asks for: its identity.
-IDENTITY_FIELDS = ("promotion_id", "campaign_id", "brand", "country", "device", "source")
+IDENTITY_FIELDS = (
+    "promotion_id",
+    "campaign_id",
+    "brand",
+    "country",
+    "device",
+    "source",
+    "language",
+)
 METRIC_FIELDS = [f for f in ROW_FIELDS if f not in IDENTITY_FIELDS and f != "currency"]
 # ... and its period: without them, a week of daily rows is seven rows nobody can tell apart.
 PERIOD_FIELDS = ("date_start", "date_stop")
@@ -144,7 +154,13 @@ def row_json(
         "ctr_ci_high": interval[1] if interval else None,
         "entries": s.entries,
         "orders": s.orders,
-        "revenue": {"amount": s.revenue, "currency": s.currency or None},
+        # In one currency: its amount. In several: amount and currency null, and the
+        # amounts in revenue_by_currency (never added across currencies).
+        "revenue": {
+            "amount": None if s.mixed_currency else s.revenue,
+            "currency": s.currency or None,
+        },
+        "revenue_by_currency": dict(s.revenue_by_currency),
         "conversion_rate": s.conversion_rate,
         "invalid_events": s.invalid_events,
     }
@@ -156,12 +172,13 @@ def row_json(
 
 
 def rows_csv(rows: Iterable[dict[str, Any]]) -> str:
-    """JSON rows (``row_json``) as CSV: revenue split into amount and currency columns."""
+    """JSON rows (``row_json``) as CSV: revenue split into amount and currency columns,
+    revenue per currency as ``EUR:12300 USD:4500``."""
     rows = list(rows)
     out = io.StringIO()
     columns = [
         f for f in ROW_FIELDS if any(f in r or (f == "currency" and "revenue" in r) for r in rows)
-    ] or ROW_FIELDS[6:]
+    ] or ROW_FIELDS[len(IDENTITY_FIELDS) :]
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
@@ -169,5 +186,9 @@ def rows_csv(rows: Iterable[dict[str, Any]]) -> str:
         if isinstance(flat.get("revenue"), dict):
             flat["currency"] = flat["revenue"]["currency"] or ""
             flat["revenue"] = flat["revenue"]["amount"]
+        if isinstance(flat.get("revenue_by_currency"), dict):  # "EUR:12300 USD:4500"
+            flat["revenue_by_currency"] = " ".join(
+                f"{c}:{a}" for c, a in flat["revenue_by_currency"].items()
+            )
         writer.writerow(flat)
     return out.getvalue()

@@ -128,6 +128,9 @@ class Event(models.Model):
     country = models.CharField(max_length=2, blank=True)
     device = models.CharField(max_length=8, blank=True, choices=DeviceClass.choices)
     source = models.CharField(max_length=40, blank=True)
+    language = models.CharField(
+        max_length=16, blank=True, help_text=_("The language the page was rendered in.")
+    )
     invalid_reason = models.CharField(max_length=16, blank=True, choices=InvalidReason.choices)
     value = models.BigIntegerField(null=True, blank=True, help_text=_("Minor units (orders)."))
     currency = models.CharField(max_length=3, blank=True)
@@ -168,8 +171,13 @@ COUNT_FIELDS = (
 
 
 class RollupTotals(models.Model):
-    """The totals every time-bucketed rollup keeps (``COUNT_FIELDS`` and the currency), for
-    one promotion and one bucket (and, for breakdowns, one set of dimensions)."""
+    """The totals every time-bucketed rollup keeps (``COUNT_FIELDS``), for one promotion,
+    one bucket and one currency (and, for breakdowns, one set of dimensions).
+
+    The currency is part of every rollup's key: orders in two currencies are two rows,
+    whose revenues are never added together. Impressions, clicks and entries carry no
+    currency (their row's ``currency`` is empty); a report adds the counts of all the
+    rows of a bucket and keeps revenue per currency."""
 
     campaign_id = models.BigIntegerField()
     brand_id = models.BigIntegerField()
@@ -180,7 +188,9 @@ class RollupTotals(models.Model):
     entries = models.BigIntegerField(default=0)
     orders = models.BigIntegerField(default=0)
     revenue = models.BigIntegerField(default=0, help_text=_("Minor units of ``currency``."))
-    currency = models.CharField(max_length=3, blank=True)
+    currency = models.CharField(
+        max_length=3, blank=True, help_text=_("ISO 4217 of the orders; empty for other events.")
+    )
 
     class Meta:
         abstract = True
@@ -189,7 +199,7 @@ class RollupTotals(models.Model):
 class HourlyRollup(RollupTotals):
     """Totals per promotion and UTC hour: what reports without breakdowns read."""
 
-    pk = models.CompositePrimaryKey("promotion_id", "hour")
+    pk = models.CompositePrimaryKey("promotion_id", "hour", "currency")
     promotion_id = models.BigIntegerField()
     hour = models.DateTimeField()
 
@@ -208,7 +218,7 @@ class DailyRollup(RollupTotals):
     stored): what day, week, month and range reports read when asked in that zone, ~90 rows
     per promotion for 90 days. Reports in another zone read ``HourlyRollup``."""
 
-    pk = models.CompositePrimaryKey("promotion_id", "day")
+    pk = models.CompositePrimaryKey("promotion_id", "day", "currency")
     promotion_id = models.BigIntegerField()
     day = models.DateField()
 
@@ -223,14 +233,17 @@ class DailyRollup(RollupTotals):
 
 
 class BreakdownRollup(RollupTotals):
-    """Totals per (promotion, UTC hour, country, device class, source)."""
+    """Totals per (promotion, UTC hour, country, device class, source, language, currency)."""
 
-    pk = models.CompositePrimaryKey("promotion_id", "hour", "country", "device", "source")
+    pk = models.CompositePrimaryKey(
+        "promotion_id", "hour", "country", "device", "source", "language", "currency"
+    )
     promotion_id = models.BigIntegerField()
     hour = models.DateTimeField()
     country = models.CharField(max_length=2, blank=True)
     device = models.CharField(max_length=8, blank=True)
     source = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=16, blank=True)
 
     class Meta:
         indexes = [

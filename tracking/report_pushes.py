@@ -96,7 +96,7 @@ def _fields_clean(
     if not all(b in selectors.BREAKDOWNS for b in breakdowns) or len(set(breakdowns)) != len(
         breakdowns
     ):
-        errors["breakdowns"] = "Each of country, device, source at most once."
+        errors["breakdowns"] = f"Each of {', '.join(selectors.BREAKDOWNS)} at most once."
     fields = list(fields)
     if not all(f in insights.METRIC_FIELDS for f in fields) or len(set(fields)) != len(fields):
         errors["fields"] = f"Metrics among: {', '.join(insights.METRIC_FIELDS)}."

@@ -8,13 +8,13 @@ import hmac
 import math
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncDate
 
 from tracking import stream
@@ -65,7 +65,7 @@ def api_key_brand_id_list(key: ApiKey) -> list[int]:
 Level = Literal["promotion", "campaign", "brand"]
 TimeIncrement = Literal["1", "7", "monthly", "all_days"]
 LEVELS: tuple[Level, ...] = ("promotion", "campaign", "brand")
-BREAKDOWNS = ("country", "device", "source")
+BREAKDOWNS = ("country", "device", "source", "language")
 Z_95 = 1.959963984540054
 
 
@@ -84,7 +84,13 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float
 
 @dataclass(frozen=True)
 class Stats:
-    """Counts of valid events (invalid ones apart) and what is computed from them."""
+    """Counts of valid events (invalid ones apart) and what is computed from them.
+
+    Revenue is kept per currency (``revenue_by_currency``, minor units): amounts in two
+    currencies are never added. ``revenue`` and ``currency`` are that revenue when it is in
+    one currency; with several, ``revenue`` is 0 and ``currency`` empty (``mixed_currency``
+    says so); without orders, 0 and empty.
+    """
 
     impressions: int = 0
     clicks: int = 0
@@ -92,9 +98,20 @@ class Stats:
     invalid_clicks: int = 0
     entries: int = 0
     orders: int = 0
-    revenue: int = 0
-    currency: str = ""
     unique_viewers: int | None = None
+    revenue_by_currency: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def mixed_currency(self) -> bool:
+        return len(self.revenue_by_currency) > 1
+
+    @property
+    def currency(self) -> str:
+        return next(iter(self.revenue_by_currency)) if len(self.revenue_by_currency) == 1 else ""
+
+    @property
+    def revenue(self) -> int:
+        return next(iter(self.revenue_by_currency.values())) if self.currency else 0
 
     @property
     def invalid_events(self) -> int:
@@ -121,10 +138,30 @@ class Stats:
             else (self.unique_viewers or 0) + (other.unique_viewers or 0)
         )
         return Stats(
-            **{c: getattr(self, c) + getattr(other, c) for c in COUNT_FIELDS},
-            currency=self.currency or other.currency,
+            **{c: getattr(self, c) + getattr(other, c) for c in TALLY_FIELDS},
             unique_viewers=viewers,
+            revenue_by_currency=_revenue_add(self.revenue_by_currency, other.revenue_by_currency),
         )
+
+
+# The counts a Stats adds as plain numbers (revenue is added per currency).
+TALLY_FIELDS = tuple(c for c in COUNT_FIELDS if c != "revenue")
+
+
+def _revenue_add(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
+    total = dict(a)
+    for currency, amount in b.items():
+        total[currency] = total.get(currency, 0) + amount
+    return dict(sorted(total.items()))
+
+
+def _stats_from(counts: Mapping[str, int], revenue: Mapping[str, int], **extra: Any) -> Stats:
+    """Stats from summed rollup rows; a currency is listed once it has orders."""
+    return Stats(
+        **{c: int(counts[c]) for c in TALLY_FIELDS},
+        revenue_by_currency=dict(sorted(revenue.items())),
+        **extra,
+    )
 
 
 @dataclass(frozen=True)
@@ -185,9 +222,10 @@ def stats_row_list(
     ``since`` to ``until`` inclusive, days read in ``timezone`` (the brand's IANA name).
 
     Filters narrow to ``promotion_ids`` / ``campaign_ids``; ``breakdowns`` splits rows by
-    country, device and/or source (then ``unique_viewers`` is None: viewers are counted per
-    promotion, campaign and brand only). Rows with no events are left out. Unique viewers
-    are distinct per day and summed over a row's days: a viewer's hash changes every day.
+    country, device, source and/or language (then ``unique_viewers`` is None: viewers are
+    counted per promotion, campaign and brand only). Rows with no events are left out.
+    Unique viewers are distinct per day and summed over a row's days: a viewer's hash
+    changes every day.
     """
     zone = zoneinfo.ZoneInfo(timezone)
     start, end = _bounds(since, until, zone)
@@ -213,28 +251,26 @@ def stats_row_list(
         local_day = F("day") if daily else TruncDate("hour", tzinfo=zone)
         queryset = queryset.annotate(local_day=local_day)
         group.append("local_day")
-    aggregated = queryset.values(*group).annotate(**_sum_counts(), currency_=Max("currency"))
-    # (id, breakdown values..., date_start) -> [first row seen, date_stop, counts, currency]
+    # One rollup row per currency: counts are added across them, revenue kept per currency.
+    aggregated = queryset.values(*group, "currency").annotate(**_sum_counts())
+    # (id, breakdown values..., date_start) -> [first row seen, date_stop, counts, revenue]
     acc: dict[tuple[Any, ...], list[Any]] = {}
     for r in aggregated:
         date_start, date_stop = _bucket(r.get("local_day", since), since, until, time_increment)
         row_key = (r[key], *(r[b] for b in breakdowns), date_start)
         found = acc.get(row_key)
         if found is None:
-            acc[row_key] = [
-                r,
-                date_stop,
-                [int(r[c] or 0) for c in COUNT_FIELDS],
-                r["currency_"] or "",
-            ]
-        else:
-            found[2] = [a + int(r[c] or 0) for a, c in zip(found[2], COUNT_FIELDS, strict=True)]
-            found[3] = found[3] or r["currency_"] or ""
+            found = acc[row_key] = [r, date_stop, dict.fromkeys(COUNT_FIELDS, 0), {}]
+        counts, revenue = found[2], found[3]
+        for c in COUNT_FIELDS:
+            counts[c] += int(r[c] or 0)
+        if r["currency"] and r["orders"]:
+            revenue[r["currency"]] = revenue.get(r["currency"], 0) + int(r["revenue"] or 0)
     viewers: dict[tuple[int, date], int] | None = None
     if not breakdowns and acc:
         viewers = _unique_viewers(level, {k[0] for k in acc}, since, until, time_increment)
     rows = {}
-    for row_key, (r, date_stop, counts, currency) in acc.items():
+    for row_key, (r, date_stop, counts, revenue) in acc.items():
         rows[row_key] = StatsRow(
             level=level,
             id=r[key],
@@ -242,9 +278,9 @@ def stats_row_list(
             brand_id=r["brand_id"],
             date_start=row_key[-1],
             date_stop=date_stop,
-            stats=Stats(
-                **dict(zip(COUNT_FIELDS, counts, strict=True)),
-                currency=currency,
+            stats=_stats_from(
+                counts,
+                revenue,
                 unique_viewers=None if viewers is None else viewers.get((r[key], row_key[-1]), 0),
             ),
             breakdown={b: r[b] for b in breakdowns},
@@ -330,15 +366,14 @@ def campaign_hourly_stats_list(
     "the last N impressions" walks back hour by hour)."""
     found = (
         HourlyRollup.objects.filter(campaign_id=campaign_id, hour__gte=start, hour__lt=end)
-        .values("hour")
-        .annotate(**_sum_counts(), currency_=Max("currency"))
-        .order_by("-hour")
+        .values("hour", "currency")
+        .annotate(**_sum_counts())
+        .order_by("-hour", "currency")
     )
     rows: list[dict[str, Any]] = [dict(r) for r in found]
-    return [
-        (
-            r["hour"],
-            Stats(**{c: int(r[c] or 0) for c in COUNT_FIELDS}, currency=r["currency_"] or ""),
-        )
-        for r in rows
-    ]
+    hours: dict[datetime, Stats] = {}
+    for r in rows:
+        revenue = {r["currency"]: int(r["revenue"] or 0)} if r["currency"] and r["orders"] else {}
+        stats = _stats_from({c: int(r[c] or 0) for c in COUNT_FIELDS}, revenue)
+        hours[r["hour"]] = hours[r["hour"]] + stats if r["hour"] in hours else stats
+    return list(hours.items())

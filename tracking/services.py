@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from tracking import counters, partitions, partner_webhooks, store, stream
+from tracking import classify, counters, partitions, partner_webhooks, store, stream
 from tracking.classify import Visit
 from tracking.conf import click_needs_impression, setting
 from tracking.models import (
@@ -164,6 +164,7 @@ def _event(
         device=visit.device,
         source=visit.source,
         invalid_reason=reason,
+        language=visit.language,
     )
 
 
@@ -267,12 +268,15 @@ def conversion_record(
     source: str = "",
     country: str = "",
     device: str = "",
+    language: str = "",
 ) -> None:
     """Record an entry or a paid order of a promotion (same stream, same rollups).
 
     Call it from ``transaction.on_commit`` of the transaction that created the entry or
     order, with ``event_id=conversion_event_id(kind=..., object_id=...)``: a retry is then
-    counted once. Orders carry ``value`` in minor units and a 3-letter ``currency``.
+    counted once. Orders carry ``value`` in minor units and a 3-letter ``currency`` (the
+    order's own: reports keep revenue per currency and never add two currencies).
+    ``language`` is the page's language when known (one of ``settings.LANGUAGES``).
     Raises ValidationError for a bad argument and NotStored when nothing could store it.
     """
     if type not in (EventType.ENTRY, EventType.ORDER):
@@ -291,6 +295,7 @@ def conversion_record(
         country=country[:2],
         device=device[:8],
         source=source[:40],
+        language=classify.language(language),
         value=value if type == EventType.ORDER else None,
         currency=currency if type == EventType.ORDER else "",
     )

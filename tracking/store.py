@@ -52,8 +52,9 @@ STAGE_COLUMNS = (
     "currency",
     "hour",
     "day",
+    "language",
 )
-EVENT_COLUMNS = STAGE_COLUMNS[:13]
+EVENT_COLUMNS = (*STAGE_COLUMNS[:13], "language")
 _PG_TYPES = [
     "uuid",
     "timestamptz",
@@ -70,6 +71,7 @@ _PG_TYPES = [
     "text",
     "timestamptz",
     "date",
+    "text",
 ]
 
 _COUNTS = """
@@ -79,37 +81,37 @@ _COUNTS = """
     SUM(CASE WHEN type = 'click' AND invalid_reason <> '' THEN 1 ELSE 0 END),
     SUM(CASE WHEN type = 'entry' AND invalid_reason = '' THEN 1 ELSE 0 END),
     SUM(CASE WHEN type = 'order' AND invalid_reason = '' THEN 1 ELSE 0 END),
-    SUM(CASE WHEN type = 'order' AND invalid_reason = '' THEN COALESCE(value, 0) ELSE 0 END),
-    MAX(CASE WHEN type = 'order' THEN currency ELSE '' END)"""
+    SUM(CASE WHEN type = 'order' AND invalid_reason = '' THEN COALESCE(value, 0) ELSE 0 END)"""
 
 
 def _add_counts(table: str) -> str:
-    adds = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
-    return (
-        f"{adds}, currency = CASE WHEN excluded.currency <> '' "
-        f"THEN excluded.currency ELSE {table}.currency END"
-    )
+    return ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
 
 
 def _rollup_statements(src: str) -> list[str]:
-    """INSERT ... SELECT ... ON CONFLICT DO UPDATE statements adding ``src``'s rows."""
+    """INSERT ... SELECT ... ON CONFLICT DO UPDATE statements adding ``src``'s rows.
+
+    The currency is a key of every rollup (an order's, or empty for other events), so
+    revenues in two currencies are never added into one number."""
     counts = ", ".join(COUNT_FIELDS)
     hourly = f"""
         INSERT INTO tracking_hourlyrollup
-            (promotion_id, hour, campaign_id, brand_id, {counts}, currency)
-        SELECT promotion_id, hour, MAX(campaign_id), MAX(brand_id), {_COUNTS}
-        FROM {src} WHERE true GROUP BY promotion_id, hour ORDER BY promotion_id, hour
-        ON CONFLICT (promotion_id, hour) DO UPDATE SET {_add_counts("tracking_hourlyrollup")}"""
+            (promotion_id, hour, currency, campaign_id, brand_id, {counts})
+        SELECT promotion_id, hour, currency, MAX(campaign_id), MAX(brand_id), {_COUNTS}
+        FROM {src} WHERE true GROUP BY promotion_id, hour, currency
+        ORDER BY promotion_id, hour, currency
+        ON CONFLICT (promotion_id, hour, currency)
+        DO UPDATE SET {_add_counts("tracking_hourlyrollup")}"""
     breakdown = f"""
         INSERT INTO tracking_breakdownrollup
-            (promotion_id, hour, country, device, source, campaign_id, brand_id, {counts},
-             currency)
-        SELECT promotion_id, hour, country, device, source, MAX(campaign_id), MAX(brand_id),
-            {_COUNTS}
+            (promotion_id, hour, country, device, source, language, currency, campaign_id,
+             brand_id, {counts})
+        SELECT promotion_id, hour, country, device, source, language, currency,
+            MAX(campaign_id), MAX(brand_id), {_COUNTS}
         FROM {src} WHERE true
-        GROUP BY promotion_id, hour, country, device, source
-        ORDER BY promotion_id, hour, country, device, source
-        ON CONFLICT (promotion_id, hour, country, device, source)
+        GROUP BY promotion_id, hour, country, device, source, language, currency
+        ORDER BY promotion_id, hour, country, device, source, language, currency
+        ON CONFLICT (promotion_id, hour, country, device, source, language, currency)
         DO UPDATE SET {_add_counts("tracking_breakdownrollup")}"""
     invalid = f"""
         INSERT INTO tracking_invalidrollup
@@ -123,10 +125,12 @@ def _rollup_statements(src: str) -> list[str]:
         DO UPDATE SET events = tracking_invalidrollup.events + excluded.events"""
     daily = f"""
         INSERT INTO tracking_dailyrollup
-            (promotion_id, day, campaign_id, brand_id, {counts}, currency)
-        SELECT promotion_id, day, MAX(campaign_id), MAX(brand_id), {_COUNTS}
-        FROM {src} WHERE true GROUP BY promotion_id, day ORDER BY promotion_id, day
-        ON CONFLICT (promotion_id, day) DO UPDATE SET {_add_counts("tracking_dailyrollup")}"""
+            (promotion_id, day, currency, campaign_id, brand_id, {counts})
+        SELECT promotion_id, day, currency, MAX(campaign_id), MAX(brand_id), {_COUNTS}
+        FROM {src} WHERE true GROUP BY promotion_id, day, currency
+        ORDER BY promotion_id, day, currency
+        ON CONFLICT (promotion_id, day, currency)
+        DO UPDATE SET {_add_counts("tracking_dailyrollup")}"""
     return [hourly, daily, breakdown, invalid]
 
 
@@ -150,7 +154,8 @@ _PG_STAGE = """
         promotion_id bigint NOT NULL, campaign_id bigint NOT NULL, brand_id bigint NOT NULL,
         viewer_hash bigint NOT NULL, country text NOT NULL, device text NOT NULL,
         source text NOT NULL, invalid_reason text NOT NULL, value bigint,
-        currency text NOT NULL, hour timestamptz NOT NULL, day date NOT NULL
+        currency text NOT NULL, hour timestamptz NOT NULL, day date NOT NULL,
+        language text NOT NULL
     ) ON COMMIT DELETE ROWS"""
 
 
@@ -222,7 +227,7 @@ _SQLITE_STAGE = f"""
         promotion_id integer NOT NULL, campaign_id integer NOT NULL, brand_id integer NOT NULL,
         viewer_hash integer NOT NULL, country text NOT NULL, device text NOT NULL,
         source text NOT NULL, invalid_reason text NOT NULL, value integer,
-        currency text NOT NULL, hour text NOT NULL, day text NOT NULL
+        currency text NOT NULL, hour text NOT NULL, day text NOT NULL, language text NOT NULL
     ) /* tracking.store, {len(STAGE_COLUMNS)} columns */"""
 
 
@@ -237,6 +242,7 @@ def _store_sqlite(rows: list[tuple[Any, ...]]) -> int:
             *r[2:13],
             ops.adapt_datetimefield_value(r[13]),
             ops.adapt_datefield_value(r[14]),
+            r[15],
         )
         for r in rows
     ]
@@ -338,6 +344,7 @@ def _stage_rows(events: Sequence[TrackedEvent]) -> list[tuple[Any, ...]]:
                 e.currency,
                 hour,
                 day,
+                e.language,
             )
         )
     return rows

@@ -30,6 +30,7 @@ class TrackedEvent:
     invalid_reason: str = ""
     value: int | None = None
     currency: str = ""
+    language: str = ""
 
 
 def _to_wire(event: TrackedEvent) -> list[object]:
@@ -47,6 +48,7 @@ def _to_wire(event: TrackedEvent) -> list[object]:
         event.invalid_reason,
         event.value,
         event.currency,
+        event.language,
     ]
 
 
@@ -56,13 +58,16 @@ def events_encode(events: Sequence[TrackedEvent]) -> bytes:
 
 
 def events_decode(payload: bytes | str) -> list[TrackedEvent]:
-    """The events of an entry; raises ValueError (or a subclass) when it is not ours."""
+    """The events of an entry; raises ValueError (or a subclass) when it is not ours.
+
+    An event is 14 values; 13 (no language) is an entry written before languages were
+    kept, still read while such entries wait in the stream."""
     rows = json.loads(payload)
     if not isinstance(rows, list):
         raise ValueError("not a list of events")
     events = []
     for r in rows:
-        if not isinstance(r, list) or len(r) != 13:
+        if not isinstance(r, list) or len(r) not in (13, 14):
             raise ValueError("not an event")
         events.append(
             TrackedEvent(
@@ -79,6 +84,7 @@ def events_decode(payload: bytes | str) -> list[TrackedEvent]:
                 invalid_reason=str(r[10]),
                 value=None if r[11] is None else int(r[11]),
                 currency=str(r[12]),
+                language=str(r[13]) if len(r) == 14 else "",
             )
         )
     return events

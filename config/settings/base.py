@@ -20,6 +20,7 @@ ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "loca
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before admin: content per language (promotions/translation.py)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -151,14 +152,26 @@ LOGIN_URL = "admin:login"
 
 # --- I18n ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# Consumer pages, emails and content are offered in these (docs/architecture.md, "Languages").
+# Each has a catalog in locale/<code>/LC_MESSAGES/ (pt-br → pt_BR), compiled by
+# `manage.py compile_catalogs`; Arabic (and Hebrew, when added) are right-to-left.
 LANGUAGES = [
     ("en", "English"),
     ("fr", "Français"),
     ("de", "Deutsch"),
     ("es", "Español"),
-    ("pt", "Português"),
     ("it", "Italiano"),
+    ("pt-br", "Português (Brasil)"),
+    ("fi", "Suomi"),
+    ("ar", "العربية"),
+    ("ja", "日本語"),
 ]
+# django-modeltranslation: one column per language on the same row (no join on the hub).
+# A missing translation falls back to the brand's language, then English
+# (promotions/translation.py).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_AUTO_POPULATE = False
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -28,6 +28,11 @@ from promotions.admin.scoping import (
     ScopedRelatedFilter,
     choices_queryset,
 )
+from promotions.admin.translations import (
+    CampaignLanguagesForm,
+    TranslatedFieldsAdminMixin,
+    language_status_display,
+)
 from promotions.models import Brand, Campaign, Promotion
 from promotions.reports.live import live_wall_links_renew, live_wall_url
 
@@ -38,6 +43,7 @@ class PromotionInline(BrandScopedAdminMixin, admin.TabularInline):
 
     model = Promotion
     fields = ["slug", "kind", "title", "status", "starts_at", "ends_at", "position"]
+    readonly_fields = ["title"]  # per language on the promotion's own page
     extra = 0
     show_change_link = True
     ordering = ["position", "id"]
@@ -48,8 +54,13 @@ class PromotionInline(BrandScopedAdminMixin, admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(
-    DashboardAdminMixin, BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin
+    TranslatedFieldsAdminMixin,
+    DashboardAdminMixin,
+    BrandTimezoneFormMixin,
+    BrandScopedAdminMixin,
+    admin.ModelAdmin,
 ):
+    form = CampaignLanguagesForm
     list_display = ["name", "brand", "status", "window", "promotion_count", "state"]
     list_filter = [("brand", ScopedRelatedFilter), "status", LiveNowFilter]
     list_select_related = ["brand"]
@@ -57,7 +68,7 @@ class CampaignAdmin(
     date_hierarchy = "starts_at"
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PromotionInline]
-    readonly_fields = ["links", "created_at", "updated_at"]
+    readonly_fields = ["links", "language_status", "created_at", "updated_at"]
     actions = ["renew_live_wall_links"]
 
     @admin.action(
@@ -87,13 +98,24 @@ class CampaignAdmin(
         fieldsets: list[tuple[Any, dict[str, Any]]] = [
             (None, {"fields": ["brand", "name", "slug", "status", "description"]}),
             (_("Window"), {"fields": ["starts_at", "ends_at"], "description": window}),
+            (
+                _("Languages"),
+                {
+                    "fields": ["languages", "reviewed_languages"]
+                    + (["language_status"] if obj is not None else []),
+                    "description": _(
+                        "The brand's language is always offered. Each language's texts are "
+                        "in the fieldsets below and on each promotion's page."
+                    ),
+                },
+            ),
         ]
         if obj is not None:
             fieldsets += [
                 (_("Pages"), {"fields": ["links"]}),
                 (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
             ]
-        return fieldsets
+        return self.language_fieldsets(request, obj, fieldsets)
 
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         campaign = self._object(request, object_id)
@@ -125,6 +147,10 @@ class CampaignAdmin(
     @admin.display(description=_("now"))
     def state(self, obj: Campaign) -> SafeString:
         return state_badge(obj)
+
+    @admin.display(description=_("translations"))
+    def language_status(self, obj: Campaign) -> SafeString | str:
+        return language_status_display(obj)
 
     @admin.display(description=_("links"))
     def links(self, obj: Campaign) -> SafeString | str:

@@ -12,6 +12,7 @@ from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
 )
+from promotions.admin.translations import TranslatedFieldsAdminMixin
 from promotions.models import Prize, WinningMoment
 from promotions.prizes import services as prizes_services
 
@@ -34,7 +35,8 @@ class WinningMomentInline(BrandScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Prize)
-class PrizeAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class PrizeAdmin(TranslatedFieldsAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+    content_brand_path = "promotion__campaign__brand"
     list_display = ["name", "promotion", "quantity", "awarded", "odds_one_in"]
     list_filter = [("promotion", ScopedRelatedFilter)]
     list_select_related = ["promotion"]

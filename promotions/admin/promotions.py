@@ -29,11 +29,12 @@ from promotions.admin.scoping import (
     ScopedRelatedFilter,
     choices_queryset,
 )
+from promotions.admin.translations import BrandLanguageInlineMixin, TranslatedFieldsAdminMixin
 from promotions.codes import rules as code_rules
 from promotions.codes import selectors as codes_selectors
 from promotions.codes import services as codes_services
 from promotions.contests import selectors as contests_selectors
-from promotions.models import Campaign, EntryMethod, Prize, Promotion
+from promotions.models import Campaign, EntryMethod, Prize, Promotion, PromotionCountryRule
 from promotions.prizes import services as prizes_services
 
 
@@ -71,20 +72,40 @@ PRIZE_FIELDS = (
 )
 
 
-class PrizeInline(BrandScopedAdminMixin, admin.TabularInline):
+class PrizeInline(BrandLanguageInlineMixin, BrandScopedAdminMixin, admin.TabularInline):
+    """Prizes in the brand's language; their translations are on each prize's page."""
+
     model = Prize
     extra = 0
     fields = PRIZE_FIELDS
+    content_brand_path = "promotion__campaign__brand"
+    parent_brand_path = "campaign__brand"
+
     readonly_fields = ["awarded"]
     show_change_link = True
 
 
+class PromotionCountryRuleInline(BrandScopedAdminMixin, admin.TabularInline):
+    """Local rules: a country excluded, another minimum age or its own rules text."""
+
+    model = PromotionCountryRule
+    extra = 0
+    fields = ["country", "excluded", "min_age", "official_rules"]
+    verbose_name = _("local rule (per country of residence)")
+    verbose_name_plural = _("local rules (per country of residence)")
+
+
 @admin.register(Promotion)
 class PromotionAdmin(
-    DashboardAdminMixin, BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin
+    TranslatedFieldsAdminMixin,
+    DashboardAdminMixin,
+    BrandTimezoneFormMixin,
+    BrandScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     form = PromotionForm
-    inlines = [PrizeInline]
+    content_brand_path = "campaign__brand"
+    inlines = [PrizeInline, PromotionCountryRuleInline]
     list_display = ["title", "campaign", "kind", "status", "window", "state", "position"]
     list_display_links = ["title"]
     list_filter = [
@@ -141,7 +162,7 @@ class PromotionAdmin(
                 (_("Preview"), {"fields": ["preview", "tools"]}),
                 (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
             ]
-        return fieldsets
+        return self.language_fieldsets(request, obj, fieldsets)
 
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         promotion = self._object(request, object_id)

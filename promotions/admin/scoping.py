@@ -44,6 +44,7 @@ from promotions.models import (
     Person,
     Prize,
     Promotion,
+    PromotionCountryRule,
     Submission,
     Vote,
     WinningMoment,
@@ -56,6 +57,7 @@ MANAGER = BrandMembership.Role.MANAGER
 BRAND_PATHS: dict[type[Model], str] = {
     Entry: "promotion__campaign__brand_id",
     Prize: "promotion__campaign__brand_id",
+    PromotionCountryRule: "promotion__campaign__brand_id",
     CouponCode: "promotion__campaign__brand_id",
     Submission: "promotion__campaign__brand_id",
     Vote: "promotion__campaign__brand_id",

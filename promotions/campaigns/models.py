@@ -178,6 +178,19 @@ class Campaign(WindowedModel):
     slug = models.SlugField(max_length=50)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    languages = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "Languages the campaign is offered in besides the brand's (switcher, alternates). "
+            "A live campaign needs every promotion's official rules and consent texts in each."
+        ),
+    )
+    reviewed_languages = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Languages whose translation a reviewer has checked."),
+    )
     live_wall_key_version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -205,6 +218,7 @@ class Campaign(WindowedModel):
 
     def clean(self) -> None:
         super().clean()
+        self._clean_languages()
         if self.pk and self.starts_at and self.ends_at:
             outside = self.promotions.filter(
                 Q(starts_at__lt=self.starts_at) | Q(ends_at__gt=self.ends_at)
@@ -215,6 +229,67 @@ class Campaign(WindowedModel):
                     _("These promotions would fall outside the new window: %(slugs)s."),
                     params={"slugs": ", ".join(slugs)},
                 )
+
+    def _clean_languages(self) -> None:
+        from promotions.campaigns.languages import language_codes
+
+        errors: dict[str, list[object]] = {}
+        for field in ("languages", "reviewed_languages"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+                errors.setdefault(field, []).append(_("Choose languages from the list."))
+                continue
+            unknown = sorted(set(value) - set(language_codes()))
+            if unknown:
+                errors.setdefault(field, []).append(
+                    _("Not languages the service offers: %(codes)s.")
+                    % {"codes": ", ".join(unknown)}
+                )
+            setattr(self, field, [c for c in language_codes() if c in value])
+        if errors:
+            raise ValidationError(errors)
+        if self.pk and self.status == Status.ACTIVE and self.brand_id:
+            problems = campaign_live_language_problems(
+                campaign=self,
+                promotions=list(self.promotions.exclude(status=Status.ENDED)),
+            )
+            if problems:
+                raise ValidationError({"languages": problems})
+
+    @property
+    def language_list(self) -> list[str]:
+        """The languages a consumer may read this campaign in: the brand's, then the rest."""
+        brand_language = self.brand.language
+        return [brand_language, *(c for c in self.languages if c != brand_language)]
+
+
+def campaign_live_language_problems(
+    *, campaign: Campaign, promotions: list[Promotion]
+) -> list[str]:
+    """Why ``campaign`` cannot be live in each of its languages: a promotion missing its
+    official rules or consent texts (or title) in that language. Empty when it can."""
+    from promotions.campaigns.languages import promotion_missing_texts
+
+    problems = []
+    names = dict(settings.LANGUAGES)
+    for code in campaign.language_list[1:]:  # the brand's own: required fields hold it
+        for promotion in promotions:
+            promotion.campaign = campaign
+            missing = promotion_missing_texts(promotion, code)
+            if missing:
+                problems.append(
+                    _(
+                        "%(promotion)s has no %(missing)s in %(language)s: a campaign cannot "
+                        "be live in a language whose official rules or consent texts are "
+                        "missing. Write them, or remove %(language)s from the languages."
+                    )
+                    % {
+                        "promotion": promotion.slug,
+                        "missing": ", ".join(missing),
+                        "language": names.get(code, code),
+                    }
+                )
+    return problems
 
 
 class PromotionQuerySet(models.QuerySet["Promotion"]):
@@ -432,6 +507,14 @@ class Promotion(WindowedModel):
                     }
                 )
         self._clean_entry_rules(errors)
+        if (
+            self.campaign_id
+            and self.status == Status.ACTIVE
+            and self.campaign.status == Status.ACTIVE
+        ):
+            problems = campaign_live_language_problems(campaign=self.campaign, promotions=[self])
+            if problems:
+                errors.setdefault("official_rules", []).extend(problems)
         if errors:
             raise ValidationError(errors)
 

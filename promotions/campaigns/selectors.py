@@ -8,6 +8,8 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Brand, Campaign, Promotion, Status
 
@@ -22,6 +24,15 @@ class Gone(Exception):
         self.message = message
         self.campaign = campaign
         self.promotion = promotion
+
+
+def _ended_text(thing: Campaign | Promotion) -> str:
+    name = thing.name if isinstance(thing, Campaign) else thing.title
+    return _("%(name)s has ended. Thank you for taking part!") % {"name": name}
+
+
+# Worded when shown, in the page's language (the page's language is chosen later).
+_ended = lazy(_ended_text, str)
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ def _campaign_visible(
     if campaign.is_live(at):
         return campaign, False
     if campaign.status != Status.DRAFT and campaign.is_finished(at):
-        raise Gone(f"{campaign.name} has ended. Thank you for taking part!", campaign)
+        raise Gone(_ended(campaign), campaign)
     raise Http404("This campaign is not open.")
 
 
@@ -114,5 +125,5 @@ def promotion_get_for_page(
     if preview or promotion.is_live(at):
         return promotion, preview
     if promotion.status != Status.DRAFT and promotion.is_finished(at):
-        raise Gone(f"{promotion.title} has ended. Thank you for taking part!", campaign, promotion)
+        raise Gone(_ended(promotion), campaign, promotion)
     raise Http404("This promotion is not open.")

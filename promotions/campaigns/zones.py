@@ -6,9 +6,12 @@ moment said to a consumer", so entering, voting and draws agree to the second.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from functools import lru_cache
 
-from django.utils import formats
+from babel import Locale
+from babel.dates import format_date, format_time
+from django.utils import formats, timezone, translation
 
 from promotions.models import Brand
 
@@ -25,6 +28,38 @@ def brand_next_day_start(brand: Brand, moment: datetime) -> datetime:
 
 
 def brand_moment_display(brand: Brand, moment: datetime) -> str:
-    """``moment`` as a consumer reads it: the brand's local time and the zone's name."""
+    """``moment`` as a consumer reads it: the brand's local time, in the active language's
+    way of writing it, and the zone's name."""
     tz = brand.tzinfo
-    return f"{formats.date_format(moment.astimezone(tz), 'j F Y, H:i')} ({tz.key})"
+    return f"{moment_format(moment, tz)} ({tz.key})"
+
+
+@lru_cache(maxsize=32)
+def _babel_locale(language: str) -> Locale:
+    return Locale.parse(translation.to_locale(language))
+
+
+def moment_format(
+    moment: datetime,
+    tz: tzinfo | None = None,
+    language: str | None = None,
+    *,
+    seconds: bool = False,
+    with_time: bool = True,
+) -> str:
+    """A moment in ``tz`` (default: the current time zone, which pages set to the brand's)
+    written the way ``language`` (default: the active one) writes dates and times: CLDR's
+    long date and short time through Babel ("1 décembre 2026, 00:00", "2026年12月1日 0:00",
+    "1 ديسمبر 2026، 12:00 ص"). English keeps the service's "1 December 2026, 00:00"."""
+    local = moment.astimezone(tz or timezone.get_current_timezone())
+    language = language or translation.get_language() or "en"
+    if language.split("-")[0] == "en":
+        pattern = "j F Y, H:i:s" if seconds else "j F Y, H:i"
+        return formats.date_format(local, pattern if with_time else "j F Y", use_l10n=False)
+    locale = _babel_locale(language)
+    day = format_date(local, "long", locale=locale)
+    if not with_time:
+        return day
+    clock = format_time(local, "medium" if seconds else "short", locale=locale)
+    glue = str(locale.datetime_formats["medium"]).replace("'", "")
+    return glue.replace("{1}", day).replace("{0}", clock)

@@ -1,8 +1,9 @@
 """Every email of the claims' lifecycle, in one place (Django's email API, so a provider
 such as django-anymail is one EMAIL_BACKEND away; .env.example says how).
 
-Each is rendered inside ``translation.override(language)``; ``claim_language`` is today the
-brand's language (the entrant's, once people carry one). Sent by the tasks in
+Each email to an entrant is written in the language they entered in, its translated
+content falling back to the brand's (``entry_email_language``); the managers' email in the
+brand's language. Sent by the tasks in
 ``promotions.claims.tasks`` (queued on commit), never on a request's path. Sent once: the
 winner's first notice is claimed by a conditional UPDATE of ``notified_at``.
 """
@@ -21,12 +22,8 @@ from promotions.claims.models import PrizeClaim
 from promotions.claims.services import claim_link
 from promotions.draws.models import Draw
 from promotions.entries.models import Entry
+from promotions.entries.selectors import entry_email_language
 from tracking.site import absolute_url
-
-
-def claim_language(*, claim: PrizeClaim) -> str:
-    """The language a winner is written to in (the brand's, for now)."""
-    return claim.promotion.campaign.brand.language
 
 
 def _claim_load(claim_id: int) -> PrizeClaim | None:
@@ -62,7 +59,7 @@ def claim_notification_send(*, claim_id: int) -> bool:
     promotion = claim.promotion
     brand = promotion.campaign.brand
     try:
-        with translation.override(claim_language(claim=claim)):
+        with entry_email_language(claim.entry):
             subject = _("You won %(prize)s: %(title)s") % {
                 "prize": _prize_name(claim),
                 "title": promotion.title,
@@ -94,7 +91,7 @@ def claim_reminder_send(*, claim_id: int) -> bool:
         return False
     promotion = claim.promotion
     brand = promotion.campaign.brand
-    with translation.override(claim_language(claim=claim)):
+    with entry_email_language(claim.entry):
         subject = _("Reminder: claim %(prize)s before %(deadline)s") % {
             "prize": _prize_name(claim),
             "deadline": brand_moment_display(brand, claim.deadline),
@@ -119,7 +116,7 @@ def claim_received_send(*, claim_id: int) -> bool:
     if claim is None or claim.status != PrizeClaim.Status.CLAIMED:
         return False
     promotion = claim.promotion
-    with translation.override(claim_language(claim=claim)):
+    with entry_email_language(claim.entry):
         subject = _("Your claim is in: %(title)s") % {"title": promotion.title}
         body = _(
             "Hello,\n\nThank you: we have your claim for %(prize)s (%(title)s by %(brand)s). "
@@ -141,7 +138,7 @@ def claim_shipped_send(*, claim_id: int) -> bool:
     ):
         return False
     promotion = claim.promotion
-    with translation.override(claim_language(claim=claim)):
+    with entry_email_language(claim.entry):
         subject = _("Your prize is on its way: %(prize)s") % {"prize": _prize_name(claim)}
         body = _(
             "Hello,\n\nYour prize %(prize)s (%(title)s by %(brand)s) has been sent with "
@@ -216,7 +213,7 @@ def entry_confirmation_send(*, entry_id: int) -> bool:
         return False
     brand = promotion.campaign.brand
     try:
-        with translation.override(brand.language):
+        with entry_email_language(entry):
             subject = _("Your entry number %(entry)s: %(title)s") % {
                 "entry": entry.public_id,
                 "title": promotion.title,

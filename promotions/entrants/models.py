@@ -91,6 +91,9 @@ class ConsentText(models.Model):
         MARKETING = "marketing", _("Marketing opt-in")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    language = models.CharField(
+        max_length=8, blank=True, help_text=_("The language the entrant read the words in.")
+    )
     version = models.CharField(max_length=80, unique=True)
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)

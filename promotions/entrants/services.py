@@ -16,7 +16,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from promotions.campaigns.languages import content_fallback
 from promotions.campaigns.models import Promotion
 from promotions.claims.services import claims_data_delete_for_person
 from promotions.entrants.models import (
@@ -36,13 +38,13 @@ from tracking import counters
 logger = logging.getLogger(__name__)
 
 
-FACEBOOK_RELEASE_TEXT = (
+FACEBOOK_RELEASE_TEXT = gettext_lazy(
     "This promotion is in no way sponsored, endorsed, administered by or associated with "
     "Facebook. By entering, I completely release Facebook from any liability."
 )
 
 
-DEFAULT_PRIVACY_NOTICE = (
+DEFAULT_PRIVACY_NOTICE = gettext_lazy(
     "The brand uses my name, email address, date of birth and country to run this "
     "promotion, to check my eligibility and to contact me if I win, keeps them until the "
     "promotion's winners are confirmed plus the period the law requires, and deletes them "
@@ -93,9 +95,15 @@ def email_verification_read(token: str) -> tuple[str, str] | None:
 
 
 def email_verification_send(
-    *, email: str, promotion: Promotion, link: str, sender: Sender | None = None
+    *,
+    email: str,
+    promotion: Promotion,
+    link: str,
+    sender: Sender | None = None,
+    language: str = "",
 ) -> None:
-    """Mail the sign-in link (console backend in development, locmem in tests)."""
+    """Mail the sign-in link in ``language`` (the page's; default the brand's), with the
+    console backend in development and locmem in tests."""
     from django.core.validators import validate_email
 
     try:
@@ -116,7 +124,7 @@ def email_verification_send(
             retry_after=wait,
         )
     brand = promotion.campaign.brand
-    with translation.override(brand.language):
+    with translation.override(language or brand.language), content_fallback(brand.language):
         subject = _("Confirm your email to take part: %(title)s") % {"title": promotion.title}
         body = _(
             "Hello,\n\nOpen this link to confirm your email address and take part in "
@@ -302,50 +310,70 @@ def data_deletion_request_create(
     )
 
 
-def _consent_version(kind: str, text: str) -> str:
-    return f"{kind}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+def _consent_version(kind: str, text: str, language: str = "") -> str:
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return f"{kind}:{language}:{digest}" if language else f"{kind}:{digest}"
 
 
-def consent_text_get(*, kind: str, text: str) -> ConsentText:
-    """The stored version of these exact words (version = kind + SHA-256 of the text)."""
-    version = _consent_version(kind, text)
+def consent_text_get(*, kind: str, text: str, language: str = "") -> ConsentText:
+    """The stored version of these exact words in ``language`` (version = kind, language
+    and SHA-256 of the words: the same words read in another language are another
+    version)."""
+    version = _consent_version(kind, text, language)
     obj = ConsentText.objects.filter(version=version).first()
     if obj is not None:
         return obj
     try:
         with transaction.atomic():
-            return ConsentText.objects.create(kind=kind, version=version, text=text)
+            return ConsentText.objects.create(
+                kind=kind, language=language, version=version, text=text
+            )
     except IntegrityError:
         return ConsentText.objects.get(version=version)
 
 
-def consent_texts(promotion: Promotion) -> dict[str, str]:
-    """The words shown next to each checkbox of this promotion's form."""
-    texts: dict[str, str] = {
-        ConsentText.Kind.OFFICIAL_RULES: promotion.official_rules,
-        ConsentText.Kind.PRIVACY: promotion.privacy_notice or DEFAULT_PRIVACY_NOTICE,
-        ConsentText.Kind.FACEBOOK_RELEASE: FACEBOOK_RELEASE_TEXT,
-    }
-    if promotion.marketing_text:
-        texts[ConsentText.Kind.MARKETING] = promotion.marketing_text
+def consent_texts(promotion: Promotion, language: str = "") -> dict[str, str]:
+    """The words shown next to each checkbox of this promotion's form, in ``language``
+    (default: the language active now), translated content falling back to the brand's."""
+    brand_language = promotion.campaign.brand.language
+    with (
+        translation.override(language or translation.get_language()),
+        content_fallback(brand_language),
+    ):
+        texts: dict[str, str] = {
+            ConsentText.Kind.OFFICIAL_RULES: promotion.official_rules,
+            ConsentText.Kind.PRIVACY: promotion.privacy_notice or str(DEFAULT_PRIVACY_NOTICE),
+            ConsentText.Kind.FACEBOOK_RELEASE: str(FACEBOOK_RELEASE_TEXT),
+        }
+        if promotion.marketing_text:
+            texts[ConsentText.Kind.MARKETING] = promotion.marketing_text
     return texts
 
 
 def consents_record(
-    *, person: Person, promotion: Promotion, kinds: Iterable[str], at: datetime
+    *,
+    person: Person,
+    promotion: Promotion,
+    kinds: Iterable[str],
+    at: datetime,
+    language: str = "",
 ) -> list[str]:
-    """Record each consent given, with the version of its text and the time; returns the
-    versions. Giving the same consent to the same words again keeps the first time.
+    """Record each consent given, with the version of its text (the words the entrant
+    read, in ``language``) and the time; returns the versions. Giving the same consent to
+    the same words again keeps the first time.
 
     Two queries on every entry (the texts' rows, then one INSERT ... ON CONFLICT DO
     NOTHING of the consents); a text seen for the first time is stored first."""
-    texts = consent_texts(promotion)
-    wanted = {kind: _consent_version(kind, texts[kind]) for kind in kinds if kind in texts}
+    language = language or promotion.campaign.brand.language
+    texts = consent_texts(promotion, language)
+    wanted = {
+        kind: _consent_version(kind, texts[kind], language) for kind in kinds if kind in texts
+    }
     if not wanted:
         return []
     stored = {row.version: row for row in ConsentText.objects.filter(version__in=wanted.values())}
     rows = [
-        stored.get(version) or consent_text_get(kind=kind, text=texts[kind])
+        stored.get(version) or consent_text_get(kind=kind, text=texts[kind], language=language)
         for kind, version in wanted.items()
     ]
     Consent.objects.bulk_create(

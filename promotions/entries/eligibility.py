@@ -18,7 +18,14 @@ from django.utils.translation import ngettext
 
 from promotions.campaigns.countries import COUNTRY_NAMES
 from promotions.campaigns.zones import brand_day, brand_moment_display, brand_next_day_start
-from promotions.models import ConsentText, EntryFrequency, Person, Promotion, Status
+from promotions.models import (
+    ConsentText,
+    EntryFrequency,
+    Person,
+    Promotion,
+    PromotionCountryRule,
+    Status,
+)
 
 REQUIRED_CONSENTS = (
     ConsentText.Kind.OFFICIAL_RULES,
@@ -61,6 +68,19 @@ class Check:
     entries_so_far: int = 0
     entered_today: bool = False
     refusals: list[Refusal] = field(default_factory=list)
+    _local: dict[str, PromotionCountryRule | None] = field(default_factory=dict, repr=False)
+
+    def local_rule(self) -> PromotionCountryRule | None:
+        """The promotion's rule for the entrant's country of residence, if it has one
+        (read once per check)."""
+        country = self.answers.country.upper()
+        if not country:
+            return None
+        if country not in self._local:
+            self._local[country] = PromotionCountryRule.objects.filter(
+                promotion=self.promotion, country=country
+            ).first()
+        return self._local[country]
 
 
 def local_day(promotion: Promotion, at: datetime) -> date:
@@ -132,14 +152,33 @@ def country_rule(c: Check) -> Refusal | None:
             _("This promotion is open to residents of %(countries)s only.") % {"countries": names},
             "country",
         )
+    local = c.local_rule()
+    if local is not None and local.excluded:
+        return Refusal(
+            "country_excluded",
+            _("Sorry, residents of %(country)s may not enter this promotion.")
+            % {"country": COUNTRY_NAMES[country]},
+            "country",
+        )
     return None
 
 
 def age_rule(c: Check) -> Refusal | None:
-    minimum = c.promotion.min_age
+    """The promotion's minimum age, or the one its rule sets for the entrant's country."""
+    local = c.local_rule()
+    if local is not None and local.excluded:
+        return None  # the country rule said it all
+    local_age = local.min_age if local is not None else None
+    minimum = c.promotion.min_age if local_age is None else local_age
     if not minimum:
         return None
-    too_young = _("You must be %(age)d or older to enter.") % {"age": minimum}
+    if local_age is not None and local is not None:
+        too_young = _("Residents of %(country)s must be %(age)d or older to enter.") % {
+            "country": COUNTRY_NAMES.get(local.country, local.country),
+            "age": minimum,
+        }
+    else:
+        too_young = _("You must be %(age)d or older to enter.") % {"age": minimum}
     if c.answers.facebook_age_max is not None and c.answers.facebook_age_max < minimum:
         return Refusal("too_young", too_young, "birth_date")
     birth_date = c.answers.birth_date

@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +64,11 @@ class Entry(models.Model):
     )
     country = models.CharField(max_length=2, blank=True)
     source = models.CharField(max_length=40, blank=True)
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text=_("The language the entrant entered in; their emails are sent in it."),
+    )
     click_event_id = models.UUIDField(null=True, blank=True)
     viewer_hash = models.CharField(max_length=64, blank=True, editable=False)
     device_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -126,3 +133,69 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.reason}"
+
+
+class PromotionCountryRule(models.Model):
+    """What differs for the residents of one country: the country may be excluded from the
+    promotion, have another minimum age, or its own official rules text (shown on the rules
+    page to visitors from there, the general rules one link away). Eligibility
+    (``promotions.entries.eligibility``) applies the rule of the entrant's country of
+    residence, as the entry form gives it."""
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="country_rules")
+    country = models.CharField(
+        max_length=2, help_text=_("ISO 3166 country code of residence, e.g. FR.")
+    )
+    excluded = models.BooleanField(
+        default=False, help_text=_("Residents of this country may not enter.")
+    )
+    min_age = models.PositiveSmallIntegerField(
+        _("minimum age"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(99)],
+        help_text=_("Instead of the promotion's minimum age. Empty: the promotion's."),
+    )
+    official_rules = models.TextField(
+        _("official rules for this country"),
+        blank=True,
+        help_text=_("Shown instead of the general rules to visitors from this country."),
+    )
+
+    class Meta:
+        ordering = ["promotion", "country"]
+        verbose_name = _("local rule")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promotion", "country"], name="uniq_country_rule_per_promotion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.promotion}: {self.country}"
+
+    @property
+    def country_name(self) -> str:
+        from promotions.campaigns.countries import COUNTRY_NAMES
+
+        return COUNTRY_NAMES.get(self.country, self.country)
+
+    def clean(self) -> None:
+        from promotions.campaigns.countries import COUNTRY_NAMES
+
+        self.country = (self.country or "").strip().upper()
+        if self.country not in COUNTRY_NAMES:
+            raise ValidationError(
+                {"country": _("Not an ISO 3166 country code (use two letters, e.g. FR).")}
+            )
+        allowed = self.promotion.country_list if self.promotion_id else []
+        if allowed and self.country not in allowed and not self.excluded:
+            raise ValidationError(
+                {
+                    "country": _(
+                        "The promotion is open to %(countries)s only: add this country "
+                        "there first, or tick 'excluded'."
+                    )
+                    % {"countries": ", ".join(allowed)}
+                }
+            )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from promotions.campaigns.languages import content_fallback
 from promotions.campaigns.models import EntryFrequency, Promotion
 from promotions.entrants.models import Person
 from promotions.entries.eligibility import BLOCKING_RULES, Answers, Check, Refusal, local_day
-from promotions.entries.models import Entry
+from promotions.entries.models import Entry, PromotionCountryRule
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,82 @@ def entrant_state_get(
         None,
     )
     return EntrantState(entries=entries, blocking=blocking)
+
+
+def entry_language(entry: Entry) -> str:
+    """The language an entrant's emails about ``entry`` are written in: the one they
+    entered in, else the brand's (entries made before languages were recorded)."""
+    return entry.language or entry.promotion.campaign.brand.language
+
+
+@contextmanager
+def entry_email_language(entry: Entry) -> Iterator[str]:
+    """Write an email about ``entry`` (winner notice, claim link...) in its language, its
+    translated content falling back to the brand's::
+
+        with entry_email_language(entry):
+            subject = _("You won %(prize)s") % {"prize": prize.name}
+    """
+    language = entry_language(entry)
+    with translation.override(language), content_fallback(entry.promotion.campaign.brand.language):
+        yield language
+
+
+def promotion_country_rule_get(
+    *, promotion: Promotion, country: str
+) -> PromotionCountryRule | None:
+    """The promotion's local rule for residents of ``country`` (ISO code), if any."""
+    country = (country or "").strip().upper()
+    if len(country) != 2:
+        return None
+    return PromotionCountryRule.objects.filter(promotion=promotion, country=country).first()
+
+
+def promotion_country_rule_list(*, promotion: Promotion) -> list[PromotionCountryRule]:
+    """Every local rule of the promotion, by country code."""
+    return list(PromotionCountryRule.objects.filter(promotion=promotion).order_by("country"))
+
+
+@dataclass(frozen=True)
+class OfficialRules:
+    """What the rules page shows: the general rules, or a country's own when the visitor
+    is from a country that has them (``local`` is that country's rule)."""
+
+    promotion: Promotion
+    local: PromotionCountryRule | None
+    general: bool  # True when showing the general rules although a local text exists
+    rules: list[PromotionCountryRule]
+
+    @property
+    def text(self) -> str:
+        """Read when shown, so that the general rules are in the page's language."""
+        if self.local is not None and self.local.official_rules.strip() and not self.general:
+            return self.local.official_rules
+        return self.promotion.official_rules
+
+    @property
+    def excluded(self) -> list[PromotionCountryRule]:
+        return [r for r in self.rules if r.excluded]
+
+    @property
+    def local_ages(self) -> list[PromotionCountryRule]:
+        return [r for r in self.rules if r.min_age is not None and not r.excluded]
+
+    @property
+    def local_texts(self) -> list[PromotionCountryRule]:
+        return [r for r in self.rules if r.official_rules.strip()]
+
+
+def official_rules_get(
+    *, promotion: Promotion, country: str, general: bool = False
+) -> OfficialRules:
+    """The rules for a visitor from ``country`` ('' when unknown): that country's own rules
+    text when the promotion has one (unless ``general`` is asked for), else the general
+    rules; with every local rule, so the page can say what differs where."""
+    rules = promotion_country_rule_list(promotion=promotion)
+    country = (country or "").strip().upper()
+    local = next((r for r in rules if r.country == country), None)
+    has_text = local is not None and bool(local.official_rules.strip())
+    return OfficialRules(
+        promotion=promotion, local=local, general=has_text and general, rules=rules
+    )

@@ -99,8 +99,10 @@ def entry_create(
     submission: SubmissionInput | None = None,
     honeypot: str = "",
     at: datetime | None = None,
+    language: str = "",
 ) -> EntryOutcome:
-    """Enter ``person`` into ``promotion``: check every rule, record the consents and the
+    """Enter ``person`` into ``promotion`` in ``language`` (the page's; default the
+    brand's): check every rule, record the consents (the words in that language) and the
     entry, then by kind play the instant win, claim a coupon code or store the contest
     submission; flag what looks wrong. Raises ``Refused`` with every reason otherwise."""
     at = at or timezone.now()
@@ -134,6 +136,7 @@ def entry_create(
             submission=submission,
             honeypot=honeypot,
             at=at,
+            language=language or promotion.campaign.brand.language,
         )
         _entry_event_publish(outcome)
     entry = outcome.entry
@@ -200,6 +203,7 @@ def _entry_insert(
     submission: SubmissionInput | None,
     honeypot: str,
     at: datetime,
+    language: str,
 ) -> EntryOutcome:
     changed = []
     for attr, value in (
@@ -213,7 +217,7 @@ def _entry_insert(
     if changed:
         person.save(update_fields=[*changed, "updated_at"])
     kinds = [*answers.consents, *(["marketing"] if answers.marketing else [])]
-    consents_record(person=person, promotion=promotion, kinds=kinds, at=at)
+    consents_record(person=person, promotion=promotion, kinds=kinds, at=at, language=language)
 
     attribution = sender.attribution if sender is not None else None
     if attribution is not None and attribution.brand_id != promotion.campaign.brand_id:
@@ -233,6 +237,7 @@ def _entry_insert(
         source=f"click:{attribution.promotion_id}" if attribution else "",
         viewer_hash=sender.viewer_hash if sender else "",
         device_hash=sender.device_hash if sender else "",
+        language=language,
         created_at=at,
     )
     entry.full_clean(exclude=["promotion", "person"], validate_unique=False)
@@ -298,6 +303,7 @@ def _conversion_record(entry: Entry) -> None:
             brand_id=promotion.campaign.brand_id,
             ts=entry.created_at,
             country=entry.country,
+            language=entry.language,
         )
     except Exception as exc:
         logger.warning("promotions: entry %s not counted by tracking: %s", entry.pk, exc)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from promotions.campaigns.countries import country_choices
 from promotions.contests.services import SubmissionInput
 from promotions.entries.eligibility import Answers
+from promotions.entries.selectors import promotion_country_rule_list
 from promotions.models import ConsentText, Person, Promotion, SubmissionMedia
 
 
@@ -153,7 +154,9 @@ class EntryForm(DescribedErrorsMixin, forms.Form):
             self.fields["country"].help_text = _("Open to residents of %(names)s.") % {
                 "names": ", ".join(name for _code, name in allowed)
             }
-        if not promotion.min_age:
+        if not promotion.min_age and not any(
+            rule.min_age for rule in promotion_country_rule_list(promotion=promotion)
+        ):  # no minimum age anywhere: no date of birth to ask
             del self.fields["birth_date"]
         if not promotion.marketing_text:
             del self.fields["marketing"]

@@ -1,11 +1,13 @@
 """What every consumer page and JSON endpoint shares: the brand page renderer (language
-and frame-ancestors CSP), JSON bodies and errors, the signed-in person.
+chosen per request, content fallback, frame-ancestors CSP), JSON bodies and errors, the
+signed-in person.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
@@ -14,11 +16,18 @@ from django.shortcuts import render
 from django.utils import translation
 
 from promotions.campaigns import selectors as campaigns_selectors
-from promotions.campaigns.models import Brand, Promotion
+from promotions.campaigns.languages import content_fallback, language_codes
+from promotions.campaigns.models import Brand, Campaign, Promotion
 from promotions.claims import selectors as claims_selectors
 from promotions.entrants import selectors as entrants_selectors
 from promotions.entrants.models import Person
 from promotions.entries import refusals as entries_refusals
+from promotions.pages.languages import (
+    PageLanguage,
+    page_language_choose,
+    page_language_context,
+    page_language_remember,
+)
 from tracking.api.errors import error_response
 
 SESSION_PERSON = "promotions.person"
@@ -27,20 +36,55 @@ SESSION_PERSON = "promotions.person"
 JSON_BODY_LIMIT = 64 * 1024
 
 
+def page_language_get(
+    request: HttpRequest,
+    brand: Brand,
+    campaign: Campaign | None = None,
+    facebook_language: str = "",
+) -> PageLanguage:
+    """The language of a consumer page: among the campaign's languages (the shop's pages,
+    with no campaign, offer every language), chosen as ``promotions.pages.languages`` says."""
+    offered = campaign.language_list if campaign is not None else language_codes()
+    return page_language_choose(
+        request, offered=offered, default=brand.language, facebook_language=facebook_language
+    )
+
+
+@contextmanager
+def page_language_active(language: PageLanguage, brand: Brand) -> Iterator[None]:
+    """Work done for a page (forms, refusals, consent texts, emails) in its language."""
+    with translation.override(language.code), content_fallback(brand.language):
+        yield
+
+
 def brand_page_render(
     request: HttpRequest,
     brand: Brand,
     template: str,
     context: dict[str, Any],
     status: int = 200,
-    language: str | None = None,
+    language: str | PageLanguage | None = None,
+    *,
+    facebook_language: str = "",
 ) -> HttpResponse:
-    """Every consumer page of a brand (the hub, tabs, the shop): rendered in the brand's
-    language (or ``language``), framable only by the brand's embed domains."""
-    language = language or brand.language
-    with translation.override(language):
-        response = render(request, template, {"brand": brand, **context}, status=status)
-    response.headers["Content-Language"] = language
+    """Every consumer page of a brand (the hub, tabs, the shop): rendered in the page's
+    language (``page_language_get``; ``language`` forces one), translated content falling
+    back to the brand's language, framable only by the brand's embed domains."""
+    campaign = context.get("campaign")
+    chosen = page_language_get(
+        request,
+        brand,
+        campaign if isinstance(campaign, Campaign) else None,
+        facebook_language=facebook_language,
+    )
+    if isinstance(language, PageLanguage):
+        chosen = language
+    elif language:
+        chosen = PageLanguage(language, chosen.offered)
+    extra = page_language_context(request, chosen)
+    with translation.override(chosen.code), content_fallback(brand.language):
+        response = render(request, template, {"brand": brand, **extra, **context}, status=status)
+    page_language_remember(request, response, chosen)
     frame_ancestors_set(response, brand)
     return response
 

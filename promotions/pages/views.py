@@ -15,12 +15,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from promotions.campaigns import selectors as campaigns_selectors
+from promotions.campaigns.languages import language_normalize
 from promotions.campaigns.models import Brand, Promotion
 from promotions.contests import selectors as contests_selectors
 from promotions.draws import selectors as draws_selectors
@@ -45,13 +47,17 @@ from promotions.pages.http import (
     gone_as_410,
     json_body,
     page_error,
+    page_language_active,
+    page_language_get,
     promotion_for_action,
     refusal_response,
     sign_in,
     wants_json,
 )
 from promotions.pages.hub_sections import hub_sections_list
+from promotions.pages.languages import PageLanguage
 from promotions.social import selectors as social_selectors
+from tracking import classify as tracking_classify
 from tracking.api.errors import error_response
 
 SESSION_FB_CONTEXT = "promotions.facebook_tab"
@@ -91,15 +97,23 @@ def tab(request: HttpRequest, brand: str, campaign: str, promotion: str) -> Http
                 _("This Facebook request could not be verified. Please open the promotion again."),
             )
         request.session[SESSION_FB_CONTEXT] = context
-        return _render_tab(request, obj, preview, language=context.get("language") or None)
+        return _render_tab(request, obj, preview, facebook_language=context["language"])
     return _render_tab(request, obj, preview)
 
 
 @require_safe
 @gone_as_410
 def rules(request: HttpRequest, brand: str, campaign: str, promotion: str) -> HttpResponse:
+    """The official rules; a visitor from a country with its own rules text sees that text
+    (``?country=XX`` chooses another country's, ``?country=any`` the general rules)."""
     obj, preview = campaigns_selectors.promotion_get_for_page(
         brand_slug=brand, campaign_slug=campaign, promotion_slug=promotion, user=request.user
+    )
+    asked = request.GET.get("country", "")
+    official = entries_selectors.official_rules_get(
+        promotion=obj,
+        country=asked if len(asked) == 2 else visitor_country(request),
+        general=asked.lower() == "any",
     )
     return brand_page_render(
         request,
@@ -109,9 +123,21 @@ def rules(request: HttpRequest, brand: str, campaign: str, promotion: str) -> Ht
             "campaign": obj.campaign,
             "promotion": obj,
             "preview": preview,
+            "official": official,
             "social": social_selectors.social_rules_public(promotion=obj),
         },
     )
+
+
+def visitor_country(request: HttpRequest) -> str:
+    """Where the visitor lives, as far as we know: the signed-in person's country of
+    residence, else the Facebook tab's, else the CDN's country of their address (believed
+    from ``TRUSTED_PROXIES`` only); '' when unknown."""
+    person = current_person(request)
+    if person is not None and person.country:
+        return person.country
+    facebook = request.session.get(SESSION_FB_CONTEXT) or {}
+    return str(facebook.get("country", "")) or tracking_classify.country(request.META)
 
 
 def _render_tab(
@@ -122,7 +148,37 @@ def _render_tab(
     form: EntryForm | None = None,
     email_form: EmailSignInForm | None = None,
     status: int = 200,
-    language: str | None = None,
+    facebook_language: str = "",
+    language: PageLanguage | None = None,
+) -> HttpResponse:
+    language = language or _tab_language(request, promotion, facebook_language)
+    with page_language_active(language, promotion.campaign.brand):
+        return _render_tab_in_language(
+            request, promotion, preview, form, email_form, status, language
+        )
+
+
+def _tab_language(
+    request: HttpRequest, promotion: Promotion, facebook_language: str = ""
+) -> PageLanguage:
+    """The tab's language; a ``signed_request``'s locale counts for the session's pages."""
+    fb = request.session.get(SESSION_FB_CONTEXT) or {}
+    return page_language_get(
+        request,
+        promotion.campaign.brand,
+        promotion.campaign,
+        facebook_language=facebook_language or str(fb.get("language") or ""),
+    )
+
+
+def _render_tab_in_language(
+    request: HttpRequest,
+    promotion: Promotion,
+    preview: bool,
+    form: EntryForm | None,
+    email_form: EmailSignInForm | None,
+    status: int,
+    language: PageLanguage,
 ) -> HttpResponse:
     person = current_person(request)
     fb = request.session.get(SESSION_FB_CONTEXT) or {}
@@ -157,7 +213,12 @@ def _render_tab(
         else None,
     }
     response = brand_page_render(
-        request, promotion.campaign.brand, "promotions/tab.html", context, status, language
+        request,
+        promotion.campaign.brand,
+        "promotions/tab.html",
+        context,
+        status,
+        language,
     )
     response.headers["Cache-Control"] = "private, no-store"
     if not request.COOKIES.get(DEVICE_COOKIE):
@@ -191,12 +252,11 @@ def _facebook_tab_context(request: HttpRequest, promotion: Promotion) -> dict[st
     age: dict[str, Any] = user["age"] if isinstance(user.get("age"), dict) else {}
     age_max = age.get("max") if age else None
     locale = str(user.get("locale", ""))[:10] if user else ""
-    language = locale.split("_")[0].lower()
     country = str(user.get("country", "")).upper()[:2] if user else ""
     return {
         "page_id": page_id,
         "locale": locale,
-        "language": language if language in dict(settings.LANGUAGES) else "",
+        "language": language_normalize(locale),
         "country": country if country.isalpha() else "",
         "age_min": age.get("min") if age and isinstance(age.get("min"), int) else None,
         "age_max": age_max if isinstance(age_max, int) else None,
@@ -206,8 +266,17 @@ def _facebook_tab_context(request: HttpRequest, promotion: Promotion) -> dict[st
 @require_POST
 @gone_as_410
 def enter(request: HttpRequest, brand: str, campaign: str, promotion: str) -> HttpResponse:
-    """``POST .../<promotion>/enter/``: form (multipart for uploads) or JSON."""
+    """``POST .../<promotion>/enter/``: form (multipart for uploads) or JSON, answered in
+    the tab's language, which the entry records (its emails are sent in it)."""
     obj, preview = promotion_for_action(request, brand, campaign, promotion)
+    language = _tab_language(request, obj)
+    with page_language_active(language, obj.campaign.brand):
+        return _enter(request, obj, preview, language)
+
+
+def _enter(
+    request: HttpRequest, obj: Promotion, preview: bool, language: PageLanguage
+) -> HttpResponse:
     as_json = wants_json(request)
     person = current_person(request)
     if person is None:
@@ -215,7 +284,7 @@ def enter(request: HttpRequest, brand: str, campaign: str, promotion: str) -> Ht
         if as_json:
             return error_response(401, "identity_required", message)
         messages.error(request, message)
-        return _render_tab(request, obj, preview, status=401)
+        return _render_tab(request, obj, preview, status=401, language=language)
     if as_json:
         try:
             data = json_body(request, set(EntryForm.base_fields) - {"file"})
@@ -228,7 +297,7 @@ def enter(request: HttpRequest, brand: str, campaign: str, promotion: str) -> Ht
         if as_json:
             fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
             return error_response(400, "invalid", _("Check the highlighted fields."), fields)
-        return _render_tab(request, obj, preview, form=form, status=400)
+        return _render_tab(request, obj, preview, form=form, status=400, language=language)
     fb = request.session.get(SESSION_FB_CONTEXT) or {}
     try:
         outcome = entries_services.entry_create(
@@ -238,12 +307,15 @@ def enter(request: HttpRequest, brand: str, campaign: str, promotion: str) -> Ht
             sender=sender_from_request(request),
             submission=form.submission(),
             honeypot=str(form.cleaned_data.get("website") or ""),
+            language=language.code,
         )
     except entries_refusals.Refused as refused:
         if as_json:
             return refusal_response(refused)
         _attach_refusals(form, refused.refusals)
-        response = _render_tab(request, obj, preview, form=form, status=refused.status)
+        response = _render_tab(
+            request, obj, preview, form=form, status=refused.status, language=language
+        )
         if refused.retry_after:
             response.headers["Retry-After"] = str(refused.retry_after)
         return response
@@ -279,8 +351,23 @@ def _outcome_json(outcome: entries_services.EntryOutcome) -> dict[str, Any]:
 @require_POST
 @gone_as_410
 def identify(request: HttpRequest, brand: str, campaign: str, promotion: str) -> HttpResponse:
-    """Ask for a sign-in link by email (the link comes back to ``verify``)."""
+    """Ask for a sign-in link by email (the link comes back to ``verify``), in the tab's
+    language."""
     obj, preview = promotion_for_action(request, brand, campaign, promotion)
+    language = _tab_language(request, obj)
+    with page_language_active(language, obj.campaign.brand):
+        return _identify(request, obj, preview, brand, campaign, promotion, language)
+
+
+def _identify(
+    request: HttpRequest,
+    obj: Promotion,
+    preview: bool,
+    brand: str,
+    campaign: str,
+    promotion: str,
+    language: PageLanguage,
+) -> HttpResponse:
     as_json = wants_json(request)
     if as_json:
         try:
@@ -294,7 +381,7 @@ def identify(request: HttpRequest, brand: str, campaign: str, promotion: str) ->
         if as_json:
             fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
             return error_response(400, "invalid", _("Enter a valid email address."), fields)
-        return _render_tab(request, obj, preview, email_form=form, status=400)
+        return _render_tab(request, obj, preview, email_form=form, status=400, language=language)
     email = form.cleaned_data["email"]
     token = entrants_services.email_verification_token(
         email=email, next_path=obj.get_absolute_url()
@@ -302,18 +389,24 @@ def identify(request: HttpRequest, brand: str, campaign: str, promotion: str) ->
     link = request.build_absolute_uri(
         reverse("promotions:verify", args=[brand, campaign, promotion])
         + "?"
-        + urlencode({"t": token})
+        + urlencode({"lang": language.code, "t": token})
     )
     try:
         entrants_services.email_verification_send(
-            email=email, promotion=obj, link=link, sender=sender_from_request(request)
+            email=email,
+            promotion=obj,
+            link=link,
+            sender=sender_from_request(request),
+            language=language.code,
         )
     except entries_refusals.Refused as refused:
         if as_json:
             return refusal_response(refused)
         for r in refused.refusals:
             form.add_error("email" if r.field == "email" else None, r.message)
-        return _render_tab(request, obj, preview, email_form=form, status=refused.status)
+        return _render_tab(
+            request, obj, preview, email_form=form, status=refused.status, language=language
+        )
     if as_json:
         return JsonResponse({"status": "sent", "email": email}, status=202)
     messages.info(
@@ -338,7 +431,11 @@ def verify(request: HttpRequest, brand: str, campaign: str, promotion: str) -> H
     email, next_path = found
     person = entrants_services.person_sign_in_email(email=email)
     sign_in(request, person)
-    messages.success(request, _("Your email address is confirmed."))
+    language = language_normalize(request.GET.get("lang")) or (
+        brand_obj.language if brand_obj is not None else settings.LANGUAGE_CODE
+    )
+    with translation.override(language):
+        messages.success(request, _("Your email address is confirmed."))
     return HttpResponseRedirect(next_path + "#take-part")
 
 

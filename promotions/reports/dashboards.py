@@ -113,9 +113,21 @@ class FunnelStep:
 @dataclass(frozen=True)
 class Funnel:
     steps: list[FunnelStep]
-    revenue: int
-    currency: str
     stats: tracking_selectors.Stats
+
+    @property
+    def revenue_by_currency(self) -> dict[str, int]:
+        """Revenue per currency (minor units), never added across currencies."""
+        return dict(self.stats.revenue_by_currency)
+
+    @property
+    def revenue(self) -> int:
+        """The revenue when it is in one currency (0 with several: see revenue_by_currency)."""
+        return self.stats.revenue
+
+    @property
+    def currency(self) -> str:
+        return self.stats.currency
 
 
 def funnel_get(*, subject: Promotion | Campaign, since: date, until: date) -> Funnel:
@@ -141,7 +153,29 @@ def funnel_get(*, subject: Promotion | Campaign, since: date, until: date) -> Fu
         rate = None if previous is None or previous == 0 else count / previous
         steps.append(FunnelStep(name, count, rate))
         previous = count
-    return Funnel(steps=steps, revenue=stats.revenue, currency=stats.currency, stats=stats)
+    return Funnel(steps=steps, stats=stats)
+
+
+def language_table_get(
+    *, subject: Promotion | Campaign, since: date, until: date
+) -> list[tuple[str, tracking_selectors.Stats]]:
+    """The subject's stats per language the pages were rendered in ('' when unknown: a
+    click without JavaScript, a partner event without one), most impressions first."""
+    level, filters, brand = _scope(subject)
+    rows = tracking_selectors.stats_row_list(
+        level=level,  # type: ignore[arg-type]
+        since=since,
+        until=until,
+        timezone=brand.timezone,
+        brand_ids=[brand.pk],
+        breakdowns=["language"],
+        **filters,
+    )
+    by_language: dict[str, tracking_selectors.Stats] = {}
+    for r in rows:
+        code = r.breakdown["language"]
+        by_language[code] = by_language[code] + r.stats if code in by_language else r.stats
+    return sorted(by_language.items(), key=lambda item: (-item[1].impressions, item[0]))
 
 
 def promotion_table_get(
@@ -341,6 +375,17 @@ STATS_HEADER = [
     "currency",
     "conversion_rate",
 ]
+LANGUAGE_HEADER = [
+    "language",
+    "impressions",
+    "clicks",
+    "ctr",
+    "ctr_ci_low",
+    "ctr_ci_high",
+    "entries",
+    "orders",
+    "conversion_rate",
+]
 
 
 @dataclass(frozen=True)
@@ -380,7 +425,11 @@ class Dashboard:
 
     @property
     def funnel_revenue(self) -> str:
-        return money(self.funnel.revenue, self.funnel.currency)
+        """Revenue per currency, e.g. "123.00 EUR · 45.00 USD" (never one total)."""
+        amounts = self.funnel.revenue_by_currency
+        if not amounts:
+            return money(0, "")
+        return " · ".join(money(amount, currency) for currency, amount in amounts.items())
 
     @property
     def lift_pct(self) -> str | None:
@@ -404,6 +453,15 @@ def dashboard_promotion_choices(*, brand: Brand) -> QuerySet[Promotion]:
     )
 
 
+def _revenue_cells(s: tracking_selectors.Stats) -> list[Any]:
+    """(amount, currency): with orders in several currencies, the amounts per currency
+    ("12300 4500") and their currencies ("EUR USD") in the same order, never a sum."""
+    if not s.mixed_currency:
+        return [s.revenue, s.currency]
+    amounts = s.revenue_by_currency
+    return [" ".join(str(a) for a in amounts.values()), " ".join(amounts)]
+
+
 def _stats_cells(s: tracking_selectors.Stats) -> list[Any]:
     low, high = s.ctr_interval or (None, None)
     return [
@@ -414,8 +472,22 @@ def _stats_cells(s: tracking_selectors.Stats) -> list[Any]:
         ratio(high),
         s.entries,
         s.orders,
-        s.revenue,
-        s.currency,
+        *_revenue_cells(s),
+        ratio(s.conversion_rate),
+    ]
+
+
+def _language_cells(code: str, s: tracking_selectors.Stats) -> list[Any]:
+    low, high = s.ctr_interval or (None, None)
+    return [
+        code or _("unknown"),
+        s.impressions,
+        s.clicks,
+        ratio(s.ctr),
+        ratio(low),
+        ratio(high),
+        s.entries,
+        s.orders,
         ratio(s.conversion_rate),
     ]
 
@@ -524,7 +596,23 @@ def dashboard_get(
             _("Funnel"),
             ["step", "count", "rate_from_previous_step"],
             [[s.name, s.count, ratio(s.rate)] for s in funnel.steps]
-            + [["Revenue (minor units)", funnel.revenue, funnel.currency]],
+            + [
+                ["Revenue (minor units)", amount, currency]
+                for currency, amount in (funnel.revenue_by_currency or {"": 0}).items()
+            ],
+        ),
+        Table(
+            "languages",
+            _("CTR by language"),
+            LANGUAGE_HEADER,
+            [
+                _language_cells(code, s)
+                for code, s in language_table_get(subject=subject, since=since, until=until)
+            ],
+            note=_(
+                "The language each page was shown in; unknown: clicks without JavaScript, "
+                "partner events without a language, entries and orders."
+            ),
         ),
     ]
     ranked: list[Promotion] = []

@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from promotions.admin.displays import ADMIN_MEDIA
 from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter
+from promotions.admin.translations import TranslatedFieldsAdminMixin
 from shop.catalog import selectors, services
-from shop.models import Product, ProductImage, Variant
+from shop.models import Market, Price, Product, ProductImage, Variant
 from shop.money import format_money
 
 
@@ -60,14 +61,100 @@ class ProductImageInline(BrandScopedAdminMixin, admin.TabularInline):
     extra = 0
 
 
+def _upper(value: object) -> str:
+    return str(value or "").strip().upper()
+
+
+class PriceForm(forms.ModelForm):
+    class Meta:
+        model = Price
+        fields = ["currency", "amount", "variant"]
+
+    def clean_currency(self) -> str:
+        return _upper(self.cleaned_data.get("currency"))
+
+
+class MarketForm(forms.ModelForm):
+    class Meta:
+        model = Market
+        fields = ["brand", "country", "currency"]
+
+    def clean_country(self) -> str:
+        return _upper(self.cleaned_data.get("country"))
+
+    def clean_currency(self) -> str:
+        return _upper(self.cleaned_data.get("currency"))
+
+
+class PriceFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        """One price per currency for the product, and per currency for each variant
+        (the database's conditional unique constraints, said before they would fail)."""
+        super().clean()
+        seen: set[tuple[str, int | None]] = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("currency"):
+                continue
+            variant = data.get("variant")
+            key = (str(data["currency"]).strip().upper(), variant.pk if variant else None)
+            if key in seen:
+                raise ValidationError(
+                    _("Two prices in %(currency)s for the same product or variant: keep one.")
+                    % {"currency": key[0]}
+                )
+            seen.add(key)
+
+
+class PriceInline(BrandScopedAdminMixin, admin.TabularInline):
+    """The product's prices in other currencies (the markets' currencies), in minor units;
+    a variant's price overrides the product's in that currency. Never converted."""
+
+    model = Price
+    form = PriceForm
+    formset = PriceFormSet
+    fk_name = "product"
+    fields = ["currency", "amount", "variant"]
+    extra = 0
+    verbose_name = _("price in another currency")
+    verbose_name_plural = _(
+        "prices per currency (a market sells only what has a price in its currency)"
+    )
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        product_id = (
+            request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        )
+        if db_field.name == "variant" and field is not None:
+            field.queryset = field.queryset.filter(product_id=product_id or 0)
+        return field
+
+
+@admin.register(Market)
+class MarketAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """The countries a brand's shop sells in and their currencies: visitors from there see
+    and pay prices in that currency (products without a price in it are not sold there);
+    elsewhere each product is sold in its own currency. Its own page rather than an inline
+    of the brand's, which the promotions app owns (and which knows no shop)."""
+
+    form = MarketForm
+    list_display = ["brand", "country", "currency"]
+    list_editable = ["currency"]
+    list_filter = [("brand", ScopedRelatedFilter), "currency"]
+    list_select_related = ["brand"]
+    search_fields = ["country", "currency", "brand__name"]
+    fields = ["brand", "country", "currency"]
+
+
 @admin.register(Product)
-class ProductAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class ProductAdmin(TranslatedFieldsAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["title", "brand", "price_display", "stock_total", "is_active", "window"]
     list_filter = [("brand", ScopedRelatedFilter), "is_active"]
     list_select_related = ["brand"]
     search_fields = ["title", "slug", "variants__sku"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [VariantInline, ProductImageInline]
+    inlines = [VariantInline, PriceInline, ProductImageInline]
     fieldsets = [
         (None, {"fields": ["brand", "title", "slug", "description"]}),
         (_("Price"), {"fields": ["price", "currency", "max_per_order"]}),

@@ -18,9 +18,11 @@ from shop.models import (
     CapiAttempt,
     CapiDelivery,
     Code,
+    Market,
     Offer,
     Order,
     OrderLine,
+    Price,
     Product,
     ProductImage,
     Redemption,
@@ -42,6 +44,8 @@ register_brand_paths(
         Refund: "order__brand_id",
         CapiDelivery: "order__brand_id",
         CapiAttempt: "delivery__order__brand_id",
+        Market: "brand_id",
+        Price: "product__brand_id",
     }
 )
 

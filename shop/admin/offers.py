@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from promotions.admin.displays import ADMIN_MEDIA, BrandTimezoneFormMixin
 from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter, choices_queryset
+from promotions.admin.translations import TranslatedFieldsAdminMixin
 from promotions.codes import rules as code_rules
 from shop.models import Code, Offer, Product
 from shop.offers import codes, selectors
@@ -84,7 +85,9 @@ class ImportCodesForm(forms.Form):
 
 
 @admin.register(Offer)
-class OfferAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+class OfferAdmin(
+    TranslatedFieldsAdminMixin, BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin
+):
     form = OfferForm
     list_display = [
         "name",
@@ -129,7 +132,7 @@ class OfferAdmin(BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin
         ]
         if obj is not None:
             fieldsets.append((_("Codes"), {"fields": ["code_tools"]}))
-        return fieldsets
+        return self.language_fieldsets(request, obj, fieldsets)
 
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         offer = self._object(request, object_id)

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from promotions.models import Brand
+from shop.catalog.selectors import variant_prices_get
 from shop.checkout.pricing import Priced, PricedLine, cart_price
 from shop.errors import CartInvalid, SoldOut
 from shop.models import Offer, Variant
@@ -33,9 +34,18 @@ class Quote:
         return self.match.offer if self.match else None
 
 
-def cart_get(*, brand: Brand, items: Sequence[CartItem], at: datetime | None = None) -> Priced:
+def cart_get(
+    *,
+    brand: Brand,
+    items: Sequence[CartItem],
+    at: datetime | None = None,
+    currency: str | None = None,
+) -> Priced:
     """The cart priced at list prices; refuses what cannot be bought, with a reason.
 
+    ``currency`` is the visitor's market's (``market_currency_get``): every line is priced
+    in it (``variant_prices_get``) and a product without a price there is refused. Without
+    a market (None), products are priced in their own currency, one currency per cart.
     Stock is checked here only to answer early: the reservation in ``order_create`` is the
     check that counts.
     """
@@ -62,6 +72,9 @@ def cart_get(*, brand: Brand, items: Sequence[CartItem], at: datetime | None = N
             "Some products in your cart do not exist in this shop.",
             fields={"items": [f"Unknown product variant {pk}." for pk in unknown]},
         )
+    market_prices = (
+        variant_prices_get(variants=list(variants.values()), currency=currency) if currency else {}
+    )
     lines: list[PricedLine] = []
     for variant_id, quantity in quantities.items():
         variant = variants[variant_id]
@@ -84,7 +97,20 @@ def cart_get(*, brand: Brand, items: Sequence[CartItem], at: datetime | None = N
                 else f"Only {variant.stock} left of {variant}.",
                 fields={"items": [f"{variant}: {variant.stock} left."]},
             )
+        if currency:
+            if variant_id not in market_prices:
+                raise CartInvalid(
+                    f"{variant} is not sold in your country (prices here are in {currency}).",
+                    code="not_sold_here",
+                    fields={"items": [f"{variant} has no price in {currency}."]},
+                )
+            lines.append(
+                PricedLine(variant=variant, quantity=quantity, unit_price=market_prices[variant_id])
+            )
+            continue
         lines.append(PricedLine(variant=variant, quantity=quantity, unit_price=variant.unit_price))
+    if currency:
+        return Priced(currency=currency, lines=lines)
     currencies = {line.variant.product.currency for line in lines}
     if len(currencies) > 1:
         raise CartInvalid(
@@ -101,10 +127,12 @@ def cart_quote(
     code_text: str = "",
     email: str = "",
     at: datetime | None = None,
+    currency: str | None = None,
 ) -> Quote:
-    """What the customer would pay: the same computation the order charges."""
+    """What the customer would pay (in their market's ``currency`` when they have one):
+    the same computation the order charges."""
     at = at or timezone.now()
-    priced = cart_get(brand=brand, items=items, at=at)
+    priced = cart_get(brand=brand, items=items, at=at, currency=currency)
     match = None
     if code_text.strip():
         match = code_check(brand=brand, text=code_text, email=email, priced=priced, at=at)

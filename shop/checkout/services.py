@@ -46,6 +46,7 @@ class Buyer:
     fbp: str = ""
     fbc: str = ""
     attribution: Attribution | None = None
+    language: str = ""  # the shop page's; the order's emails are sent in it
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,11 @@ def order_create(
     checkout_key: uuid.UUID | None = None,
     buyer: Buyer | None = None,
     at: datetime | None = None,
+    currency: str | None = None,
 ) -> Order:
-    """Price the cart, reserve its stock and code, and create the pending order.
+    """Price the cart (in the buyer's market ``currency`` when there is one: the order's
+    currency, and the PaymentIntent's), reserve its stock and code, and create the pending
+    order.
 
     Raises ``SoldOut``, ``CodeRefused`` or ``CartInvalid`` (nothing is kept then), or
     ``IntegrityError`` when ``checkout_key`` was used already.
@@ -89,7 +93,9 @@ def order_create(
     at = at or timezone.now()
     buyer = buyer or Buyer()
     customer = customer_key(email)
-    quote = cart_quote(brand=brand, items=items, code_text=code_text, email=email, at=at)
+    quote = cart_quote(
+        brand=brand, items=items, code_text=code_text, email=email, at=at, currency=currency
+    )
     priced = quote.priced
     if 0 < priced.total < minimum_charge(priced.currency):
         raise CartInvalid(
@@ -137,6 +143,7 @@ def order_create(
             datetime.fromtimestamp(attribution.clicked_at, tz=UTC) if attribution else None
         ),
         entry_id=match.entry_id if match else None,
+        language=buyer.language or brand.language,
         client_ip=buyer.ip or None,
         user_agent=buyer.user_agent[:400],
         fbp=buyer.fbp[:200],
@@ -192,6 +199,7 @@ def checkout_start(
     checkout_key: uuid.UUID | None = None,
     buyer: Buyer | None = None,
     at: datetime | None = None,
+    currency: str | None = None,
 ) -> CheckoutResult:
     """Create the order (stock and code reserved) and its PaymentIntent, confirmed at once
     with the PaymentMethod the page made; the amount is the order's, computed here.
@@ -216,6 +224,7 @@ def checkout_start(
             checkout_key=checkout_key,
             buyer=buyer,
             at=at,
+            currency=currency,
         )
     except IntegrityError:
         existing = Order.objects.filter(brand=brand, checkout_key=checkout_key).first()

@@ -5,13 +5,16 @@ from __future__ import annotations
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from promotions.campaigns.languages import content_fallback
 from shop.models import Order
 from tracking.site import site_url
 
 
 def order_confirmation_send(*, order_id: int) -> bool:
-    """Email the buyer their order, once (a retried task sends nothing more)."""
+    """Email the buyer their order in the order's language, once (a retried task sends
+    nothing more)."""
     now = timezone.now()
     if not Order.objects.filter(
         pk=order_id,
@@ -21,9 +24,13 @@ def order_confirmation_send(*, order_id: int) -> bool:
         return False
     order = Order.objects.select_related("brand").prefetch_related("lines").get(pk=order_id)
     try:
-        with translation.override(order.brand.language):
+        language = order.language or order.brand.language
+        with translation.override(language), content_fallback(order.brand.language):
             context = {"order": order, "brand": order.brand, "site_url": site_url()}
-            subject = f"{order.brand.name}: your order {order.number}"
+            subject = _("%(brand)s: your order %(number)s") % {
+                "brand": order.brand.name,
+                "number": order.number,
+            }
             text = render_to_string("shop/email/order_confirmation.txt", context)
             html = render_to_string("shop/email/order_confirmation.html", context)
         message = EmailMultiAlternatives(subject, text, to=[order.email])

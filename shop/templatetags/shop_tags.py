@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from django import template
+from django.template import Context
 
 from promotions.models import Brand
-from shop.catalog.selectors import product_list, product_on_sale_exists
+from shop.catalog.selectors import (
+    market_currency_get,
+    product_list,
+    product_on_sale_exists,
+    products_price,
+)
 from shop.models import Product
 from shop.money import format_money
+from tracking.classify import country as visitor_country
 
 register = template.Library()
 
@@ -24,7 +31,13 @@ def shop_open(brand_id: int) -> bool:
     return product_on_sale_exists(brand_id=brand_id)
 
 
-@register.simple_tag
-def shop_products(brand: Brand, limit: int = 4) -> list[Product]:
-    """``{% shop_products brand 4 as products %}``: what the hub's Shop tab shows."""
-    return product_list(brand=brand, limit=limit)
+@register.simple_tag(takes_context=True)
+def shop_products(context: Context, brand: Brand, limit: int = 4) -> list[Product]:
+    """``{% shop_products brand 4 as products %}``: what the hub's Shop tab shows, priced
+    in the visitor's market (what is not sold there is left out)."""
+    request = context.get("request")
+    country = visitor_country(request.META) if request is not None else ""
+    currency = market_currency_get(brand=brand, country=country)
+    products = product_list(brand=brand, limit=limit)
+    products_price(products=products, currency=currency)
+    return [p for p in products if p.shown_price is not None]  # type: ignore[attr-defined]

@@ -12,9 +12,11 @@
 
   // Fade the edges of the tab row while tabs hide beyond them (phones).
   function updateEdges() {
+    // Right-to-left rows scroll from 0 towards negative scrollLeft values.
     var max = list.scrollWidth - list.clientWidth;
-    nav.classList.toggle("fade-start", list.scrollLeft > 2);
-    nav.classList.toggle("fade-end", max > 2 && list.scrollLeft < max - 2);
+    var at = Math.abs(list.scrollLeft);
+    nav.classList.toggle("fade-start", at > 2);
+    nav.classList.toggle("fade-end", max > 2 && at < max - 2);
   }
 
   // Scroll the row sideways only (never the page) so that a tab is fully visible.
@@ -48,7 +50,11 @@
   tabs.forEach(function (tab, i) {
     tab.addEventListener("click", function (e) { e.preventDefault(); select(i, false); });
     tab.addEventListener("keydown", function (e) {
-      var next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+      var forward = getComputedStyle(list).direction === "rtl" ? "ArrowLeft" : "ArrowRight";
+      var keys = { Home: 0, End: tabs.length - 1 };
+      keys[forward] = i + 1;
+      keys[forward === "ArrowLeft" ? "ArrowRight" : "ArrowLeft"] = i - 1;
+      var next = keys[e.key];
       if (next === undefined) return;
       e.preventDefault();
       select((next + tabs.length) % tabs.length, true);

@@ -2,7 +2,8 @@
 // An element with data-track-impression="<token>" counts one impression when it first
 // shows (a beacon to /t/i with a fresh event id); a link marked data-track-click (href /t/c/...)
 // is sent there, with a fresh event id, the page's utm_source and referrer, just before it
-// is followed, so the click counts once even if the browser retries the request.
+// is followed, so the click counts once even if the browser retries the request. Both carry
+// the page's language (<html lang>), the one the page was rendered in.
 // Prerendered pages wait until they are really shown. No cookies are read or written here.
 (function () {
   "use strict";
@@ -26,8 +27,12 @@
     return m ? decodeURIComponent(m[1].replace(/\+/g, " ")).slice(0, 100) : "";
   }
 
+  function pageLanguage() {
+    return (document.documentElement.lang || "").slice(0, 35);
+  }
+
   function send(token) {
-    var body = JSON.stringify({ p: token, e: uuid(), s: utmSource(), r: document.referrer.slice(0, 1000) });
+    var body = JSON.stringify({ p: token, e: uuid(), s: utmSource(), r: document.referrer.slice(0, 1000), l: pageLanguage() });
     var queued = false;
     if (navigator.sendBeacon) {
       try { queued = navigator.sendBeacon(ENDPOINT, new Blob([body], { type: "text/plain" })); } catch (e) { queued = false; }
@@ -67,6 +72,8 @@
       var source = utmSource();
       if (source) url.searchParams.set("s", source);
       if (document.referrer) url.searchParams.set("r", document.referrer.slice(0, 500));
+      var language = pageLanguage();
+      if (language) url.searchParams.set("lang", language);
       link.href = url.toString();
     } catch (e) { /* an old browser follows the plain link, uncounted */ }
   }

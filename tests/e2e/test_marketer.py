@@ -47,7 +47,8 @@ def test_marketer_creates_a_promotion_that_appears_on_the_hub(
     page.get_by_role("link", name="Add promotion").click()
     page.get_by_label("Campaign").select_option(label="demo/launch")
     page.get_by_label("Kind").select_option(label="Contest")
-    title = page.get_by_label("Title")
+    # exact labels: the other languages' fieldsets are "Title in other languages" and so on
+    title = page.get_by_label("Title:", exact=True)
     title.fill("Summer selfie contest")
     # Django's prepopulate.js follows keyup; dispatch it on the field itself, so that a
     # busy machine moving focus mid-typing cannot leave a half-typed title (seen in CI).
@@ -66,11 +67,39 @@ def test_marketer_creates_a_promotion_that_appears_on_the_hub(
     page.locator("#id_starts_at_1").fill(f"{starts:%H:%M:%S}")
     page.locator("#id_ends_at_0").fill(f"{ends:%Y-%m-%d}")
     page.locator("#id_ends_at_1").fill(f"{ends:%H:%M:%S}")
-    page.get_by_label("Description").fill("Post your best summer selfie taken on a Nova X.")
-    page.get_by_label("Call-to-action label").fill("Send my selfie")
-    page.get_by_role("textbox", name="Official rules").fill(
+    page.get_by_label("Description:", exact=True).fill(
+        "Post your best summer selfie taken on a Nova X."
+    )
+    page.get_by_label("Call-to-action label:", exact=True).fill("Send my selfie")
+    page.get_by_role("textbox", name="Official rules:", exact=True).fill(
         "Open to residents aged 18 and over. The jury picks three winners."
     )
+    # the demo campaign is live in French, German, Spanish and Arabic too: a promotion goes
+    # live in it with its title and official rules in each (the other languages fall back)
+    for legend, texts in (
+        (
+            "Title in other languages",
+            {
+                "Français (fr)": "Concours de selfies d'été",
+                "Deutsch (de)": "Sommer-Selfie-Wettbewerb",
+                "Español (es)": "Concurso de selfis de verano",
+                "العربية (ar)": "مسابقة صور السيلفي الصيفية",
+            },
+        ),
+        (
+            "Official rules in other languages",
+            {
+                "Français (fr)": "Ouvert aux résidents de 18 ans et plus.",
+                "Deutsch (de)": "Teilnahme ab 18 Jahren.",
+                "Español (es)": "Abierto a residentes mayores de 18 años.",
+                "العربية (ar)": "المشاركة متاحة للمقيمين بعمر 18 عامًا أو أكثر.",
+            },
+        ),
+    ):
+        group = page.get_by_role("group", name=legend)
+        group.locator("summary").click()
+        for label, text in texts.items():
+            group.get_by_label(label).fill(text)
     screenshot(page, "admin-02-promotion-form")
     page.get_by_role("button", name="Save", exact=True).click()
 
@@ -84,6 +113,10 @@ def test_marketer_creates_a_promotion_that_appears_on_the_hub(
     created = Promotion.objects.get(slug="summer-selfie-contest")
     assert (created.campaign, created.kind, created.status) == (campaign, "contest", Status.ACTIVE)
     assert created.starts_at == starts.replace(microsecond=0)
+    assert (created.title_en, created.title_fr) == (
+        "Summer selfie contest",
+        "Concours de selfies d'été",
+    )
 
     # and: the hub shows it as a tab, to the marketer (a staff preview) ...
     page.goto("/p/demo/launch/")

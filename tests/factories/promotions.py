@@ -29,6 +29,7 @@ from promotions.models import (
     PrizeAward,
     PrizeClaim,
     Promotion,
+    PromotionCountryRule,
     SocialComment,
     SocialReply,
     SocialReplyAttempt,
@@ -146,6 +147,17 @@ class PrizeFactory(factory.django.DjangoModelFactory):
     promotion = factory.SubFactory(PromotionFactory, kind=Promotion.Kind.INSTANT_WIN)
     name = factory.Sequence(lambda n: f"Prize {n}")
     quantity = 1
+
+
+class PromotionCountryRuleFactory(factory.django.DjangoModelFactory):
+    """A local rule: residents of Germany must be 21."""
+
+    class Meta:
+        model = PromotionCountryRule
+
+    promotion = factory.SubFactory(PromotionFactory)
+    country = "DE"
+    min_age = 21
 
 
 class SubmissionFactory(factory.django.DjangoModelFactory):

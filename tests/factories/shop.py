@@ -9,10 +9,12 @@ from shop.models import (
     CapiAttempt,
     CapiDelivery,
     Code,
+    Market,
     Offer,
     OfferCustomerUsage,
     Order,
     OrderLine,
+    Price,
     Product,
     ProductImage,
     Redemption,
@@ -52,6 +54,28 @@ class VariantFactory(factory.django.DjangoModelFactory):
     product = factory.SubFactory(ProductFactory)
     name = factory.Sequence(lambda n: f"Option {n}")
     stock = 10
+
+
+class MarketFactory(factory.django.DjangoModelFactory):
+    """The brand sells to visitors from the United States in dollars."""
+
+    class Meta:
+        model = Market
+
+    brand = factory.SubFactory(BrandFactory)
+    country = "US"
+    currency = "USD"
+
+
+class PriceFactory(factory.django.DjangoModelFactory):
+    """A product's price in dollars (21.99)."""
+
+    class Meta:
+        model = Price
+
+    product = factory.SubFactory(ProductFactory)
+    currency = "USD"
+    amount = 2199
 
 
 class OfferFactory(factory.django.DjangoModelFactory):

@@ -39,6 +39,9 @@ well_formed = st.fixed_dictionaries(
         "country": optional_text,
         "device": st.one_of(st.none(), st.sampled_from(["", *DeviceClass.values])),
         "source": optional_text,
+        "language": st.one_of(
+            st.none(), st.sampled_from(["", "fr", "pt-BR", "xx"]), st.text(max_size=35)
+        ),
     },
 )
 
@@ -58,6 +61,7 @@ def normalised(event: WireEvent) -> tuple:
         event.country or "",
         event.device or "",
         event.source or "",
+        event.language or "",
     )
 
 
@@ -85,6 +89,8 @@ def test_one_bad_event_sends_the_whole_batch_to_the_per_event_checks(items, data
                 {"device": "fridge"},
                 {"event_id": ""},
                 {"source": "x" * 101},
+                {"language": "x" * 36},
+                {"language": 12},
             ]
         )
     )

@@ -1,7 +1,8 @@
 """Insights equal what the raw events say, counted here independently of the rollups:
-every level, time increment and combination of breakdowns, for two brands whose days
-start at different UTC hours (Auckland and Los Angeles), across a month's end and a
-daylight-saving change, read page by page through the cursor."""
+every level, time increment and combination of breakdowns (language included), for two
+brands whose days start at different UTC hours (Auckland and Los Angeles), across a month's
+end and a daylight-saving change, read page by page through the cursor. Each brand sells in
+two currencies: revenue is reported per currency, never added across them."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 INSIGHTS = "/api/v1/reports/insights/"
 SINCE = date(2026, 3, 28)
 UNTIL = date(2026, 4, 12)  # New Zealand leaves daylight saving time on 5 April 2026
-BREAKDOWNS = ("country", "device", "source")
+BREAKDOWNS = ("country", "device", "source", "language")
 Z = 1.959963984540054
 
 
@@ -39,6 +40,7 @@ class Raw:
     country: str
     device: str
     source: str
+    language: str
     viewer: bytes | None
     value: int | None
     currency: str
@@ -100,9 +102,12 @@ def world(make_api_key):
                 country=rng.choice(["FR", "NZ", "US", ""]),
                 device=rng.choice(["mobile", "desktop", "tablet"]),
                 source=rng.choice(["facebook", "instagram", "direct"]),
+                language=rng.choice(["en", "fr", "ar", ""]),
                 viewer=rng.choice(viewers) if kind == "impression" else None,
                 value=rng.randrange(100, 10_000) if is_order else None,
-                currency=("NZD" if promotion.campaign.brand == auckland else "USD")
+                currency=rng.choice(
+                    ["NZD", "AUD"] if promotion.campaign.brand == auckland else ["USD", "EUR"]
+                )
                 if is_order
                 else "",
             )
@@ -119,6 +124,7 @@ def world(make_api_key):
             country=r.country,
             device=r.device,
             source=r.source,
+            language=r.language,
             invalid_reason=r.invalid,
             value=r.value,
             currency=r.currency,
@@ -138,8 +144,7 @@ def expected_rows(raws, level, increment, breakdowns):
             "clicks": 0,
             "entries": 0,
             "orders": 0,
-            "revenue": 0,
-            "currency": None,
+            "revenue": defaultdict(int),
             "invalid_events": 0,
             "viewers": defaultdict(set),
         }
@@ -162,8 +167,7 @@ def expected_rows(raws, level, increment, breakdowns):
         plural = {"impression": "impressions", "click": "clicks", "entry": "entries"}
         if r.type == "order":
             row["orders"] += 1
-            row["revenue"] += r.value
-            row["currency"] = r.currency
+            row["revenue"][r.currency] += r.value
         else:
             row[plural[r.type]] += 1
         if r.type == "impression":
@@ -179,6 +183,8 @@ def expected_rows(raws, level, increment, breakdowns):
         row["brand"] = slugs[ident[-1]]  # a brand is its slug in the API
         row.update(dict(zip(breakdowns, values, strict=True)))
         n, k = c["impressions"], c["clicks"]
+        revenue = dict(sorted(c["revenue"].items()))
+        one = next(iter(revenue.items())) if len(revenue) == 1 else None
         low_high = wilson(k, n) if n else (None, None)
         row.update(
             {
@@ -194,7 +200,11 @@ def expected_rows(raws, level, increment, breakdowns):
                 "ctr_ci_high": low_high[1],
                 "entries": c["entries"],
                 "orders": c["orders"],
-                "revenue": {"amount": c["revenue"], "currency": c["currency"]},
+                "revenue": {
+                    "amount": one[1] if one else (0 if not revenue else None),
+                    "currency": one[0] if one else None,
+                },
+                "revenue_by_currency": revenue,
                 "conversion_rate": (c["entries"] + c["orders"]) / k if k else None,
                 "invalid_events": c["invalid_events"],
             }
@@ -228,7 +238,7 @@ def close(a, b):
 def test_insights_equal_counts_from_the_raw_events(api_client, world, level, increment):
     raws, raw_key = world
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
-    combos = [c for n in range(4) for c in combinations(BREAKDOWNS, n)]
+    combos = [c for n in range(len(BREAKDOWNS) + 1) for c in combinations(BREAKDOWNS, n)]
     for breakdowns in combos:
         # when
         got, pages = fetch_all(

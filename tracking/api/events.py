@@ -38,13 +38,15 @@ from tracking.api.query_params import StrictQueryParamsMixin
 from tracking.api.scoping import key_brand_ids, promotions_of_brands
 from tracking.api.serializers import ErrorSerializer
 from tracking.classify import clean_source
+from tracking.classify import language as language_code
 from tracking.models import ApiKey, DeviceClass, EventType, Scope
 from tracking.tracked_event import TrackedEvent
 
 MAX_EVENTS = 1000
 MAX_AGE = timedelta(days=7)
 CLOCK_SKEW = timedelta(minutes=5)
-FIELDS = {"event_id", "type", "promotion", "ts", "country", "device", "source"}
+FIELDS = {"event_id", "type", "promotion", "ts", "country", "device", "source", "language"}
+MAX_LANGUAGE = 35  # the longest sensible BCP 47 tag
 TYPES = (EventType.IMPRESSION.value, EventType.CLICK.value)
 DEVICES = set(DeviceClass.values)
 _HEX = "[0-9a-fA-F]"  # spelled out: re.I makes the match twice as slow
@@ -71,6 +73,7 @@ class WireEvent(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     country: str | None = ""
     device: Device | None = ""
     source: Annotated[str, msgspec.Meta(max_length=100)] | None = ""
+    language: Annotated[str, msgspec.Meta(max_length=MAX_LANGUAGE)] | None = ""
 
 
 _DECODER = msgspec.json.Decoder(
@@ -161,7 +164,12 @@ def _check(item: Any) -> WireEvent | str:
     source = item.get("source", "") or ""
     if not isinstance(source, str) or len(source) > 100:
         return "source: a string of at most 100 characters."
-    return WireEvent(event_id, item["type"], promotion, ts, country, cast(Device, device), source)
+    language = item.get("language", "") or ""
+    if not isinstance(language, str) or len(language) > MAX_LANGUAGE:
+        return f"language: a language code of at most {MAX_LANGUAGE} characters, e.g. fr."
+    return WireEvent(
+        event_id, item["type"], promotion, ts, country, cast(Device, device), source, language
+    )
 
 
 def _check_window(event: WireEvent, earliest: datetime, latest: datetime) -> str:
@@ -200,6 +208,14 @@ class EventSerializer(serializers.Serializer):
     device = serializers.ChoiceField(choices=sorted(DEVICES), required=False)
     source = serializers.CharField(  # type: ignore[assignment]
         required=False, help_text="facebook, instagram, a utm_source or a referring domain."
+    )
+    language = serializers.CharField(
+        required=False,
+        max_length=MAX_LANGUAGE,
+        help_text=(
+            "The language the page was shown in, e.g. fr or pt-BR; one this service does not "
+            "serve is recorded as unknown (the event is still counted)."
+        ),
     )
 
 
@@ -245,6 +261,7 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
                     "country": "FR",
                     "device": "mobile",
                     "source": "facebook",
+                    "language": "fr",
                 },
             )
         ],
@@ -292,6 +309,7 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
                     country=event.country.upper() if event.country else "",
                     device=event.device or "",
                     source=_source(event.source) if event.source else "",
+                    language=language_code(event.language),
                 )
             )
         if not tracked:  # nothing to record: a clear 400 naming each event's fault

@@ -93,7 +93,8 @@ class InsightsQuerySerializer(serializers.Serializer):
         unknown = [b for b in names if b not in selectors.BREAKDOWNS]
         if unknown:
             raise serializers.ValidationError(
-                f"Unknown breakdown(s): {', '.join(unknown)}; use country, device, source."
+                f"Unknown breakdown(s): {', '.join(unknown)}; "
+                f"use {', '.join(selectors.BREAKDOWNS)}."
             )
         return names
 
@@ -123,8 +124,16 @@ class InsightsQuerySerializer(serializers.Serializer):
 
 
 class RevenueSerializer(serializers.Serializer):
-    amount = serializers.IntegerField(help_text="Minor units (cents).")
-    currency = serializers.CharField(allow_null=True, help_text="ISO 4217; null without orders.")
+    amount = serializers.IntegerField(
+        allow_null=True,
+        help_text=(
+            "Minor units (cents) of `currency`; 0 without orders; null when the row's orders "
+            "are in several currencies (then read `revenue_by_currency`)."
+        ),
+    )
+    currency = serializers.CharField(
+        allow_null=True, help_text="ISO 4217; null without orders or with several currencies."
+    )
 
 
 class InsightsRowSerializer(serializers.Serializer):
@@ -137,6 +146,13 @@ class InsightsRowSerializer(serializers.Serializer):
     device = serializers.CharField(required=False, help_text="With breakdowns=device.")
     source = serializers.CharField(  # type: ignore[assignment]
         required=False, help_text="With breakdowns=source."
+    )
+    language = serializers.CharField(
+        required=False,
+        help_text=(
+            "With breakdowns=language: the language code the page was rendered in "
+            "(e.g. fr, pt-br); empty when unknown (partner events without one, conversions)."
+        ),
     )
     date_start = serializers.DateField()
     date_stop = serializers.DateField()
@@ -155,6 +171,13 @@ class InsightsRowSerializer(serializers.Serializer):
     entries = serializers.IntegerField()
     orders = serializers.IntegerField()
     revenue = RevenueSerializer()
+    revenue_by_currency = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text=(
+            'Paid orders\' revenue per ISO 4217 currency in minor units, e.g. {"EUR": 12300, '
+            '"USD": 4500}; amounts in different currencies are never added. {} without orders.'
+        ),
+    )
     conversion_rate = serializers.FloatField(
         allow_null=True, help_text="(entries + orders) / clicks."
     )
@@ -200,7 +223,10 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         description=(
             "Rows per promotion, campaign or brand of your key's brands, per day (`1`), "
             "7 days, month or the whole range (`all_days`), read in each brand's time zone, "
-            "optionally broken down by country, device and/or source. Rows without events "
+            "optionally broken down by country, device, source and/or language (the "
+            "language the page was rendered in). Revenue is per currency "
+            "(`revenue_by_currency`), never converted or added across currencies. "
+            "Rows without events "
             "are left out. Filtering on a brand, promotion or campaign that is not your "
             "brands' is a 404. Rows are ordered by id, breakdown values and first day, and paged: "
             "follow `next` (also a `Link` header) until it is null. `?format=csv` gives "
@@ -224,7 +250,7 @@ class InsightsView(StrictQueryParamsMixin, APIView):
             OpenApiParameter(
                 "breakdowns",
                 OpenApiTypes.STR,
-                description="Comma-separated: country, device, source.",
+                description="Comma-separated: country, device, source, language.",
             ),
             OpenApiParameter("level", OpenApiTypes.STR, enum=list(selectors.LEVELS)),
             OpenApiParameter("since", OpenApiTypes.DATE, required=True),

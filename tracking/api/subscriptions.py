@@ -57,7 +57,7 @@ class ReportSubscriptionSerializer(StrictModelSerializer):
     breakdowns = serializers.ListField(
         child=serializers.ChoiceField(choices=list(selectors.BREAKDOWNS)),
         default=list,
-        max_length=3,
+        max_length=len(selectors.BREAKDOWNS),
     )
     fields = serializers.ListField(  # type: ignore[assignment]
         child=serializers.ChoiceField(choices=insights.METRIC_FIELDS),

@@ -5,8 +5,11 @@ so tracking imports nothing from the promotions app. URLs are paths on this site
 
 - ``{% impression_token promotion %}``: the signed token for ``data-track-impression``
   (``static/js/track.js`` sends the beacon when the unit shows).
-- ``{% impression_pixel promotion %}``: the no-script pixel's address, with a fresh event id.
-- ``{% click_url promotion target %}``: the call-to-action's address through ``/t/c/``.
+- ``{% impression_pixel promotion %}``: the no-script pixel's address, with a fresh event id
+  and the language the page is rendered in (``&l=``).
+- ``{% click_url promotion target %}``: the call-to-action's address through ``/t/c/``
+  (``static/js/track.js`` adds the event id and the page's language, ``lang``, when the
+  link is followed; a click without JavaScript has no language).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language
 
 from tracking import tokens
 from tracking.ids import uuid7
@@ -38,7 +42,8 @@ def impression_token(promotion: Any) -> str:
 @register.simple_tag
 def impression_pixel(promotion: Any) -> str:
     url = tokens.impression_pixel_url(**_ids(promotion), base_url="")
-    return f"{url}&e={uuid7()}"
+    language = get_language()
+    return f"{url}&e={uuid7()}&l={language}" if language else f"{url}&e={uuid7()}"
 
 
 @register.simple_tag

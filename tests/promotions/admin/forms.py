@@ -48,6 +48,10 @@ def promotion_form(campaign, **overrides) -> dict[str, object]:
         "prizes-INITIAL_FORMS": "0",
         "prizes-MIN_NUM_FORMS": "0",
         "prizes-MAX_NUM_FORMS": "1000",
+        "country_rules-TOTAL_FORMS": "0",
+        "country_rules-INITIAL_FORMS": "0",
+        "country_rules-MIN_NUM_FORMS": "0",
+        "country_rules-MAX_NUM_FORMS": "1000",
         **split_datetime(
             "starts_at", campaign.starts_at + timedelta(hours=1), campaign.brand.tzinfo
         ),

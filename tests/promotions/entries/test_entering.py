@@ -76,7 +76,8 @@ def test_consents_are_recorded_with_the_version_of_their_text_and_the_time(consu
     assert sorted(consents) == ["facebook_release", "marketing", "official_rules", "privacy"]
     rules = consents[ConsentText.Kind.OFFICIAL_RULES]
     assert rules.text.text == "Rules v1."
-    assert rules.text.version.startswith("official_rules:") and len(rules.text.version) == 31
+    assert rules.text.version.startswith("official_rules:en:") and len(rules.text.version) == 34
+    assert rules.text.language == "en"
     assert abs(rules.given_at - timezone.now()) < timedelta(minutes=1)
 
 

@@ -181,7 +181,11 @@ def test_callbacks_answer_4xx_to_anything(value):
 
 @pytest.mark.django_db
 def test_a_signed_request_posted_to_a_tab_renders_it_with_its_locale_and_country(consumer):
-    promotion = PromotionFactory(campaign__brand__facebook_page_id="987654321")
+    promotion = PromotionFactory(
+        campaign__brand__facebook_page_id="987654321",
+        campaign__languages=["fr"],
+        official_rules_fr="Ouvert aux résidents de 18 ans et plus.",
+    )
     signed = signed_request_make(
         fresh(
             page={"id": "987654321", "liked": False},
@@ -194,7 +198,7 @@ def test_a_signed_request_posted_to_a_tab_renders_it_with_its_locale_and_country
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert '<html lang="fr">' in body
+    assert '<html lang="fr" dir="ltr">' in body
     assert '<option value="BE" selected>' in body
 
 

@@ -112,7 +112,7 @@ def test_pages_use_the_brand_language(client):
     response = client.get(promotion.get_absolute_url())
 
     assert response["Content-Language"] == "fr"
-    assert '<html lang="fr">' in response.content.decode()
+    assert '<html lang="fr" dir="ltr">' in response.content.decode()
 
 
 def test_pages_refuse_unsafe_methods_without_a_500(client):

@@ -149,7 +149,7 @@ def test_the_campaign_dashboard_shows_lift_and_every_table_exports_as_csv(market
 
     assert page.status_code == 200
     names = [t.name for t in page.context["tables"]]
-    assert names == ["daily", "funnel", "promotions", "comparison", "lift"]
+    assert names == ["daily", "funnel", "languages", "promotions", "comparison", "lift"]
     assert 'id="lift"' in page.content.decode()
     for name in names:
         response = marketer.get(url, {"export": name})
@@ -217,7 +217,14 @@ def test_dashboard_get_builds_the_campaign_tables(promotions):
 
     board = dashboards.dashboard_get(subject=a.campaign, candidates=candidates)
 
-    assert [t.name for t in board.tables] == ["daily", "funnel", "promotions", "comparison", "lift"]
+    assert [t.name for t in board.tables] == [
+        "daily",
+        "funnel",
+        "languages",
+        "promotions",
+        "comparison",
+        "lift",
+    ]
     assert (board.comparison.a, board.comparison.b) == (a, b)  # the most impressions first
     promotions_table = next(t for t in board.tables if t.name == "promotions")
     assert [row[:5] for row in promotions_table.rows] == [
@@ -240,3 +247,43 @@ def test_dashboard_get_builds_the_campaign_tables(promotions):
 )
 def test_percentages_read_one_way(value, options, shown):
     assert numbers.percent(value, **options) == shown
+
+
+def test_the_dashboard_shows_ctr_per_language_and_revenue_per_currency(marketer, brand):
+    # given: a promotion seen in French and German, and paid in euros and dollars
+    promotion = PromotionFactory(campaign=CampaignFactory(brand=brand), title="Multilingual")
+    ids = (promotion.pk, promotion.campaign_id, promotion.campaign.brand_id)
+    ts = datetime.now(UTC) - timedelta(days=1)
+    events = []
+    for language, impressions, clicks in (("fr", 200, 30), ("de", 100, 5)):
+        events += [
+            TrackedEvent(uuid.uuid4(), ts, "impression", *ids, language=language)
+            for _ in range(impressions)
+        ]
+        events += [
+            TrackedEvent(uuid.uuid4(), ts, "click", *ids, language=language) for _ in range(clicks)
+        ]
+    events += [
+        TrackedEvent(uuid.uuid4(), ts, "order", *ids, value=1999, currency="EUR"),
+        TrackedEvent(uuid.uuid4(), ts, "order", *ids, value=2500, currency="USD"),
+    ]
+    events_store(events)
+
+    # when
+    response = marketer.get(f"/admin/promotions/promotion/{promotion.pk}/dashboard/")
+
+    # then
+    assert response.status_code == 200
+    languages = next(t for t in response.context["tables"] if t.name == "languages")
+    assert [row[:4] for row in languages.rows] == [
+        ["fr", 200, 30, "0.150000"],
+        ["de", 100, 5, "0.050000"],
+        ["unknown", 0, 0, ""],  # the orders: a conversion has no page language
+    ]
+    assert response.context["funnel_revenue"] == "19.99 EUR · 25.00 USD"
+    assert "19.99 EUR · 25.00 USD" in response.content.decode()
+    export = marketer.get(
+        f"/admin/promotions/promotion/{promotion.pk}/dashboard/", {"export": "funnel"}
+    )
+    assert "Revenue (minor units),1999,EUR" in export.content.decode()
+    assert "Revenue (minor units),2500,USD" in export.content.decode()

@@ -30,6 +30,8 @@ def test_stock_is_changed_by_deltas_that_never_go_below_zero(admin_client, shop)
         "variants-0-position": 0,
         "images-TOTAL_FORMS": 0,
         "images-INITIAL_FORMS": 0,
+        "prices-TOTAL_FORMS": 0,
+        "prices-INITIAL_FORMS": 0,
     }
     # a reservation happens while the marketer's form is open
     Variant.objects.filter(pk=variant.pk).update(stock=7)
@@ -62,6 +64,8 @@ def test_a_new_product_gets_its_stock_holding_variant(admin_client, shop):
             "variants-INITIAL_FORMS": 0,
             "images-TOTAL_FORMS": 0,
             "images-INITIAL_FORMS": 0,
+            "prices-TOTAL_FORMS": 0,
+            "prices-INITIAL_FORMS": 0,
         },
     )
 

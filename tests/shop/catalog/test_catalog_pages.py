@@ -89,7 +89,7 @@ def test_pages_render_in_the_brand_language(client, shop):
     response = client.get("/shop/nova/")
 
     assert response.headers["Content-Language"] == "fr"
-    assert '<html lang="fr">' in response.content.decode()
+    assert '<html lang="fr" dir="ltr">' in response.content.decode()
 
 
 def test_the_campaign_hub_has_a_shop_tab_while_the_brand_sells_something(client, shop):

@@ -55,3 +55,25 @@ def test_a_confirmation_the_mail_server_refused_goes_out_with_the_resend_sweep(
     assert [m.to for m in mailoutbox] == [["ana@example.com"]]
     order.refresh_from_db()
     assert order.confirmation_sent_at is not None
+
+
+def test_a_buyer_who_shops_in_spanish_gets_the_confirmation_in_spanish(
+    client, shop, django_capture_on_commit_callbacks, mailoutbox
+):
+    CodeFactory(offer=OfferFactory(brand=shop.brand, percent_off=100), code="ALLFREE")
+    shop.product.title_es = "Funda Nova"
+    shop.product.save()
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "es"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = buy(client, shop, pm="pm_never_used", code="ALLFREE")
+
+    assert response.status_code == 201, response.json()
+    order = Order.objects.get()
+    assert order.language == "es"
+    assert [line.product_title for line in order.lines.all()] == ["Funda Nova"]
+    [email] = mailoutbox
+    assert email.subject == f"{shop.brand.name}: tu pedido {order.number}"
+    assert email.body.startswith(f"Gracias por tu pedido {order.number} en {shop.brand.name}.")
+    assert "Total pagado" in email.body and "Funda Nova" in email.body

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('promotions', '0010_entry_flag_indexes'),
+        ("promotions", "0013_promotion_country_rules"),
     ]
 
     operations = [
