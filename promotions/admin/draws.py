@@ -6,17 +6,20 @@ is a form error."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django_q.tasks import async_task
 
 from promotions.admin.saving import ServiceCreateAdminMixin
 from promotions.admin.scoping import (
@@ -149,6 +152,27 @@ class DrawAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin
     )
     def run_draws(self, request: HttpRequest, queryset: QuerySet[Draw]) -> None:
         for draw in queryset:
+            if draw.status == Draw.Status.COMMITTED and claims_services.draw_needs_final_import(
+                draw=draw
+            ):
+                transaction.on_commit(
+                    partial(
+                        async_task,
+                        "promotions.claims.tasks.draw_complete_after_import",
+                        draw.pk,
+                        request.user.pk,
+                    )
+                )
+                self.message_user(
+                    request,
+                    _(
+                        "%(draw)s: the final import of the comments runs first; the draw is "
+                        "made as soon as it has finished."
+                    )
+                    % {"draw": draw},
+                    messages.INFO,
+                )
+                continue
             try:
                 done = claims_services.draw_complete(draw=draw, by=request.user)
                 self.message_user(

@@ -54,7 +54,7 @@ class SocialSourceForm(forms.ModelForm):
         required=False,
         help_text=_(
             "A Facebook post's address (…/posts/…, permalink.php?story_fbid=…), its id "
-            "(<page id>_<post id>), or instagram:<media id>."
+            "(PAGEID_POSTID), or instagram:MEDIAID."
         ),
     )
 
@@ -111,6 +111,11 @@ class SocialSourceAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["cursor", "pass_number", "pass_started_at", "imported_at", "last_error"]
     actions = [import_now]
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:  # adding: what to choose, not the import's progress (nothing yet)
+            return SocialSourceForm.Meta.fields
+        return super().get_fields(request, obj)
+
 
 class SocialRulesForm(forms.ModelForm):
     class Meta:
@@ -157,7 +162,7 @@ class SocialRulesAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 class SocialCommentAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     """Every comment read, kept with its status and reason: nothing is deleted here."""
 
-    list_display = ["comment_id", "source", "kind", "created_time", "status", "reason", "entry"]
+    list_display = ["comment_id", "created_time", "status", "reason", "entry", "kind", "source"]
     list_filter = [
         ("source__promotion", ScopedRelatedFilter),
         "status",

@@ -19,25 +19,11 @@ from django.utils.translation import gettext as _
 from promotions.campaigns.models import BrandMembership, Promotion
 from promotions.campaigns.zones import brand_moment_display
 from promotions.claims.models import PrizeClaim
-from promotions.claims.services import claim_token
+from promotions.claims.services import claim_link
 from promotions.draws.models import Draw
 from promotions.entries.models import Entry
 from promotions.entries.selectors import entry_email_language
 from tracking.site import absolute_url
-
-
-def claim_link(*, claim: PrizeClaim) -> str:
-    promotion = claim.promotion
-    path = reverse(
-        "promotions:claim",
-        args=[
-            promotion.campaign.brand.slug,
-            promotion.campaign.slug,
-            promotion.slug,
-            claim_token(claim=claim),
-        ],
-    )
-    return absolute_url(path)
 
 
 def _claim_load(claim_id: int) -> PrizeClaim | None:
@@ -53,7 +39,8 @@ def _prize_name(claim: PrizeClaim) -> str:
 
 
 def _send_to_winner(claim: PrizeClaim, subject: str, body: str) -> bool:
-    email = claim.entry.person.email
+    # A comment winner has no address of their own: the one they gave on the claim form.
+    email = claim.entry.person.email or str(claim.answers.get("email") or "")
     if not email or claim.entry.person.anonymised_at is not None:
         return False
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])

@@ -31,6 +31,7 @@ ANSWER_FIELDS = (
     "country",
     "phone",
     "size",
+    "email",
 )
 
 
@@ -77,6 +78,18 @@ class ClaimForm(DescribedErrorsMixin, forms.Form):
                 label=_("Country"),
                 choices=[("", "—"), *country_choices(claim.promotion.country_list or None)],
                 widget=QuickSelect(attrs={"autocomplete": "country"}),
+            )
+        if claim.channel == PrizeClaim.Channel.COMMENT_REPLY:
+            # Told by a reply to their comment: no address of theirs is known to write to
+            # about the claim and the delivery.
+            f["email"] = forms.EmailField(
+                error_messages={
+                    "required": _("Enter your email: we write to you about the delivery."),
+                    "invalid": _("Enter an email address, e.g. name@example.com."),
+                },
+                label=_("Your email (to hear about the delivery)"),
+                max_length=254,
+                widget=forms.EmailInput(attrs={"autocomplete": "email"}),
             )
         if prize is not None and prize.claim_phone:
             f["phone"] = forms.CharField(

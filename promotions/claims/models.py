@@ -63,6 +63,7 @@ class PrizeClaim(models.Model):
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
+        COMMENT_REPLY = "comment_reply", _("Private reply to the winning comment")
         NONE = "none", _("None yet (no email address)")
 
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="claims")
@@ -90,7 +91,7 @@ class PrizeClaim(models.Model):
         ),
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOTIFIED)
-    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.EMAIL)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.EMAIL)
     nonce = models.CharField(max_length=24, default=_claim_nonce, editable=False)
     deadline = models.DateTimeField()
     notified_at = models.DateTimeField(null=True, blank=True)

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
@@ -33,10 +34,17 @@ from promotions.draws.models import Draw
 from promotions.entrants.models import Person
 from promotions.entries.models import Entry
 from promotions.prizes.models import Prize, PrizeAward
+from promotions.social import importer as social_importer
+from promotions.social import services as social_services
+from promotions.social.models import SocialSource
+from tracking.models import WebhookEventType
+from tracking.partner_webhooks import event_publish
+from tracking.site import absolute_url
 
 logger = logging.getLogger(__name__)
 
 CLAIM_TOKEN_SALT = "promotions.claim-link"  # noqa: S105 (a signing salt, not a secret)
+PRIVATE_REPLY_WINDOW = timedelta(days=7)  # Messenger's window for a reply to a comment
 
 
 def _enqueue(func: str, *args: object) -> None:
@@ -49,6 +57,40 @@ def claim_token(*, claim: PrizeClaim) -> str:
     its salt is used for nothing but claim links). The same link every time (emails and
     reminders); it stops working when the claim closes or its deadline passes."""
     return signing.Signer(salt=CLAIM_TOKEN_SALT).sign_object({"c": claim.pk, "n": claim.nonce})
+
+
+def claim_link(*, claim: PrizeClaim) -> str:
+    """The claim page's absolute address, with the claim's token: for the winner alone."""
+    promotion = claim.promotion
+    campaign = promotion.campaign
+    path = reverse(
+        "promotions:claim",
+        args=[campaign.brand.slug, campaign.slug, promotion.slug, claim_token(claim=claim)],
+    )
+    return absolute_url(path)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _claim_event_publish(claim: PrizeClaim, event_type: str, at: datetime, **extra: object) -> None:
+    """A partner event about a claim (docs/partners.md): ids, slugs and times only."""
+    promotion = claim.promotion
+    campaign = promotion.campaign
+    event_publish(
+        brand_id=campaign.brand_id,
+        event_type=event_type,
+        data={
+            "draw": claim.draw_id,
+            "promotion": {"id": promotion.pk, "slug": promotion.slug, "kind": promotion.kind},
+            "campaign": {"id": campaign.pk, "slug": campaign.slug},
+            "entry": claim.entry.public_id,
+            "prize": claim.prize_id,
+            **extra,
+        },
+        at=at,
+    )
 
 
 # --- entrants told too --------------------------------------------------------------------
@@ -101,11 +143,61 @@ def draw_complete(*, draw: Draw, by: Any = None, at: datetime | None = None) -> 
     """Make the draw (``draw_run``), open its winners' claims and tell the brand's managers
     (the certificate link), all or nothing. The worker and the admin's "Run" both call it."""
     at = at or timezone.now()
+    if draw_needs_final_import(draw=draw):
+        raise ValidationError(
+            _(
+                "The comments' final import has not finished yet: the draw is made after it "
+                "(the worker retries every few minutes)."
+            )
+        )
     done = draws_services.draw_run(draw=draw, by=by, at=at)
     claims_open_for_draw(draw=done, at=at)
     _enqueue("promotions.claims.tasks.draw_done_send", done.pk)
-    # partner event: draw.completed (wt-d wires it here)
     return done
+
+
+def draw_needs_final_import(*, draw: Draw) -> bool:
+    """A comment giveaway is drawn only after its final import (a complete pass over its
+    posts started after the close): True while that has not been recorded."""
+    promotion = draw.promotion
+    if not SocialSource.objects.filter(promotion_id=promotion.pk).exists():
+        return False
+    rules = social_services.social_rules_get_or_default(promotion=promotion)
+    return rules.final_imported_at is None or rules.final_imported_at < promotion.ends_at
+
+
+def draw_final_import(*, draw: Draw) -> bool:
+    """Before a comment giveaway's draw (never inside a transaction: it calls Graph): the
+    final import, if not done yet. False when it could not finish (Graph throttled us, the
+    Page's token expired): do not draw now, the next run of the schedule tries again."""
+    if not draw_needs_final_import(draw=draw):
+        return True
+    result = social_importer.social_final_import(promotion=draw.promotion)
+    if not result.complete:
+        logger.warning(
+            "draw %s not made yet: the final import of the comments did not finish (%s); "
+            "the next run tries again",
+            draw.pk,
+            "; ".join(result.errors) or "incomplete",
+        )
+        return False
+    return True
+
+
+def draw_complete_after_import(*, draw_id: int, by: Any = None) -> Draw | None:
+    """The admin's "Run" for a comment giveaway whose final import is not done (queued:
+    Graph is never called while a marketer waits): the import, then the draw; nothing when
+    the import could not finish (the schedule retries) or another runner drew first."""
+    draw = Draw.objects.select_related("promotion").filter(pk=draw_id).first()
+    if draw is None or not draw_final_import(draw=draw):
+        return None
+    with transaction.atomic():
+        locked = (
+            Draw.objects.select_for_update()
+            .filter(pk=draw_id, status=Draw.Status.COMMITTED)
+            .first()
+        )
+        return None if locked is None else draw_complete(draw=locked, by=by)
 
 
 def draws_run_due(*, at: datetime | None = None) -> int:
@@ -121,6 +213,8 @@ def draws_run_due(*, at: datetime | None = None) -> int:
     made = 0
     for draw in due:
         if draw.promotion.ends_at + timedelta(minutes=draw.promotion.draw_grace_minutes) > at:
+            continue
+        if not draw_final_import(draw=draw):
             continue
         try:
             with transaction.atomic():
@@ -142,9 +236,20 @@ def draws_run_due(*, at: datetime | None = None) -> int:
 # --- claims opened and told ---------------------------------------------------------------
 
 
-def claim_channel(*, person: Person) -> str:
-    """How a winner can be reached: email when the person has an address."""
-    if person.anonymised_at is None and person.email:
+def claim_channel(*, entry: Entry) -> str:
+    """How a winner can be reached: a private reply to the comment they entered with (the
+    rules send one), else email when the person has an address, else none."""
+    person = entry.person
+    if person.anonymised_at is not None:
+        return PrizeClaim.Channel.NONE
+    comment = social_services.social_winning_comment_get(entry=entry)
+    if comment is not None:
+        rules = social_services.social_rules_get_or_default(promotion=entry.promotion)
+        # Messenger takes a private reply only within 7 days of the comment (an alternate
+        # told later cannot be reached there).
+        if rules.reply_private and comment.created_time > timezone.now() - PRIVATE_REPLY_WINDOW:
+            return PrizeClaim.Channel.COMMENT_REPLY
+    if person.email:
         return PrizeClaim.Channel.EMAIL
     return PrizeClaim.Channel.NONE
 
@@ -169,7 +274,7 @@ def claim_open(
         entry=entry,
         slot=slot,
         predecessor=predecessor,
-        channel=claim_channel(person=entry.person),
+        channel=claim_channel(entry=entry),
         deadline=at + timedelta(days=promotion.claim_days),
         created_at=at,
     )
@@ -182,14 +287,34 @@ def claim_open(
 def claim_notify(*, claim: PrizeClaim) -> str:
     """Tell a winner, by the channel of their claim; returns the channel used.
 
-    Email: queued on commit (``claim_notification_send``). ``none``: recorded on the claim,
-    nothing sent. The comment giveaways add their channel here (a reply to the winning
-    comment with the claim link)."""
+    Email: queued on commit (``claim_notification_send``). Comment reply: the private
+    reply to the winning comment carries the claim link (only the commenter reads it); the
+    public one, if the rules ask for it, says the comment won and to look at their private
+    messages (``social_winner_reply``; sent by the worker after commit). Both publish
+    ``winner.notified``. ``none``: recorded on the claim, nothing sent."""
+    at = timezone.now()
     if claim.channel == PrizeClaim.Channel.EMAIL:
         _enqueue("promotions.claims.tasks.claim_notification_send", claim.pk)
-        # partner event: winner.notified (wt-d wires it here, on commit like the email)
+    elif claim.channel == PrizeClaim.Channel.COMMENT_REPLY:
+        replies = social_services.social_winner_reply(
+            entry=claim.entry, link=claim_link(claim=claim), at=at
+        )
+        if not replies:  # the rules changed since: no private reply carries the link
+            logger.warning("claim %s: no reply could be queued to the winning comment", claim.pk)
+            PrizeClaim.objects.filter(pk=claim.pk).update(channel=PrizeClaim.Channel.NONE)
+            claim.channel = PrizeClaim.Channel.NONE
+            return claim.channel
+        PrizeClaim.objects.filter(pk=claim.pk, notified_at__isnull=True).update(notified_at=at)
     else:
         logger.info("claim %s: the winner has no channel to be told on", claim.pk)
+        return claim.channel
+    _claim_event_publish(
+        claim,
+        WebhookEventType.WINNER_NOTIFIED,
+        at,
+        claim_deadline=_iso(claim.deadline),
+        notified_at=_iso(at),
+    )
     return claim.channel
 
 
@@ -245,7 +370,7 @@ def claim_submit(
     locked.rules_accepted_at = at
     locked.save()
     _enqueue("promotions.claims.tasks.claim_received_send", locked.pk)
-    # partner event: prize.claimed (wt-d wires it here)
+    _claim_event_publish(locked, WebhookEventType.PRIZE_CLAIMED, at, claimed_at=_iso(at))
     return locked
 
 
@@ -410,10 +535,13 @@ def claim_mark_shipped(
         updated_at=at,
     ):
         raise ValidationError(_("Only a claimed prize can be marked shipped."))
-    if claim.channel == PrizeClaim.Channel.EMAIL:
+    shipped = PrizeClaim.objects.select_related("promotion__campaign", "entry").get(pk=claim.pk)
+    if shipped.channel == PrizeClaim.Channel.EMAIL or shipped.answers.get("email"):
         _enqueue("promotions.claims.tasks.claim_shipped_send", claim.pk)
-    # partner event: prize.shipped (wt-d wires it here)
-    return PrizeClaim.objects.get(pk=claim.pk)
+    _claim_event_publish(
+        shipped, WebhookEventType.PRIZE_SHIPPED, at, carrier=carrier, shipped_at=_iso(at)
+    )
+    return shipped
 
 
 def claim_mark_delivered(*, claim: PrizeClaim, at: datetime | None = None) -> PrizeClaim:

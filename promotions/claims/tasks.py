@@ -36,6 +36,14 @@ def draw_done_send(draw_id: int) -> bool:
     return emails.draw_done_send(draw_id=draw_id)
 
 
+def draw_complete_after_import(draw_id: int, user_id: int | None = None) -> bool:
+    """The admin's "Run" of a comment giveaway: its final import, then the draw."""
+    from django.contrib.auth import get_user_model
+
+    by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return claims_services.draw_complete_after_import(draw_id=draw_id, by=by) is not None
+
+
 def claims_unfilled_alert(campaign_id: int) -> str:
     return alerts.alert_rule_unfilled_raise(campaign_id=campaign_id)
 

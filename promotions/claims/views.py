@@ -26,6 +26,7 @@ from promotions.claims.forms import ClaimForm, DeclineForm
 from promotions.claims.models import PrizeClaim
 from promotions.draws import selectors as draws_selectors
 from promotions.entrants import services as entrants_services
+from promotions.entrants.models import Person
 from promotions.entries import refusals as entries_refusals
 from promotions.entries.senders import sender_from_request
 from promotions.pages.http import brand_page_render, current_person
@@ -133,14 +134,18 @@ def claim(
     if found.deadline <= timezone.now():
         expired = _USED[PrizeClaim.Status.EXPIRED]
         return _problem(request, obj, 410, str(expired[0]), str(expired[1]))
-    person = current_person(request)
-    is_winner = person is not None and person.pk == found.entry.person_id
+    person = _winner(found, current_person(request))
+    is_winner = person is not None
     if request.method != "POST":
         return _render(
             request, found, is_winner=is_winner, form=ClaimForm(claim=found), decline=DeclineForm()
         )
     action = str(request.POST.get("action", ""))
     if action == "identify":
+        if is_winner:  # nothing to confirm (a comment winner has no address to sign in with)
+            return _render(
+                request, found, is_winner=True, form=ClaimForm(claim=found), decline=DeclineForm()
+            )
         return _identify(request, found)
     if not is_winner:
         return _render(
@@ -161,6 +166,17 @@ def claim(
         return _problem(request, obj, 409, _("This claim is closed"), " ".join(exc.messages))
     done.promotion = obj
     return _render(request, done, is_winner=True, claimed=True)
+
+
+def _winner(claim: PrizeClaim, person: Person | None) -> Person | None:
+    """Who answers this claim: the winner signed in on this browser; or, for a winner told
+    by a private reply to their comment (they have no email to sign in with), the link
+    itself is the proof: it reached only the commenter's private inbox."""
+    if claim.channel == PrizeClaim.Channel.COMMENT_REPLY:
+        return claim.entry.person
+    if person is not None and person.pk == claim.entry.person_id:
+        return person
+    return None
 
 
 def _identify(request: HttpRequest, claim: PrizeClaim) -> HttpResponse:

@@ -113,9 +113,20 @@ class SocialRules(models.Model):
         _("send a private reply to the winning comment (Messenger, within 7 days)"), default=False
     )
     reply_text = models.TextField(
+        _("private reply"),
         blank=True,
         help_text=_(
-            "The reply to a winner. {claim_url} is replaced by the link; nothing personal."
+            "The private message to a winner (only they can read it). It must hold "
+            "{claim_url}, replaced by their claim link; nothing personal."
+        ),
+    )
+    reply_public_text = models.TextField(
+        _("public reply"),
+        blank=True,
+        help_text=_(
+            "The public reply under the winning comment, seen by everyone: no link, no "
+            "placeholder, nothing personal. Empty: “This comment won! Check your private "
+            "messages to claim the prize.”"
         ),
     )
     final_imported_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Promotion
@@ -98,22 +98,37 @@ def social_rules_check(*, rules: SocialRules, platforms: Iterable[str]) -> None:
     ):
         errors["keyword"] = _("A reaction has no text: a keyword or mentions cannot be required.")
     if rules.reply_text:
-        try:
-            names = {
-                name
-                for _, name, _, _ in string.Formatter().parse(rules.reply_text)
-                if name is not None
-            }
-        except ValueError:
-            names = {"?"}
+        names = _placeholders(rules.reply_text)
         if names - {"claim_url"}:
             errors["reply_text"] = _(
                 "The reply may only use {claim_url}; write braces as {{ and }}."
             )
-    if (rules.reply_public or rules.reply_private) and not rules.reply_text.strip():
+        elif rules.reply_private and "claim_url" not in names:
+            errors["reply_text"] = _(
+                "Put {claim_url} in the private reply: it is how the winner reaches the claim page."
+            )
+    if rules.reply_private and not rules.reply_text.strip():
         errors["reply_text"] = _("Write the reply's text.")
+    if rules.reply_public_text and _placeholders(rules.reply_public_text):
+        errors["reply_public_text"] = _(
+            "The public reply is seen by everyone: it cannot hold the claim link or any "
+            "{placeholder}. The link goes only in the private reply."
+        )
+    if rules.reply_public and not rules.reply_private:
+        errors["reply_private"] = _(
+            "The public reply cannot carry the claim link: turn on the private reply, which "
+            "brings it to the winner alone."
+        )
     if errors:
         raise ValidationError(errors)
+
+
+def _placeholders(template: str) -> set[str]:
+    """The ``{names}`` a template uses (``{"?"}`` for one that is not a valid template)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError:
+        return {"?"}
 
 
 def social_rules_save(*, rules: SocialRules) -> SocialRules:
@@ -688,37 +703,47 @@ def social_source_release(*, source: SocialSource, error: str = "") -> None:
 # --- Replies to winners ----------------------------------------------------------------
 
 
+def social_reply_public_text(*, rules: SocialRules) -> str:
+    """The public reply under a winning comment, seen by everyone: the rules' public text
+    as written (never a template: nothing is put into it, so the claim link cannot be),
+    or the default in the brand's language."""
+    if rules.reply_public_text.strip():
+        return rules.reply_public_text.strip()
+    with translation.override(rules.promotion.campaign.brand.language):
+        return _("This comment won! Check your private messages to claim the prize.")
+
+
 def social_winner_reply(
     *, entry: Entry, link: str, at: datetime | None = None
 ) -> list[SocialReply]:
     """Queue the replies the rules ask for to the comment that won with ``entry`` (its
     first entered comment, one entry per person): each kind once per comment, ever.
 
-    The text is the rules' template with ``{claim_url}`` = ``link``; it never carries a
-    name or a username. Sent by the worker after commit, retried with backoff."""
+    ``link`` (the claim link, with its token) goes only into the private reply, which only
+    the commenter can read: the rules' template with ``{claim_url}`` = ``link``. The public
+    reply (``social_reply_public_text``) never sees it. Neither carries a name or a
+    username. Sent by the worker after commit, retried with backoff."""
     at = at or timezone.now()
-    rules = SocialRules.objects.filter(promotion_id=entry.promotion_id).first()
-    if rules is None or not (rules.reply_public or rules.reply_private) or not rules.reply_text:
-        return []
-    comment = (
-        SocialComment.objects.filter(entry=entry, status=SocialComment.Status.ENTERED)
-        .order_by("created_time", "id")
+    rules = (
+        SocialRules.objects.filter(promotion_id=entry.promotion_id)
+        .select_related("promotion__campaign__brand")
         .first()
     )
+    if rules is None or not (rules.reply_public or rules.reply_private):
+        return []
+    if rules.reply_private and "claim_url" not in _placeholders(rules.reply_text):
+        return []  # refused by the rules' check: the winner would never get the link
+    comment = social_winning_comment_get(entry=entry)
     if comment is None:
         return []
-    text = rules.reply_text.format(claim_url=link)
-    kinds = [
-        kind
-        for kind, wanted in (
-            (SocialReply.Kind.PUBLIC, rules.reply_public),
-            (SocialReply.Kind.PRIVATE, rules.reply_private),
-        )
-        if wanted
-    ]
+    texts = []
+    if rules.reply_public:
+        texts.append((SocialReply.Kind.PUBLIC, social_reply_public_text(rules=rules)))
+    if rules.reply_private:
+        texts.append((SocialReply.Kind.PRIVATE, rules.reply_text.format(claim_url=link)))
     replies = []
     with transaction.atomic():
-        for kind in kinds:
+        for kind, text in texts:
             reply, made = SocialReply.objects.get_or_create(
                 comment=comment,
                 kind=kind,
@@ -728,6 +753,17 @@ def social_winner_reply(
             if made:
                 transaction.on_commit(partial(_reply_enqueue, reply.pk))
     return replies
+
+
+def social_winning_comment_get(*, entry: Entry) -> SocialComment | None:
+    """The comment an entry won with (its first entered one), or None: an entry that did
+    not come from a comment (a reaction has no comment to answer)."""
+    return (
+        SocialComment.objects.filter(entry=entry, status=SocialComment.Status.ENTERED)
+        .filter(source__promotion__social_rules__entry_kind=SocialRules.EntryKind.COMMENTS)
+        .order_by("created_time", "id")
+        .first()
+    )
 
 
 def _reply_enqueue(reply_id: int) -> None:

@@ -168,3 +168,57 @@ def test_posts_of_a_page_without_instagram_or_with_a_dead_token_say_why(alpha, f
     )
     assert token not in dead.content.decode()
     assert "connect it again" in expired.content.decode()
+
+
+def test_use_this_post_opens_the_source_form_prefilled_and_adds_the_post(
+    alpha, alpha_page, fake_pages
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from promotions.models import SocialSource
+    from tests.factories import CampaignFactory, PromotionFactory
+
+    # given: a comment giveaway of the brand (open) and its manager on the posts page
+    now = timezone.now()
+    campaign = CampaignFactory(
+        brand=alpha, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=9)
+    )
+    promotion = PromotionFactory(campaign=campaign, title="Comment to win")
+    browser = staff(alpha)
+    posts = browser.get(f"{LIST}{alpha_page.pk}/posts/")
+    row = posts.context["rows"][0]
+    assert connection_views.USE_POST_URL_NAME == "admin:promotions_socialsource_add"
+    assert urlsplit(row["use_url"]).path == "/admin/promotions/socialsource/add/"
+
+    # when: they follow "Use this post"
+    form_page = browser.get(row["use_url"])
+
+    # then: the add form holds the post, its platform and the Page; saving adds the source
+    assert form_page.status_code == 200
+    form = form_page.context["adminform"].form
+    assert form.initial["object_id"] == row["post"].object_id
+    assert form.initial["platform"] == "facebook"
+    assert str(form.initial["page"]) == str(alpha_page.pk)
+    html = form_page.content.decode()
+    assert f'value="{row["post"].object_id}"' in html
+    assert f'<option value="{alpha_page.pk}" selected>' in html
+    saved = browser.post(
+        "/admin/promotions/socialsource/add/",
+        {
+            "promotion": promotion.pk,
+            "page": alpha_page.pk,
+            "address": "",
+            "platform": "facebook",
+            "object_id": row["post"].object_id,
+            "permalink": "",
+        },
+    )
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    source = SocialSource.objects.get()
+    assert (source.promotion, source.page, source.object_id) == (
+        promotion,
+        alpha_page,
+        row["post"].object_id,
+    )

@@ -136,7 +136,11 @@ def test_the_winning_comment_gets_each_reply_exactly_once(
     public = graph_post.calls("POST", rf"/{comment.comment_id}/comments")
     private = graph_post.calls("POST", r"/\d+/messages")
     assert len(public) == 1 and len(private) == 1
-    assert public[0].body["message"] == REPLY.format(claim_url=link)
+    # the link goes only in the private reply; the public one says to look there
+    assert public[0].body["message"] == (
+        "This comment won! Check your private messages to claim the prize."
+    )
+    assert private[0].body["message"]["text"] == REPLY.format(claim_url=link)
     assert private[0].body["recipient"] == {"comment_id": comment.comment_id}
     assert "Secret" not in public[0].body["message"]
     assert set(SocialReply.objects.values_list("kind", "status")) == {
