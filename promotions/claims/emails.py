@@ -15,6 +15,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from promotions.campaigns.models import BrandMembership, Promotion
 from promotions.campaigns.zones import brand_moment_display
@@ -179,9 +180,12 @@ def draw_done_send(*, draw_id: int) -> bool:
     no_channel = claims.filter(channel=PrizeClaim.Channel.NONE).count()
     with translation.override(promotion.campaign.brand.language):
         subject = _("Draw made: %(title)s") % {"title": promotion.title}
-        body = _(
-            "The draw of “%(title)s” was made: %(winners)d winner(s) from %(entries)d eligible "
-            "entries.\n\nCertificate: %(certificate)s\nClaims: %(claims)s\n"
+        body = ngettext(
+            "The draw for “%(title)s” has been made: %(winners)d winner from %(entries)d "
+            "eligible entries.\n\nCertificate: %(certificate)s\nClaims: %(claims)s\n",
+            "The draw for “%(title)s” has been made: %(winners)d winners from %(entries)d "
+            "eligible entries.\n\nCertificate: %(certificate)s\nClaims: %(claims)s\n",
+            len(draw.winners),
         ) % {
             "title": promotion.title,
             "winners": len(draw.winners),
@@ -193,8 +197,10 @@ def draw_done_send(*, draw_id: int) -> bool:
             ),
         }
         if no_channel:
-            body += "\n" + _(
-                "%(n)d winner(s) left no email address: reach them another way (see Claims)."
+            body += "\n" + ngettext(
+                "%(n)d winner left no email address: reach them another way (see Claims).",
+                "%(n)d winners left no email address: reach them another way (see Claims).",
+                no_channel,
             ) % {"n": no_channel}
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     return True
