@@ -175,7 +175,7 @@ def bench_social(results: dict[str, Any]) -> None:
 
     from tests.fakes import graph_server
 
-    say("\n6. Comment giveaways: import from a fake Graph server, draw over comment entries")
+    say("\n7. Comment giveaways: import from a fake Graph server, draw over comment entries")
     graph, stop = graph_server.serve()
     previous = settings.FACEBOOK_GRAPH_URL
     settings.FACEBOOK_GRAPH_URL = graph.url
