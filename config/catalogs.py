@@ -63,6 +63,7 @@ PYTHON_SOURCES = [
     "promotions/contests/services.py",
     "promotions/codes/services.py",
     "promotions/campaigns/selectors.py",
+    "promotions/social/texts.py",
     "shop/views.py",
     "shop/forms.py",
     "shop/errors.py",

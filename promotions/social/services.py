@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Promotion
@@ -49,6 +49,7 @@ from promotions.social.models import (
     SocialSource,
 )
 from promotions.social.rules import Judge, ReadComment, post_ref_parse
+from promotions.social.texts import social_reply_public_text
 from tracking.services import NotStored, conversion_event_id, events_record
 from tracking.tracked_event import TrackedEvent
 
@@ -701,16 +702,6 @@ def social_source_release(*, source: SocialSource, error: str = "") -> None:
 
 
 # --- Replies to winners ----------------------------------------------------------------
-
-
-def social_reply_public_text(*, rules: SocialRules) -> str:
-    """The public reply under a winning comment, seen by everyone: the rules' public text
-    as written (never a template: nothing is put into it, so the claim link cannot be),
-    or the default in the brand's language."""
-    if rules.reply_public_text.strip():
-        return rules.reply_public_text.strip()
-    with translation.override(rules.promotion.campaign.brand.language):
-        return _("This comment won! Check your private messages to claim the prize.")
 
 
 def social_winner_reply(

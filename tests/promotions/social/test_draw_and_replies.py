@@ -203,3 +203,23 @@ def test_reply_text_may_only_use_claim_url():
     with pytest.raises(ValidationError) as info:
         services.social_rules_save(rules=rules)
     assert "reply_text" in info.value.message_dict
+
+
+def test_the_default_public_reply_is_written_in_the_brands_language(
+    drawn, graph_post, django_capture_on_commit_callbacks
+):
+    promotion, _source, draw = drawn
+    brand = promotion.campaign.brand
+    brand.language = "fr"
+    brand.save(update_fields=["language"])
+    winner = Entry.objects.get(public_id=draw.winners[0])
+    comment = SocialComment.objects.get(entry=winner, status="entered")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.social_winner_reply(entry=winner, link="https://promos.example.com/p/x/y/z/")
+    services.social_replies_send_due(at=timezone.now() + timedelta(hours=1))
+
+    [public] = graph_post.calls("POST", rf"/{comment.comment_id}/comments")
+    assert public.body["message"] == (
+        "Ce commentaire a gagné ! Consultez vos messages privés pour réclamer votre lot."
+    )
