@@ -28,7 +28,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from tracking import brands, deliveries, webhooks
 from tracking.models import (
@@ -41,6 +40,7 @@ from tracking.models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from tracking.queue import task_enqueue
 
 API_VERSION = "2026-12-01"
 # What a subscription's owner sets and may change (API); the brand and key are fixed.
@@ -161,7 +161,7 @@ def event_publish(
         WebhookDelivery.objects.bulk_create(
             WebhookDelivery(subscription_id=pk, event=event, next_attempt_at=at) for pk in wanting
         )
-    transaction.on_commit(lambda: async_task("tracking.tasks.webhook_event_send", event.pk))
+    task_enqueue("tracking.tasks.webhook_event_send", event.pk)
     return event
 
 
@@ -250,7 +250,7 @@ def webhook_delivery_resend(
         next_attempt_at=now or timezone.now(),
         resend_of=delivery,
     )
-    transaction.on_commit(lambda: async_task("tracking.tasks.webhook_delivery_send", again.pk))
+    task_enqueue("tracking.tasks.webhook_delivery_send", again.pk)
     return again
 
 

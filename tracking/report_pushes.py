@@ -29,7 +29,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from tracking import brands, deliveries, insights, selectors, webhooks
 from tracking.models import (
@@ -40,6 +39,7 @@ from tracking.models import (
     ReportSchedule,
     ReportSubscription,
 )
+from tracking.queue import task_enqueue
 from tracking.zones import brand_zone
 
 logger = logging.getLogger(__name__)
@@ -359,5 +359,5 @@ def report_push_resend(*, push: ReportPush, now: datetime | None = None) -> Repo
         next_attempt_at=now or timezone.now(),
         resend_of=push,
     )
-    transaction.on_commit(lambda: async_task("tracking.tasks.report_push_send", again.pk))
+    task_enqueue("tracking.tasks.report_push_send", again.pk)
     return again

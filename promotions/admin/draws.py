@@ -6,20 +6,17 @@ is a form error."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
-from django_q.tasks import async_task
 
 from promotions.admin.saving import ServiceCreateAdminMixin
 from promotions.admin.scoping import (
@@ -29,6 +26,7 @@ from promotions.admin.scoping import (
 from promotions.claims import services as claims_services
 from promotions.draws import services as draws_services
 from promotions.models import Draw, DrawReplacement
+from tracking.queue import task_enqueue
 
 
 class DrawCommitForm(forms.ModelForm):
@@ -155,13 +153,8 @@ class DrawAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin
             if draw.status == Draw.Status.COMMITTED and claims_services.draw_needs_final_import(
                 draw=draw
             ):
-                transaction.on_commit(
-                    partial(
-                        async_task,
-                        "promotions.claims.tasks.draw_complete_after_import",
-                        draw.pk,
-                        request.user.pk,
-                    )
+                task_enqueue(
+                    "promotions.claims.tasks.draw_complete_after_import", draw.pk, request.user.pk
                 )
                 self.message_user(
                     request,

@@ -9,13 +9,11 @@ the import for the worker: no Graph call while the marketer's request waits.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +33,7 @@ from promotions.social.models import (
     SocialSource,
     WebhookDelivery,
 )
+from tracking.queue import task_enqueue
 
 register_brand_paths(
     {
@@ -90,13 +89,9 @@ class SocialSourceForm(forms.ModelForm):
 
 @admin.action(description=_("Import the comments now (in the background)"))
 def import_now(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-    from django_q.tasks import async_task
-
     promotions = sorted({s.promotion_id for s in queryset})
     for promotion_id in promotions:
-        transaction.on_commit(
-            partial(async_task, "promotions.social.tasks.social_promotion_import_run", promotion_id)
-        )
+        task_enqueue("promotions.social.tasks.social_promotion_import_run", promotion_id)
     modeladmin.message_user(
         request, _("The import is queued; the counts update as it runs."), messages.SUCCESS
     )

@@ -26,7 +26,6 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_q.tasks import async_task
 
 from promotions.claims.models import PrizeClaim
 from promotions.draws import services as draws_services
@@ -39,17 +38,13 @@ from promotions.social import services as social_services
 from promotions.social.models import SocialSource
 from tracking.models import WebhookEventType
 from tracking.partner_webhooks import event_publish
+from tracking.queue import task_enqueue
 from tracking.site import absolute_url
 
 logger = logging.getLogger(__name__)
 
 CLAIM_TOKEN_SALT = "promotions.claim-link"  # noqa: S105 (a signing salt, not a secret)
 PRIVATE_REPLY_WINDOW = timedelta(days=7)  # Messenger's window for a reply to a comment
-
-
-def _enqueue(func: str, *args: object) -> None:
-    """Queue ``func`` (a dotted path in ``promotions.claims.tasks``) after commit."""
-    transaction.on_commit(lambda: async_task(func, *args))
 
 
 def claim_token(*, claim: PrizeClaim) -> str:
@@ -99,7 +94,7 @@ def _claim_event_publish(claim: PrizeClaim, event_type: str, at: datetime, **ext
 def entry_confirmation_queue(*, entry: Entry) -> None:
     """Email the entrant their entry number (to find it in the draw's published list) once
     the entry is committed; the request only queues it."""
-    _enqueue("promotions.claims.tasks.entry_confirmation_send", entry.pk)
+    task_enqueue("promotions.claims.tasks.entry_confirmation_send", entry.pk)
 
 
 # --- the draw made ------------------------------------------------------------------------
@@ -152,7 +147,7 @@ def draw_complete(*, draw: Draw, by: Any = None, at: datetime | None = None) -> 
         )
     done = draws_services.draw_run(draw=draw, by=by, at=at)
     claims_open_for_draw(draw=done, at=at)
-    _enqueue("promotions.claims.tasks.draw_done_send", done.pk)
+    task_enqueue("promotions.claims.tasks.draw_done_send", done.pk)
     return done
 
 
@@ -294,7 +289,7 @@ def claim_notify(*, claim: PrizeClaim) -> str:
     ``winner.notified``. ``none``: recorded on the claim, nothing sent."""
     at = timezone.now()
     if claim.channel == PrizeClaim.Channel.EMAIL:
-        _enqueue("promotions.claims.tasks.claim_notification_send", claim.pk)
+        task_enqueue("promotions.claims.tasks.claim_notification_send", claim.pk)
     elif claim.channel == PrizeClaim.Channel.COMMENT_REPLY:
         replies = social_services.social_winner_reply(
             entry=claim.entry, link=claim_link(claim=claim), at=at
@@ -369,7 +364,7 @@ def claim_submit(
     locked.claimed_at = at
     locked.rules_accepted_at = at
     locked.save()
-    _enqueue("promotions.claims.tasks.claim_received_send", locked.pk)
+    task_enqueue("promotions.claims.tasks.claim_received_send", locked.pk)
     _claim_event_publish(locked, WebhookEventType.PRIZE_CLAIMED, at, claimed_at=_iso(at))
     return locked
 
@@ -447,7 +442,7 @@ def _claim_pass_on(*, claim: PrizeClaim, reason: str, by: Any, at: datetime) -> 
         logger.warning("claim %s: no successor: %s", claim.pk, " ".join(exc.messages))
         PrizeClaim.objects.filter(pk=claim.pk).update(unfilled_at=at)
         campaign_id = claim.promotion.campaign_id
-        _enqueue("promotions.claims.tasks.claims_unfilled_alert", campaign_id)
+        task_enqueue("promotions.claims.tasks.claims_unfilled_alert", campaign_id)
         return None
     alternate = Entry.objects.select_related("person").get(
         promotion_id=claim.promotion_id, public_id=replacement.replacement_entry
@@ -510,7 +505,7 @@ def claims_remind_due(*, at: datetime | None = None) -> int:
                 .filter(pk=claim.pk, reminder_sent_at__isnull=True)
                 .update(reminder_sent_at=at)
             ):
-                _enqueue("promotions.claims.tasks.claim_reminder_send", claim.pk)
+                task_enqueue("promotions.claims.tasks.claim_reminder_send", claim.pk)
                 reminded += 1
     return reminded
 
@@ -537,7 +532,7 @@ def claim_mark_shipped(
         raise ValidationError(_("Only a claimed prize can be marked shipped."))
     shipped = PrizeClaim.objects.select_related("promotion__campaign", "entry").get(pk=claim.pk)
     if shipped.channel == PrizeClaim.Channel.EMAIL or shipped.answers.get("email"):
-        _enqueue("promotions.claims.tasks.claim_shipped_send", claim.pk)
+        task_enqueue("promotions.claims.tasks.claim_shipped_send", claim.pk)
     _claim_event_publish(
         shipped, WebhookEventType.PRIZE_SHIPPED, at, carrier=carrier, shipped_at=_iso(at)
     )

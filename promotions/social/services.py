@@ -24,7 +24,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -50,6 +49,7 @@ from promotions.social.models import (
 )
 from promotions.social.rules import Judge, ReadComment, post_ref_parse
 from promotions.social.texts import social_reply_public_text
+from tracking.queue import task_enqueue
 from tracking.services import NotStored, conversion_event_id, events_record
 from tracking.tracked_event import TrackedEvent
 
@@ -142,14 +142,8 @@ def social_rules_save(*, rules: SocialRules) -> SocialRules:
     rules.full_clean()
     rules.save()
     promotion_id = rules.promotion_id
-    transaction.on_commit(partial(_rejudge_enqueue, promotion_id))
+    task_enqueue("promotions.social.tasks.social_promotion_rejudge", promotion_id)
     return rules
-
-
-def _rejudge_enqueue(promotion_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("promotions.social.tasks.social_promotion_rejudge", promotion_id)
 
 
 def social_promotion_rejudge(*, promotion: Promotion, at: datetime | None = None) -> int:
@@ -742,7 +736,7 @@ def social_winner_reply(
             )
             replies.append(reply)
             if made:
-                transaction.on_commit(partial(_reply_enqueue, reply.pk))
+                task_enqueue("promotions.social.tasks.social_reply_send", reply.pk)
     return replies
 
 
@@ -755,12 +749,6 @@ def social_winning_comment_get(*, entry: Entry) -> SocialComment | None:
         .order_by("created_time", "id")
         .first()
     )
-
-
-def _reply_enqueue(reply_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("promotions.social.tasks.social_reply_send", reply_id)
 
 
 def social_reply_send(*, reply_id: int, at: datetime | None = None) -> SocialReply | None:

@@ -3,10 +3,8 @@ safe to run twice. The schedule ``promotions.social.tokens.check`` is in config/
 
 from __future__ import annotations
 
-from django.db import transaction
-from django_q.tasks import async_task
-
 from promotions.social import connections
+from tracking.queue import task_enqueue
 
 
 def connected_pages_token_check() -> dict[str, int]:
@@ -21,8 +19,4 @@ def connected_page_token_check(connected_page_id: int) -> str:
 
 def connected_page_token_check_enqueue(*, connected_page_id: int) -> None:
     """Queue ``connected_page_token_check`` once the current transaction commits."""
-    transaction.on_commit(
-        lambda: async_task(
-            "promotions.social.tasks_tokens.connected_page_token_check", connected_page_id
-        )
-    )
+    task_enqueue("promotions.social.tasks_tokens.connected_page_token_check", connected_page_id)

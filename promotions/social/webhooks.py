@@ -23,6 +23,7 @@ from django.utils import timezone
 from promotions.social import services
 from promotions.social.models import Platform, SocialComment, SocialSource, WebhookDelivery
 from promotions.social.rules import ReadComment
+from tracking.queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -63,14 +64,8 @@ def webhook_delivery_receive(
             )
     except IntegrityError:
         return WebhookDelivery.objects.get(body_hash=digest), False
-    transaction.on_commit(lambda: _enqueue(delivery.pk))
+    task_enqueue("promotions.social.tasks.social_webhook_process", delivery.pk)
     return delivery, True
-
-
-def _enqueue(delivery_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("promotions.social.tasks.social_webhook_process", delivery_id)
 
 
 def _unix(value: object, fallback: datetime) -> datetime:

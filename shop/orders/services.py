@@ -19,9 +19,9 @@ from shop.checkout.reservations import holds_release, holds_retake
 from shop.models import Order, Redemption
 from shop.offers.services import coupon_redeem
 from shop.payments import capi
-from shop.queue import task_enqueue
 from tracking.models import WebhookEventType
 from tracking.partner_webhooks import event_publish
+from tracking.queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 

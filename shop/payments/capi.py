@@ -25,7 +25,7 @@ from django.utils import timezone
 from promotions.facebook import client as facebook_client
 from shop.models import CapiAttempt, CapiDelivery, Order
 from shop.money import to_major
-from shop.queue import task_enqueue
+from tracking.queue import task_enqueue
 from tracking.site import site_url
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from shop.errors import RefundRefused
 from shop.models import Order, Refund
 from shop.money import format_money
 from shop.payments import stripe_client
-from shop.queue import task_enqueue
+from tracking.queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 

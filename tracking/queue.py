@@ -1,5 +1,5 @@
 """Background work is queued once the current transaction commits (never for a write that
-was rolled back); the task functions live in ``shop.tasks``."""
+was rolled back). The one helper every app uses (tracking is the ground floor)."""
 
 from __future__ import annotations
 
@@ -8,5 +8,5 @@ from django_q.tasks import async_task
 
 
 def task_enqueue(func: str, *args: object) -> None:
-    """Queue ``func`` (a dotted path in ``shop.tasks``) with ``args`` after commit."""
+    """Queue the django-q task ``func`` (a dotted path) with ``args`` after commit."""
     transaction.on_commit(lambda: async_task(func, *args))
