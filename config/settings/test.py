@@ -1,10 +1,11 @@
 """The test suite: fast hashing, in-memory mail, the same database switch as every mode."""
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import *
-from .base import CACHES, DATABASES, REDIS_URL, env
+from .base import CACHES, DATABASES, REDIS_URL, SQLITE_PATH, env
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
@@ -18,9 +19,17 @@ STORAGES = {
     "claim_documents": {"BACKEND": "promotions.claims.storage.PrivateInMemoryStorage"},
 }
 # pytest-django adds a suffix per xdist worker. TEST_DB_NAME lets two suites share one
-# PostgreSQL server without dropping each other's databases (SQLite tests run in memory).
+# PostgreSQL server (or one var/ folder) without dropping each other's databases.
 if USING_POSTGRES:
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default="") or None}
+else:
+    # A file, as the embedded default runs, not Django's in-memory database: the browser
+    # tests' live server would share one in-memory connection between its request threads
+    # and the test ("cannot start a transaction within a transaction" when the page's
+    # requests overlap). With a file each thread has its own connection (WAL, IMMEDIATE).
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(SQLITE_PATH).with_name(env("TEST_DB_NAME", default="test.sqlite3")))
+    }
 
 # Each xdist worker gets its own Redis database (db + 8 x worker number), because tests
 # flush the cache and the tracking stream between tests.
