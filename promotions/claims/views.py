@@ -119,7 +119,10 @@ def claim(
             obj,
             400,
             _("This link does not work"),
-            _("This claim link is incomplete or was changed. Open it again from your email."),
+            _(
+                "This claim link is incomplete or was changed. Open it again from the "
+                "message that told you that you won."
+            ),
         )
     found.promotion = obj
     used = _USED.get(PrizeClaim.Status(found.status))

@@ -266,7 +266,11 @@ def test_a_tampered_comment_winners_link_is_a_friendly_400(
             tampered, {"action": "claim", "accept_rules": "on", "email": "x@example.com"}
         )
         assert answer.status_code == 400
-        assert "This link does not work" in answer.content.decode()
+        page = answer.content.decode()
+        assert "This link does not work" in page
+        # The winner was told by a reply to the comment: the page does not send them to an email.
+        assert "from the message that told you that you won" in page
+        assert "email" not in page.split("<main", 1)[1].split("</main>", 1)[0].lower()
     assert PrizeClaim.objects.get(pk=claim.pk).status == PrizeClaim.Status.NOTIFIED
 
 
