@@ -9,13 +9,9 @@
   ``stripe_webhooks_three_times`` registers the same endpoint three times, so every event
   arrives three times.
 
-On SQLite the live server thread shares the test's in-memory database connection (Django's
-LiveServerThread does so for in-memory databases), so a webhook handled while the test
-thread queries the database would interleave two transactions on one connection ("cannot
-start a transaction within a transaction", seen under load). There, outside browser tests,
-the test thread holds ``_SERIAL`` and the live server takes it for each request: webhooks
-are handled while ``wait_for`` sleeps, between the test's steps, never during one. On
-PostgreSQL each thread has its own connection and nothing is serialised.
+The live server's threads have their own database connections (SQLite tests run on a
+file, config/settings/test.py), so webhooks are handled while the test runs, as in
+production.
 
 Import them into a test module or conftest with ``from tests.shop.stripe_fixtures import *``.
 """
@@ -27,7 +23,6 @@ import hmac
 import json
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,8 +31,6 @@ from typing import Any
 
 import pytest
 import requests
-from django.core.handlers.wsgi import WSGIHandler
-from django.db import connection
 
 from tests.processes import free_port
 
@@ -118,42 +111,14 @@ def _webhooks(localstripe: str, live_server, copies: int) -> Iterator[Webhooks]:
         _register(localstripe, name, url, enabled=False)
 
 
-_SERIAL = threading.RLock()
-_serial_held = threading.local()
-
-
-def _serialised(handler: Callable[..., Any]) -> Callable[..., Any]:
-    def call(self: WSGIHandler, environ: Any, start_response: Any) -> Any:
-        with _SERIAL:
-            return handler(self, environ, start_response)
-
-    return call
-
-
 @pytest.fixture
-def live_server_serialised(request, live_server, monkeypatch) -> Iterator[None]:
-    if connection.vendor != "sqlite" or request.node.get_closest_marker("browser"):
-        yield
-        return
-    monkeypatch.setattr(WSGIHandler, "__call__", _serialised(WSGIHandler.__call__))
-    with _SERIAL:
-        _serial_held.value = True
-        try:
-            yield
-        finally:
-            _serial_held.value = False
-
-
-@pytest.fixture
-def stripe_webhooks(
-    stripe_settings, localstripe: str, live_server, live_server_serialised
-) -> Iterator[Webhooks]:
+def stripe_webhooks(stripe_settings, localstripe: str, live_server) -> Iterator[Webhooks]:
     yield from _webhooks(localstripe, live_server, copies=1)
 
 
 @pytest.fixture
 def stripe_webhooks_three_times(
-    stripe_settings, localstripe: str, live_server, live_server_serialised
+    stripe_settings, localstripe: str, live_server
 ) -> Iterator[Webhooks]:
     yield from _webhooks(localstripe, live_server, copies=3)
 
@@ -233,18 +198,10 @@ def wait_for(condition: Callable[[], Any], *, timeout: float = 20.0, what: str =
             return value
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what or condition}")
-        if getattr(_serial_held, "value", False):
-            _SERIAL.release()  # let the live server handle what has arrived meanwhile
-            try:
-                time.sleep(0.1)
-            finally:
-                _SERIAL.acquire()
-        else:
-            time.sleep(0.1)
+        time.sleep(0.1)
 
 
 __all__ = [
-    "live_server_serialised",
     "localstripe",
     "stripe_settings",
     "stripe_webhooks",
