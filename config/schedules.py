@@ -95,6 +95,11 @@ SCHEDULES: list[Declared] = [
         minutes=10,
     ),
     Declared(
+        name="shop.orders.paid_record",
+        func="shop.tasks.orders_paid_record_due",
+        minutes=10,
+    ),
+    Declared(
         name="shop.refunds.reconcile",
         func="shop.tasks.refunds_reconcile",
         minutes=15,

@@ -40,6 +40,23 @@ def order_confirmations_resend(at: datetime | None = None) -> int:
     return sent
 
 
+def order_paid_record(order_id: int) -> bool:
+    return orders.order_paid_record(order_id=order_id)
+
+
+def orders_paid_record_due(at: datetime | None = None) -> int:
+    """Every 10 minutes: the entries and report counts of paid orders whose queued task was
+    lost (each is recorded once however often this runs). Returns how many it recorded."""
+    recorded = 0
+    for order_id in selectors.orders_paid_record_due(at=at):
+        try:
+            recorded += orders.order_paid_record(order_id=order_id)
+        except Exception:  # tracking or the database refuses now: next round
+            logger.exception("shop: order %s: entry or report count failed again", order_id)
+    return recorded
+
+
+# Tasks queued before order_paid_record did both (django-q stores the dotted path).
 def order_conversion_record(order_id: int) -> bool:
     return orders.order_conversion_record(order_id=order_id)
 

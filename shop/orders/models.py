@@ -84,6 +84,16 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text=_("Failed or expired at."))
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    paid_recorded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the paid order was counted in its promotion's reports and earned its entry "
+            "where the promotion says so (by the queued task, or by the sweep that repeats a "
+            "lost one)."
+        ),
+    )
 
     objects = OrderQuerySet.as_manager()
 

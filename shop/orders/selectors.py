@@ -14,6 +14,11 @@ from shop.models import Order
 
 CONFIRMATION_RETRY_AFTER = timedelta(minutes=5)
 CONFIRMATION_GIVE_UP_AFTER = timedelta(days=3)
+# A paid order's entry and report count are queued at payment; the sweep repeats them for
+# the orders whose task was lost (the Redis broker does not redeliver a task a killed
+# worker had taken), from a while after payment, for a week.
+PAID_RECORD_RETRY_AFTER = timedelta(minutes=5)
+PAID_RECORD_GIVE_UP_AFTER = timedelta(days=7)
 
 
 def order_get(*, brand: Brand, token: uuid.UUID | str) -> Order:
@@ -56,4 +61,21 @@ def order_confirmations_due(*, at: datetime | None = None) -> list[int]:
         )
         .order_by("paid_at")
         .values_list("pk", flat=True)[:200]
+    )
+
+
+def orders_paid_record_due(*, at: datetime | None = None) -> list[int]:
+    """Paid orders of a promotion whose entry and report count were queued a while ago
+    and never recorded: oldest first, for the sweep."""
+    at = at or timezone.now()
+    return list(
+        Order.objects.filter(
+            promotion__isnull=False,
+            paid_recorded_at__isnull=True,
+            status__in=[Order.Status.PAID, Order.Status.REFUNDED],
+            paid_at__lte=at - PAID_RECORD_RETRY_AFTER,
+            paid_at__gte=at - PAID_RECORD_GIVE_UP_AFTER,
+        )
+        .order_by("paid_at")
+        .values_list("pk", flat=True)[:500]
     )

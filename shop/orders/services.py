@@ -81,8 +81,7 @@ def order_mark_paid(
         coupon_redeem(order=order, at=at)
         task_enqueue("shop.tasks.order_confirmation_send", order.pk)
         if order.promotion_id:
-            task_enqueue("shop.tasks.order_conversion_record", order.pk)
-            task_enqueue("shop.tasks.order_purchase_entry", order.pk)
+            task_enqueue("shop.tasks.order_paid_record", order.pk)
         delivery = capi.capi_delivery_open(order=order)
         if delivery is not None:
             task_enqueue("shop.tasks.capi_purchase_send", delivery.pk)
@@ -149,6 +148,21 @@ def order_conversion_record(*, order_id: int) -> bool:
         source="shop",
     )
     return True
+
+
+def order_paid_record(*, order_id: int, at: datetime | None = None) -> bool:
+    """What a paid order attributed to a promotion leaves in it: its entry where the
+    promotion lets purchases earn one, and its count in the reports (each once, however
+    often this runs); then the order is marked recorded, so that the sweep
+    (``orders_paid_record_due``) repeats only what a lost task never did. True when this
+    call marked it."""
+    order_purchase_entry(order_id=order_id)
+    order_conversion_record(order_id=order_id)
+    return bool(
+        Order.objects.filter(
+            pk=order_id, paid_at__isnull=False, paid_recorded_at__isnull=True
+        ).update(paid_recorded_at=at or timezone.now())
+    )
 
 
 def order_purchase_entry(*, order_id: int) -> bool:
