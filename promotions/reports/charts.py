@@ -25,6 +25,15 @@ def _nice_top(value: float) -> float:
     return 1.0
 
 
+def _tick_digits(step: float) -> int:
+    """The fewest decimals that write every multiple of ``step`` (a fraction) exactly as a
+    percentage: a 1% scale's ticks are 0.25% apart, not "0%, 0%, 1%, 1%"."""
+    for digits in range(3):
+        if abs(round(step * 100, digits) - step * 100) < 1e-9:
+            return digits
+    return 2
+
+
 def _runs(points: Sequence[CtrPoint]) -> list[list[int]]:
     """Indexes of consecutive days that have a CTR."""
     runs: list[list[int]] = []
@@ -60,13 +69,14 @@ def ctr_chart(points: Sequence[CtrPoint], *, title: str) -> SafeString:
         '<desc id="ctr-desc">Daily click-through rate (line) and its 95% Wilson confidence '
         "interval (shaded band).</desc>",
     ]
+    digits = _tick_digits(top / 4)
     for k in range(5):
         value = top * k / 4
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             'stroke="#d8dee4" stroke-width="1"/>'
             f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="#57606a">{percent(value, digits=0)}</text>'
+            f'fill="#57606a">{percent(value, digits=digits)}</text>'
         )
     step = max(1, n // 8)
     for i in range(0, n, step):
