@@ -97,6 +97,7 @@ class OrderAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "click_event_id",
         "clicked_at",
         "entry_id",
+        "paid_recorded_at",
         "capi_status",
     ]
     fieldsets = [
@@ -133,6 +134,7 @@ class OrderAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
                 "fields": [
                     "promotion",
                     "attribution_source",
+                    "paid_recorded_at",
                     "click_event_id",
                     "clicked_at",
                     "entry_id",
