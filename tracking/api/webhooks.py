@@ -113,17 +113,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):
 
     class Meta:
         model = WebhookDelivery
-        fields = [
-            "id",
-            "event",
-            "state",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-            "delivered_at",
-            "resend_of",
-            "log",
-        ]
+        fields = ["id", "event", *deliveries.OUTBOUND_FIELDS, "log"]
         read_only_fields = fields
 
 
