@@ -29,6 +29,15 @@ from tracking.webhooks import DeliveryResult
 
 logger = logging.getLogger(__name__)
 
+# How far a push or a delivery has got (admin, the API), in this order.
+OUTBOUND_FIELDS = (
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "delivered_at",
+    "resend_of",
+)
 # What an attempt's log shows (admin, the API), in this order.
 ATTEMPT_FIELDS = (
     "attempt",

@@ -403,7 +403,8 @@ class OutboundState(models.TextChoices):
 
 class Outbound(models.Model):
     """Something on its way to a partner's endpoint, signed, retried with backoff: a report
-    push or a webhook delivery. ``tracking.deliveries`` claims, sends and logs attempts."""
+    push or a webhook delivery. ``tracking.deliveries`` claims, sends and logs attempts. A
+    re-send is a new row pointing at the one it repeats (``resend_of``)."""
 
     State = OutboundState
 
@@ -412,6 +413,9 @@ class Outbound(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    resend_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
+    )
 
     class Meta:
         abstract = True
@@ -444,9 +448,6 @@ class ReportPush(Outbound):
     period_end = models.DateField()
     body = models.TextField()
     content_type = models.CharField(max_length=40)
-    resend_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
-    )
 
     class Meta:
         ordering = ["-id"]
@@ -554,9 +555,6 @@ class WebhookDelivery(Outbound):
         WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
     )
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
-    resend_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
-    )
 
     class Meta:
         ordering = ["-id"]

@@ -16,14 +16,16 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from promotions.admin.deliveries import AttemptLogInline, OutboundAdmin
 from promotions.admin.saving import ServiceCreateAdminMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
 )
-from tracking import deliveries, report_pushes, webhooks
 from tracking import insights as tracking_insights
+from tracking import report_pushes, webhooks
 from tracking import selectors as tracking_selectors
+from tracking.deliveries import OUTBOUND_FIELDS
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
 
 # A test delivery waits on the partner's endpoint: the admin action sends to a few at most.
@@ -54,25 +56,6 @@ class ReportSubscriptionForm(forms.ModelForm):
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from None
         return url
-
-
-DELIVERY_FIELDS = deliveries.ATTEMPT_FIELDS
-
-
-class AttemptLogInline(BrandScopedAdminMixin, admin.TabularInline):
-    """Every HTTP attempt of a signed delivery, read-only (report pushes, webhooks)."""
-
-    extra = 0
-    max_num = 0
-    can_delete = False
-    fields = DELIVERY_FIELDS
-    readonly_fields = DELIVERY_FIELDS
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReportDeliveryInline(AttemptLogInline):
@@ -163,40 +146,18 @@ class ReportSubscriptionAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, ad
 
 
 @admin.register(ReportPush)
-class ReportPushAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "pk",
-        "subscription",
-        "period_start",
-        "period_end",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "delivered_at",
-        "resend_of",
-    ]
-    list_filter = ["state", ("subscription", ScopedRelatedFilter)]
+class ReportPushAdmin(OutboundAdmin):
+    list_display = ["pk", "subscription", "period_start", "period_end", *OUTBOUND_FIELDS]
     list_select_related = ["subscription__brand"]
     readonly_fields = [
         "subscription",
         "period_start",
         "period_end",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "delivered_at",
-        "resend_of",
+        *OUTBOUND_FIELDS,
         "content_type",
         "body",
     ]
     inlines = [ReportDeliveryInline]
-    actions = ["resend"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Re-send the selected reports"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[ReportPush]) -> None:

@@ -18,9 +18,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from promotions.admin.deliveries import DeliveryAdminMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
+    SuperuserAuditAdmin,
     register_brand_paths,
 )
 from promotions.social import services as social_services
@@ -191,37 +193,16 @@ class SocialReplyAttemptInline(BrandScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(SocialReply)
-class SocialReplyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class SocialReplyAdmin(DeliveryAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["comment", "kind", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["kind", "status"]
     readonly_fields = tuple(f.name for f in SocialReply._meta.fields)
     inlines = [SocialReplyAttemptInline]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(SuperuserAuditAdmin):
     """Deliveries belong to no brand (one body may name several Pages): superusers only."""
 
     list_display = ["body_hash", "received_at", "processed_at", "outcome"]
     readonly_fields = ["body_hash", "body", "received_at", "processed_at", "outcome"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

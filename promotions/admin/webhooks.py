@@ -15,13 +15,14 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from promotions.admin.report_pushes import AttemptLogInline
+from promotions.admin.deliveries import AttemptLogInline, OutboundAdmin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
     register_brand_paths,
 )
 from tracking import partner_webhooks
+from tracking.deliveries import OUTBOUND_FIELDS
 from tracking.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 register_brand_paths(
@@ -71,40 +72,12 @@ class WebhookSubscriptionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "pk",
-        "subscription",
-        "event_type",
-        "event_id_shown",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "delivered_at",
-        "resend_of",
-    ]
-    list_filter = ["state", ("subscription", ScopedRelatedFilter)]
+class WebhookDeliveryAdmin(OutboundAdmin):
+    list_display = ["pk", "subscription", "event_type", "event_id_shown", *OUTBOUND_FIELDS]
     list_select_related = ["subscription__brand", "event"]
-    readonly_fields = SHOWN = [
-        "subscription",
-        "event_type",
-        "event_id_shown",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "created_at",
-        "delivered_at",
-        "resend_of",
-    ]
+    readonly_fields = SHOWN = ["subscription", "event_type", "event_id_shown", *OUTBOUND_FIELDS]
     fields = list(SHOWN)
     inlines = [WebhookAttemptInline]
-    actions = ["resend"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("event type"))
     def event_type(self, obj: WebhookDelivery) -> str:

@@ -23,6 +23,7 @@ from tracking.api.query_params import (
     StrictIsoDateTimeFilter,
     StrictQueryParamsMixin,
 )
+from tracking.api.scoping import request_key
 from tracking.models import ApiKey, Scope
 
 
@@ -123,10 +124,8 @@ class EntryViewSet(StrictQueryParamsMixin, mixins.ListModelMixin, viewsets.Gener
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Entry.objects.none()
-        key = self.request.auth
-        assert isinstance(key, ApiKey)
         return Entry.objects.filter(
-            promotion__campaign__brand__in=key.brands.values("pk")
+            promotion__campaign__brand__in=request_key(self.request).brands.values("pk")
         ).select_related("promotion__campaign__brand", "person")
 
     def get_serializer_context(self) -> dict[str, Any]:

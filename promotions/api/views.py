@@ -17,16 +17,14 @@ from promotions.api.filters import CampaignFilter, PromotionFilter
 from promotions.api.serializers import CampaignSerializer, PromotionSerializer
 from promotions.models import Campaign, CampaignQuerySet, Promotion, PromotionQuerySet
 from tracking.api.query_params import StrictQueryParamsMixin, request_time
-from tracking.models import ApiKey
+from tracking.api.scoping import request_key
 
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
 def _key_brand_ids(request: Any) -> Any:
     """The ids of the key's brands, as a subquery (no extra round trip)."""
-    key = request.auth
-    assert isinstance(key, ApiKey)  # HasApiKey ran before any queryset is built
-    return key.brands.values("pk")
+    return request_key(request).brands.values("pk")
 
 
 class _BrandScopedReadOnlyViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):

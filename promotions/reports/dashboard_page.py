@@ -5,7 +5,7 @@ dashboards (``promotions.admin.dashboards``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -30,31 +30,14 @@ from promotions.reports.dashboards import (
 )
 from promotions.reports.numbers import money, percent, ratio
 from tracking import selectors as tracking_selectors
+from tracking.insights import CTR_FIELDS
 
 MAX_DAYS = 366  # the longest range a dashboard shows at once
-STATS_HEADER = [
-    "impressions",
-    "clicks",
-    "ctr",
-    "ctr_ci_low",
-    "ctr_ci_high",
-    "entries",
-    "orders",
-    "revenue_minor_units",
-    "currency",
-    "conversion_rate",
-]
-LANGUAGE_HEADER = [
-    "language",
-    "impressions",
-    "clicks",
-    "ctr",
-    "ctr_ci_low",
-    "ctr_ci_high",
-    "entries",
-    "orders",
-    "conversion_rate",
-]
+# A stats row's counts and CTR (``_count_cells``), named as the partner insights name them.
+COUNT_HEADER = ["impressions", "clicks", *CTR_FIELDS, "entries", "orders"]
+STATS_HEADER = [*COUNT_HEADER, "revenue_minor_units", "currency", "conversion_rate"]
+LANGUAGE_HEADER = ["language", *COUNT_HEADER, "conversion_rate"]
+PROMOTION_HEADER = ["promotion_id", "promotion", *STATS_HEADER]
 
 
 @dataclass(frozen=True)
@@ -127,34 +110,23 @@ def _revenue_cells(s: tracking_selectors.Stats) -> list[Any]:
     return [" ".join(str(a) for a in amounts.values()), " ".join(amounts)]
 
 
-def _stats_cells(s: tracking_selectors.Stats) -> list[Any]:
+def _count_cells(s: tracking_selectors.Stats) -> list[Any]:
+    """The cells of ``COUNT_HEADER``."""
     low, high = s.ctr_interval or (None, None)
-    return [
-        s.impressions,
-        s.clicks,
-        ratio(s.ctr),
-        ratio(low),
-        ratio(high),
-        s.entries,
-        s.orders,
-        *_revenue_cells(s),
-        ratio(s.conversion_rate),
-    ]
+    return [s.impressions, s.clicks, *map(ratio, (s.ctr, low, high)), s.entries, s.orders]
+
+
+def _stats_cells(s: tracking_selectors.Stats) -> list[Any]:
+    return [*_count_cells(s), *_revenue_cells(s), ratio(s.conversion_rate)]
 
 
 def _language_cells(code: str, s: tracking_selectors.Stats) -> list[Any]:
-    low, high = s.ctr_interval or (None, None)
-    return [
-        code or _("unknown"),
-        s.impressions,
-        s.clicks,
-        ratio(s.ctr),
-        ratio(low),
-        ratio(high),
-        s.entries,
-        s.orders,
-        ratio(s.conversion_rate),
-    ]
+    return [code or _("unknown"), *_count_cells(s), ratio(s.conversion_rate)]
+
+
+def _promotion_rows(pairs: Iterable[tuple[Promotion, tracking_selectors.Stats]]) -> list[list[Any]]:
+    """The rows of ``PROMOTION_HEADER``: each promotion's id, title and stats."""
+    return [[p.pk, p.title, *_stats_cells(s)] for p, s in pairs]
 
 
 def _comparison_pair(
@@ -250,7 +222,7 @@ def dashboard_get(
         Table(
             "daily",
             _("CTR by day"),
-            ["day", "impressions", "clicks", "ctr", "ctr_ci_low", "ctr_ci_high"],
+            ["day", "impressions", "clicks", *CTR_FIELDS],
             [
                 [p.day.isoformat(), p.impressions, p.clicks, *map(ratio, (p.ctr, p.low, p.high))]
                 for p in series
@@ -284,12 +256,7 @@ def dashboard_get(
     if isinstance(subject, Campaign):
         per_promotion = promotion_table_get(campaign=subject, since=since, until=until)
         tables.append(
-            Table(
-                "promotions",
-                _("Promotions"),
-                ["promotion_id", "promotion", *STATS_HEADER],
-                [[p.pk, p.title, *_stats_cells(s)] for p, s in per_promotion],
-            )
+            Table("promotions", _("Promotions"), PROMOTION_HEADER, _promotion_rows(per_promotion))
         )
         ranked = [p for p, _s in sorted(per_promotion, key=lambda ps: -ps[1].impressions)]
     pair = _comparison_pair(subject, candidates, ranked, a_id, b_id)
@@ -300,11 +267,10 @@ def dashboard_get(
             Table(
                 "comparison",
                 _("Comparison"),
-                ["promotion_id", "promotion", *STATS_HEADER],
-                [
-                    [comparison.a.pk, comparison.a.title, *_stats_cells(comparison.a_stats)],
-                    [comparison.b.pk, comparison.b.title, *_stats_cells(comparison.b_stats)],
-                ],
+                PROMOTION_HEADER,
+                _promotion_rows(
+                    [(comparison.a, comparison.a_stats), (comparison.b, comparison.b_stats)]
+                ),
                 note=comparison.verdict,
             )
         )

@@ -74,11 +74,13 @@ def dashboard_range_get(
     return max(start, end - timedelta(days=91)), end
 
 
-def ctr_series_get(*, subject: Promotion | Campaign, since: date, until: date) -> list[CtrPoint]:
-    """Daily impressions, clicks, CTR and its Wilson 95% interval; days without data are 0."""
-    level, filters, brand = _scope(subject)
+def _daily_stats(
+    *, level: Any, brand: Brand, since: date, until: date, **filters: Any
+) -> list[tuple[date, tracking_selectors.Stats]]:
+    """Every day from ``since`` to ``until`` in the brand's time zone with its stats (empty
+    stats for a day without data), from one read of the daily rollups."""
     rows = tracking_selectors.stats_row_list(
-        level=level,  # type: ignore[arg-type]
+        level=level,
         since=since,
         until=until,
         timezone=brand.timezone,
@@ -87,10 +89,19 @@ def ctr_series_get(*, subject: Promotion | Campaign, since: date, until: date) -
         **filters,
     )
     by_day = {r.date_start: r.stats for r in rows}
-    points = []
+    days = []
     day = since
     while day <= until:
-        stats = by_day.get(day, tracking_selectors.Stats())
+        days.append((day, by_day.get(day, tracking_selectors.Stats())))
+        day += timedelta(days=1)
+    return days
+
+
+def ctr_series_get(*, subject: Promotion | Campaign, since: date, until: date) -> list[CtrPoint]:
+    """Daily impressions, clicks, CTR and its Wilson 95% interval; days without data are 0."""
+    level, filters, brand = _scope(subject)
+    points = []
+    for day, stats in _daily_stats(level=level, brand=brand, since=since, until=until, **filters):
         interval = stats.ctr_interval
         points.append(
             CtrPoint(
@@ -102,7 +113,6 @@ def ctr_series_get(*, subject: Promotion | Campaign, since: date, until: date) -
                 high=interval[1] if interval else None,
             )
         )
-        day += timedelta(days=1)
     return points
 
 
@@ -317,22 +327,11 @@ def campaign_lift_get(*, campaign: Campaign, today: date | None = None) -> Lift:
     launch = campaign.starts_at.astimezone(zone).date()
     last = min((campaign.ends_at - timedelta(microseconds=1)).astimezone(zone).date(), today)
     first = launch - timedelta(days=LIFT_BASELINE_DAYS)
-    rows = tracking_selectors.stats_row_list(
-        level="brand",
-        since=first,
-        until=max(last, launch),
-        timezone=brand.timezone,
-        time_increment="1",
-        brand_ids=[brand.pk],
-    )
-    by_day = {r.date_start: r.stats for r in rows}
     days = []
-    day = first
-    while day <= last:
-        s = by_day.get(day, tracking_selectors.Stats())
-        phase = "before" if day < launch else "during"
-        days.append(LiftDay(day, phase, s.impressions, s.clicks, s.entries, s.orders))
-        day += timedelta(days=1)
+    for day, s in _daily_stats(level="brand", brand=brand, since=first, until=max(last, launch)):
+        if day <= last:
+            phase = "before" if day < launch else "during"
+            days.append(LiftDay(day, phase, s.impressions, s.clicks, s.entries, s.orders))
     before = [d.activity for d in days if d.phase == "before"]
     during = [d.activity for d in days if d.phase == "during"]
     before_daily = sum(before) / len(before) if before else 0.0

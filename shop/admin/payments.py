@@ -3,14 +3,13 @@ deliveries with their attempts."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from promotions.admin.deliveries import DeliveryAdminMixin
 from promotions.admin.scoping import BrandScopedAdminMixin, SuperuserAuditAdmin
 from shop.admin.common import ReadOnlyInline
 from shop.models import CapiAttempt, CapiDelivery, StripeEvent
@@ -34,7 +33,7 @@ class CapiAttemptInline(ReadOnlyInline):
 
 
 @admin.register(CapiDelivery)
-class CapiDeliveryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class CapiDeliveryAdmin(DeliveryAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["order", "event_id", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status"]
     search_fields = ["=event_id"]
@@ -51,12 +50,6 @@ class CapiDeliveryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     fields = readonly_fields
     inlines = [CapiAttemptInline]
     actions = ["send_again"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Send again"), permissions=["change"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[CapiDelivery]) -> None:

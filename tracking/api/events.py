@@ -35,11 +35,11 @@ from rest_framework.views import APIView
 from tracking import services
 from tracking.api.errors import ServiceUnavailable
 from tracking.api.query_params import StrictQueryParamsMixin
-from tracking.api.scoping import key_brand_ids, promotions_of_brands
+from tracking.api.scoping import key_brand_ids, promotions_of_brands, request_key
 from tracking.api.serializers import ErrorSerializer
 from tracking.classify import clean_source
 from tracking.classify import language as language_code
-from tracking.models import ApiKey, DeviceClass, EventType, Scope
+from tracking.models import DeviceClass, EventType, Scope
 from tracking.tracked_event import TrackedEvent
 
 MAX_EVENTS = 1000
@@ -279,10 +279,9 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
         )
         now = datetime.now(UTC)
         earliest, latest = now - MAX_AGE, now + CLOCK_SKEW
-        key = request.auth
-        assert isinstance(key, ApiKey)  # HasApiKey ran first
         promotions = promotions_of_brands(
-            {e.promotion for e in checked if not isinstance(e, str)}, key_brand_ids(key)
+            {e.promotion for e in checked if not isinstance(e, str)},
+            key_brand_ids(request_key(request)),
         )
         rejected: list[dict[str, Any]] = []
         tracked: list[TrackedEvent] = []

@@ -28,9 +28,10 @@ from tracking.api.scoping import (
     campaigns_of_brands,
     key_brand_ids,
     promotions_of_brands,
+    request_key,
 )
 from tracking.api.serializers import ErrorSerializer
-from tracking.models import ApiKey, Scope
+from tracking.models import Scope
 from tracking.site import absolute_url
 
 MAX_DAYS = 731
@@ -277,9 +278,7 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         query = InsightsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        key = request.auth
-        assert isinstance(key, ApiKey)  # HasApiKey ran first
-        brand_ids = key_brand_ids(key)
+        brand_ids = key_brand_ids(request_key(request))
         brand_refs = params.get("brand")
         if brand_refs is not None:
             named = brands.brand_ids_resolve(brand_refs, among=brand_ids)

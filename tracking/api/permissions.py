@@ -8,7 +8,7 @@ from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from tracking.models import ApiKey
+from tracking.api.scoping import request_key
 
 
 class MissingScope(exceptions.PermissionDenied):
@@ -19,9 +19,7 @@ class HasApiKey(BasePermission):
     """A view lists ``required_scopes``; any usable key of the brand may call the rest."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        key = request.auth
-        if not isinstance(key, ApiKey):
-            raise exceptions.NotAuthenticated("Send `Authorization: Bearer <key>`.")
+        key = request_key(request)
         missing = [s for s in getattr(view, "required_scopes", ()) if not key.has_scope(s)]
         if missing:
             raise MissingScope(f"This key lacks the scope(s): {', '.join(missing)}.")

@@ -1,6 +1,6 @@
 """What a partner key may see, read through string model references (tracking never
-imports the promotions app): its brands' time zones, and which promotions and campaigns
-are its brands'."""
+imports the promotions app): the request's key, its brands, and which promotions and
+campaigns are its brands'."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
+from rest_framework import exceptions
 
 from tracking.models import ApiKey
 from tracking.selectors import api_key_brand_id_list
@@ -16,6 +17,15 @@ from tracking.selectors import api_key_brand_id_list
 _TTL = 60.0
 # promotion id -> (campaign id, brand id, expiry): a promotion does not change brand.
 _promotions: dict[int, tuple[int, int, float]] = {}
+
+
+def request_key(request: Any) -> ApiKey:
+    """The key that authenticated ``request``; without one the request is refused (401), as
+    ``HasApiKey`` refuses it before any view runs."""
+    key = request.auth
+    if not isinstance(key, ApiKey):
+        raise exceptions.NotAuthenticated("Send `Authorization: Bearer <key>`.")
+    return key
 
 
 def key_brand_ids(key: ApiKey) -> list[int]:

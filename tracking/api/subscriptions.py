@@ -1,31 +1,24 @@
-"""``/api/v1/reports/subscriptions/``: a partner's scheduled report pushes (``reports:read``).
-
-A key sees and changes only the subscriptions it created, and only for its brands; any
-other id is a 404. The signing secret is in the creation response only: keep it.
+"""``/api/v1/reports/subscriptions/``: a partner's scheduled report pushes (``reports:read``),
+and a test delivery on demand. What every key subscription keeps (its key's own, the
+brand fixed, the secret shown once) is in ``key_subscriptions.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import exceptions, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tracking import counters, insights, report_pushes, selectors, webhooks
-from tracking.api.errors import drf_validation_error
-from tracking.api.query_params import StrictQueryParamsMixin
-from tracking.api.scoping import key_brand_ids
-from tracking.api.serializers import BRAND_REF_DESCRIPTION, BrandRefField, StrictModelSerializer
+from tracking.api.key_subscriptions import (
+    ID_PARAMETER,
+    KeySubscriptionSerializer,
+    KeySubscriptionViewSet,
+)
 from tracking.models import (
     ApiKey,
     ReportFormat,
@@ -36,21 +29,12 @@ from tracking.models import (
     Scope,
 )
 
-ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 # A test delivery holds a worker while the partner's endpoint answers (up to
 # WEBHOOK_TIMEOUT_SECONDS): a few per subscription and minute, then 429 with Retry-After.
 TEST_RATE = "6/min"
 
 
-class ReportSubscriptionSerializer(StrictModelSerializer):
-    brand = BrandRefField(
-        source="brand_id",
-        help_text=f"One of your key's brands; fixed once created. {BRAND_REF_DESCRIPTION}",
-    )
-    url = serializers.URLField(
-        max_length=500,
-        help_text="Your HTTPS endpoint; it must resolve to a public address.",
-    )
+class ReportSubscriptionSerializer(KeySubscriptionSerializer):
     schedule = serializers.ChoiceField(choices=ReportSchedule.choices)
     level = serializers.ChoiceField(choices=ReportLevel.choices, default="promotion")
     time_increment = serializers.ChoiceField(choices=ReportIncrement.choices, default="1")
@@ -73,12 +57,6 @@ class ReportSubscriptionSerializer(StrictModelSerializer):
         model = ReportSubscription
         fields = ["id", "brand", *report_pushes.SUBSCRIPTION_FIELDS, "next_run_at", "created_at"]
         read_only_fields = ["id", "next_run_at", "created_at"]
-
-    def validate_brand(self, value: int) -> int:
-        instance = self.instance
-        if isinstance(instance, ReportSubscription) and value != instance.brand_id:
-            raise serializers.ValidationError("The brand of a subscription cannot change.")
-        return value
 
 
 class ReportSubscriptionCreatedSerializer(ReportSubscriptionSerializer):
@@ -157,34 +135,21 @@ TEST_EXAMPLES = [
     update=extend_schema(summary="Replace a report subscription", parameters=[ID_PARAMETER]),
     destroy=extend_schema(summary="Delete a report subscription", parameters=[ID_PARAMETER]),
 )
-class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
+class ReportSubscriptionViewSet(KeySubscriptionViewSet):
+    model = ReportSubscription
     serializer_class = ReportSubscriptionSerializer
+    created_serializer_class = ReportSubscriptionCreatedSerializer
     required_scopes = [Scope.REPORTS_READ]
-    lookup_value_regex = r"[0-9]{1,18}"
 
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):
-            return ReportSubscription.objects.none()
-        key = self.request.auth
-        assert isinstance(key, ApiKey)
-        return ReportSubscription.objects.filter(
-            api_key=key, brand_id__in=key_brand_ids(key)
-        ).select_related("brand")
+    def subscription_create(
+        self, *, api_key: ApiKey, brand_id: int, **data: Any
+    ) -> ReportSubscription:
+        return report_pushes.report_subscription_create(brand_id=brand_id, api_key=api_key, **data)
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        key = request.auth
-        assert isinstance(key, ApiKey)
-        try:
-            subscription = report_pushes.report_subscription_create(
-                brand_id=data.pop("brand_id"), api_key=key, **data
-            )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from None
-        body = ReportSubscriptionCreatedSerializer(subscription, context={"request": request})
-        return Response(body.data, status=status.HTTP_201_CREATED)
+    def subscription_update(
+        self, *, subscription: ReportSubscription, **changes: Any
+    ) -> ReportSubscription:
+        return report_pushes.report_subscription_update(subscription=subscription, **changes)
 
     @extend_schema(
         summary="Send a test delivery now",
@@ -219,11 +184,3 @@ class ReportSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
             }
         )
         return Response(body.data)
-
-    def perform_update(self, serializer: Any) -> None:
-        changes = dict(serializer.validated_data)
-        changes.pop("brand_id", None)
-        try:
-            report_pushes.report_subscription_update(subscription=serializer.instance, **changes)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from None

@@ -1,15 +1,13 @@
 """``/api/v1/webhooks/``: a partner key's event subscriptions, their delivery log and
-re-sends (``webhooks:read`` to look, ``webhooks:write`` to change or re-send).
-
-A key sees and changes only the subscriptions it created, and only for its brands; any
-other id is a 404. The signing secret is in the creation response only: keep it.
+re-sends (``webhooks:read`` to look, ``webhooks:write`` to change or re-send). What every
+key subscription keeps (its key's own, the brand fixed, the secret shown once) is in
+``key_subscriptions.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -18,16 +16,17 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tracking import deliveries, partner_webhooks, webhooks
-from tracking.api.errors import drf_validation_error
-from tracking.api.query_params import StrictQueryParamsMixin
-from tracking.api.scoping import key_brand_ids
-from tracking.api.serializers import BRAND_REF_DESCRIPTION, BrandRefField, StrictModelSerializer
+from tracking.api.key_subscriptions import (
+    ID_PARAMETER,
+    KeySubscriptionSerializer,
+    KeySubscriptionViewSet,
+)
 from tracking.models import (
     ApiKey,
     OutboundState,
@@ -38,7 +37,6 @@ from tracking.models import (
     WebhookSubscription,
 )
 
-ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 DELIVERY_PARAMETER = OpenApiParameter(
     "delivery_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The delivery's id."
 )
@@ -49,14 +47,7 @@ SIGNATURE_HELP = (
 )
 
 
-class WebhookSubscriptionSerializer(StrictModelSerializer):
-    brand = BrandRefField(
-        source="brand_id",
-        help_text=f"One of your key's brands; fixed once created. {BRAND_REF_DESCRIPTION}",
-    )
-    url = serializers.URLField(
-        max_length=500, help_text="Your HTTPS endpoint; it must resolve to a public address."
-    )
+class WebhookSubscriptionSerializer(KeySubscriptionSerializer):
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookEventType.choices),
         min_length=1,
@@ -72,12 +63,6 @@ class WebhookSubscriptionSerializer(StrictModelSerializer):
         model = WebhookSubscription
         fields = ["id", "brand", *partner_webhooks.SUBSCRIPTION_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
-
-    def validate_brand(self, value: int) -> int:
-        instance = self.instance
-        if isinstance(instance, WebhookSubscription) and value != instance.brand_id:
-            raise serializers.ValidationError("The brand of a subscription cannot change.")
-        return value
 
     def validate_event_types(self, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
@@ -128,17 +113,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):
 
     class Meta:
         model = WebhookDelivery
-        fields = [
-            "id",
-            "event",
-            "state",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-            "delivered_at",
-            "resend_of",
-            "log",
-        ]
+        fields = ["id", "event", *deliveries.OUTBOUND_FIELDS, "log"]
         read_only_fields = fields
 
 
@@ -248,9 +223,11 @@ CREATE_EXAMPLES = [
         parameters=[ID_PARAMETER],
     ),
 )
-class WebhookSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
+class WebhookSubscriptionViewSet(KeySubscriptionViewSet):
+    model = WebhookSubscription
     serializer_class = WebhookSubscriptionSerializer
-    lookup_value_regex = r"[0-9]{1,18}"
+    created_serializer_class = WebhookSubscriptionCreatedSerializer
+    related = ("brand", "api_key")
 
     @property
     def required_scopes(self) -> list[str]:
@@ -261,42 +238,18 @@ class WebhookSubscriptionViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     def is_list_request(self) -> bool:
         return getattr(self, "action", None) in ("list", "deliveries")
 
-    def _key(self) -> ApiKey:
-        key = self.request.auth
-        assert isinstance(key, ApiKey)
-        return key
+    def subscription_create(
+        self, *, api_key: ApiKey, brand_id: int, **data: Any
+    ) -> WebhookSubscription:
+        subscription = partner_webhooks.webhook_subscription_create(
+            api_key=api_key, brand_id=brand_id, **data
+        )
+        return self.get_queryset().get(pk=subscription.pk)
 
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):
-            return WebhookSubscription.objects.none()
-        key = self._key()
-        return WebhookSubscription.objects.filter(
-            api_key=key, brand_id__in=key_brand_ids(key)
-        ).select_related("brand", "api_key")
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        try:
-            subscription = partner_webhooks.webhook_subscription_create(
-                api_key=self._key(), brand_id=data.pop("brand_id"), **data
-            )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from None
-        subscription = self.get_queryset().get(pk=subscription.pk)
-        body = WebhookSubscriptionCreatedSerializer(subscription, context={"request": request})
-        return Response(body.data, status=status.HTTP_201_CREATED)
-
-    def perform_update(self, serializer: Any) -> None:
-        changes = dict(serializer.validated_data)
-        changes.pop("brand_id", None)
-        try:
-            partner_webhooks.webhook_subscription_update(
-                subscription=serializer.instance, **changes
-            )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from None
+    def subscription_update(
+        self, *, subscription: WebhookSubscription, **changes: Any
+    ) -> WebhookSubscription:
+        return partner_webhooks.webhook_subscription_update(subscription=subscription, **changes)
 
     def perform_destroy(self, instance: WebhookSubscription) -> None:
         partner_webhooks.webhook_subscription_delete(subscription=instance)
