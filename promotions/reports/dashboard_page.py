@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from promotions.models import Brand, Campaign, Promotion
 from promotions.reports.dashboards import (
@@ -28,11 +31,12 @@ from promotions.reports.dashboards import (
     promotion_table_get,
     promotions_compare,
 )
-from promotions.reports.numbers import money, percent, ratio
+from promotions.reports.numbers import NO_VALUE, money, percent, ratio
 from tracking import selectors as tracking_selectors
 from tracking.insights import CTR_FIELDS
 
 MAX_DAYS = 366  # the longest range a dashboard shows at once
+UTC = ZoneInfo("UTC")
 # A stats row's counts and CTR (``_count_cells``), named as the partner insights name them.
 COUNT_HEADER = ["impressions", "clicks", *CTR_FIELDS, "entries", "orders"]
 STATS_HEADER = [*COUNT_HEADER, "revenue_minor_units", "currency", "conversion_rate"]
@@ -41,14 +45,99 @@ PROMOTION_HEADER = ["promotion_id", "promotion", *STATS_HEADER]
 
 
 @dataclass(frozen=True)
+class Rate:
+    """A ratio cell: six decimals in the CSV, a percentage on the page."""
+
+    value: float | None
+
+
+@dataclass(frozen=True)
+class Label:
+    """A coded cell: the code in the CSV (what scripts match), its words on the page."""
+
+    code: str
+    text: str
+
+
+# The page's words for the CSV's column names (a name not listed is shown as it is).
+HEADER_LABELS = {
+    "day": _lazy("Day"),
+    "hour": _lazy("Hour"),
+    "impressions": _lazy("Impressions"),
+    "clicks": _lazy("Clicks"),
+    "ctr": _lazy("CTR"),
+    "ctr_ci_low": _lazy("95% CI from"),
+    "ctr_ci_high": _lazy("95% CI to"),
+    "entries": _lazy("Entries"),
+    "orders": _lazy("Orders"),
+    "revenue_minor_units": _lazy("Revenue (minor units)"),
+    "currency": _lazy("Currency"),
+    "conversion_rate": _lazy("Conversion rate"),
+    "language": _lazy("Language"),
+    "promotion_id": _lazy("ID"),
+    "promotion": _lazy("Promotion"),
+    "step": _lazy("Step"),
+    "count": _lazy("Count"),
+    "rate_from_previous_step": _lazy("Of the step before"),
+    "phase": _lazy("Phase"),
+    "activity": _lazy("Activity"),
+    "platform": _lazy("Platform"),
+    "post": _lazy("Post"),
+    "comments_read": _lazy("Comments read"),
+    "comments_entered": _lazy("Comments entered"),
+    "last_import": _lazy("Last import"),
+    "reason": _lazy("Reason"),
+    "comments": _lazy("Comments"),
+}
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, Rate):
+        return ratio(value.value)
+    if isinstance(value, Label):
+        return value.code
+    if isinstance(value, date):  # datetimes too
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def _shown_cell(value: Any, zone: ZoneInfo) -> str:
+    if isinstance(value, Rate):
+        return percent(value.value)
+    if isinstance(value, Label):
+        return value.text
+    if isinstance(value, datetime):
+        return date_format(value.astimezone(zone), "j M Y, H:i T")
+    if isinstance(value, date):
+        return date_format(value, "D j M Y")
+    return NO_VALUE if value is None or value == "" else str(value)
+
+
+@dataclass(frozen=True)
 class Table:
-    """One table of a dashboard, as shown and as exported to CSV (``?export=<name>``)."""
+    """One table of a dashboard, as shown and as exported to CSV (``?export=<name>``):
+    ``cells`` are typed (``Rate``, ``Label``, dates and times, counts, words); ``rows`` are
+    the CSV's values (ISO times, six-decimal ratios, codes), ``shown`` the page's
+    (percentages, times in ``zone``, words)."""
 
     name: str
     title: str
     header: list[str]
-    rows: list[list[Any]]
+    cells: list[list[Any]]
     note: str = ""
+    zone: ZoneInfo = UTC
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        return [[_csv_cell(v) for v in row] for row in self.cells]
+
+    @property
+    def shown(self) -> list[list[str]]:
+        return [[_shown_cell(v, self.zone) for v in row] for row in self.cells]
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(HEADER_LABELS.get(h, h)) for h in self.header]
 
 
 @dataclass(frozen=True)
@@ -113,15 +202,15 @@ def _revenue_cells(s: tracking_selectors.Stats) -> list[Any]:
 def _count_cells(s: tracking_selectors.Stats) -> list[Any]:
     """The cells of ``COUNT_HEADER``."""
     low, high = s.ctr_interval or (None, None)
-    return [s.impressions, s.clicks, *map(ratio, (s.ctr, low, high)), s.entries, s.orders]
+    return [s.impressions, s.clicks, *map(Rate, (s.ctr, low, high)), s.entries, s.orders]
 
 
 def _stats_cells(s: tracking_selectors.Stats) -> list[Any]:
-    return [*_count_cells(s), *_revenue_cells(s), ratio(s.conversion_rate)]
+    return [*_count_cells(s), *_revenue_cells(s), Rate(s.conversion_rate)]
 
 
 def _language_cells(code: str, s: tracking_selectors.Stats) -> list[Any]:
-    return [code or _("unknown"), *_count_cells(s), ratio(s.conversion_rate)]
+    return [code or _("unknown"), *_count_cells(s), Rate(s.conversion_rate)]
 
 
 def _promotion_rows(pairs: Iterable[tuple[Promotion, tracking_selectors.Stats]]) -> list[list[Any]]:
@@ -154,6 +243,12 @@ def _comparison_pair(
     return a, b
 
 
+def _reason_text(code: str) -> str:
+    from promotions.social.models import ExclusionReason
+
+    return str(ExclusionReason(code).label) if code in ExclusionReason.values else code
+
+
 def _social_tables(*, promotion: Promotion) -> list[Table]:
     """A comment giveaway's entries per post and per hour (promotions.social), and its
     exclusions per reason. Nothing for a promotion without posts."""
@@ -162,6 +257,7 @@ def _social_tables(*, promotion: Promotion) -> list[Table]:
     sources = social_selectors.social_sources_list(promotion=promotion)
     if not sources:
         return []
+    zone = promotion.campaign.brand.tzinfo
     counts = social_selectors.social_counts_get(promotion=promotion)
     return [
         Table(
@@ -174,26 +270,24 @@ def _social_tables(*, promotion: Promotion) -> list[Table]:
                     s["object_id"],
                     s["read"],
                     s["entered"],
-                    s["imported_at"].isoformat() if s["imported_at"] else "",
+                    s["imported_at"],
                 ]
                 for s in sources
             ],
             note=_("Entries from posts: %(n)s.") % {"n": counts.entries},
+            zone=zone,
         ),
         Table(
             "post_hours",
             _("Entries from posts per hour (UTC)"),
             ["hour", "entries"],
-            [
-                [hour.isoformat(), n]
-                for hour, n in social_selectors.social_entries_hourly(promotion=promotion)
-            ],
+            [[hour, n] for hour, n in social_selectors.social_entries_hourly(promotion=promotion)],
         ),
         Table(
             "post_exclusions",
             _("Comments not counted, by reason"),
             ["reason", "comments"],
-            [[reason, n] for reason, n in counts.excluded],
+            [[Label(reason, _reason_text(reason)), n] for reason, n in counts.excluded],
         ),
     ]
 
@@ -223,16 +317,13 @@ def dashboard_get(
             "daily",
             _("CTR by day"),
             ["day", "impressions", "clicks", *CTR_FIELDS],
-            [
-                [p.day.isoformat(), p.impressions, p.clicks, *map(ratio, (p.ctr, p.low, p.high))]
-                for p in series
-            ],
+            [[p.day, p.impressions, p.clicks, *map(Rate, (p.ctr, p.low, p.high))] for p in series],
         ),
         Table(
             "funnel",
             _("Funnel"),
             ["step", "count", "rate_from_previous_step"],
-            [[s.name, s.count, ratio(s.rate)] for s in funnel.steps]
+            [[s.name, s.count, Rate(s.rate)] for s in funnel.steps]
             + [
                 ["Revenue (minor units)", amount, currency]
                 for currency, amount in (funnel.revenue_by_currency or {"": 0}).items()

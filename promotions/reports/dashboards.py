@@ -295,8 +295,15 @@ class LiftDay:
 
     def cells(self) -> list[object]:
         """The row of the lift table (and its CSV)."""
-        day, phase = self.day.isoformat(), self.phase
-        return [day, phase, self.impressions, self.clicks, self.entries, self.orders, self.activity]
+        return [
+            self.day,
+            self.phase,
+            self.impressions,
+            self.clicks,
+            self.entries,
+            self.orders,
+            self.activity,
+        ]
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,12 @@ def test_a_promotion_dashboard_shows_the_ctr_chart_funnel_and_comparison(markete
     assert verdict.startswith("“Giveaway” has a higher click-through rate than “Instant win”")
     assert "statistically significant" in verdict and "less than 0.1%" in verdict
     assert "https://" not in html.split('id="ctr-chart"')[1].split("</figure>")[0]
+    # The page shows percentages and words; the CSV export keeps ratios and column names.
+    daily = next(t for t in response.context["tables"] if t.name == "daily")
+    assert daily.labels[:4] == ["Day", "Impressions", "Clicks", "CTR"]
+    assert [row[1:4] for row in daily.shown if row[1] == "1000"] == [["1000", "150", "15.0%"]]
+    assert [row[1:4] for row in daily.rows if row[1] == 1000] == [[1000, 150, "0.150000"]]
+    assert "0.150000" not in html and "<th scope=\"col\">CTR</th>" in html
 
 
 def test_the_comparison_says_when_a_gap_is_not_significant():

@@ -53,6 +53,13 @@ def test_entries_from_a_post_reach_the_rollups_and_the_dashboard(
     page = client.get(f"/admin/promotions/promotion/{promotion.pk}/dashboard/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Entries per post" in html and POST_ID in html and "no_keyword" in html
+    assert "Entries per post" in html and POST_ID in html
+    # The page says what a reason and an hour are; the CSV keeps the code and the ISO time.
+    assert "Required keyword or hashtag missing" in html and "no_keyword" not in html
+    assert f"{at:%-d %b %Y, %H:%M} UTC" in html and at.isoformat() not in html
     csv = client.get(f"/admin/promotions/promotion/{promotion.pk}/dashboard/?export=post_hours")
     assert csv.content.decode().splitlines()[1:] == [f"{at.isoformat()},3"]
+    reasons = client.get(
+        f"/admin/promotions/promotion/{promotion.pk}/dashboard/?export=post_exclusions"
+    )
+    assert reasons.content.decode().splitlines() == ["reason,comments", "no_keyword,1"]
