@@ -93,7 +93,7 @@ def test_a_promotion_dashboard_shows_the_ctr_chart_funnel_and_comparison(markete
     assert daily.labels[:4] == ["Day", "Impressions", "Clicks", "CTR"]
     assert [row[1:4] for row in daily.shown if row[1] == "1000"] == [["1000", "150", "15.0%"]]
     assert [row[1:4] for row in daily.rows if row[1] == 1000] == [[1000, 150, "0.150000"]]
-    assert "0.150000" not in html and "<th scope=\"col\">CTR</th>" in html
+    assert "0.150000" not in html and '<th scope="col">CTR</th>' in html
 
 
 def test_the_comparison_says_when_a_gap_is_not_significant():
