@@ -1,0 +1,122 @@
+"""A local rules text per language: the rules page reads a country's rules in the page's
+language, falling back to the brand's; the data migration put existing texts in the
+brand's language."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+from tests.factories.promotions import (
+    PersonFactory,
+    PromotionCountryRuleFactory,
+    PromotionFactory,
+)
+from tests.promotions.conftest import sign_in
+from tests.promotions.entries.test_local_rules import rules_url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def canada():
+    """An English brand's promotion offered in French too, whose Canadian residents have
+    their own rules in both languages."""
+    promotion = PromotionFactory(
+        slug="giveaway",
+        official_rules="General rules.",
+        official_rules_fr="Règlement général.",
+        title_fr="Gagnez",
+        campaign__name_fr="Lancement",
+        campaign__languages=["fr"],
+    )
+    PromotionCountryRuleFactory(
+        promotion=promotion,
+        country="CA",
+        min_age=None,
+        official_rules_en="Canadian rules.",
+        official_rules_fr="Règlement canadien.",
+    )
+    return promotion
+
+
+def test_a_visitor_from_canada_reads_the_canadian_rules_in_the_pages_language(consumer, canada):
+    sign_in(consumer, PersonFactory(country="CA"))
+
+    french = consumer.get(rules_url(canada), {"lang": "fr"}).content.decode()
+    english = consumer.get(rules_url(canada), {"lang": "en"}).content.decode()
+    general = consumer.get(rules_url(canada), {"lang": "fr", "country": "any"}).content.decode()
+
+    assert "<p>Règlement canadien.</p>" in french
+    assert "Canadian rules." not in french and "Règlement général." not in french
+    assert "<p>Canadian rules.</p>" in english
+    assert "Règlement canadien." not in english and "General rules." not in english
+    assert "<p>Règlement général.</p>" in general and "Règlement canadien." not in general
+
+
+def test_a_language_without_its_local_text_reads_the_brands_not_english(consumer):
+    # given: a French brand offering English and German; Swiss rules in French and
+    # English, none in German
+    promotion = PromotionFactory(
+        official_rules="General rules.",
+        campaign__brand__language="fr",
+        campaign__languages=["en", "de"],
+    )
+    PromotionCountryRuleFactory(
+        promotion=promotion,
+        country="CH",
+        min_age=None,
+        official_rules_fr="Règlement suisse.",
+        official_rules_en="Swiss rules.",
+    )
+
+    # when
+    german = consumer.get(rules_url(promotion), {"lang": "de", "country": "CH"}).content.decode()
+    english = consumer.get(rules_url(promotion), {"lang": "en", "country": "CH"}).content.decode()
+
+    # then: German falls back to the brand's French, not to English
+    assert "<p>Règlement suisse.</p>" in german and "Swiss rules." not in german
+    assert "<p>Swiss rules.</p>" in english and "Règlement suisse." not in english
+    assert 'href="?country=CH"' in german  # still listed as a country with its own rules
+
+
+def test_the_data_migration_copies_each_text_into_its_brands_language():
+    # given: rules as they were before 0015 (the text in the untranslated column only)
+    french = PromotionCountryRuleFactory(
+        country="CA", promotion__campaign__brand__language="fr", official_rules="Règlement."
+    )
+    english = PromotionCountryRuleFactory(country="GB", official_rules="Local rules.")
+    brazilian = PromotionCountryRuleFactory(
+        country="BR", promotion__campaign__brand__language="pt-br", official_rules="Regulamento."
+    )
+    no_text = PromotionCountryRuleFactory(country="US", official_rules="")
+    apps = (
+        MigrationLoader(connection)
+        .project_state(("promotions", "0016_local_rules_copy_content"))
+        .apps
+    )
+    rules = apps.get_model("promotions", "PromotionCountryRule").objects
+    columns = [f"official_rules_{c}" for c in ("en", "fr", "de", "pt_br")]
+    rules.update(**dict.fromkeys(columns))
+    for rule, text in (
+        (french, "Règlement."),
+        (english, "Local rules."),
+        (brazilian, "Regulamento."),
+    ):
+        rules.filter(pk=rule.pk).update(official_rules=text)
+
+    # when
+    migration = importlib.import_module("promotions.migrations.0016_local_rules_copy_content")
+    migration.copy_content(apps, None)
+
+    # then
+    def stored(rule):
+        return rules.filter(pk=rule.pk).values_list(*columns).get()
+
+    assert stored(french) == (None, "Règlement.", None, None)
+    assert stored(english) == ("Local rules.", None, None, None)
+    assert stored(brazilian) == (None, None, None, "Regulamento.")
+    assert stored(no_text) == (None, None, None, None)
