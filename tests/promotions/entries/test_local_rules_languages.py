@@ -1,6 +1,6 @@
-"""A local rules text per language: the rules page reads a country's rules in the page's
-language, falling back to the brand's; the data migration put existing texts in the
-brand's language."""
+"""A local rules text per language: the rules page and the consent read a country's rules
+in the page's language, falling back to the brand's; the data migration put existing texts
+in the brand's language."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import pytest
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
+from promotions.models import ConsentText, PromotionCountryRule
 from tests.factories.promotions import (
     PersonFactory,
     PromotionCountryRuleFactory,
     PromotionFactory,
 )
-from tests.promotions.conftest import sign_in
+from tests.promotions.conftest import ENTRY_FORM, make_consumer, sign_in
 from tests.promotions.entries.test_local_rules import rules_url
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,38 @@ def test_a_language_without_its_local_text_reads_the_brands_not_english(consumer
     assert "<p>Règlement suisse.</p>" in german and "Swiss rules." not in german
     assert "<p>Swiss rules.</p>" in english and "Règlement suisse." not in english
     assert 'href="?country=CH"' in german  # still listed as a country with its own rules
+
+
+def enter_in(promotion, language: str, country: str) -> ConsentText:
+    person = PersonFactory(country=country)
+    response = sign_in(make_consumer(), person).post(
+        promotion.get_absolute_url() + f"enter/?lang={language}",
+        {**ENTRY_FORM, "country": country},
+    )
+    assert response.status_code == 302
+    return (
+        person.consents.select_related("text").get(text__kind=ConsentText.Kind.OFFICIAL_RULES).text
+    )
+
+
+def test_the_consent_records_the_canadian_rules_in_the_entrants_language(canada):
+    french = enter_in(canada, "fr", "CA")
+    english = enter_in(canada, "en", "CA")
+    elsewhere = enter_in(canada, "fr", "FR")
+
+    assert (french.language, french.text) == ("fr", "Règlement canadien.")
+    assert french.version.startswith("official_rules:fr:")
+    assert (english.language, english.text) == ("en", "Canadian rules.")
+    assert english.version.startswith("official_rules:en:")
+    assert (elsewhere.language, elsewhere.text) == ("fr", "Règlement général.")
+
+
+def test_the_consent_records_the_brands_language_text_where_a_language_has_none(canada):
+    PromotionCountryRule.objects.filter(country="CA").update(official_rules_fr=None)
+
+    french = enter_in(canada, "fr", "CA")
+
+    assert (french.language, french.text) == ("fr", "Canadian rules.")  # what the page showed
 
 
 def test_the_data_migration_copies_each_text_into_its_brands_language():
