@@ -1,10 +1,11 @@
 """A local rules text per language: the rules page and the consent read a country's rules
-in the page's language, falling back to the brand's; the data migration put existing texts
-in the brand's language."""
+in the page's language, falling back to the brand's; admin writes each language; the data
+migration put existing texts in the brand's language."""
 
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 from django.db import connection
@@ -12,12 +13,14 @@ from django.db.migrations.loader import MigrationLoader
 
 from promotions.models import ConsentText, PromotionCountryRule
 from tests.factories.promotions import (
+    BrandMembershipFactory,
     PersonFactory,
     PromotionCountryRuleFactory,
     PromotionFactory,
+    StaffUserFactory,
 )
 from tests.promotions.conftest import ENTRY_FORM, make_consumer, sign_in
-from tests.promotions.entries.test_local_rules import rules_url
+from tests.promotions.entries.test_local_rules import change_form, rule_rows, rules_url
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +117,88 @@ def test_the_consent_records_the_brands_language_text_where_a_language_has_none(
     french = enter_in(canada, "fr", "CA")
 
     assert (french.language, french.text) == ("fr", "Canadian rules.")  # what the page showed
+
+
+@pytest.fixture
+def manager(client):
+    def log_in(promotion):
+        brand = promotion.campaign.brand
+        client.force_login(BrandMembershipFactory(brand=brand, user=StaffUserFactory()).user)
+        return client
+
+    return log_in
+
+
+def admin_url(promotion) -> str:
+    return f"/admin/promotions/promotion/{promotion.pk}/change/"
+
+
+def test_a_manager_writes_a_local_rule_in_a_second_language(manager):
+    promotion = PromotionFactory(campaign__languages=["fr"], campaign__status="draft")
+    client = manager(promotion)
+
+    page = client.get(admin_url(promotion)).content.decode()
+    saved = client.post(
+        admin_url(promotion),
+        change_form(
+            promotion,
+            **rule_rows(
+                {
+                    "country": "CA",
+                    "min_age": "",
+                    "official_rules": "Canadian rules.",
+                    "official_rules_fr": "Règlement canadien.",
+                }
+            ),
+        ),
+    )
+
+    assert "Official rules for this country in other languages" in page
+    assert 'name="country_rules-__prefix__-official_rules"' in page  # the brand's: English
+    assert 'name="country_rules-__prefix__-official_rules_fr"' in page
+    assert 'name="country_rules-__prefix__-official_rules_en"' not in page
+    assert saved.status_code == 302, saved.context["inline_admin_formsets"][1].formset.errors
+    rule = PromotionCountryRule.objects.get(promotion=promotion)
+    assert (rule.country, rule.official_rules_en, rule.official_rules_fr) == (
+        "CA",
+        "Canadian rules.",
+        "Règlement canadien.",
+    )
+
+
+def test_for_a_french_brand_the_rules_field_is_the_french_column(manager):
+    promotion = PromotionFactory(campaign__brand__language="fr", campaign__status="draft")
+    client = manager(promotion)
+
+    saved = client.post(
+        admin_url(promotion),
+        change_form(
+            promotion,
+            **rule_rows(
+                {
+                    "country": "CA",
+                    "min_age": "",
+                    "official_rules": "Règlement canadien.",
+                    "official_rules_en": "Canadian rules.",
+                }
+            ),
+        ),
+    )
+    page = client.get(admin_url(promotion)).content.decode()
+
+    assert saved.status_code == 302, saved.context["inline_admin_formsets"][1].formset.errors
+    rule = PromotionCountryRule.objects.get(promotion=promotion)
+    assert (rule.official_rules_fr, rule.official_rules_en) == (
+        "Règlement canadien.",
+        "Canadian rules.",
+    )
+    assert 'name="country_rules-0-official_rules_fr"' not in page
+    assert textarea(page, "country_rules-0-official_rules") == "Règlement canadien."
+    assert textarea(page, "country_rules-0-official_rules_en") == "Canadian rules."
+
+
+def textarea(page: str, name: str) -> str:
+    return re.search(rf'<textarea name="{name}"[^>]*>\n?(.*?)</textarea>', page, re.S).group(1)
 
 
 def test_the_data_migration_copies_each_text_into_its_brands_language():
