@@ -1,6 +1,7 @@
 """A local rules text per language: the rules page and the consent read a country's rules
-in the page's language, falling back to the brand's; admin writes each language; the data
-migration put existing texts in the brand's language."""
+in the page's language, falling back to the brand's; admin writes each language; the
+campaign's language status counts a missing one; the data migration put existing texts in
+the brand's language."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import importlib
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
+from promotions.campaigns.languages import campaign_language_status, promotion_missing_texts
 from promotions.models import ConsentText, PromotionCountryRule
 from tests.factories.promotions import (
     BrandMembershipFactory,
@@ -199,6 +202,62 @@ def test_for_a_french_brand_the_rules_field_is_the_french_column(manager):
 
 def textarea(page: str, name: str) -> str:
     return re.search(rf'<textarea name="{name}"[^>]*>\n?(.*?)</textarea>', page, re.S).group(1)
+
+
+def test_a_live_campaigns_local_rule_without_its_french_text_is_an_inline_error(manager):
+    promotion = PromotionFactory(
+        official_rules_fr="Règlement.", title_fr="Gagnez", campaign__languages=["fr"]
+    )
+    client = manager(promotion)
+
+    response = client.post(
+        admin_url(promotion),
+        change_form(
+            promotion,
+            title_fr="Gagnez",
+            official_rules_fr="Règlement.",
+            **rule_rows({"country": "CA", "min_age": "", "official_rules": "Canadian rules."}),
+        ),
+    )
+
+    assert response.status_code == 200
+    [formset] = [
+        f.formset
+        for f in response.context["inline_admin_formsets"]
+        if f.formset.prefix == "country_rules"
+    ]
+    assert formset.errors[0]["official_rules"] == [
+        "The campaign is live in Français: write these rules in it too (a campaign cannot be "
+        "live in a language whose official rules are missing)."
+    ]
+    assert not PromotionCountryRule.objects.exists()
+
+
+def test_a_local_rule_missing_in_an_offered_language_makes_it_missing(canada):
+    campaign = canada.campaign
+    assert campaign_language_status(campaign) == {"en": "draft", "fr": "draft"}
+
+    PromotionCountryRule.objects.filter(country="CA").update(official_rules_fr="")
+    canada.refresh_from_db()
+
+    assert promotion_missing_texts(canada, "fr") == ["official rules for Canada"]
+    assert campaign_language_status(campaign) == {"en": "draft", "fr": "missing"}
+    with pytest.raises(ValidationError) as refused:
+        campaign.full_clean()
+    assert refused.value.message_dict["languages"] == [
+        "giveaway has no official rules for Canada in Français: a campaign cannot be live in "
+        "a language whose official rules or consent texts are missing. Write them, or remove "
+        "Français from the languages."
+    ]
+
+
+def test_a_local_rule_written_only_in_another_language_is_not_missing(canada):
+    # A German text for residents of Germany, in German only: no language lacks it.
+    PromotionCountryRuleFactory(
+        promotion=canada, country="DE", min_age=None, official_rules_de="Teilnahmebedingungen."
+    )
+
+    assert promotion_missing_texts(canada, "fr") == []
 
 
 def test_the_data_migration_copies_each_text_into_its_brands_language():
