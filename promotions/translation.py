@@ -7,6 +7,7 @@ from modeltranslation.translator import TranslationOptions, register
 
 from promotions.campaigns.languages import BRAND_FALLBACK
 from promotions.campaigns.models import Campaign, Promotion
+from promotions.entries.models import PromotionCountryRule
 from promotions.prizes.models import Prize
 
 
@@ -33,4 +34,10 @@ class PromotionTranslation(TranslationOptions):
 @register(Prize)
 class PrizeTranslation(TranslationOptions):
     fields = ("name", "description")
+    fallback_languages = BRAND_FALLBACK
+
+
+@register(PromotionCountryRule)
+class PromotionCountryRuleTranslation(TranslationOptions):
+    fields = ("official_rules",)
     fallback_languages = BRAND_FALLBACK

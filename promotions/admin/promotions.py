@@ -1,4 +1,5 @@
-"""Admin for promotions: the form, prizes inline, code pools and the per-promotion tools."""
+"""Admin for promotions: the form, prizes and local rules inlines, code pools and the
+per-promotion tools."""
 
 from __future__ import annotations
 
@@ -29,7 +30,11 @@ from promotions.admin.scoping import (
     ScopedRelatedFilter,
     choices_queryset,
 )
-from promotions.admin.translations import BrandLanguageInlineMixin, TranslatedFieldsAdminMixin
+from promotions.admin.translations import (
+    BrandLanguageInlineMixin,
+    TranslatedFieldsAdminMixin,
+    TranslatedInlineMixin,
+)
 from promotions.codes import rules as code_rules
 from promotions.codes import selectors as codes_selectors
 from promotions.codes import services as codes_services
@@ -85,12 +90,15 @@ class PrizeInline(BrandLanguageInlineMixin, BrandScopedAdminMixin, admin.Tabular
     show_change_link = True
 
 
-class PromotionCountryRuleInline(BrandScopedAdminMixin, admin.TabularInline):
-    """Local rules: a country excluded, another minimum age or its own rules text."""
+class PromotionCountryRuleInline(TranslatedInlineMixin, BrandScopedAdminMixin, admin.StackedInline):
+    """Local rules: a country excluded, another minimum age or its own rules text, in the
+    brand's language under its own name and in the others in a collapsed block."""
 
     model = PromotionCountryRule
     extra = 0
-    fields = ["country", "excluded", "min_age", "official_rules"]
+    fieldsets = [(None, {"fields": [("country", "excluded", "min_age"), "official_rules"]})]
+    content_brand_path = "promotion__campaign__brand"
+    parent_brand_path = "campaign__brand"
     verbose_name = _("local rule (per country of residence)")
     verbose_name_plural = _("local rules (per country of residence)")
 

@@ -86,15 +86,35 @@ def brand_language_form(form: type[forms.ModelForm], path: str, guess: str) -> A
     return BrandLanguageForm
 
 
+def other_language_fieldsets(model: type[Model], fieldsets: Any, language: str) -> list[Any]:
+    """``fieldsets`` and, per translated field they show, a collapsed "<field> in other
+    languages" fieldset with its columns for every language but ``language`` (the brand's),
+    whose inputs are labelled by language only (so that a label such as "Title" still
+    names one input)."""
+    fieldsets = list(fieldsets)
+    names = list(translator.get_options_for_model(model).all_fields)
+    shown = [
+        name for _title, options in fieldsets for name in options.get("fields", ()) if name in names
+    ]
+    for name in shown:
+        label = str(getattr(model._meta.get_field(name), "verbose_name", name))
+        fieldsets.append(
+            (
+                _("%(field)s in other languages") % {"field": label[:1].upper() + label[1:]},
+                {
+                    "fields": [_field(name, c) for c in language_codes() if c != language],
+                    "classes": ["collapse"],
+                },
+            )
+        )
+    return fieldsets
+
+
 class TranslatedFieldsAdminMixin:
     """For a ModelAdmin whose model has translated fields. ``content_brand_path`` leads
     from the object to its brand (``"campaign__brand"``)."""
 
     content_brand_path = "brand"
-
-    def _translated_names(self) -> list[str]:
-        model = self.model  # type: ignore[attr-defined]
-        return list(translator.get_options_for_model(model).all_fields)
 
     def content_language(self, request: HttpRequest, obj: Any) -> str:
         """The brand's language: of the object, of the ``?campaign=``/``?brand=`` the add
@@ -122,31 +142,10 @@ class TranslatedFieldsAdminMixin:
 
     def language_fieldsets(self, request: HttpRequest, obj: Any, fieldsets: Any) -> Any:
         """``fieldsets`` and, per translated field, a collapsed "<field> in other
-        languages" fieldset whose inputs are labelled by language only (so that a label
-        such as "Title" still names one input). An admin that defines its own
+        languages" fieldset (``other_language_fieldsets``). An admin that defines its own
         ``get_fieldsets`` returns its fieldsets through this."""
-        fieldsets = list(fieldsets)
-        names = self._translated_names()
-        language = self.content_language(request, obj)
-        shown = [
-            name
-            for _title, options in fieldsets
-            for name in options.get("fields", ())
-            if name in names
-        ]
         model = self.model  # type: ignore[attr-defined]
-        for name in shown:
-            label = str(model._meta.get_field(name).verbose_name)
-            fieldsets.append(
-                (
-                    _("%(field)s in other languages") % {"field": label[:1].upper() + label[1:]},
-                    {
-                        "fields": [_field(name, c) for c in language_codes() if c != language],
-                        "classes": ["collapse"],
-                    },
-                )
-            )
-        return fieldsets
+        return other_language_fieldsets(model, fieldsets, self.content_language(request, obj))
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -163,13 +162,34 @@ class BrandLanguageInlineMixin:
 
     content_brand_path = "brand"
 
+    def inline_content_language(self, request: HttpRequest, obj: Any) -> str:
+        """The brand's language of the parent ``obj``, as its own admin finds it (on an
+        add page too: the ``?campaign=`` the link names)."""
+        parent_admin = self.admin_site.get_model_admin(self.parent_model)  # type: ignore[attr-defined]
+        if isinstance(parent_admin, TranslatedFieldsAdminMixin):
+            return parent_admin.content_language(request, obj)
+        brand = _brand_of(obj, self.parent_brand_path)  # type: ignore[attr-defined]
+        return brand.language if brand is not None else settings.LANGUAGE_CODE
+
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
-        parent_path = self.parent_brand_path  # type: ignore[attr-defined]
-        brand = _brand_of(obj, parent_path)
-        guess = brand.language if brand is not None else settings.LANGUAGE_CODE
+        guess = self.inline_content_language(request, obj)
         formset.form = brand_language_form(formset.form, self.content_brand_path, guess)
         return formset
+
+
+class TranslatedInlineMixin(BrandLanguageInlineMixin):
+    """A stacked inline whose translated fields, under their own names, are the brand's
+    language, and whose other languages are in a collapsed "<field> in other languages"
+    block under each row, as on an object's own page (a tabular inline has no room for
+    them: its rows are one line of a table)."""
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        model = self.model  # type: ignore[attr-defined]
+        return other_language_fieldsets(
+            model, fieldsets, self.inline_content_language(request, obj)
+        )
 
 
 class CampaignLanguagesForm(forms.ModelForm):

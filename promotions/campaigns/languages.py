@@ -18,10 +18,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from promotions.campaigns.models import Campaign, Promotion
+    from promotions.entries.models import PromotionCountryRule
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
 
@@ -118,14 +120,20 @@ class LanguageStatus:
 
 def promotion_missing_texts(promotion: Promotion, language: str) -> list[str]:
     """What a promotion lacks in ``language`` to be shown live in it: its official rules,
-    and the consent texts it asks for (its own privacy notice and marketing opt-in when it
-    has them in the brand's language; the standard notice and the Facebook release are
-    interface strings, in every catalog)."""
+    each local rules text it has in the brand's language (a country's own rules), and the
+    consent texts it asks for (its own privacy notice and marketing opt-in when it has them
+    in the brand's language; the standard notice and the Facebook release are interface
+    strings, in every catalog)."""
     brand_language = promotion.campaign.brand.language
     missing = []
     b = brand_language
     if not translated_value(promotion, "official_rules", language, b).strip():
         missing.append(str(_("official rules")))
+    missing += [
+        str(_("official rules for %(country)s") % {"country": rule.country_name})
+        for rule in promotion_local_rules(promotion)
+        if country_rule_missing_text(rule, language, b)
+    ]
     for field, label in (
         ("privacy_notice", _("privacy notice")),
         ("marketing_text", _("marketing opt-in text")),
@@ -139,16 +147,37 @@ def promotion_missing_texts(promotion: Promotion, language: str) -> list[str]:
     return missing
 
 
+def country_rule_missing_text(
+    rule: PromotionCountryRule, language: str, brand_language: str
+) -> bool:
+    """A local rule written in the brand's language has no text in ``language``."""
+    return (
+        bool(translated_value(rule, "official_rules", brand_language, brand_language).strip())
+        and not translated_value(rule, "official_rules", language, brand_language).strip()
+    )
+
+
+def promotion_local_rules(promotion: Promotion) -> list[PromotionCountryRule]:
+    """The promotion's local rules, read once per promotion object (a prefetch: the
+    language status asks for each language); none before the promotion is saved."""
+    if promotion.pk is None:
+        return []
+    if "country_rules" not in getattr(promotion, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([promotion], "country_rules")
+    return list(promotion.country_rules.all())
+
+
 def campaign_language_status(
     campaign: Campaign, promotions: list[Promotion] | None = None
 ) -> dict[str, str]:
     """``{language: status}`` for every language the campaign offers or has begun: missing
-    (a promotion lacks its rules, consent texts or title in it), else reviewed when the
-    marketer marked it so, else draft."""
+    (a promotion lacks its rules, a local rules text, consent texts or title in it), else
+    reviewed when the marketer marked it so, else draft."""
     if promotions is None:
         promotions = list(campaign.promotions.exclude(status="ended")) if campaign.pk else []
     for promotion in promotions:
         promotion.campaign = campaign
+    prefetch_related_objects([p for p in promotions if p.pk is not None], "country_rules")
     languages = [c for c in language_codes() if c in {campaign.brand.language, *campaign.languages}]
     languages += [
         c for c in language_codes() if c not in languages and _begun(campaign, promotions, c)

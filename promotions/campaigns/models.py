@@ -251,7 +251,9 @@ class Campaign(WindowedModel):
         if self.pk and self.status == Status.ACTIVE and self.brand_id:
             problems = campaign_live_language_problems(
                 campaign=self,
-                promotions=list(self.promotions.exclude(status=Status.ENDED)),
+                promotions=list(
+                    self.promotions.exclude(status=Status.ENDED).prefetch_related("country_rules")
+                ),
             )
             if problems:
                 raise ValidationError({"languages": problems})

@@ -30,6 +30,7 @@ from promotions.entrants.models import (
 )
 from promotions.entries.eligibility import Refusal
 from promotions.entries.limits import rate_limit_or_refuse
+from promotions.entries.models import PromotionCountryRule
 from promotions.entries.refusals import Refused
 from promotions.entries.senders import Sender, keyed_hash
 from promotions.facebook.client import FacebookProfile
@@ -332,16 +333,23 @@ def consent_text_get(*, kind: str, text: str, language: str = "") -> ConsentText
         return ConsentText.objects.get(version=version)
 
 
-def consent_texts(promotion: Promotion, language: str = "") -> dict[str, str]:
+def consent_texts(
+    promotion: Promotion, language: str = "", local_rule: PromotionCountryRule | None = None
+) -> dict[str, str]:
     """The words shown next to each checkbox of this promotion's form, in ``language``
-    (default: the language active now), translated content falling back to the brand's."""
+    (default: the language active now), translated content falling back to the brand's.
+    The official rules are ``local_rule``'s text when the entrant's country of residence
+    has its own (what its residents read on the rules page), else the promotion's."""
     brand_language = promotion.campaign.brand.language
     with (
         translation.override(language or translation.get_language()),
         content_fallback(brand_language),
     ):
+        local_text = (local_rule.official_rules or "") if local_rule is not None else ""
         texts: dict[str, str] = {
-            ConsentText.Kind.OFFICIAL_RULES: promotion.official_rules,
+            ConsentText.Kind.OFFICIAL_RULES: local_text
+            if local_text.strip()
+            else promotion.official_rules,
             ConsentText.Kind.PRIVACY: promotion.privacy_notice or str(DEFAULT_PRIVACY_NOTICE),
             ConsentText.Kind.FACEBOOK_RELEASE: str(FACEBOOK_RELEASE_TEXT),
         }
@@ -357,15 +365,17 @@ def consents_record(
     kinds: Iterable[str],
     at: datetime,
     language: str = "",
+    local_rule: PromotionCountryRule | None = None,
 ) -> list[str]:
     """Record each consent given, with the version of its text (the words the entrant
-    read, in ``language``) and the time; returns the versions. Giving the same consent to
-    the same words again keeps the first time.
+    read, in ``language``: the rules of their country, ``local_rule``, when it has its
+    own) and the time; returns the versions. Giving the same consent to the same words
+    again keeps the first time.
 
     Two queries on every entry (the texts' rows, then one INSERT ... ON CONFLICT DO
     NOTHING of the consents); a text seen for the first time is stored first."""
     language = language or promotion.campaign.brand.language
-    texts = consent_texts(promotion, language)
+    texts = consent_texts(promotion, language, local_rule)
     wanted = {
         kind: _consent_version(kind, texts[kind], language) for kind in kinds if kind in texts
     }

@@ -72,7 +72,7 @@ class Check:
 
     def local_rule(self) -> PromotionCountryRule | None:
         """The promotion's rule for the entrant's country of residence, if it has one
-        (read once per check)."""
+        (read once per check; the entry then records consent to its rules text)."""
         country = self.answers.country.upper()
         if not country:
             return None

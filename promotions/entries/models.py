@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from promotions.campaigns.models import Promotion
+from promotions.campaigns.models import Promotion, Status
 from promotions.entrants.models import Person
 
 
@@ -197,5 +197,35 @@ class PromotionCountryRule(models.Model):
                         "there first, or tick 'excluded'."
                     )
                     % {"countries": ", ".join(allowed)}
+                }
+            )
+        if self.promotion_id:
+            self._clean_languages()
+
+    def _clean_languages(self) -> None:
+        """While the promotion and its campaign are live, a rules text written in the
+        brand's language is written in every language the campaign offers too, as the
+        promotion's own rules must be (``Promotion.clean``)."""
+        from promotions.campaigns.languages import country_rule_missing_text
+
+        promotion = self.promotion
+        campaign = promotion.campaign
+        if promotion.status != Status.ACTIVE or campaign.status != Status.ACTIVE:
+            return
+        names = dict(settings.LANGUAGES)
+        missing = [
+            names.get(code, code)
+            for code in campaign.language_list[1:]
+            if country_rule_missing_text(self, code, campaign.brand.language)
+        ]
+        if missing:
+            raise ValidationError(
+                {
+                    "official_rules": _(
+                        "The campaign is live in %(languages)s: write these rules in it too "
+                        "(a campaign cannot be live in a language whose official rules are "
+                        "missing)."
+                    )
+                    % {"languages": ", ".join(missing)}
                 }
             )

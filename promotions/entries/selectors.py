@@ -102,7 +102,8 @@ class OfficialRules:
 
     @property
     def text(self) -> str:
-        """Read when shown, so that the general rules are in the page's language."""
+        """Read when shown, so that the rules, the country's or the general ones, are in
+        the page's language (a language without the country's text: the brand's)."""
         if self.local is not None and self.local.official_rules.strip() and not self.general:
             return self.local.official_rules
         return self.promotion.official_rules

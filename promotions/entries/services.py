@@ -33,7 +33,7 @@ from promotions.entrants.services import consents_record, email_normalize
 from promotions.entries import eligibility
 from promotions.entries.eligibility import Answers, Check, Refusal
 from promotions.entries.limits import rate_limit_or_refuse
-from promotions.entries.models import PURCHASE_SOURCE, Entry, Flag
+from promotions.entries.models import PURCHASE_SOURCE, Entry, Flag, PromotionCountryRule
 from promotions.entries.refusals import refuse
 from promotions.entries.senders import Sender
 from promotions.prizes.models import PrizeAward
@@ -71,6 +71,12 @@ def entry_check(
     *, promotion: Promotion, person: Person, answers: Answers, at: datetime
 ) -> list[Refusal]:
     """Every reason ``person`` may not enter ``promotion`` now with these answers."""
+    return eligibility.entry_refusals(
+        _check_build(promotion=promotion, person=person, answers=answers, at=at)
+    )
+
+
+def _check_build(*, promotion: Promotion, person: Person, answers: Answers, at: datetime) -> Check:
     today = eligibility.local_day(promotion, at).isoformat()
     counts = (
         promotion.entries.by_form()
@@ -79,7 +85,7 @@ def entry_check(
             so_far=Count("pk"), today=Count("pk", filter=Q(slot=today))
         )
     )
-    check = Check(
+    return Check(
         promotion=promotion,
         person=person,
         answers=answers,
@@ -87,7 +93,6 @@ def entry_check(
         entries_so_far=counts["so_far"],
         entered_today=promotion.entry_frequency == EntryFrequency.DAILY and counts["today"] > 0,
     )
-    return eligibility.entry_refusals(check)
 
 
 def entry_create(
@@ -107,7 +112,8 @@ def entry_create(
     submission; flag what looks wrong. Raises ``Refused`` with every reason otherwise."""
     at = at or timezone.now()
     rate_limit_or_refuse(scope="enter", sender=sender, person=person)
-    refusals = entry_check(promotion=promotion, person=person, answers=answers, at=at)
+    check = _check_build(promotion=promotion, person=person, answers=answers, at=at)
+    refusals = eligibility.entry_refusals(check)
     refusals += (
         submission_refusals(promotion, submission)
         if not refusals or all(r.field for r in refusals)
@@ -137,6 +143,7 @@ def entry_create(
             honeypot=honeypot,
             at=at,
             language=language or promotion.campaign.brand.language,
+            local_rule=check.local_rule(),  # read by the checks already
         )
         _entry_event_publish(outcome)
     entry = outcome.entry
@@ -204,6 +211,7 @@ def _entry_insert(
     honeypot: str,
     at: datetime,
     language: str,
+    local_rule: PromotionCountryRule | None,
 ) -> EntryOutcome:
     changed = []
     for attr, value in (
@@ -217,7 +225,14 @@ def _entry_insert(
     if changed:
         person.save(update_fields=[*changed, "updated_at"])
     kinds = [*answers.consents, *(["marketing"] if answers.marketing else [])]
-    consents_record(person=person, promotion=promotion, kinds=kinds, at=at, language=language)
+    consents_record(
+        person=person,
+        promotion=promotion,
+        kinds=kinds,
+        at=at,
+        language=language,
+        local_rule=local_rule,
+    )
 
     attribution = sender.attribution if sender is not None else None
     if attribution is not None and attribution.brand_id != promotion.campaign.brand_id:

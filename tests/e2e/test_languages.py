@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from promotions.demo import demo_seed
-from promotions.models import Campaign, Prize, Promotion
+from promotions.models import Campaign, Prize, Promotion, PromotionCountryRule
 from shop.demo import shop_demo_seed
 from tests.e2e.test_accessibility import assert_accessible
 
@@ -94,3 +94,28 @@ def test_the_hub_in_japanese(phone, demo, screenshot):
     phone.get_by_role("link", name="English").click()
     expect(phone.locator("html")).to_have_attribute("lang", "en")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Nova X launch")
+
+
+def test_canadas_rules_in_french_then_in_english(phone, demo, screenshot):
+    # given: the giveaway's own rules for residents of Canada, in English and French
+    giveaway = Promotion.objects.get(campaign=demo, slug="giveaway")
+    PromotionCountryRule.objects.create(
+        promotion=giveaway,
+        country="CA",
+        official_rules_en="Residents of Canada: a skill-testing question is required.",
+        official_rules_fr="Résidents du Canada : une question d'habileté est requise.",
+    )
+
+    # when: a visitor reads them in French, then switches to English
+    phone.goto("/p/demo/launch/giveaway/rules/?country=CA&lang=fr")
+
+    # then
+    rules = phone.locator("article.rules")
+    expect(rules).to_contain_text("Résidents du Canada : une question d'habileté est requise.")
+    expect(rules).not_to_contain_text("a skill-testing question")
+    assert_accessible(phone, "rules-giveaway-ca-fr", screenshot)
+
+    phone.get_by_role("navigation", name="Langue").get_by_role("link", name="English").click()
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
+    expect(rules).to_contain_text("Residents of Canada: a skill-testing question is required.")
+    expect(rules).not_to_contain_text("question d'habileté")
