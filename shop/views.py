@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
@@ -23,6 +24,7 @@ from shop.checkout.selectors import Quote
 from shop.errors import ShopError, TooManyAttempts
 from shop.forms import CheckoutForm, QuoteForm
 from shop.money import format_money
+from shop.offers.selectors import offer_benefit_get
 from shop.orders import selectors as orders
 from shop.payments import stripe_client, webhooks
 from tracking.api.errors import error_response
@@ -35,13 +37,17 @@ logger = logging.getLogger(__name__)
 
 def _json_body(request: HttpRequest) -> dict[str, Any] | JsonResponse:
     if request.content_type != "application/json":
-        return error_response(415, "unsupported_media_type", "Send the body as application/json.")
+        return error_response(
+            415, "unsupported_media_type", _("Send the body as application/json.")
+        )
     try:
         data = json.loads(request.body or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return error_response(400, "malformed_json", f"The body is not valid JSON: {exc}.")
+        return error_response(
+            400, "malformed_json", _("The body is not valid JSON: %(error)s.") % {"error": exc}
+        )
     if not isinstance(data, dict):
-        return error_response(400, "malformed_json", "The body must be a JSON object.")
+        return error_response(400, "malformed_json", _("The body must be a JSON object."))
     return data
 
 
@@ -51,7 +57,9 @@ def _form_error(form: QuoteForm) -> JsonResponse:
         for name, messages in form.errors.items()
     }
     first = next(iter(fields.values()))[0]
-    return error_response(400, "invalid", f"Please check the form: {first}", fields)
+    return error_response(
+        400, "invalid", _("Please check the form: %(problem)s") % {"problem": first}, fields
+    )
 
 
 # --- Pages -----------------------------------------------------------------------------
@@ -119,13 +127,13 @@ def _json_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., JsonRespo
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         if request.method != "POST":
-            response = error_response(405, "method_not_allowed", "Use POST.")
+            response = error_response(405, "method_not_allowed", _("Use POST."))
             response.headers["Allow"] = "POST"
             return response
         try:
             return view(request, *args, **kwargs)
         except Http404:
-            return error_response(404, "not_found", "No such shop.")
+            return error_response(404, "not_found", _("No such shop."))
 
     return wrapper
 
@@ -142,7 +150,7 @@ def _quote_body(quote: Quote) -> dict[str, object]:
             "discount": format_money(p.discount, p.currency),
             "total": format_money(p.total, p.currency),
         },
-        "offer": {"name": quote.offer.name, "benefit": quote.offer.benefit_label}
+        "offer": {"name": quote.offer.name, "benefit": offer_benefit_get(offer=quote.offer)}
         if quote.offer
         else None,
     }
