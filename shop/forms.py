@@ -1,4 +1,5 @@
-"""Validation of what the shop pages post (JSON bodies), field by field."""
+"""Validation of what the shop pages post (JSON bodies), field by field; the messages are
+in the active language (the endpoints activate the page's)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from shop.checkout.selectors import MAX_CART_LINES, CartItem
 
@@ -13,18 +16,27 @@ from shop.checkout.selectors import MAX_CART_LINES, CartItem
 def cart_items_clean(value: Any) -> list[CartItem]:
     """``[{"variant": 12, "quantity": 2}, ...]`` -> CartItems, or a ValidationError."""
     if not isinstance(value, list) or not value:
-        raise ValidationError("A list of {variant, quantity} objects, at least one.")
+        raise ValidationError(_("A list of {variant, quantity} objects, at least one."))
     if len(value) > MAX_CART_LINES:
-        raise ValidationError(f"At most {MAX_CART_LINES} lines.")
+        raise ValidationError(
+            ngettext("At most %(count)s line.", "At most %(count)s lines.", MAX_CART_LINES)
+            % {"count": MAX_CART_LINES}
+        )
     items = []
     for index, raw in enumerate(value):
         if not isinstance(raw, dict) or set(raw) - {"variant", "quantity"}:
-            raise ValidationError(f"Line {index + 1}: an object with variant and quantity only.")
+            raise ValidationError(
+                _("Line %(line)s: an object with variant and quantity only.") % {"line": index + 1}
+            )
         variant, quantity = raw.get("variant"), raw.get("quantity", 1)
         if type(variant) is not int or variant < 1:
-            raise ValidationError(f"Line {index + 1}: variant must be a positive integer.")
+            raise ValidationError(
+                _("Line %(line)s: variant must be a positive integer.") % {"line": index + 1}
+            )
         if type(quantity) is not int or not 1 <= quantity <= 100:
-            raise ValidationError(f"Line {index + 1}: quantity must be an integer from 1 to 100.")
+            raise ValidationError(
+                _("Line %(line)s: quantity must be an integer from 1 to 100.") % {"line": index + 1}
+            )
         items.append(CartItem(variant_id=variant, quantity=quantity))
     return items
 
@@ -40,7 +52,7 @@ class _JsonForm(forms.Form):
         cleaned = super().clean() or {}
         unknown = sorted(set(self.raw) - set(self.fields))
         for name in unknown:
-            self.add_error(None, f"Unknown field: {name}.")
+            self.add_error(None, _("Unknown field: %(name)s.") % {"name": name})
         if "items" in self.fields:
             try:
                 cleaned["items"] = cart_items_clean(self.raw.get("items"))
@@ -59,6 +71,6 @@ class CheckoutForm(QuoteForm):
     email = forms.EmailField(max_length=254)
     payment_method = forms.RegexField(
         regex=r"^pm_[A-Za-z0-9_]{1,200}$",
-        error_messages={"invalid": "A Stripe PaymentMethod id (pm_...)."},
+        error_messages={"invalid": gettext_lazy("A Stripe PaymentMethod id (pm_...).")},
     )
     checkout_id = forms.UUIDField(required=False)

@@ -1,21 +1,28 @@
 """Shop pages (server-rendered, mobile-first), the checkout endpoints the product page
-calls, and Stripe's webhook. Views validate, call one service or selector, and answer."""
+calls (answered in the page's language), and Stripe's webhook. Views validate, call one
+service or selector, and answer."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
+from promotions.campaigns.languages import language_codes
 from promotions.models import Brand
 from promotions.pages.http import brand_page_render, page_language_active, page_language_get
+from promotions.pages.languages import PageLanguage, page_language_choose
 from shop.catalog import selectors as catalog
 from shop.checkout import selectors as checkout_selectors
 from shop.checkout import services as checkout_services
@@ -23,6 +30,7 @@ from shop.checkout.selectors import Quote
 from shop.errors import ShopError, TooManyAttempts
 from shop.forms import CheckoutForm, QuoteForm
 from shop.money import format_money
+from shop.offers.selectors import offer_benefit_get
 from shop.orders import selectors as orders
 from shop.payments import stripe_client, webhooks
 from tracking.api.errors import error_response
@@ -35,13 +43,17 @@ logger = logging.getLogger(__name__)
 
 def _json_body(request: HttpRequest) -> dict[str, Any] | JsonResponse:
     if request.content_type != "application/json":
-        return error_response(415, "unsupported_media_type", "Send the body as application/json.")
+        return error_response(
+            415, "unsupported_media_type", _("Send the body as application/json.")
+        )
     try:
         data = json.loads(request.body or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return error_response(400, "malformed_json", f"The body is not valid JSON: {exc}.")
+        return error_response(
+            400, "malformed_json", _("The body is not valid JSON: %(error)s.") % {"error": exc}
+        )
     if not isinstance(data, dict):
-        return error_response(400, "malformed_json", "The body must be a JSON object.")
+        return error_response(400, "malformed_json", _("The body must be a JSON object."))
     return data
 
 
@@ -51,7 +63,9 @@ def _form_error(form: QuoteForm) -> JsonResponse:
         for name, messages in form.errors.items()
     }
     first = next(iter(fields.values()))[0]
-    return error_response(400, "invalid", f"Please check the form: {first}", fields)
+    return error_response(
+        400, "invalid", _("Please check the form: %(problem)s") % {"problem": first}, fields
+    )
 
 
 # --- Pages -----------------------------------------------------------------------------
@@ -87,6 +101,7 @@ def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse
     catalog.products_price(products=[item], currency=currency)
     variants = list(item.variants.all())
     shown = item.shown_price  # type: ignore[attr-defined]
+    language = page_language_get(request, shop_brand)  # the price is written as quotes write it
     return brand_page_render(
         request,
         shop_brand,
@@ -96,10 +111,13 @@ def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse
             "variants": [v for v in variants if v.shown_price is not None],  # type: ignore[attr-defined]
             "stripe_js_url": settings.STRIPE_JS_URL,
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
-            "price_display": "" if shown is None else format_money(shown, item.shown_currency),  # type: ignore[attr-defined]
+            "price_display": ""
+            if shown is None
+            else format_money(shown, item.shown_currency, language=language.code),  # type: ignore[attr-defined]
             "sold_here": shown is not None,
             "market_currency": currency,
         },
+        language=language,
     )
 
 
@@ -113,21 +131,49 @@ def order_page(request: HttpRequest, brand: str, token: str) -> HttpResponse:
 # --- Endpoints the product page calls ---------------------------------------------------
 
 
-def _json_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
-    """POST only, and every refusal in the JSON error format (405, 404 included)."""
+Endpoint = Callable[[HttpRequest, Brand, PageLanguage], JsonResponse]
+
+
+def _json_endpoint(view: Endpoint) -> Callable[..., JsonResponse]:
+    """POST only, every refusal in the JSON error format (405, 404 included), and the whole
+    answer in the page's language: the product page names it (``?lang=``), else the
+    cookie, ``Accept-Language`` and the brand's language decide as for its pages (a shop
+    that does not exist has no language: English unless the request names another)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-        if request.method != "POST":
-            response = error_response(405, "method_not_allowed", "Use POST.")
-            response.headers["Allow"] = "POST"
-            return response
+    def wrapper(request: HttpRequest, brand: str) -> JsonResponse:
         try:
-            return view(request, *args, **kwargs)
+            shop_brand: Brand | None = catalog.brand_get(slug=brand)
         except Http404:
-            return error_response(404, "not_found", "No such shop.")
+            shop_brand = None
+        active: AbstractContextManager[Any]
+        if shop_brand is None:
+            language = page_language_choose(
+                request, offered=language_codes(), default=settings.LANGUAGE_CODE
+            )
+            active = translation.override(language.code)
+        else:
+            language = page_language_get(request, shop_brand)
+            active = page_language_active(language, shop_brand)
+        with active:
+            response = _json_answer(view, request, shop_brand, language)
+        response.headers["Content-Language"] = language.code
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        return response
 
     return wrapper
+
+
+def _json_answer(
+    view: Endpoint, request: HttpRequest, shop_brand: Brand | None, language: PageLanguage
+) -> JsonResponse:
+    if request.method != "POST":
+        response = error_response(405, "method_not_allowed", _("Use POST."))
+        response.headers["Allow"] = "POST"
+        return response
+    if shop_brand is None:
+        return error_response(404, "not_found", _("No such shop."))
+    return view(request, shop_brand, language)
 
 
 def _quote_body(quote: Quote) -> dict[str, object]:
@@ -142,7 +188,7 @@ def _quote_body(quote: Quote) -> dict[str, object]:
             "discount": format_money(p.discount, p.currency),
             "total": format_money(p.total, p.currency),
         },
-        "offer": {"name": quote.offer.name, "benefit": quote.offer.benefit_label}
+        "offer": {"name": quote.offer.name, "benefit": offer_benefit_get(offer=quote.offer)}
         if quote.offer
         else None,
     }
@@ -154,8 +200,7 @@ def _shop_error(exc: ShopError) -> JsonResponse:
 
 
 @_json_endpoint
-def quote(request: HttpRequest, brand: str) -> JsonResponse:
-    shop_brand = catalog.brand_get(slug=brand)
+def quote(request: HttpRequest, shop_brand: Brand, language: PageLanguage) -> JsonResponse:
     try:  # a quote says whether a code exists: guessing codes is slowed down here
         checkout_services.attempts_limit(
             scope="shop-quote",
@@ -185,35 +230,32 @@ def quote(request: HttpRequest, brand: str) -> JsonResponse:
 
 
 @_json_endpoint
-def checkout(request: HttpRequest, brand: str) -> JsonResponse:
-    shop_brand = catalog.brand_get(slug=brand)
+def checkout(request: HttpRequest, shop_brand: Brand, language: PageLanguage) -> JsonResponse:
     data = _json_body(request)
     if isinstance(data, JsonResponse):
         return data
     form = CheckoutForm(data)
     if not form.is_valid():
         return _form_error(form)
-    language = page_language_get(request, shop_brand)
     buyer = checkout_services.Buyer(
         ip=client_ip(request.META) or None,
         user_agent=request.headers.get("User-Agent", ""),
         fbp=request.COOKIES.get("_fbp", ""),
         fbc=request.COOKIES.get("_fbc", ""),
         attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),
-        language=language.code,
+        language=language.code,  # the order's emails are sent in it
     )
-    try:
-        with page_language_active(language, shop_brand):  # lines keep the titles in it
-            result = checkout_services.checkout_start(
-                brand=shop_brand,
-                items=form.cleaned_data["items"],
-                email=form.cleaned_data["email"],
-                code_text=form.cleaned_data["code"],
-                payment_method=form.cleaned_data["payment_method"],
-                checkout_key=form.cleaned_data["checkout_id"],
-                buyer=buyer,
-                currency=market_currency(request, shop_brand),
-            )
+    try:  # in the page's language, the order's lines keep the titles in it
+        result = checkout_services.checkout_start(
+            brand=shop_brand,
+            items=form.cleaned_data["items"],
+            email=form.cleaned_data["email"],
+            code_text=form.cleaned_data["code"],
+            payment_method=form.cleaned_data["payment_method"],
+            checkout_key=form.cleaned_data["checkout_id"],
+            buyer=buyer,
+            currency=market_currency(request, shop_brand),
+        )
     except ShopError as exc:
         return _shop_error(exc)
     order = result.order

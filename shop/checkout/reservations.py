@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
 
 from shop.errors import CodeRefused
 from shop.models import Code, Offer, OfferCustomerUsage, Order, Redemption, Variant
@@ -32,11 +33,13 @@ def redemption_hold(*, offer: Offer, code: Code, customer: str) -> None:
         Q(max_redemptions__isnull=True) | Q(redemptions_count__lt=F("max_redemptions")),
         pk=offer.pk,
     ).update(redemptions_count=F("redemptions_count") + 1):
-        raise CodeRefused("This offer has been fully redeemed.", code="offer_used_up", status=409)
+        raise CodeRefused(
+            _("This offer has been fully redeemed."), code="offer_used_up", status=409
+        )
     if not Code.objects.filter(
         Q(max_uses__isnull=True) | Q(times_used__lt=F("max_uses")), pk=code.pk
     ).update(times_used=F("times_used") + 1):
-        raise CodeRefused("This code has already been used.", code="code_used", status=409)
+        raise CodeRefused(_("This code has already been used."), code="code_used", status=409)
     OfferCustomerUsage.objects.bulk_create(
         [OfferCustomerUsage(offer=offer, customer_key=customer, uses=0)], ignore_conflicts=True
     )
@@ -45,7 +48,7 @@ def redemption_hold(*, offer: Offer, code: Code, customer: str) -> None:
         usage = usage.filter(uses__lt=offer.max_per_customer)
     if not usage.update(uses=F("uses") + 1):
         raise CodeRefused(
-            "You have already used this code.", code="code_used_by_customer", status=409
+            _("You have already used this code."), code="code_used_by_customer", status=409
         )
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from promotions.models import Brand
 from shop.catalog.selectors import variant_prices_get
@@ -47,18 +49,31 @@ def cart_get(
     in it (``variant_prices_get``) and a product without a price there is refused. Without
     a market (None), products are priced in their own currency, one currency per cart.
     Stock is checked here only to answer early: the reservation in ``order_create`` is the
-    check that counts.
+    check that counts. Refusals are written in the active language.
     """
     at = at or timezone.now()
     if not items:
-        raise CartInvalid("Your cart is empty.", fields={"items": ["Add at least one product."]})
+        raise CartInvalid(
+            _("Your cart is empty."), fields={"items": [_("Add at least one product.")]}
+        )
     quantities: dict[int, int] = {}
     for item in items:
         quantities[item.variant_id] = quantities.get(item.variant_id, 0) + item.quantity
     if len(quantities) > MAX_CART_LINES:
+        count = {"count": MAX_CART_LINES}
         raise CartInvalid(
-            f"A cart holds at most {MAX_CART_LINES} different products.",
-            fields={"items": [f"At most {MAX_CART_LINES} lines."]},
+            ngettext(
+                "A cart holds at most %(count)s different product.",
+                "A cart holds at most %(count)s different products.",
+                MAX_CART_LINES,
+            )
+            % count,
+            fields={
+                "items": [
+                    ngettext("At most %(count)s line.", "At most %(count)s lines.", MAX_CART_LINES)
+                    % count
+                ]
+            },
         )
     variants = {
         v.pk: v
@@ -69,8 +84,8 @@ def cart_get(
     unknown = sorted(set(quantities) - set(variants))
     if unknown:
         raise CartInvalid(
-            "Some products in your cart do not exist in this shop.",
-            fields={"items": [f"Unknown product variant {pk}." for pk in unknown]},
+            _("Some products in your cart do not exist in this shop."),
+            fields={"items": [_("Unknown product variant %(id)s.") % {"id": pk} for pk in unknown]},
         )
     market_prices = (
         variant_prices_get(variants=list(variants.values()), currency=currency) if currency else {}
@@ -81,28 +96,60 @@ def cart_get(
         product = variant.product
         if not variant.is_active or not product.is_on_sale(at):
             raise CartInvalid(
-                f"{variant} is not on sale any more.",
+                _("%(variant)s is not on sale any more.") % {"variant": variant},
                 code="unavailable",
-                fields={"items": [f"{variant} is not on sale."]},
+                fields={"items": [_("%(variant)s is not on sale.") % {"variant": variant}]},
             )
         if quantity > product.max_per_order:
+            most = {"count": product.max_per_order, "product": product.title}
             raise CartInvalid(
-                f"You can buy at most {product.max_per_order} of {product.title} at once.",
-                fields={"items": [f"At most {product.max_per_order} of {product.title}."]},
+                ngettext(
+                    "You can buy at most %(count)s of %(product)s at once.",
+                    "You can buy at most %(count)s of %(product)s at once.",
+                    product.max_per_order,
+                )
+                % most,
+                fields={
+                    "items": [
+                        ngettext(
+                            "At most %(count)s of %(product)s.",
+                            "At most %(count)s of %(product)s.",
+                            product.max_per_order,
+                        )
+                        % most
+                    ]
+                },
             )
         if variant.stock < quantity:
+            left = {"count": variant.stock, "variant": variant}
             raise SoldOut(
-                f"{variant} is sold out."
+                _("%(variant)s is sold out.") % left
                 if variant.stock == 0
-                else f"Only {variant.stock} left of {variant}.",
-                fields={"items": [f"{variant}: {variant.stock} left."]},
+                else ngettext(
+                    "Only %(count)s left of %(variant)s.",
+                    "Only %(count)s left of %(variant)s.",
+                    variant.stock,
+                )
+                % left,
+                fields={
+                    "items": [
+                        ngettext(
+                            "%(variant)s: %(count)s left.",
+                            "%(variant)s: %(count)s left.",
+                            variant.stock,
+                        )
+                        % left
+                    ]
+                },
             )
         if currency:
             if variant_id not in market_prices:
+                where = {"variant": variant, "currency": currency}
                 raise CartInvalid(
-                    f"{variant} is not sold in your country (prices here are in {currency}).",
+                    _("%(variant)s is not sold in your country (prices here are in %(currency)s).")
+                    % where,
                     code="not_sold_here",
-                    fields={"items": [f"{variant} has no price in {currency}."]},
+                    fields={"items": [_("%(variant)s has no price in %(currency)s.") % where]},
                 )
             lines.append(
                 PricedLine(variant=variant, quantity=quantity, unit_price=market_prices[variant_id])
@@ -114,8 +161,12 @@ def cart_get(
     currencies = {line.variant.product.currency for line in lines}
     if len(currencies) > 1:
         raise CartInvalid(
-            "Products priced in different currencies cannot be bought together.",
-            fields={"items": [f"Currencies: {', '.join(sorted(currencies))}."]},
+            _("Products priced in different currencies cannot be bought together."),
+            fields={
+                "items": [
+                    _("Currencies: %(currencies)s.") % {"currencies": ", ".join(sorted(currencies))}
+                ]
+            },
         )
     return Priced(currency=currencies.pop(), lines=lines)
 

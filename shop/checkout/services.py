@@ -2,7 +2,8 @@
 
 The order is created in one transaction (``order_create``); Stripe is called outside it,
 with an idempotency key per order. Webhooks (``shop.payments.webhooks``) decide whether
-an order is paid.
+an order is paid. Refusals are written in the active language (the endpoints activate the
+page's).
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from promotions.models import Brand, Entry, Promotion
 from shop.checkout.reservations import redemption_hold, stock_take
@@ -99,15 +103,16 @@ def order_create(
     priced = quote.priced
     if 0 < priced.total < minimum_charge(priced.currency):
         raise CartInvalid(
-            "Card payments start at "
-            f"{format_money(minimum_charge(priced.currency), priced.currency)}; "
-            "add something to your cart.",
+            _("Card payments start at %(amount)s; add something to your cart.")
+            % {"amount": format_money(minimum_charge(priced.currency), priced.currency)},
             code="amount_too_small",
         )
     for line in sorted(priced.lines, key=lambda line: line.variant.pk):
         if not stock_take(variant_id=line.variant.pk, quantity=line.quantity):
+            gone = {"variant": line.variant}
             raise SoldOut(
-                f"{line.variant} is sold out.", fields={"items": [f"{line.variant}: sold out."]}
+                _("%(variant)s is sold out.") % gone,
+                fields={"items": [_("%(variant)s: sold out.") % gone]},
             )
     match = quote.match
     code = None
@@ -177,16 +182,34 @@ def order_create(
     return order
 
 
-def attempts_limit(*, scope: str, ip: str | None, rate: str, what: str) -> None:
+def attempts_limit(
+    *, scope: str, ip: str | None, rate: str, what: Literal["price checks", "payment attempts"]
+) -> None:
     """Count one attempt of a client IP; raise TooManyAttempts (429, Retry-After) over
     ``rate``. Checkout (card testing) and quotes (guessing codes) are limited so."""
     if not ip:
         return
     wait = counters.rate_limit(scope=f"shop:{scope}", key=ip, rate=rate)
     if wait:
-        raise TooManyAttempts(
-            f"Too many {what}. Please wait {wait} seconds and try again.", retry_after=wait
+        raise TooManyAttempts(_too_many(what, wait), retry_after=wait)
+
+
+def _too_many(what: Literal["price checks", "payment attempts"], wait: int) -> str:
+    # English says "seconds" for 1 too, as it always has (clients read "wait N seconds");
+    # the other languages write each number as their grammar wants.
+    if what == "price checks":
+        text = ngettext(
+            "Too many price checks. Please wait %(seconds)s seconds and try again.",
+            "Too many price checks. Please wait %(seconds)s seconds and try again.",
+            wait,
         )
+    else:
+        text = ngettext(
+            "Too many payment attempts. Please wait %(seconds)s seconds and try again.",
+            "Too many payment attempts. Please wait %(seconds)s seconds and try again.",
+            wait,
+        )
+    return text % {"seconds": wait}
 
 
 def checkout_start(
@@ -250,7 +273,7 @@ def checkout_start(
     except stripe_client.StripeUnavailable as exc:
         order_fail(order_id=order.pk, reason=str(exc))
         raise PaymentUnavailable(
-            "Payments are unavailable right now; nothing was charged. Please try again."
+            _("Payments are unavailable right now; nothing was charged. Please try again.")
         ) from exc
     Order.objects.filter(pk=order.pk, payment_intent_id="").update(payment_intent_id=intent.id)
     order.payment_intent_id = intent.id
@@ -264,12 +287,12 @@ def checkout_start(
 def _checkout_replay(order: Order) -> CheckoutResult:
     if not order.payment_intent_id:
         if order.status == Order.Status.PENDING:
-            raise CheckoutInProgress("This checkout is being processed; see your order page.")
+            raise CheckoutInProgress(_("This checkout is being processed; see your order page."))
         return CheckoutResult(order=order, payment_status=order.status, replayed=True)
     try:
         intent = stripe_client.payment_intent_retrieve(order.payment_intent_id)
     except stripe_client.StripeUnavailable as exc:
-        raise PaymentUnavailable("Payments are unavailable right now; try again.") from exc
+        raise PaymentUnavailable(_("Payments are unavailable right now; try again.")) from exc
     return CheckoutResult(
         order=order,
         payment_status=intent.status,

@@ -1,5 +1,6 @@
-"""Reads of offers and codes: whether a typed code may be used on a cart, and the counts
-the admin shows."""
+"""Reads of offers and codes: whether a typed code may be used on a cart (refused in the
+active language), what an offer takes off as the customer reads it, and the counts the
+admin shows."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q
-from django.utils import formats, timezone
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from promotions.campaigns.zones import moment_format
 from promotions.codes.rules import code_normalize
 from promotions.codes.selectors import promotion_code_lookup
 from promotions.models import Brand, CouponCode
 from shop.checkout.pricing import Priced, eligible_lines
 from shop.errors import CodeRefused
 from shop.models import Code, Offer, OfferCustomerUsage
+from shop.money import format_money
 
 
 def customer_key(email: str) -> str:
@@ -43,7 +47,8 @@ class CodeMatch:
 
 
 def _when(at: datetime, brand: Brand) -> str:
-    return formats.date_format(timezone.localtime(at, brand.tzinfo), "j F Y, H:i")
+    """The moment in the brand's time zone, written the active language's way."""
+    return moment_format(at, brand.tzinfo)
 
 
 def _promotion_coupon(brand: Brand, text: str) -> CodeMatch | None:
@@ -85,25 +90,29 @@ def code_check(
     )
     match = CodeMatch(offer=code.offer, code=code) if code else _promotion_coupon(brand, normalized)
     if match is None:
-        raise CodeRefused("This code does not exist.", code="code_unknown")
+        raise CodeRefused(_("This code does not exist."), code="code_unknown")
     offer = match.offer
     if not offer.is_active:
-        raise CodeRefused("This code is no longer valid.", code="code_inactive")
+        raise CodeRefused(_("This code is no longer valid."), code="code_inactive")
     if at < offer.starts_at:
         raise CodeRefused(
-            f"This code is valid from {_when(offer.starts_at, brand)}.", code="code_not_yet_valid"
+            _("This code is valid from %(moment)s.") % {"moment": _when(offer.starts_at, brand)},
+            code="code_not_yet_valid",
         )
     if at >= offer.ends_at:
         raise CodeRefused(
-            f"This code expired on {_when(offer.ends_at, brand)}.", code="code_expired"
+            _("This code expired on %(moment)s.") % {"moment": _when(offer.ends_at, brand)},
+            code="code_expired",
         )
     used = (
         code is not None and code.max_uses is not None and code.times_used >= code.max_uses
     ) or (match.coupon is not None and match.coupon.redeemed_at is not None)
     if used:
-        raise CodeRefused("This code has already been used.", code="code_used", status=409)
+        raise CodeRefused(_("This code has already been used."), code="code_used", status=409)
     if offer.max_redemptions is not None and offer.redemptions_count >= offer.max_redemptions:
-        raise CodeRefused("This offer has been fully redeemed.", code="offer_used_up", status=409)
+        raise CodeRefused(
+            _("This offer has been fully redeemed."), code="offer_used_up", status=409
+        )
     if offer.max_per_customer is not None:
         uses = (
             OfferCustomerUsage.objects.filter(offer=offer, customer_key=customer_key(email))
@@ -112,17 +121,27 @@ def code_check(
         )
         if uses is not None and uses >= offer.max_per_customer:
             raise CodeRefused(
-                "You have already used this code.", code="code_used_by_customer", status=409
+                _("You have already used this code."), code="code_used_by_customer", status=409
             )
     if offer.kind == Offer.Kind.AMOUNT and offer.currency != priced.currency:
         raise CodeRefused(
-            f"This code is for purchases in {offer.currency}.", code="code_wrong_currency"
+            _("This code is for purchases in %(currency)s.") % {"currency": offer.currency},
+            code="code_wrong_currency",
         )
     if not eligible_lines(offer, priced.lines):
         raise CodeRefused(
-            "This code does not apply to the products in your cart.", code="code_not_applicable"
+            _("This code does not apply to the products in your cart."),
+            code="code_not_applicable",
         )
     return match
+
+
+def offer_benefit_get(*, offer: Offer) -> str:
+    """What the offer takes off, as the customer reads it in the active language ("10% off",
+    "€5.00 off"); admin shows ``Offer.benefit_label``, in English."""
+    if offer.kind == Offer.Kind.PERCENT:
+        return _("%(percent)s%% off") % {"percent": offer.percent_off}
+    return _("%(amount)s off") % {"amount": format_money(offer.amount_off or 0, offer.currency)}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from promotions.codes.services import CodeNotRedeemable, promotion_code_redeem
 from promotions.models import Brand, CouponCode
 from shop.errors import CodeRefused
@@ -18,8 +20,8 @@ def coupon_twin_get_or_create(*, brand: Brand, offer: Offer, coupon: CouponCode 
     """The shop's single-use twin of a code a promotion handed out: it carries the counts
     (held, released, confirmed) like any shop code. Created at its first checkout."""
     if coupon is None:
-        raise CodeRefused("This code does not exist.", code="code_unknown")
-    code, _ = Code.objects.get_or_create(
+        raise CodeRefused(_("This code does not exist."), code="code_unknown")
+    code, _created = Code.objects.get_or_create(
         brand=brand,
         code=coupon.code,
         defaults={
