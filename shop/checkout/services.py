@@ -195,17 +195,16 @@ def attempts_limit(
 
 
 def _too_many(what: Literal["price checks", "payment attempts"], wait: int) -> str:
-    # English says "seconds" for 1 too, as it always has (clients read "wait N seconds");
-    # the other languages write each number as their grammar wants.
+    # Each language writes the number as its grammar wants ("1 second", "2 seconds").
     if what == "price checks":
         text = ngettext(
-            "Too many price checks. Please wait %(seconds)s seconds and try again.",
+            "Too many price checks. Please wait %(seconds)s second and try again.",
             "Too many price checks. Please wait %(seconds)s seconds and try again.",
             wait,
         )
     else:
         text = ngettext(
-            "Too many payment attempts. Please wait %(seconds)s seconds and try again.",
+            "Too many payment attempts. Please wait %(seconds)s second and try again.",
             "Too many payment attempts. Please wait %(seconds)s seconds and try again.",
             wait,
         )
