@@ -6,6 +6,11 @@ An entry's slot holds the weighting in the database: ``s1`` for one entry per pe
 ``c<hash of the comment id>`` for one per comment, and ``(promotion, person, slot)`` is
 unique. In one-per-person mode a person's first eligible comment holds the entry, the
 others are ``repeat``; when it is deleted or no longer counts, the next one takes over.
+
+A page of the import is a few statements whatever its size: one lookup per table, one
+``INSERT ... ON CONFLICT DO NOTHING RETURNING`` each for new people, identities and entries
+(``promotions.social.bulk``), and the comments are handled as plain rows (``Stored``), not
+model instances.
 """
 
 from __future__ import annotations
@@ -13,15 +18,18 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from promotions.campaigns.models import Promotion
 from promotions.draws.services import draw_commitment_ensure
 from promotions.entrants.models import Identity, Person
 from promotions.entries.models import Entry
+from promotions.social.bulk import rows_get, rows_insert
 from promotions.social.models import (
     ExclusionReason,
     Platform,
@@ -41,10 +49,68 @@ PROVIDERS: dict[str, str] = {
     Platform.INSTAGRAM: Identity.Provider.INSTAGRAM,
 }
 
+EntryKey = tuple[int, str]  # (person id, slot)
+
 
 def comment_slot(platform: str, comment_id: str) -> str:
     """The entry slot of one comment (one entry per comment): stable, 16 characters."""
     return "c" + hashlib.sha256(f"{platform}:{comment_id}".encode()).hexdigest()[:15]
+
+
+@dataclass(slots=True, eq=False)
+class Stored:
+    """A stored comment (or one about to be) as its entry sees it: a ``SocialComment`` row's
+    columns, without the model instance. ``status``, ``reason`` and ``entry_id`` are what
+    ``comment_entries_apply`` sets."""
+
+    comment_id: str
+    platform: str
+    author_id: str
+    created_time: datetime
+    rule_reason: str
+    deleted_at: datetime | None = None
+    status: str = ""
+    reason: str = ""
+    entry_id: int | None = None
+    pk: int | None = None
+
+    @classmethod
+    def of(cls, row: SocialComment) -> Stored:
+        return cls(
+            comment_id=row.comment_id,
+            platform=row.platform,
+            author_id=row.author_id,
+            created_time=row.created_time,
+            rule_reason=row.rule_reason,
+            deleted_at=row.deleted_at,
+            status=row.status,
+            reason=row.reason,
+            entry_id=row.entry_id,
+            pk=row.pk,
+        )
+
+
+STORED_COLUMNS = (
+    "comment_id",
+    "platform",
+    "author_id",
+    "created_time",
+    "rule_reason",
+    "deleted_at",
+    "status",
+    "reason",
+    "entry_id",
+    "pk",
+)
+
+
+def stored_save(rows: Sequence[Stored], fields: Sequence[str]) -> None:
+    """Write ``fields`` (attribute names) of stored rows back, in one UPDATE per batch."""
+    if rows:
+        SocialComment.objects.bulk_update(
+            [SocialComment(pk=r.pk, **{f: getattr(r, f) for f in fields}) for r in rows],
+            list(fields),
+        )
 
 
 def _persons_for(platform: str, author_ids: set[str], at: datetime) -> dict[str, int]:
@@ -53,29 +119,29 @@ def _persons_for(platform: str, author_ids: set[str], at: datetime) -> dict[str,
     Two writers making the same author at once: the Identity's unique (provider, subject)
     keeps one; the other Person stays without identity or entry."""
     provider = PROVIDERS[platform]
-    found = dict(
-        Identity.objects.filter(provider=provider, subject__in=author_ids).values_list(
-            "subject", "person_id"
-        )
-    )
+
+    def read(subjects: Iterable[str]) -> dict[str, int]:
+        keys = [(s,) for s in subjects]
+        columns = ("subject", "person_id")
+        return dict(rows_get(Identity, ("subject",), keys, columns, where={"provider": provider}))
+
+    found = read(author_ids)
     missing = sorted(author_ids - set(found))
     if missing:
-        people = Person.objects.bulk_create([Person() for _ in missing])
-        identities = [
-            Identity(person_id=p.pk, provider=provider, subject=a, verified_at=at)
-            for a, p in zip(missing, people, strict=True)
-        ]
-        try:  # the usual case: nobody made these authors meanwhile
-            with transaction.atomic():
-                Identity.objects.bulk_create(identities)
-            found.update((i.subject, i.person_id) for i in identities)
-        except IntegrityError:
-            Identity.objects.bulk_create(identities, ignore_conflicts=True)
-            found.update(
-                Identity.objects.filter(provider=provider, subject__in=missing).values_list(
-                    "subject", "person_id"
-                )
+        # New, empty people: RETURNING's order gives one to each author (any pairing would do).
+        people = rows_insert(Person, (), [() for _ in missing], returning=("id",))
+        found.update(
+            rows_insert(
+                Identity,
+                ("person_id", "subject"),
+                [(p, a) for (p,), a in zip(people, missing, strict=True)],
+                same={"provider": provider, "verified_at": at},
+                conflict=("provider", "subject"),
+                returning=("subject", "person_id"),
             )
+        )
+        lost = [a for a in missing if a not in found]  # made meanwhile by another writer
+        found.update(read(lost))
     return found
 
 
@@ -83,17 +149,22 @@ def _persons_for(platform: str, author_ids: set[str], at: datetime) -> dict[str,
 class _Plan:
     """What the stored comments of one batch become."""
 
-    rows: dict[str, SocialComment] = field(default_factory=dict)  # comment id → row
-    wanted: dict[tuple[int, str], datetime] = field(default_factory=dict)  # entry key → time
-    unwanted: dict[tuple[int, str], str] = field(default_factory=dict)  # entry key → reason
+    wanted: dict[EntryKey, datetime] = field(default_factory=dict)  # entry key → time
+    unwanted: dict[EntryKey, str] = field(default_factory=dict)  # entry key → reason
 
 
-def _final_reason(row: SocialComment) -> str:
+class _EntryRow(NamedTuple):
+    pk: int
+    status: str
+    exclusion_reason: str
+
+
+def _final_reason(row: Stored) -> str:
     return ExclusionReason.DELETED if row.deleted_at else row.rule_reason
 
 
 def comment_entries_apply(
-    *, source: SocialSource, rules: SocialRules, touched: list[SocialComment], at: datetime
+    *, source: SocialSource, rules: SocialRules, touched: Sequence[Stored], at: datetime
 ) -> tuple[int, int]:
     """Set status, reason and entry on ``touched`` (and, one entry per person, on the
     person's other comments, saved here) and make or exclude the entries."""
@@ -103,8 +174,8 @@ def comment_entries_apply(
     authors = {r.author_id for r in touched if r.author_id}
     people = _persons_for(source.platform, authors, at) if authors else {}
     plan = _Plan()
-    others: list[SocialComment] = []
-    before: dict[int, tuple[str, str, int | None]] = {}
+    others: list[Stored] = []
+    before: dict[int | None, tuple[str, str, int | None]] = {}
     if rules.weighting == SocialRules.Weighting.PER_COMMENT:
         for row in touched:
             reason = _final_reason(row)
@@ -118,36 +189,10 @@ def comment_entries_apply(
                 plan.unwanted[key] = reason
             else:
                 plan.wanted[key] = row.created_time
-            plan.rows[row.comment_id] = row
     else:
-        ids = {r.comment_id for r in touched}
-        source_ids = getattr(promotion, "_social_source_ids", None)
-        if source_ids is None:
-            source_ids = list(
-                SocialSource.objects.filter(promotion=promotion).values_list("pk", flat=True)
-            )
-            promotion._social_source_ids = source_ids  # type: ignore[attr-defined]
-
-        others = [
-            row
-            for row in SocialComment.objects.filter(
-                source_id__in=source_ids, platform=source.platform, author_id__in=authors
-            ).only(
-                "pk",
-                "comment_id",
-                "author_id",
-                "created_time",
-                "rule_reason",
-                "deleted_at",
-                "status",
-                "reason",
-                "entry_id",
-                "platform",
-            )
-            if row.comment_id not in ids
-        ]
+        others = _others_get(promotion, source.platform, authors, {r.comment_id for r in touched})
         before = {row.pk: (row.status, row.reason, row.entry_id) for row in others}
-        by_author: dict[str, list[SocialComment]] = defaultdict(list)
+        by_author: dict[str, list[Stored]] = defaultdict(list)
         for row in [*touched, *others]:
             by_author[row.author_id].append(row)
         for author, rows in by_author.items():
@@ -181,59 +226,61 @@ def comment_entries_apply(
         )
         entry = entries.get((person, slot))
         row.entry_id = entry.pk if entry is not None else None
-    if others:
-        others = [r for r in others if before[r.pk] != (r.status, r.reason, r.entry_id)]
-    if others:
-        SocialComment.objects.bulk_update(others, ["status", "reason", "entry"])
+    stored_save(
+        [r for r in others if before[r.pk] != (r.status, r.reason, r.entry_id)],
+        ("status", "reason", "entry_id"),
+    )
     return created, excluded
+
+
+def _others_get(
+    promotion: Promotion, platform: str, authors: set[str], skip: set[str]
+) -> list[Stored]:
+    """The authors' other stored comments on the promotion's sources (one entry per
+    person: they decide which comment holds it)."""
+    if not authors:
+        return []
+    source_ids = getattr(promotion, "_social_source_ids", None)
+    if source_ids is None:
+        source_ids = list(
+            SocialSource.objects.filter(promotion=promotion).values_list("pk", flat=True)
+        )
+        promotion._social_source_ids = source_ids  # type: ignore[attr-defined]
+    rows = rows_get(
+        SocialComment,
+        ("author_id",),
+        [(a,) for a in authors],
+        STORED_COLUMNS,
+        where={"source_id": source_ids, "platform": platform},
+    )
+    return [Stored(*row) for row in rows if row[0] not in skip]
 
 
 def _entries_ensure(
     *, promotion: Promotion, source: SocialSource, plan: _Plan, at: datetime
-) -> tuple[dict[tuple[int, str], Entry], int]:
+) -> tuple[dict[EntryKey, _EntryRow], int]:
     """The entries of the plan's keys, valid where wanted: made when missing (ON CONFLICT
-    DO NOTHING on the frequency slot), revived when only this room had excluded them."""
-    keys = set(plan.wanted) | set(plan.unwanted)
-    if not keys:
-        return {}, 0
-    persons = {p for p, _ in keys}
-    slots = {s for _, s in keys}
-
-    def load() -> dict[tuple[int, str], Entry]:
-        rows = Entry.objects.filter(
-            promotion=promotion, person_id__in=persons, slot__in=slots
-        ).only("pk", "public_id", "person_id", "slot", "status", "exclusion_reason", "created_at")
-        return {(e.person_id, e.slot): e for e in rows if (e.person_id, e.slot) in keys}
-
-    entries = load()
-    missing = [k for k in plan.wanted if k not in entries]
-    created = 0
-    if missing:
-        rows = [
-            Entry(
-                promotion=promotion,
-                person_id=person,
-                slot=slot,
-                source=source.platform,
-                created_at=plan.wanted[(person, slot)],
-            )
-            for person, slot in missing
-        ]
-        try:  # the usual case: nobody made them meanwhile, and the ids come back
-            with transaction.atomic():
-                new = Entry.objects.bulk_create(rows)
-            entries.update({(e.person_id, e.slot): e for e in new})
-        except IntegrityError:  # a webhook or another import made some: keep theirs
-            Entry.objects.bulk_create(rows, ignore_conflicts=True)
-            before = set(entries)
-            entries = load()
-            new = [entries[k] for k in missing if k in entries and k not in before]
-        created = len(new)
-        if new:
-            _conversions_record(promotion=promotion, entries=new, source=source.platform)
+    DO NOTHING on the frequency slot: one made meanwhile by a webhook or another import
+    is kept), revived when only this room had excluded them."""
+    entries: dict[EntryKey, _EntryRow] = {}
+    if plan.wanted:
+        made = rows_insert(
+            Entry,
+            ("person_id", "slot", "created_at"),
+            [(p, s, t) for (p, s), t in plan.wanted.items()],
+            same={"promotion_id": promotion.pk, "source": source.platform},
+            conflict=("promotion_id", "person_id", "slot"),
+            returning=("id", "person_id", "slot"),
+        )
+        entries = {(p, s): _EntryRow(pk, Entry.Status.VALID, "") for pk, p, s in made}
+        if made:
+            _conversions_record(promotion=promotion, entries=entries, plan=plan, source=source)
             if at < promotion.ends_at and not getattr(promotion, "_draw_committed", False):
                 draw_commitment_ensure(promotion=promotion, at=at)
                 promotion._draw_committed = True  # type: ignore[attr-defined]  # once per import
+    created = len(entries)
+    rest = [k for k in (*plan.wanted, *plan.unwanted) if k not in entries]
+    entries.update(_entries_get(promotion, rest))
     revive = [
         e.pk
         for k, e in entries.items()
@@ -248,7 +295,18 @@ def _entries_ensure(
     return entries, created
 
 
-def _entries_exclude(*, entries: dict[tuple[int, str], Entry], plan: _Plan, at: datetime) -> int:
+def _entries_get(promotion: Promotion, keys: Iterable[EntryKey]) -> dict[EntryKey, _EntryRow]:
+    rows = rows_get(
+        Entry,
+        ("person_id", "slot"),
+        keys,
+        ("person_id", "slot", "pk", "status", "exclusion_reason"),
+        where={"promotion_id": promotion.pk},
+    )
+    return {(p, s): _EntryRow(pk, st, why) for p, s, pk, st, why in rows}
+
+
+def _entries_exclude(*, entries: dict[EntryKey, _EntryRow], plan: _Plan, at: datetime) -> int:
     by_reason: dict[str, list[int]] = defaultdict(list)
     for key, reason in plan.unwanted.items():
         entry = entries.get(key)
@@ -265,21 +323,27 @@ def _entries_exclude(*, entries: dict[tuple[int, str], Entry], plan: _Plan, at: 
     return done
 
 
-def _conversions_record(*, promotion: Promotion, entries: list[Entry], source: str) -> None:
+def _conversions_record(
+    *,
+    promotion: Promotion,
+    entries: dict[EntryKey, _EntryRow],
+    plan: _Plan,
+    source: SocialSource,
+) -> None:
     """Count the new entries in tracking's reports once the transaction commits (stable
     event ids: a retry counts each once), in one batch."""
     campaign_id, brand_id = promotion.campaign_id, promotion.campaign.brand_id
     events = [
         TrackedEvent(
             event_id=conversion_event_id(kind="entry", object_id=e.pk),
-            ts=e.created_at,
+            ts=plan.wanted[key],
             type="entry",
             promotion_id=promotion.pk,
             campaign_id=campaign_id,
             brand_id=brand_id,
-            source=source,
+            source=source.platform,
         )
-        for e in entries
+        for key, e in entries.items()
     ]
 
     def record() -> None:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from promotions.campaigns.models import Promotion
 from promotions.draws.models import Draw
 from promotions.social import comment_entries
+from promotions.social.bulk import rows_get, rows_insert
 from promotions.social.models import ExclusionReason, SocialComment, SocialRules, SocialSource
 from promotions.social.rules import Judge, ReadComment
 from promotions.social.services import social_rules_get_or_default
@@ -62,6 +63,42 @@ def _judge(source: SocialSource, rules: SocialRules) -> Judge:
     )
 
 
+@dataclass(slots=True, eq=False)
+class _Row(comment_entries.Stored):
+    """A comment of the batch: stored already (``pk``), or new."""
+
+    text: str = ""
+    seen_pass: int = 0
+    edited_at: datetime | None = None
+
+
+_ROW_COLUMNS = (*comment_entries.STORED_COLUMNS, "text", "seen_pass")
+_NEW_FIELDS = (
+    "comment_id",
+    "parent_id",
+    "author_id",
+    "author_username",
+    "text",
+    "created_time",
+    "status",
+    "reason",
+    "rule_reason",
+    "entry_id",
+)
+
+
+def _stored_get(platform: str, comment_ids: list[str]) -> dict[str, _Row]:
+    """The batch's comments stored already, by comment id."""
+    rows = rows_get(
+        SocialComment,
+        ("comment_id",),
+        [(c,) for c in comment_ids],
+        _ROW_COLUMNS,
+        where={"platform": platform},
+    )
+    return {row[0]: _Row(*row) for row in rows}
+
+
 def social_comments_store(
     *,
     source: SocialSource,
@@ -87,66 +124,74 @@ def social_comments_store(
     )
     unique = {c.comment_id: c for c in comments if c.kind == kind}  # a repeat: the last
     with transaction.atomic():
-        existing = {
-            row.comment_id: row
-            for row in SocialComment.objects.filter(
-                platform=source.platform, comment_id__in=list(unique)
-            )
-        }
+        existing = _stored_get(source.platform, list(unique))
         judge = _judge(source, rules)
         open_now = at < promotion.ends_at
         frozen = _promotion_drawn(promotion)
-        touched: list[SocialComment] = []
-        new_rows: list[SocialComment] = []
+        touched: list[_Row] = []
+        new: list[tuple[ReadComment, _Row]] = []
+        edited: list[_Row] = []
         for read in unique.values():
             row = existing.get(read.comment_id)
             if row is None:
-                row = SocialComment(
-                    source=source,
-                    platform=source.platform,
+                row = _Row(
                     comment_id=read.comment_id,
-                    kind=read.kind,
-                    parent_id=read.parent_id,
+                    platform=source.platform,
                     author_id=read.author_id,
-                    author_username=read.author_username,
-                    text=read.text,
                     created_time=read.created_time,
                     rule_reason=judge.reason(read),
-                    seen_pass=seen_pass or 0,
-                    imported_at=at,
                 )
-                new_rows.append(row)
+                new.append((read, row))
                 touched.append(row)
             elif row.deleted_at is None and open_now and row.text != read.text:
-                row.text = read.text
-                row.edited_at = at
-                row.rule_reason = judge.reason(read)
+                row.text, row.edited_at, row.rule_reason = read.text, at, judge.reason(read)
+                edited.append(row)
                 touched.append(row)
-                result.changed += 1
+        result.changed = len(edited)
         if seen_pass is not None:
-            SocialComment.objects.filter(pk__in=[r.pk for r in existing.values()]).exclude(
-                seen_pass=seen_pass
-            ).update(seen_pass=seen_pass)
+            unseen = [r.pk for r in existing.values() if r.pk and r.seen_pass != seen_pass]
+            if unseen:
+                SocialComment.objects.filter(pk__in=unseen).update(seen_pass=seen_pass)
         if not frozen:
             created, excluded = comment_entries.comment_entries_apply(
                 source=source, rules=rules, touched=touched, at=at
             )
             result.entries_created, result.entries_excluded = created, excluded
         else:
-            for row in touched:
-                if row.pk is None:
-                    row.status, row.reason = (
-                        SocialComment.Status.EXCLUDED,
-                        row.rule_reason or ExclusionReason.AFTER_CLOSE,
-                    )
-        if new_rows:
-            SocialComment.objects.bulk_create(new_rows, ignore_conflicts=True)
-            result.new = len(new_rows)
-        changed = [r for r in touched if r.pk is not None]
-        if changed:
-            SocialComment.objects.bulk_update(
-                changed, ["text", "edited_at", "rule_reason", "status", "reason", "entry"]
-            )
+            for _, row in new:
+                row.status = SocialComment.Status.EXCLUDED
+                row.reason = row.rule_reason or ExclusionReason.AFTER_CLOSE
+        rows_insert(
+            SocialComment,
+            _NEW_FIELDS,
+            [
+                (
+                    read.comment_id,
+                    read.parent_id,
+                    read.author_id,
+                    read.author_username,
+                    read.text,
+                    read.created_time,
+                    row.status,
+                    row.reason,
+                    row.rule_reason,
+                    row.entry_id,
+                )
+                for read, row in new
+            ],
+            same={
+                "source_id": source.pk,
+                "platform": source.platform,
+                "kind": kind,
+                "seen_pass": seen_pass or 0,
+                "imported_at": at,
+            },
+            conflict=("platform", "comment_id"),
+        )
+        result.new = len(new)
+        comment_entries.stored_save(
+            edited, ("text", "edited_at", "rule_reason", "status", "reason", "entry_id")
+        )
         if cursor is not None:
             SocialSource.objects.filter(pk=source.pk).update(cursor=cursor, last_error="")
             source.cursor = cursor
@@ -172,21 +217,23 @@ def social_comment_remove(
     at = at or timezone.now()
     promotion = source.promotion
     with transaction.atomic():
-        rows = list(
-            SocialComment.objects.select_for_update().filter(
+        rows = [
+            comment_entries.Stored.of(row)
+            for row in SocialComment.objects.select_for_update().filter(
                 source=source, comment_id__in=list(comment_ids), deleted_at__isnull=True
             )
-        )
+        ]
         if not rows:
             return 0
         for row in rows:
             row.deleted_at = at
-        SocialComment.objects.bulk_update(rows, ["deleted_at"])
+        fields: tuple[str, ...] = ("deleted_at",)
         if not Draw.objects.filter(promotion=promotion, status=Draw.Status.DRAWN).exists():
             rules = social_rules_get_or_default(promotion=promotion)
             rules.promotion = promotion
             comment_entries.comment_entries_apply(source=source, rules=rules, touched=rows, at=at)
-            SocialComment.objects.bulk_update(rows, ["status", "reason", "entry"])
+            fields = ("deleted_at", "status", "reason", "entry_id")
+        comment_entries.stored_save(rows, fields)
     return len(rows)
 
 
@@ -214,7 +261,7 @@ def social_promotion_rejudge(*, promotion: Promotion, at: datetime | None = None
                 if not rows:
                     break
                 last = rows[-1].pk
-                touched = []
+                touched: list[comment_entries.Stored] = []
                 for row in rows:
                     reason = judge.reason(
                         ReadComment(
@@ -229,12 +276,12 @@ def social_promotion_rejudge(*, promotion: Promotion, at: datetime | None = None
                     )
                     if reason != row.rule_reason:
                         row.rule_reason = reason
-                        touched.append(row)
+                        touched.append(comment_entries.Stored.of(row))
                 comment_entries.comment_entries_apply(
                     source=source, rules=rules, touched=touched, at=at
                 )
-                SocialComment.objects.bulk_update(
-                    touched, ["rule_reason", "status", "reason", "entry"]
+                comment_entries.stored_save(
+                    touched, ("rule_reason", "status", "reason", "entry_id")
                 )
                 changed += len(touched)
     return changed
