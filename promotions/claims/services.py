@@ -34,6 +34,7 @@ from promotions.entrants.models import Person
 from promotions.entries.models import Entry
 from promotions.prizes.models import Prize, PrizeAward
 from promotions.social import importer as social_importer
+from promotions.social import replies as social_replies
 from promotions.social import services as social_services
 from promotions.social.models import SocialSource
 from tracking.models import WebhookEventType
@@ -237,7 +238,7 @@ def claim_channel(*, entry: Entry) -> str:
     person = entry.person
     if person.anonymised_at is not None:
         return PrizeClaim.Channel.NONE
-    comment = social_services.social_winning_comment_get(entry=entry)
+    comment = social_replies.social_winning_comment_get(entry=entry)
     if comment is not None:
         rules = social_services.social_rules_get_or_default(promotion=entry.promotion)
         # Messenger takes a private reply only within 7 days of the comment (an alternate
@@ -291,7 +292,7 @@ def claim_notify(*, claim: PrizeClaim) -> str:
     if claim.channel == PrizeClaim.Channel.EMAIL:
         task_enqueue("promotions.claims.tasks.claim_notification_send", claim.pk)
     elif claim.channel == PrizeClaim.Channel.COMMENT_REPLY:
-        replies = social_services.social_winner_reply(
+        replies = social_replies.social_winner_reply(
             entry=claim.entry, link=claim_link(claim=claim), at=at
         )
         if not replies:  # the rules changed since: no private reply carries the link

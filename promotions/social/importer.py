@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from promotions.campaigns.models import Promotion
 from promotions.facebook.client import GraphError, GraphPage, graph_edge_page
-from promotions.social import services
+from promotions.social import comments, services
 from promotions.social.models import (
     ConnectedPage,
     Platform,
@@ -211,7 +211,7 @@ def social_source_import(
     promotion = source.promotion
     rules = services.social_rules_get_or_default(promotion=promotion)
     rules.promotion = promotion
-    source = services.social_pass_start(source=source)
+    source = comments.social_pass_start(source=source)
     fetcher = _Fetcher(source.page, sleep, result)
     reactions = rules.entry_kind == SocialRules.EntryKind.REACTIONS
     if source.platform == Platform.FACEBOOK and reactions:
@@ -238,7 +238,7 @@ def social_source_import(
             read = facebook_comments_read(page.rows, seen_at=now)
         else:
             read = _instagram_with_replies(fetcher, page.rows, now)
-        stored = services.social_comments_store(
+        stored = comments.social_comments_store(
             source=source,
             comments=read,
             at=now,
@@ -255,7 +255,7 @@ def social_source_import(
         if progress is not None:
             progress(len(page.rows))
         if page.after is None:
-            result.deleted += services.social_pass_finish(source=source)
+            result.deleted += comments.social_pass_finish(source=source)
             return result
         if max_pages is not None and result.pages >= max_pages:
             result.complete = False
@@ -295,7 +295,7 @@ def social_promotion_import(
     for source in SocialSource.objects.filter(promotion=promotion).select_related(
         "page", "promotion__campaign"
     ):
-        if not services.social_source_lease(
+        if not comments.social_source_lease(
             source=source, seconds=settings.SOCIAL_IMPORT_LEASE_SECONDS
         ):
             total.complete = False
@@ -310,7 +310,7 @@ def social_promotion_import(
             total.errors.append(f"{source}: {exc}")
             logger.warning("social: import of %s stopped: %s", source, exc)
         finally:
-            services.social_source_release(source=source, error=error)
+            comments.social_source_release(source=source, error=error)
     return total
 
 

@@ -12,8 +12,9 @@ from django.db.models.functions import TruncHour
 
 from promotions.campaigns.models import Promotion
 from promotions.draws.models import Draw
+from promotions.social.comments import comment_ref
 from promotions.social.models import ExclusionReason, SocialComment, SocialRules, SocialSource
-from promotions.social.services import comment_ref, social_rules_get_or_default
+from promotions.social.services import social_rules_get_or_default
 
 
 @dataclass(frozen=True)

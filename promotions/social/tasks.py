@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from promotions.social import importer, services, webhooks
+from promotions.social import comments, importer, replies, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def social_promotion_rejudge(promotion_id: int) -> int:
     from promotions.campaigns.models import Promotion
 
     promotion = Promotion.objects.filter(pk=promotion_id).select_related("campaign").first()
-    return 0 if promotion is None else services.social_promotion_rejudge(promotion=promotion)
+    return 0 if promotion is None else comments.social_promotion_rejudge(promotion=promotion)
 
 
 def social_webhook_process(delivery_id: int) -> dict[str, int]:
@@ -45,8 +45,8 @@ def social_webhook_process(delivery_id: int) -> dict[str, int]:
 
 
 def social_reply_send(reply_id: int) -> None:
-    services.social_reply_send(reply_id=reply_id)
+    replies.social_reply_send(reply_id=reply_id)
 
 
 def social_replies_send_due() -> int:
-    return services.social_replies_send_due()
+    return replies.social_replies_send_due()

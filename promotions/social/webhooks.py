@@ -20,7 +20,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from promotions.social import services
+from promotions.social import comments
 from promotions.social.models import Platform, SocialComment, SocialSource, WebhookDelivery
 from promotions.social.rules import ReadComment
 from tracking.queue import task_enqueue
@@ -181,11 +181,11 @@ def social_webhook_process(*, delivery_id: int) -> dict[str, int]:
             outcome["unknown_posts"] += len(adds.get(key, [])) + len(removes.get(key, []))
             continue
         if adds.get(key):
-            result = services.social_comments_store(source=source, comments=adds[key])
+            result = comments.social_comments_store(source=source, comments=adds[key])
             outcome["stored"] += result.new + result.changed
             outcome["entries"] += result.entries_created
         if removes.get(key):
-            outcome["removed"] += services.social_comment_remove(
+            outcome["removed"] += comments.social_comment_remove(
                 source=source, comment_ids=removes[key]
             )
     if ignored:

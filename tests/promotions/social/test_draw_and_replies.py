@@ -16,7 +16,7 @@ from django.utils import timezone
 from promotions.draws import fairdraw
 from promotions.draws.services import draw_run
 from promotions.entries.models import Entry
-from promotions.social import importer, services
+from promotions.social import comments, importer, replies, services
 from promotions.social.models import SocialComment, SocialReply, SocialReplyAttempt
 from tests.fakes import graph_comments
 from tests.fakes.graph_server import server_error
@@ -100,7 +100,7 @@ def test_a_draw_over_an_imported_post_verifies(drawn, client, tmp_path, capsys):
     winner = data["winners"][0]
     comment = SocialComment.objects.get(entry__public_id=winner, status="entered")
     assert social["entry_comments"][winner] == [
-        services.comment_ref("facebook", comment.comment_id)
+        comments.comment_ref("facebook", comment.comment_id)
     ]
 
 
@@ -115,7 +115,7 @@ def test_the_certificate_shows_sources_rules_and_reasons_and_no_names(drawn, cli
     assert "Secret Name" not in html
     assert not any(f">{500 + i}<" in html or f" {500 + i} " in html for i in range(40))
     comment = SocialComment.objects.get(entry__public_id=draw.winners[0], status="entered")
-    assert services.comment_ref("facebook", comment.comment_id) in html
+    assert comments.comment_ref("facebook", comment.comment_id) in html
     assert comment.comment_id not in html
 
 
@@ -128,10 +128,10 @@ def test_the_winning_comment_gets_each_reply_exactly_once(
     link = "https://promos.example.com/p/x/y/z/"
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.social_winner_reply(entry=winner, link=link)
+        replies.social_winner_reply(entry=winner, link=link)
     with django_capture_on_commit_callbacks(execute=True):
-        services.social_winner_reply(entry=winner, link=link)  # the draw's task ran twice
-    services.social_replies_send_due(at=timezone.now() + timedelta(hours=1))
+        replies.social_winner_reply(entry=winner, link=link)  # the draw's task ran twice
+    replies.social_replies_send_due(at=timezone.now() + timedelta(hours=1))
 
     public = graph_post.calls("POST", rf"/{comment.comment_id}/comments")
     private = graph_post.calls("POST", r"/\d+/messages")
@@ -165,13 +165,13 @@ def test_a_failed_reply_is_retried_with_backoff_and_logged(
     graph_post.fail_next("POST", rf"/{comment.comment_id}/comments", server_error())
 
     with django_capture_on_commit_callbacks(execute=True):
-        (reply,) = services.social_winner_reply(entry=winner, link="https://x.example/")
+        (reply,) = replies.social_winner_reply(entry=winner, link="https://x.example/")
     reply.refresh_from_db()
     assert (reply.status, reply.attempts) == ("pending", 1)
     assert reply.next_attempt_at > timezone.now()
-    assert services.social_replies_send_due() == 0  # not due yet
+    assert replies.social_replies_send_due() == 0  # not due yet
 
-    assert services.social_replies_send_due(at=reply.next_attempt_at) == 1
+    assert replies.social_replies_send_due(at=reply.next_attempt_at) == 1
 
     reply.refresh_from_db()
     assert (reply.status, reply.attempts) == ("sent", 2)
@@ -185,9 +185,9 @@ def test_a_private_reply_after_seven_days_is_not_sent(drawn, graph_post):
     winner = Entry.objects.get(public_id=draw.winners[0])
     promotion.social_rules.reply_public = False
     promotion.social_rules.save()
-    (reply,) = services.social_winner_reply(entry=winner, link="https://x.example/")
+    (reply,) = replies.social_winner_reply(entry=winner, link="https://x.example/")
 
-    services.social_reply_send(reply_id=reply.pk, at=timezone.now() + timedelta(days=8))
+    replies.social_reply_send(reply_id=reply.pk, at=timezone.now() + timedelta(days=8))
 
     reply.refresh_from_db()
     assert reply.status == "failed" and "7 days" in reply.last_error
@@ -216,8 +216,8 @@ def test_the_default_public_reply_is_written_in_the_brands_language(
     comment = SocialComment.objects.get(entry=winner, status="entered")
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.social_winner_reply(entry=winner, link="https://promos.example.com/p/x/y/z/")
-    services.social_replies_send_due(at=timezone.now() + timedelta(hours=1))
+        replies.social_winner_reply(entry=winner, link="https://promos.example.com/p/x/y/z/")
+    replies.social_replies_send_due(at=timezone.now() + timedelta(hours=1))
 
     [public] = graph_post.calls("POST", rf"/{comment.comment_id}/comments")
     assert public.body["message"] == (

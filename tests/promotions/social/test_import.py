@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from promotions.entries.models import Entry
-from promotions.social import importer, services
+from promotions.social import comment_entries, comments, importer, services
 from promotions.social.models import SocialComment, SocialSource
 from promotions.social.rules import ReadComment
 from tests.fakes import graph_comments
@@ -97,7 +97,7 @@ def test_10000_comments_with_throttling_and_a_crash_make_one_entry_each(
         if len(pages) == 150:
             graph_post.fail_next("GET", rf"/{POST_ID}/comments", server_error())
 
-    original = services._entries_plan_apply
+    original = comment_entries.comment_entries_apply
     calls = []
 
     def crashing(**kwargs):
@@ -107,7 +107,7 @@ def test_10000_comments_with_throttling_and_a_crash_make_one_entry_each(
             raise RuntimeError("worker killed")
         return done
 
-    monkeypatch.setattr(services, "_entries_plan_apply", crashing)
+    monkeypatch.setattr(comment_entries, "comment_entries_apply", crashing)
 
     # when: the import crashes, then runs again
     with pytest.raises(RuntimeError, match="worker killed"):
@@ -118,7 +118,7 @@ def test_10000_comments_with_throttling_and_a_crash_make_one_entry_each(
     stored_at_crash = SocialComment.objects.count()
     assert source.cursor and source.lease_until is None
     assert 0 < stored_at_crash < 10_000
-    monkeypatch.setattr(services, "_entries_plan_apply", original)
+    monkeypatch.setattr(comment_entries, "comment_entries_apply", original)
     resumed_from = len(graph_post.requests)
     result = importer.social_promotion_import(promotion=promotion, sleep=sleeps.append)
 
@@ -158,17 +158,17 @@ def test_10000_comments_with_throttling_and_a_crash_make_one_entry_each(
 def test_an_edited_comment_is_judged_again_and_a_deleted_one_is_excluded(graph_post):
     promotion, _source = giveaway(keyword="win", weighting="per_comment")
     now = timezone.now() - timedelta(hours=1)
-    comments = [
+    posted = [
         graph_comments.comment(f"{POST}_1", author="11", message="I want to win", at=now),
         graph_comments.comment(f"{POST}_2", author="12", message="hello", at=now),
     ]
-    graph_post.state["posts"][POST_ID]["comments"] = comments
+    graph_post.state["posts"][POST_ID]["comments"] = posted
     importer.social_promotion_import(promotion=promotion)
     assert Entry.objects.filter(promotion=promotion, status="valid").count() == 1
 
     # when: 12 edits in the keyword, 11 deletes theirs
-    comments[1]["message"] = "ok, WIN please"
-    del comments[0]
+    posted[1]["message"] = "ok, WIN please"
+    del posted[0]
     result = importer.social_promotion_import(promotion=promotion)
 
     # then
@@ -183,17 +183,17 @@ def test_an_edited_comment_is_judged_again_and_a_deleted_one_is_excluded(graph_p
 def test_per_person_a_deleted_first_comment_passes_the_entry_to_the_next(graph_post):
     promotion, source = giveaway()
     at = timezone.now() - timedelta(hours=3)
-    comments = [
+    posted = [
         graph_comments.comment(
             f"{POST}_{i}", author="21", message="me!", at=at + timedelta(minutes=i)
         )
         for i in range(3)
     ]
-    graph_post.state["posts"][POST_ID]["comments"] = comments
+    graph_post.state["posts"][POST_ID]["comments"] = posted
     importer.social_promotion_import(promotion=promotion)
     assert list(SocialComment.objects.values_list("reason", flat=True)) == ["", "repeat", "repeat"]
 
-    services.social_comment_remove(source=source, comment_ids=[f"{POST}_0"])
+    comments.social_comment_remove(source=source, comment_ids=[f"{POST}_0"])
 
     assert list(SocialComment.objects.values_list("reason", flat=True)) == ["deleted", "", "repeat"]
     entry = Entry.objects.get(promotion=promotion)
@@ -333,8 +333,8 @@ def test_a_comment_a_webhook_brought_during_a_pass_is_not_taken_for_deleted(grap
     graph_post.state["posts"][POST_ID]["comments"] = [
         graph_comments.comment(f"{POST}_1", author="73", message="a", at=at)
     ]
-    source = services.social_pass_start(source=source)
-    services.social_comments_store(
+    source = comments.social_pass_start(source=source)
+    comments.social_comments_store(
         source=source,
         comments=[ReadComment(f"{POST}_2", "comment", "", "74", "", "b", at)],
         at=timezone.now() + timedelta(seconds=1),
@@ -349,7 +349,7 @@ def test_a_comment_a_webhook_brought_during_a_pass_is_not_taken_for_deleted(grap
 
 def test_a_reaction_on_a_comment_giveaway_is_not_a_candidate(graph_post):
     _promotion, source = giveaway()
-    result = services.social_comments_store(
+    result = comments.social_comments_store(
         source=source,
         comments=[ReadComment(f"{POST_ID}:r:75", "reaction", "", "75", "", "LIKE", timezone.now())],
     )
