@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
@@ -48,34 +49,50 @@ def order_get_for_payment_intent(*, intent: dict[str, object]) -> Order | None:
     return Order.objects.filter(payment_intent_id=intent_id).first() if intent_id else None
 
 
-def order_confirmations_due(*, at: datetime | None = None) -> list[int]:
-    """Paid orders whose confirmation has not gone out although it was queued a while
-    ago (the mail server failed, the worker died): oldest first, for a resend."""
+def _paid_orders_waiting(
+    *,
+    at: datetime | None,
+    retry_after: timedelta,
+    give_up_after: timedelta,
+    limit: int,
+    **unset: Any,
+) -> list[int]:
+    """Ids of paid orders (refunded ones too) paid between ``give_up_after`` and
+    ``retry_after`` ago that match ``unset`` (what their queued task should have done and
+    did not): oldest first, at most ``limit``, for a sweep that repeats it."""
     at = at or timezone.now()
     return list(
         Order.objects.filter(
-            confirmation_sent_at__isnull=True,
             status__in=[Order.Status.PAID, Order.Status.REFUNDED],
-            paid_at__lte=at - CONFIRMATION_RETRY_AFTER,
-            paid_at__gte=at - CONFIRMATION_GIVE_UP_AFTER,
+            paid_at__lte=at - retry_after,
+            paid_at__gte=at - give_up_after,
+            **unset,
         )
         .order_by("paid_at")
-        .values_list("pk", flat=True)[:200]
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def order_confirmations_due(*, at: datetime | None = None) -> list[int]:
+    """Paid orders whose confirmation has not gone out although it was queued a while
+    ago (the mail server failed, the worker died): oldest first, for a resend."""
+    return _paid_orders_waiting(
+        at=at,
+        retry_after=CONFIRMATION_RETRY_AFTER,
+        give_up_after=CONFIRMATION_GIVE_UP_AFTER,
+        limit=200,
+        confirmation_sent_at__isnull=True,
     )
 
 
 def orders_paid_record_due(*, at: datetime | None = None) -> list[int]:
     """Paid orders of a promotion whose entry and report count were queued a while ago
     and never recorded: oldest first, for the sweep."""
-    at = at or timezone.now()
-    return list(
-        Order.objects.filter(
-            promotion__isnull=False,
-            paid_recorded_at__isnull=True,
-            status__in=[Order.Status.PAID, Order.Status.REFUNDED],
-            paid_at__lte=at - PAID_RECORD_RETRY_AFTER,
-            paid_at__gte=at - PAID_RECORD_GIVE_UP_AFTER,
-        )
-        .order_by("paid_at")
-        .values_list("pk", flat=True)[:500]
+    return _paid_orders_waiting(
+        at=at,
+        retry_after=PAID_RECORD_RETRY_AFTER,
+        give_up_after=PAID_RECORD_GIVE_UP_AFTER,
+        limit=500,
+        promotion__isnull=False,
+        paid_recorded_at__isnull=True,
     )
