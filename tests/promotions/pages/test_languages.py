@@ -52,6 +52,9 @@ def test_lang_ar_is_right_to_left_in_arabic(consumer, demo):
     body = response.content.decode()
     assert html_tag(response) == '<html lang="ar" dir="rtl">'
     assert "إطلاق Nova X" in body and "انتقل إلى المحتوى" in body
+    # Written content takes its own direction: an English text falling back in an Arabic
+    # page keeps its full stop at its end.
+    assert body.count('class="description" dir="auto"') >= 1
 
 
 def test_a_signed_request_with_locale_de_DE_renders_german(consumer, demo):
