@@ -102,12 +102,14 @@ if USING_POSTGRES:
     # → 7.8-8.4 ms, PostgreSQL 4.0-4.2 → 2.7-2.9 ms; docs/operations.md). Behind
     # PgBouncer in transaction mode before 1.21, set DATABASE_PREPARE_THRESHOLD=0.
     _prepare = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.update(
         server_side_binding=env.bool("DATABASE_SERVER_SIDE_BINDING", default=True),
         prepare_threshold=_prepare or None,
         # A prepared statement is still planned for its values each time (PostgreSQL's
-        # generic plan of the import's lookups scanned whole tables).
-        options="-c plan_cache_mode=force_custom_plan",
+        # generic plan of the import's lookups scanned whole tables); the URL's own
+        # ``?options=`` are kept.
+        options=f"{_options.get('options', '')} -c plan_cache_mode=force_custom_plan".strip(),
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -55,3 +55,16 @@ def test_a_threshold_of_zero_turns_prepared_statements_off():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert shown.stdout.split() == ["None", "False"]
+
+
+def test_the_database_urls_own_options_are_kept():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS']['options'])"
+    )
+    url = os.environ["DATABASE_URL"].split("?")[0] + "?options=-c%20statement_timeout%3D5000"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": url}
+    shown = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == "-c statement_timeout=5000 -c plan_cache_mode=force_custom_plan"
