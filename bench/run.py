@@ -69,6 +69,7 @@ WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 BLOCKING_THREADS = int(os.environ.get("BENCH_BLOCKING_THREADS", "4"))
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/promohub_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
+ENTRY_STREAM = "bench:entries"
 STREAM = "bench:tracking:events"
 SECRET = "bench-secret-" + "k" * 50
 
@@ -101,6 +102,7 @@ def configure() -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "false",
         "API_THROTTLE_RATE": "100000000/min",
         "BENCH_STREAM": STREAM,
+        "ENTRY_INTAKE_STREAM": ENTRY_STREAM,
         "CONN_MAX_AGE": "600",
         "DATABASE_URL": PG_URL if use_pg else f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}",
         "REDIS_URL": REDIS_URL if use_redis else "",
@@ -133,9 +135,10 @@ def fresh_database(env: dict[str, str]) -> None:
         import redis
 
         r = redis.Redis.from_url(env["REDIS_URL"])
-        keys = list(r.scan_iter(match=f"{STREAM}*", count=10_000))
-        if keys:
-            r.delete(*keys)
+        for prefix in (STREAM, ENTRY_STREAM):  # the entry slots name rows of the old database
+            keys = list(r.scan_iter(match=f"{prefix}*", count=10_000))
+            if keys:
+                r.delete(*keys)
 
 
 def django_setup() -> dict[str, Any]:
@@ -287,6 +290,10 @@ def wrk(
     if rate is None:
         raise SystemExit(f"wrk printed no request rate for {url}:\n{out}")
     found: dict[str, float] = {"rps": float(rate.group(1))}
+    done = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)\b", out)
+    if done:
+        found["requests"] = float(done.group(1))
+        found["seconds"] = float(done.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[done.group(3)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     found["non_2xx_3xx"] = float(errors.group(1)) if errors else 0.0
     for pct in ("50", "99"):
@@ -655,17 +662,23 @@ def entries_part(env: dict[str, str]) -> None:
     if not entries.entries_measurable(results=results, say=say):
         return
     web = start_web(env)
+    # With Redis the sweepstakes entries go through the intake: one entries consumer stores
+    # them (its CPU counts with the web workers').
+    intake = bool(env["REDIS_URL"]) and os.environ.get("ENTRY_INTAKE", "true") != "false"
+    consumer = start([sys.executable, "manage.py", "entries_consume"], env) if intake else None
 
-    def cpu() -> tuple[float, float]:  # CPU seconds so far: web workers, PostgreSQL
+    def cpu() -> tuple[float, float, float]:  # CPU seconds: web workers, PostgreSQL, consumer
         return (
             sum(cpu_seconds(worker_pids(web)).values()),
             sum(cpu_seconds(postgres_pids()).values()),
+            sum(cpu_seconds([consumer.pid]).values()) if consumer is not None else 0.0,
         )
 
     try:
-        entries.bench_entries(results=results, say=say, wrk=wrk, port=PORT, cpu=cpu)
+        entries.bench_entries(results=results, say=say, wrk=wrk, port=PORT, cpu=cpu, intake=intake)
     finally:
-        stop(web)
+        for process in [web, *([consumer] if consumer is not None else [])]:
+            stop(process)
 
 
 def http_parts(env: dict[str, str], setup: dict[str, Any]) -> None:

@@ -50,6 +50,12 @@ SCHEDULES: list[Declared] = [
         minutes=1,
     ),
     Declared(
+        name="promotions.entries.consume",
+        func="promotions.entries.tasks.entries_consume",
+        minutes=1,
+        kwargs={"seconds": 50},
+    ),
+    Declared(
         name="promotions.draws.commit_due",
         func="promotions.draws.tasks.draws_commit_due",
         minutes=10,

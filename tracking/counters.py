@@ -75,14 +75,15 @@ def cache_count(key: str, ttl: int) -> int:
         return 1
 
 
-def _count(scope: str, key: str, ttl: int) -> int | None:
+def _counts(scope: str, keys: list[str], ttl: int) -> list[int] | None:
+    """Count one on each key (one round trip to Redis); None when the counter is down."""
     url = setting("REDIS_URL")
     try:
         if url:
-            name = cache.make_key(key)  # the cache's own name for it
-            count, _expiry = redis_lean.execute(url, counter_commands(name, ttl))
-            return int(count)
-        return cache_count(key, ttl)
+            commands = [c for key in keys for c in counter_commands(cache.make_key(key), ttl)]
+            replies = redis_lean.execute(url, commands)
+            return [int(count) for count in replies[::2]]
+        return [cache_count(key, ttl) for key in keys]
     except Exception as exc:  # the counter is down: nothing is known, nothing is refused
         logger.warning("%s counter unavailable, not limiting: %s", scope, exc)
         return None
@@ -102,19 +103,34 @@ def window_count(
     aligned on the clock, shifted by ``offset`` seconds (so that, say, API keys do not all
     refill on the same second). ``scope`` names the limit (``"throttle"``,
     ``"promotions:enter"``) and keeps its counters apart from other limits'."""
+    counted = _window_counts(scope=scope, keys=[key], window_seconds=window_seconds, offset=offset)
+    return None if counted is None else counted[0]
+
+
+def _window_counts(
+    *, scope: str, keys: list[str], window_seconds: int, offset: int = 0
+) -> list[WindowCount] | None:
     shifted = time.time() + (offset % window_seconds)
     window = int(shifted // window_seconds)
-    count = _count(scope, f"rate:{scope}:{key}:{window}", window_seconds + GRACE_SECONDS)
-    if count is None:
+    counts = _counts(
+        scope, [f"rate:{scope}:{key}:{window}" for key in keys], window_seconds + GRACE_SECONDS
+    )
+    if counts is None:
         return None
-    return WindowCount(count=count, remaining_seconds=(window + 1) * window_seconds - shifted)
+    remaining = (window + 1) * window_seconds - shifted
+    return [WindowCount(count=count, remaining_seconds=remaining) for count in counts]
 
 
 def rate_limit(*, scope: str, key: str, rate: str, offset: int = 0) -> int:
     """Count one action of ``key`` against ``rate`` (``"5/min"``): 0 when it is allowed
     (or the counter is unreachable), else the whole seconds to wait before trying again."""
+    return rate_limit_many(scope=scope, keys=[key], rate=rate, offset=offset)
+
+
+def rate_limit_many(*, scope: str, keys: list[str], rate: str, offset: int = 0) -> int:
+    """``rate_limit`` for each of the keys one action counts against (its browser and its
+    person), in one round trip: the longest wait (0: allowed)."""
     limit, window_seconds = rate_parse(rate)
-    counted = window_count(scope=scope, key=key, window_seconds=window_seconds, offset=offset)
-    if counted is None or counted.count <= limit:
-        return 0
-    return max(1, math.ceil(counted.remaining_seconds))
+    counted = _window_counts(scope=scope, keys=keys, window_seconds=window_seconds, offset=offset)
+    over = [c for c in counted or () if c.count > limit]
+    return max(1, math.ceil(over[0].remaining_seconds)) if over else 0

@@ -133,6 +133,14 @@ def _subscriptions_wanting(*, brand_id: int, event_type: str, at: datetime) -> l
     return wanting
 
 
+def event_wanted(*, brand_id: int, event_type: str, at: datetime | None = None) -> bool:
+    """Whether a subscription of the brand wants ``event_type`` now (one indexed query):
+    a batch asks once, then publishes each of its events only if so."""
+    return bool(
+        _subscriptions_wanting(brand_id=brand_id, event_type=event_type, at=at or timezone.now())
+    )
+
+
 def event_publish(
     *,
     brand_id: int,

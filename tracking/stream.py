@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -144,47 +145,80 @@ def group_ensure(r: redis.Redis, key: str, group: str) -> None:
             raise
 
 
+@dataclass(frozen=True)
+class Flow:
+    """One stream and what its consumers do with it: ``decode`` turns an entry's fields
+    into items (raising ValueError, KeyError or TypeError for an entry that is not one of
+    ours: a dead letter), ``store`` stores a batch of items in one commit and says how many
+    were new. Tracking events are one flow; entries accepted into Redis are another
+    (promotions.entries.intake)."""
+
+    name: str
+    key: str
+    group: str
+    decode: Callable[[dict[bytes, bytes]], list[Any]]
+    store: Callable[[list[Any], Checkpoint | None], int]
+    count: int  # entries per read, at most
+    target_items: int  # items per stored batch, about
+    linger_ms: int = 0  # after a short read, wait this long for more before storing
+
+
+def _events_decode(fields: dict[bytes, bytes]) -> list[Any]:
+    if fields.get(b"v") != WIRE_VERSION.encode():
+        raise ValueError(f"unknown version {fields.get(b'v')!r}")
+    return list(events_decode(fields[b"d"]))
+
+
+def tracking_flow() -> Flow:
+    return Flow(
+        name="tracking",
+        key=stream_key(),
+        group=str(setting("TRACKING_STREAM_GROUP")),
+        decode=_events_decode,
+        store=lambda events, checkpoint: events_store(events, checkpoint=checkpoint),
+        count=int(setting("TRACKING_CONSUMER_COUNT")),
+        target_items=int(setting("TRACKING_CONSUMER_EVENTS")),
+    )
+
+
 def _decode_entries(
-    r: redis.Redis, key: str, entries: list[tuple[bytes, dict[bytes, bytes]]]
-) -> tuple[list[bytes], list[TrackedEvent]]:
-    """Entry ids and their events; an entry that is not ours goes to ``<key>:dead``."""
-    ids, events = [], []
+    r: redis.Redis, flow: Flow, entries: list[tuple[bytes, dict[bytes, bytes]]]
+) -> tuple[list[bytes], list[Any]]:
+    """Entry ids and their items; an entry that is not ours goes to ``<key>:dead``."""
+    ids, items = [], []
     for entry_id, fields in entries:
         if fields is None:  # deleted while pending (already stored and acknowledged)
             ids.append(entry_id)
             continue
         try:
-            if fields.get(b"v") != WIRE_VERSION.encode():
-                raise ValueError(f"unknown version {fields.get(b'v')!r}")
-            events.extend(events_decode(fields[b"d"]))
+            items.extend(flow.decode(fields))
         except (ValueError, KeyError, TypeError) as exc:
             logger.error(
-                "tracking: entry %s is not an event batch (%s): dead letter", entry_id, exc
+                "%s: stream entry %s is not ours (%s): dead letter", flow.name, entry_id, exc
             )
             dead: dict[Any, Any] = {**fields, b"error": str(exc)}
-            r.xadd(f"{key}:dead", dead)
+            r.xadd(f"{flow.key}:dead", dead)
         ids.append(entry_id)
-    return ids, events
+    return ids, items
 
 
 def _store_and_ack(
     r: redis.Redis,
-    key: str,
-    group: str,
+    flow: Flow,
     entries: list[tuple[bytes, dict[bytes, bytes]]],
     result: ConsumeResult,
     checkpoint: Checkpoint | None,
 ) -> None:
-    ids, events = _decode_entries(r, key, entries)
-    stored = events_store(events, checkpoint=checkpoint) if events else 0
+    ids, items = _decode_entries(r, flow, entries)
+    stored = flow.store(items, checkpoint) if items else 0
     if checkpoint is not None:
         checkpoint("committed")
     pipe = r.pipeline(transaction=False)
-    pipe.xack(key, group, *ids)
-    pipe.xdel(key, *ids)
+    pipe.xack(flow.key, flow.group, *ids)
+    pipe.xdel(flow.key, *ids)
     pipe.execute()
     result.entries += len(ids)
-    result.events += len(events)
+    result.events += len(items)
     result.stored += stored
 
 
@@ -198,22 +232,24 @@ def stream_consume(
     deadline: float | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     checkpoint: Checkpoint | None = None,
+    flow: Flow | None = None,
 ) -> ConsumeResult:
-    """Consume batches until stopped, ``max_batches`` done, the stream is drained
-    (``until_empty``) or ``deadline`` (time.monotonic()) passes.
+    """Consume batches of ``flow`` (default: tracking events) until stopped, ``max_batches``
+    done, the stream is drained (``until_empty``) or ``deadline`` (time.monotonic()) passes.
 
     A failure to store (database down) leaves the batch pending; it is retried from this
     consumer's pending list after a pause, or claimed by another consumer if this one dies.
     """
     r: Any = client()
-    key, group = stream_key(), str(setting("TRACKING_STREAM_GROUP"))
+    flow = flow or tracking_flow()
+    key, group = flow.key, flow.group
     consumer = consumer or consumer_name()
-    count = count or int(setting("TRACKING_CONSUMER_COUNT"))
+    count = count or flow.count
     claim_idle = int(setting("TRACKING_CLAIM_IDLE_MS"))
     group_ensure(r, key, group)
     result = ConsumeResult()
-    target_events = int(setting("TRACKING_CONSUMER_EVENTS"))
-    per_entry = 1.0  # events per entry, a moving average: beacons 1, partner batches ~1000
+    target_events = flow.target_items
+    per_entry = 1.0  # items per entry, a moving average: beacons 1, partner batches ~1000
     batches = failures = 0
     backlog = True  # first read our own pending entries (a restart with the same name)
     while not should_stop() and (max_batches is None or batches < max_batches):
@@ -234,6 +270,11 @@ def stream_consume(
                 group, consumer, {key: ">"}, count=n, block=None if until_empty else block_ms
             )
             entries = reply[0][1] if reply else []
+            if entries and len(entries) < n and flow.linger_ms and not until_empty:
+                # A short batch: wait for more, so that a batch's fixed cost is shared.
+                time.sleep(flow.linger_ms / 1000)
+                more = r.xreadgroup(group, consumer, {key: ">"}, count=n - len(entries))
+                entries += more[0][1] if more else []
         if not entries:
             if until_empty:
                 break
@@ -242,14 +283,14 @@ def stream_consume(
         try:
             connections_tidy()
             events_before = result.events
-            _store_and_ack(r, key, group, entries, result, checkpoint)
+            _store_and_ack(r, flow, entries, result, checkpoint)
             per_entry = 0.7 * per_entry + 0.3 * max(
                 1.0, (result.events - events_before) / len(entries)
             )
             failures = 0
         except Exception:
             failures += 1
-            logger.exception("tracking: storing a batch of %d entries failed", len(entries))
+            logger.exception("%s: storing a batch of %d entries failed", flow.name, len(entries))
             if not connection.in_atomic_block:
                 connection.close()
             if until_empty and failures >= 3:
@@ -259,13 +300,28 @@ def stream_consume(
     return result
 
 
-def stream_lag() -> tuple[int, float | None]:
-    """(entries not yet stored, unix time of the oldest one or None).
+def stream_consume_until_signalled(**kwargs: Any) -> ConsumeResult:
+    """``stream_consume`` until SIGTERM or SIGINT (the long-running consumer commands): the
+    batch being stored is finished and acknowledged first."""
+    stopping = False
+
+    def stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    return stream_consume(should_stop=lambda: stopping, **kwargs)
+
+
+def stream_lag(key: str | None = None) -> tuple[int, float | None]:
+    """(entries not yet stored, unix time of the oldest one or None), of the tracking
+    stream or ``key``.
 
     Acknowledged entries are deleted, so whatever is left in the stream is waiting.
     """
     r: Any = client()
-    key = stream_key()
+    key = key or stream_key()
     waiting = int(r.xlen(key))
     if not waiting:
         return 0, None

@@ -135,6 +135,14 @@ else:
         }
     }
 
+# Sessions: with Redis, read from the cache and written to both (a signed-in entrant's
+# entry reads no session row); without it, from the database.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
+
 Q_WORKERS = env.int("Q_WORKERS", default=2)
 Q_CLUSTER: dict[str, object] = {
     "name": env("Q_CLUSTER_NAME", default="promohub"),
@@ -324,6 +332,21 @@ PROMOTIONS_VELOCITY_WINDOW_SECONDS = env.int("PROMOTIONS_VELOCITY_WINDOW_SECONDS
 PROMOTIONS_EXTRA_DISPOSABLE_DOMAINS: list[str] = env.list(
     "PROMOTIONS_EXTRA_DISPOSABLE_DOMAINS", default=[]
 )
+# A web process reads the promotion an entry (vote, sign-in) names, with its campaign,
+# brand and country rules, at most once in this many seconds (0: on every request). A
+# marketer's pause or edit reaches entries within that time; pages always read afresh.
+PROMOTIONS_ACTION_CACHE_SECONDS = env.float("PROMOTIONS_ACTION_CACHE_SECONDS", default=2.0)
+# Sweepstakes entries accepted into a Redis stream and stored in batches by the entries
+# consumer (promotions/entries/intake.py; docs/architecture.md, "Entry intake"): on when
+# REDIS_URL is set, unless ENTRY_INTAKE=false. That Redis must keep what it acknowledged
+# (appendonly yes; docs/operations.md). Slot keys hold a frequency slot this long.
+ENTRY_INTAKE = env.bool("ENTRY_INTAKE", default=True) and bool(REDIS_URL)
+ENTRY_INTAKE_STREAM = env("ENTRY_INTAKE_STREAM", default="promohub:entries")
+ENTRY_INTAKE_GROUP = env("ENTRY_INTAKE_GROUP", default="entries-store")
+ENTRY_INTAKE_SLOT_SECONDS = env.int("ENTRY_INTAKE_SLOT_SECONDS", default=2 * 24 * 3600)
+ENTRY_INTAKE_BATCH = env.int("ENTRY_INTAKE_BATCH", default=500)
+# A consumer that read fewer than a batch waits this long for more (stored within ~0.2 s).
+ENTRY_INTAKE_LINGER_MS = env.int("ENTRY_INTAKE_LINGER_MS", default=200)
 # Claims (promotions/claims/): a winner's address, phone and documents are deleted this many
 # days after the prize is delivered (or the claim closed).
 CLAIM_DATA_RETENTION_DAYS = env.int("CLAIM_DATA_RETENTION_DAYS", default=30)

@@ -43,5 +43,8 @@ if REDIS_URL:
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min"}}
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 FACEBOOK_WEBHOOK_VERIFY_TOKEN = "test-webhook-verify-token"  # noqa: S105
+# Tests change a promotion and enter at once; the cache and the intake have their own tests.
+PROMOTIONS_ACTION_CACHE_SECONDS = 0.0
+ENTRY_INTAKE = False
 SOCIAL_IMPORT_RETRY_BASE_SECONDS = 0.01
 SOCIAL_IMPORT_RETRY_MAX_SECONDS = 0.05

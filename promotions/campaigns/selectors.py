@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
+from promotions.campaigns.action_cache import action_cached
 from promotions.campaigns.models import Brand, Campaign, Promotion, Status
 
 
@@ -108,16 +109,25 @@ def promotion_get_for_page(
     promotion_slug: str,
     user: AbstractBaseUser | AnonymousUser,
     at: datetime | None = None,
+    cached: bool = False,
 ) -> tuple[Promotion, bool]:
-    """The promotion a tab shows and whether it is a preview; 404 or ``Gone`` otherwise."""
+    """The promotion a tab shows and whether it is a preview; 404 or ``Gone`` otherwise.
+    ``cached``: an action's read, which may be a few seconds old (``action_cache``)."""
     at = at or timezone.now()
-    # One query with its campaign and brand (every tab view and entry starts here); the
-    # campaign's own checks come first, as when it is read alone.
-    promotion = (
-        Promotion.objects.select_related("campaign__brand")
-        .filter(campaign__brand__slug=brand_slug, campaign__slug=campaign_slug, slug=promotion_slug)
-        .first()
-    )
+
+    def load() -> Promotion | None:
+        # One query with its campaign and brand (every tab view and entry starts here).
+        return (
+            Promotion.objects.select_related("campaign__brand")
+            .filter(
+                campaign__brand__slug=brand_slug, campaign__slug=campaign_slug, slug=promotion_slug
+            )
+            .first()
+        )
+
+    key = ("promotion", brand_slug, campaign_slug, promotion_slug)
+    promotion = action_cached(key, load) if cached else load()
+    # The campaign's own checks come first, as when it is read alone.
     if promotion is None:
         campaign_get_for_page(brand_slug=brand_slug, campaign_slug=campaign_slug, user=user, at=at)
         raise Http404("No such promotion.")

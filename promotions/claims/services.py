@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -31,6 +30,7 @@ from promotions.claims.models import PrizeClaim
 from promotions.draws import services as draws_services
 from promotions.draws.models import Draw
 from promotions.entrants.models import Person
+from promotions.entries import intake
 from promotions.entries.models import Entry
 from promotions.prizes.models import Prize, PrizeAward
 from promotions.social import importer as social_importer
@@ -98,6 +98,12 @@ def entry_confirmation_queue(*, entry: Entry) -> None:
     task_enqueue("promotions.claims.tasks.entry_confirmation_send", entry.pk)
 
 
+def entry_confirmations_queue(*, entry_ids: list[int]) -> None:
+    """The same for a batch of entries (the entries consumer's): one task."""
+    if entry_ids:
+        task_enqueue("promotions.claims.tasks.entry_confirmations_send", entry_ids)
+
+
 # --- the draw made ------------------------------------------------------------------------
 
 
@@ -139,6 +145,7 @@ def draw_complete(*, draw: Draw, by: Any = None, at: datetime | None = None) -> 
     """Make the draw (``draw_run``), open its winners' claims and tell the brand's managers
     (the certificate link), all or nothing. The worker and the admin's "Run" both call it."""
     at = at or timezone.now()
+    intake.intake_drain_before_draw()
     if draw_needs_final_import(draw=draw):
         raise ValidationError(
             _(
@@ -187,6 +194,7 @@ def draw_complete_after_import(*, draw_id: int, by: Any = None) -> Draw | None:
     draw = Draw.objects.select_related("promotion").filter(pk=draw_id).first()
     if draw is None or not draw_final_import(draw=draw):
         return None
+    intake.intake_drain_before_draw()
     with transaction.atomic():
         locked = (
             Draw.objects.select_for_update()
@@ -212,6 +220,10 @@ def draws_run_due(*, at: datetime | None = None) -> int:
             continue
         if not draw_final_import(draw=draw):
             continue
+        try:
+            intake.intake_drain_before_draw()  # outside the draw's transaction
+        except ValidationError:
+            return made  # the next run tries again
         try:
             with transaction.atomic():
                 # One runner: the row lock queues a second worker, which then sees "drawn".
@@ -548,50 +560,3 @@ def claim_mark_delivered(*, claim: PrizeClaim, at: datetime | None = None) -> Pr
     ):
         raise ValidationError(_("Only a shipped prize can be marked delivered."))
     return PrizeClaim.objects.get(pk=claim.pk)
-
-
-# --- privacy ------------------------------------------------------------------------------
-
-
-def claim_data_delete(*, claim: PrizeClaim, at: datetime | None = None) -> bool:
-    """Delete what the winner gave (address, phone, size, document); the claim's history
-    (statuses, dates, carrier) stays. False when there was nothing left to delete."""
-    at = at or timezone.now()
-    claim = PrizeClaim.objects.get(pk=claim.pk)
-    if claim.data_deleted_at is not None and not claim.answers and not claim.document:
-        return False
-    if claim.document:
-        claim.document.delete(save=False)
-    PrizeClaim.objects.filter(pk=claim.pk).update(answers={}, document="", data_deleted_at=at)
-    return True
-
-
-def claims_data_purge_due(*, at: datetime | None = None) -> int:
-    """Scheduled: claim data is kept CLAIM_DATA_RETENTION_DAYS after delivery (or after the
-    claim closed without a delivery), then deleted."""
-    at = at or timezone.now()
-    limit = at - timedelta(days=settings.CLAIM_DATA_RETENTION_DAYS)
-    delivered = PrizeClaim.objects.filter(
-        status=PrizeClaim.Status.DELIVERED, delivered_at__lte=limit
-    )
-    closed = PrizeClaim.objects.filter(
-        status__in=[
-            PrizeClaim.Status.DECLINED,
-            PrizeClaim.Status.EXPIRED,
-            PrizeClaim.Status.INELIGIBLE,
-        ],
-        closed_at__lte=limit,
-    )
-    purged = 0
-    for claim in (delivered | closed).filter(data_deleted_at__isnull=True):
-        purged += claim_data_delete(claim=claim, at=at)
-    return purged
-
-
-def claims_data_delete_for_person(*, person: Person, at: datetime | None = None) -> int:
-    """The data deletion callback: every claim of the person loses its data at once."""
-    at = at or timezone.now()
-    deleted = 0
-    for claim in PrizeClaim.objects.filter(entry__person=person, data_deleted_at__isnull=True):
-        deleted += claim_data_delete(claim=claim, at=at)
-    return deleted

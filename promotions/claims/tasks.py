@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from promotions.claims import emails
+from promotions.claims import privacy as claims_privacy
 from promotions.claims import services as claims_services
 from promotions.reports import alerts
 
@@ -30,6 +31,11 @@ def claim_shipped_send(claim_id: int) -> bool:
 
 def entry_confirmation_send(entry_id: int) -> bool:
     return emails.entry_confirmation_send(entry_id=entry_id)
+
+
+def entry_confirmations_send(entry_ids: list[int]) -> int:
+    """A batch's confirmations, one email per entry (each once, as above); how many sent."""
+    return sum(emails.entry_confirmation_send(entry_id=pk) for pk in entry_ids)
 
 
 def draw_done_send(draw_id: int) -> bool:
@@ -60,7 +66,7 @@ def claims_remind_due() -> int:
 
 
 def claims_data_purge_due() -> int:
-    done = claims_services.claims_data_purge_due()
+    done = claims_privacy.claims_data_purge_due()
     if done:
         logger.info("promotions: deleted the data of %d claim(s)", done)
     return done

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from promotions.campaigns.languages import content_fallback
 from promotions.campaigns.models import Promotion
-from promotions.claims.services import claims_data_delete_for_person
+from promotions.claims.privacy import claims_data_delete_for_person
 from promotions.entrants.models import (
     Consent,
     ConsentText,
@@ -374,6 +374,25 @@ def consents_record(
 
     Two queries on every entry (the texts' rows, then one INSERT ... ON CONFLICT DO
     NOTHING of the consents); a text seen for the first time is stored first."""
+    rows = consent_text_rows(
+        promotion=promotion, kinds=kinds, language=language, local_rule=local_rule
+    )
+    Consent.objects.bulk_create(
+        [Consent(person=person, promotion=promotion, text=row, given_at=at) for row in rows],
+        ignore_conflicts=True,
+    )
+    return [row.version for row in rows]
+
+
+def consent_text_rows(
+    *,
+    promotion: Promotion,
+    kinds: Iterable[str],
+    language: str = "",
+    local_rule: PromotionCountryRule | None = None,
+) -> list[ConsentText]:
+    """The stored versions of the words an entrant consented to (``consents_record``; the
+    entries consumer asks once per batch for all the entrants who read the same words)."""
     language = language or promotion.campaign.brand.language
     texts = consent_texts(promotion, language, local_rule)
     wanted = {
@@ -382,12 +401,7 @@ def consents_record(
     if not wanted:
         return []
     stored = {row.version: row for row in ConsentText.objects.filter(version__in=wanted.values())}
-    rows = [
+    return [
         stored.get(version) or consent_text_get(kind=kind, text=texts[kind], language=language)
         for kind, version in wanted.items()
     ]
-    Consent.objects.bulk_create(
-        [Consent(person=person, promotion=promotion, text=row, given_at=at) for row in rows],
-        ignore_conflicts=True,
-    )
-    return [row.version for row in rows]

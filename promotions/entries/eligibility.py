@@ -16,6 +16,7 @@ from datetime import date, datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from promotions.campaigns.action_cache import action_cached
 from promotions.campaigns.countries import COUNTRY_NAMES
 from promotions.campaigns.zones import brand_day, brand_moment_display, brand_next_day_start
 from promotions.models import (
@@ -77,9 +78,13 @@ class Check:
         if not country:
             return None
         if country not in self._local:
-            self._local[country] = PromotionCountryRule.objects.filter(
-                promotion=self.promotion, country=country
-            ).first()
+            promotion = self.promotion
+            self._local[country] = action_cached(
+                ("country_rule", promotion.pk, country),
+                lambda: PromotionCountryRule.objects.filter(
+                    promotion=promotion, country=country
+                ).first(),
+            )
         return self._local[country]
 
 

@@ -1,5 +1,6 @@
 """Rate limits per browser and per person on consumer actions (entering, voting, signing in),
-counted by tracking's one fixed-window counter (``tracking.counters``)."""
+counted by tracking's one fixed-window counter (``tracking.counters``), both in one round
+trip."""
 
 from __future__ import annotations
 
@@ -20,8 +21,7 @@ def rate_limit_or_refuse(*, scope: str, sender: Sender | None, person: Person | 
         keys.append(f"v:{sender.viewer_hash}")
     if person is not None:
         keys.append(f"p:{person.pk}")
-    for key in keys:
-        wait = counters.rate_limit(scope=f"promotions:{scope}", key=key, rate=rate)
-        if wait:
-            message = _("Too many attempts. Please wait %(s)d seconds and try again.") % {"s": wait}
-            raise Refused([Refusal("rate_limited", message)], status=429, retry_after=wait)
+    wait = counters.rate_limit_many(scope=f"promotions:{scope}", keys=keys, rate=rate)
+    if wait:
+        message = _("Too many attempts. Please wait %(s)d seconds and try again.") % {"s": wait}
+        raise Refused([Refusal("rate_limited", message)], status=429, retry_after=wait)

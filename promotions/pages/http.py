@@ -201,5 +201,9 @@ def promotion_for_action(
     request: HttpRequest, brand: str, campaign: str, promotion: str
 ) -> tuple[Promotion, bool]:
     return campaigns_selectors.promotion_get_for_page(
-        brand_slug=brand, campaign_slug=campaign, promotion_slug=promotion, user=request.user
+        brand_slug=brand,
+        campaign_slug=campaign,
+        promotion_slug=promotion,
+        user=request.user,
+        cached=True,
     )

@@ -9,7 +9,7 @@ others are ``repeat``; when it is deleted or no longer counts, the next one take
 
 A page of the import is a few statements whatever its size: one lookup per table, one
 ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` each for new people, identities and entries
-(``promotions.social.bulk``), and the comments are handled as plain rows (``Stored``), not
+(``promotions.bulk``), and the comments are handled as plain rows (``Stored``), not
 model instances.
 """
 
@@ -25,11 +25,11 @@ from typing import NamedTuple
 
 from django.db import transaction
 
+from promotions.bulk import rows_get, rows_insert
 from promotions.campaigns.models import Promotion
 from promotions.draws.services import draw_commitment_ensure
 from promotions.entrants.models import Identity, Person
 from promotions.entries.models import Entry
-from promotions.social.bulk import rows_get, rows_insert
 from promotions.social.models import (
     ExclusionReason,
     Platform,

@@ -23,10 +23,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from promotions.bulk import rows_get, rows_insert
 from promotions.campaigns.models import Promotion
 from promotions.draws.models import Draw
 from promotions.social import comment_entries
-from promotions.social.bulk import rows_get, rows_insert
 from promotions.social.models import ExclusionReason, SocialComment, SocialRules, SocialSource
 from promotions.social.rules import Judge, ReadComment
 from promotions.social.services import social_rules_get_or_default

@@ -58,3 +58,19 @@ def test_an_unreachable_counter_limits_nothing(settings, caplog):
     assert counters.window_count(scope="test", key="a", window_seconds=60) is None
     assert [counters.rate_limit(scope="test", key="a", rate="1/min") for _ in range(3)] == [0] * 3
     assert "test counter unavailable" in caplog.text
+
+
+def test_one_action_counts_against_each_of_its_keys_at_once(settings):
+    settings.CACHES = PRIVATE_CACHE
+    cache.clear()
+
+    # a person who used the rate from one browser, now on a fresh one
+    first = [counters.rate_limit_many(scope="test", keys=["v:a", "p:1"], rate="2/min")] * 1
+    first.append(counters.rate_limit_many(scope="test", keys=["v:a", "p:1"], rate="2/min"))
+    fresh_browser = counters.rate_limit_many(scope="test", keys=["v:b", "p:1"], rate="2/min")
+    other_person = counters.rate_limit_many(scope="test", keys=["v:c", "p:2"], rate="2/min")
+
+    assert first == [0, 0]
+    assert 1 <= fresh_browser <= 60  # the person's third attempt
+    assert other_person == 0
+    assert counters.window_count(scope="test", key="v:b", window_seconds=60).count == 2

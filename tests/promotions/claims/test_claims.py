@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from promotions.claims import privacy as claims_privacy
 from promotions.claims import services as claims_services
 from promotions.claims.emails import claim_link
 from promotions.draws import selectors as draws_selectors
@@ -284,8 +285,8 @@ def test_claim_then_ship_then_deliver_then_data_is_deleted_after_retention(
 
     settings.CLAIM_DATA_RETENTION_DAYS = 30
     keep_until = delivered.delivered_at + timedelta(days=30)
-    assert claims_services.claims_data_purge_due(at=keep_until - timedelta(seconds=1)) == 0
-    assert claims_services.claims_data_purge_due(at=keep_until) == 1
+    assert claims_privacy.claims_data_purge_due(at=keep_until - timedelta(seconds=1)) == 0
+    assert claims_privacy.claims_data_purge_due(at=keep_until) == 1
     delivered.refresh_from_db()
     assert delivered.answers == {} and delivered.data_deleted_at == keep_until
     assert delivered.status == PrizeClaim.Status.DELIVERED and delivered.carrier == "La Poste"

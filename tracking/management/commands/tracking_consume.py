@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from typing import Any
 
 from django.conf import settings
@@ -31,22 +30,13 @@ class Command(BaseCommand):
                 "REDIS_URL is not set: events are written straight to the database "
                 "(the embedded default), there is no stream to consume."
             )
-        stopping = False
-
-        def stop(*_args: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
         name = options["consumer"] or stream.consumer_name()
         self.stdout.write(f"tracking consumer {name} on {stream.stream_key()}")
-        result = stream.stream_consume(
+        result = stream.stream_consume_until_signalled(
             consumer=name,
             count=options["count"],
             block_ms=options["block_ms"],
             until_empty=options["once"],
-            should_stop=lambda: stopping,
         )
         self.stdout.write(
             f"stored {result.stored} new event(s) of {result.events} in {result.entries} entries"

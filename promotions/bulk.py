@@ -1,6 +1,7 @@
-"""Many rows in one statement, without a model instance per row: what the import reads
-and writes for each page of comments (``promotions.social.comments`` and
-``comment_entries``).
+"""Many rows in one statement, without a model instance per row: what the comment import
+reads and writes for each page of comments (``promotions.social.comments`` and
+``comment_entries``), and the entries consumer for each batch of accepted entries
+(``promotions.entries.intake_store``).
 
 ``rows_insert`` is ``bulk_create(ignore_conflicts=True)`` that says which rows it
 inserted: ``INSERT ... ON CONFLICT (<unique key>) DO NOTHING RETURNING ...``. PostgreSQL
@@ -98,12 +99,14 @@ def rows_insert(
     *,
     same: dict[str, Any] | None = None,
     conflict: Sequence[str] = (),
+    any_conflict: bool = False,
     returning: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
     """Insert ``rows`` (tuples of the ``fields``' values, by attribute name: ``person_id``)
     into ``model``'s table, with the values every row shares in ``same``, skipping those
-    that clash on the unique ``conflict`` fields; returns the ``returning`` columns of the
-    rows inserted, in the order of ``rows`` (the order ``bulk_create`` relies on too)."""
+    that clash on the unique ``conflict`` fields (``any_conflict``: on any unique key);
+    returns the ``returning`` columns of the rows inserted, in the order of ``rows`` (the
+    order ``bulk_create`` relies on too)."""
     todo = list(rows)
     if not todo:
         return []
@@ -135,6 +138,8 @@ def rows_insert(
     if conflict:
         keys = ", ".join(_quote(_field(model, name)) for name in conflict)
         tail += f" ON CONFLICT ({keys}) DO NOTHING"
+    elif any_conflict:
+        tail += " ON CONFLICT DO NOTHING"
     if returning:
         tail += " RETURNING " + ", ".join(_quote(_field(model, n)) for n in returning)
     with connection.cursor() as cursor:

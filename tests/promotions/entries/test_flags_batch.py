@@ -1,0 +1,69 @@
+"""The flags' lookups for a batch (the entries consumer's) find what one entry's lookups
+find: one statement on PostgreSQL, the single query elsewhere."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from promotions.entries.flags import Looked, flag_reasons_found, flag_reasons_found_many
+from promotions.models import Flag
+from tests.factories.promotions import EntryFactory, PersonFactory, PromotionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_batchs_lookups_are_each_entrys_lookups(settings):
+    settings.PROMOTIONS_VELOCITY_LIMIT = 2
+    promotion = PromotionFactory()
+    now = timezone.now()
+    people = [
+        PersonFactory(name="Ana Lopez", birth_date=date(1990, 1, 2)),
+        PersonFactory(name="ANA LOPEZ", birth_date=date(1990, 1, 2)),  # her twin
+        PersonFactory(name="Bruno", birth_date=None),
+        PersonFactory(name="Chloé", birth_date=date(1985, 6, 7)),
+    ]
+    entries = [
+        # one browser, three entries within the window: the third is over the limit
+        EntryFactory(
+            promotion=promotion,
+            person=people[0],
+            viewer_hash="v1",
+            device_hash="d1",
+            created_at=now - timedelta(seconds=30),
+        ),
+        EntryFactory(
+            promotion=promotion,
+            person=people[1],
+            viewer_hash="v1",
+            device_hash="d1",
+            created_at=now - timedelta(seconds=20),
+        ),
+        EntryFactory(
+            promotion=promotion,
+            person=people[2],
+            viewer_hash="v1",
+            device_hash="",
+            created_at=now - timedelta(seconds=10),
+        ),
+        # nothing in common with anyone
+        EntryFactory(
+            promotion=promotion, person=people[3], viewer_hash="", device_hash="d9", created_at=now
+        ),
+    ]
+    looked = [Looked.of(e, name=e.person.name, birth_date=e.person.birth_date) for e in entries]
+
+    many = flag_reasons_found_many(looked)
+    one_by_one = {item.id: flag_reasons_found(looked=item) for item in looked}
+
+    assert many == one_by_one
+    kinds = {e.person.name: sorted(kind for kind, _ in many[e.pk]) for e in entries}
+    assert kinds == {
+        "Ana Lopez": [Flag.Kind.DUPLICATE_PERSON] * 2,  # same device, same name and birth
+        "ANA LOPEZ": [Flag.Kind.DUPLICATE_PERSON] * 2,
+        "Bruno": [Flag.Kind.VELOCITY],  # 3 entries from the browser, limit 2
+        "Chloé": [],
+    }
+    assert flag_reasons_found_many([]) == {}
