@@ -6,21 +6,24 @@ bench/run.py (production settings, ``BENCH_WEB_WORKERS`` workers, 2 by default):
 1. the trivial Django view's rate, measured just before, as the ceiling of this machine;
 2. the highest rate of ``POST /p/demo/launch/giveaway/enter/`` (JSON, the real view, the
    real ``entry_create``), each request a different entrant: ``BENCH_ENTRANTS`` people per
-   run are made in the database beforehand, each with a signed-in session, a CSRF secret
-   and a device cookie; ``bench/entries.lua`` gives each wrk thread its own share, so no
-   entrant enters twice. Accepted = entries rows made during the run (counted in the
-   database), divided by the run's length;
-   with the CPU time each accepted entry cost the web workers and PostgreSQL (a number
-   that other load on the machine changes less than the rates);
+   run are made in the database beforehand, each signed in as a sign-in leaves them (a
+   session row, cached in Redis), with a CSRF secret and a device cookie;
+   ``bench/entries.lua`` gives each wrk thread its own share, so no entrant enters twice.
+   Accepted = the 2xx answers, divided by wrk's run time. With Redis the entries go
+   through the intake (promotions/entries/intake.py) and one ``manage.py entries_consume``
+   runs beside the web server; the run then waits until every accepted entry is stored
+   (rows counted in the database) and says how long that took. With the CPU time each
+   stored entry cost the web workers, the consumer and PostgreSQL (numbers that other load
+   on the machine changes less than the rates);
 3. p50/p99 latency at about half that rate: wrk with 8 connections, each pausing
    ``8 / (half rate)`` seconds between requests (wrk's ``delay()``, as the click part
    does; wrk2's fixed-rate mode is not available here), so the measured rate comes out
    at or a little below half.
 
-Confirmation emails and webhooks are never on the request's path: ``event_publish`` is
-one indexed query when no partner subscribed (the case measured here) and queues the
-sending after commit otherwise. Knobs: BENCH_ENTRANTS (per run), BENCH_ENTRY_DURATION,
-BENCH_ENTRY_CONNECTIONS.
+Confirmation emails and webhooks are never on the request's path: the consumer queues
+one confirmation task per batch and publishes ``entry.created`` only for brands a
+subscription wants it for (none here). ``ENTRY_INTAKE=false`` measures the database path.
+Knobs: BENCH_ENTRANTS (per run), BENCH_ENTRY_DURATION, BENCH_ENTRY_CONNECTIONS.
 """
 
 from __future__ import annotations

@@ -172,14 +172,45 @@ def entry_accept(
     return Accepted(entry=entry, flag_reasons=flag_reasons)
 
 
+_RECORD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "promotion": int,
+    "person": int,
+    "slot": str,
+    "country": str,
+    "source": str,
+    "viewer": str,
+    "device": str,
+    "language": str,
+    "at": str,
+    "consents": list,
+    "flags": list,
+}
+
+
 def records_decode(fields: dict[bytes, bytes]) -> list[dict[str, Any]]:
-    """One stream entry's record (ValueError for one that is not: a dead letter)."""
+    """One stream entry's record; ValueError for one that is not (a dead letter, so that
+    one bad record never holds up the entries behind it)."""
     if fields.get(b"v") != WIRE_VERSION.encode():
         raise ValueError(f"unknown version {fields.get(b'v')!r}")
     record = json.loads(fields[b"d"])
-    if not isinstance(record, dict) or not {"id", "promotion", "person", "slot"} <= set(record):
+    if not isinstance(record, dict):
         raise ValueError("not an entry record")
+    wrong = [k for k, kind in _RECORD_TYPES.items() if not isinstance(record.get(k), kind)]
+    if wrong:
+        raise ValueError(f"not an entry record: {', '.join(wrong)}")
+    datetime.fromisoformat(record["at"])  # ValueError if it is not a moment
     return [record]
+
+
+def dead_letter(record: dict[str, Any], error: str) -> None:
+    """Set aside an accepted entry the database refused (``<stream>:dead``), logged."""
+    logger.error(
+        "entries: accepted entry %s cannot be stored (%s): dead letter", record["id"], error
+    )
+    stream.client().xadd(
+        f"{stream_name()}:dead", {"d": json.dumps(record, separators=(",", ":")), "error": error}
+    )
 
 
 def intake_flow() -> stream.Flow:

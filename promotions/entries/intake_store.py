@@ -23,7 +23,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from promotions.bulk import rows_insert
@@ -32,6 +32,7 @@ from promotions.claims.services import entry_confirmations_queue
 from promotions.draws.services import draw_commitment_ensure
 from promotions.entrants.models import Consent, Person
 from promotions.entrants.services import consent_text_rows
+from promotions.entries import intake
 from promotions.entries.eligibility import Answers
 from promotions.entries.flags import Looked, flag_reasons_found_many
 from promotions.entries.models import Entry, Flag, PromotionCountryRule
@@ -65,7 +66,22 @@ _ENTRY_FIELDS = (
 
 
 def entries_store(records: list[dict[str, Any]]) -> int:
-    """Store a batch of accepted entries; the number of entries new to the database."""
+    """Store a batch of accepted entries; the number of entries new to the database.
+
+    A batch the database refuses for what it holds (a constraint, a value) is stored again
+    one entry at a time, and the entry refused alone is set aside as a dead letter: one bad
+    record never holds up the others. Any other failure (the database down) is raised, and
+    the consumer tries the batch again."""
+    try:
+        return _batch_store(records)
+    except (IntegrityError, DataError) as exc:
+        if len(records) == 1:
+            intake.dead_letter(records[0], str(exc).strip()[:500])
+            return 0
+    return sum(entries_store([record]) for record in records)
+
+
+def _batch_store(records: list[dict[str, Any]]) -> int:
     with transaction.atomic():
         people = {
             p.pk: p

@@ -10,11 +10,12 @@ from promotions.entries import intake
 
 
 def entries_consume(seconds: int = 50) -> int:
-    """Store the entries accepted into Redis for up to ``seconds`` (the schedule runs it
-    every minute; ``manage.py entries_consume`` is the long-running alternative, with
-    less lag). Safe to run twice at once: consumers share the group, the insert skips
-    what is stored."""
+    """Store the entries accepted into Redis that wait now, for up to ``seconds`` (the
+    schedule runs it every minute and it returns once the stream is empty, so that it
+    does not hold a worker; ``manage.py entries_consume`` is the long-running consumer,
+    with less lag). Safe to run twice at once: consumers share the group, the insert
+    skips what is stored."""
     if not settings.ENTRY_INTAKE:
         return 0
-    result = intake.intake_consume(deadline=time.monotonic() + seconds, block_ms=1000)
+    result = intake.intake_consume(until_empty=True, deadline=time.monotonic() + seconds)
     return result.stored

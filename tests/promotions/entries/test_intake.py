@@ -285,25 +285,7 @@ def test_a_country_rule_gives_the_consent_its_own_rules_text(django_capture_on_c
 
 def test_the_store_skips_what_is_stored_already():
     promotion = PromotionFactory()
-    person = PersonFactory()
-    record = {
-        "id": "ab12cd34ef56ab78",
-        "promotion": promotion.pk,
-        "person": person.pk,
-        "slot": "1",
-        "country": "FR",
-        "source": "",
-        "click": None,
-        "viewer": "",
-        "device": "",
-        "language": "en",
-        "at": timezone.now().isoformat(),
-        "name": "Camille",
-        "birth_date": None,
-        "consents": ["official_rules", "privacy", "facebook_release"],
-        "local_rule": None,
-        "flags": [],
-    }
+    record = _record(promotion, PersonFactory(), "ab12cd34ef56ab78")
     other_number = {**record, "id": "0011223344556677"}  # same slot, another number
 
     assert entries_store([record]) == 1
@@ -389,3 +371,89 @@ def test_no_draw_while_accepted_entries_cannot_be_stored(settings, monkeypatch):
 
     assert made == 0
     assert Draw.objects.get(promotion=promotion).status == Draw.Status.COMMITTED
+
+
+def _record(promotion, person, number, **extra):
+    return {
+        "id": number,
+        "promotion": promotion.pk,
+        "person": person.pk,
+        "slot": "1",
+        "country": "FR",
+        "source": "",
+        "click": None,
+        "viewer": "",
+        "device": "",
+        "language": "en",
+        "at": timezone.now().isoformat(),
+        "name": "Camille",
+        "birth_date": None,
+        "consents": ["official_rules", "privacy", "facebook_release"],
+        "local_rule": None,
+        "flags": [],
+        **extra,
+    }
+
+
+def test_an_entry_the_database_refuses_is_set_aside_and_the_others_are_stored(monkeypatch):
+    from django.db import IntegrityError
+
+    from promotions.entries import intake_store
+
+    promotion = PromotionFactory()
+    good = [_record(promotion, PersonFactory(), f"{n:016x}") for n in range(3)]
+    bad = _record(promotion, PersonFactory(), "bad0bad0bad0bad0")
+    insert = intake_store.rows_insert
+
+    def refusing(model, fields, rows, **kwargs):
+        rows = list(rows)
+        if any(row[0] == bad["id"] for row in rows):
+            raise IntegrityError("refused by a constraint")
+        return insert(model, fields, rows, **kwargs)
+
+    monkeypatch.setattr(intake_store, "rows_insert", refusing)
+
+    assert entries_store([good[0], bad, good[1], good[2]]) == 3
+
+    assert sorted(EntryModel.objects.values_list("public_id", flat=True)) == [r["id"] for r in good]
+    (dead,) = stream.client().xrange(f"{intake.stream_name()}:dead")
+    assert json.loads(dead[1][b"d"])["id"] == bad["id"]
+    assert b"refused by a constraint" in dead[1][b"error"]
+
+
+def test_a_value_postgresql_refuses_is_a_dead_letter_there():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite stores a text of any length")
+    promotion = PromotionFactory()
+    record = _record(promotion, PersonFactory(), "abcdabcdabcdabcd", slot="x" * 40)
+
+    assert entries_store([record]) == 0
+
+    assert not EntryModel.objects.exists()
+    assert stream.client().xlen(f"{intake.stream_name()}:dead") == 1
+
+
+def test_a_record_with_a_field_of_the_wrong_kind_is_a_dead_letter():
+    promotion = PromotionFactory()
+    record = _record(promotion, PersonFactory(), "abcdabcdabcdabcd", at="yesterday")
+    stream.client().xadd(intake.stream_name(), {"v": "1", "d": json.dumps(record)})
+
+    result = intake.intake_consume(until_empty=True, block_ms=0)
+
+    assert (result.entries, result.stored) == (1, 0)
+    assert stream.client().xlen(f"{intake.stream_name()}:dead") == 1
+
+
+def test_the_schedule_stores_what_waits_and_returns(django_capture_on_commit_callbacks):
+    from promotions.entries.tasks import entries_consume
+
+    promotion = PromotionFactory()
+    enter(signed_in(PersonFactory()), promotion)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert entries_consume(seconds=5) == 1
+
+    assert EntryModel.objects.count() == 1
+    assert entries_consume(seconds=5) == 0  # nothing waits: back at once
