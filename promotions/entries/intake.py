@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,9 +40,8 @@ from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import EntryFrequency, Promotion
 from promotions.entrants.models import Person
-from promotions.entries.eligibility import Answers
+from promotions.entries.eligibility import Answers, local_day
 from promotions.entries.models import Entry, PromotionCountryRule
-from promotions.entries.senders import Sender
 from tracking import redis_lean, stream
 from tracking.conf import setting
 
@@ -51,7 +49,8 @@ logger = logging.getLogger(__name__)
 
 WIRE_VERSION = "1"
 
-# KEYS: the slot key, the stream. ARGV: public id, slot seconds, the record.
+# KEYS: the slot key, the stream. ARGV: the slot's value ("<public id> <time> <flagged>",
+# what the tab shows until the entry is stored), slot seconds, the record, the version.
 _ACCEPT = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
   redis.call('XADD', KEYS[2], '*', 'v', ARGV[4], 'd', ARGV[3])
@@ -71,12 +70,6 @@ class SlotTaken(Exception):
     """The entrant's frequency slot was taken by an entry accepted a moment ago."""
 
 
-@dataclass(frozen=True)
-class Accepted:
-    entry: Entry  # not stored yet: the consumer stores it under this public_id
-    flag_reasons: list[tuple[str, str]]
-
-
 def intake_takes(promotion: Promotion) -> bool:
     """True when an entry into ``promotion`` goes through the intake now."""
     return (
@@ -85,6 +78,14 @@ def intake_takes(promotion: Promotion) -> bool:
         and promotion.entry_frequency in (EntryFrequency.ONCE, EntryFrequency.DAILY)
         and time.monotonic() >= _down_until
     )
+
+
+def intake_slot(promotion: Promotion, at: datetime) -> str:
+    """The frequency slot an entry into ``promotion`` at ``at`` takes (the intake's kinds:
+    "1" once, the brand's day once a day), as ``Entry.slot`` names it."""
+    if promotion.entry_frequency == EntryFrequency.DAILY:
+        return local_day(promotion, at).isoformat()
+    return "1"
 
 
 def stream_name() -> str:
@@ -97,36 +98,16 @@ def slot_key(*, promotion_id: int, person_id: int, slot: str) -> str:
 
 def entry_accept(
     *,
-    promotion: Promotion,
-    person: Person,
+    entry: Entry,
     answers: Answers,
-    sender: Sender | None,
-    slot: str,
-    at: datetime,
-    language: str,
     local_rule: PromotionCountryRule | None,
     flag_reasons: list[tuple[str, str]],
-) -> Accepted:
-    """Take ``slot`` and queue the entry for the consumer; ``SlotTaken`` if another entry
-    holds the slot, ``IntakeUnavailable`` if Redis did not answer (nothing was taken)."""
+) -> None:
+    """Take ``entry``'s slot and queue it (not stored: its ``public_id`` is the number the
+    consumer stores it under); ``SlotTaken`` if another entry holds the slot,
+    ``IntakeUnavailable`` if Redis did not answer (nothing was taken)."""
     global _down_until
-    attribution = sender.attribution if sender is not None else None
-    if attribution is not None and attribution.brand_id != promotion.campaign.brand_id:
-        attribution = None
-    entry = Entry(
-        promotion=promotion,
-        person=person,
-        slot=slot,
-        country=answers.country.upper(),
-        click_event_id=attribution.click_event_id if attribution else None,
-        source=f"click:{attribution.promotion_id}" if attribution else "",
-        viewer_hash=sender.viewer_hash if sender else "",
-        device_hash=sender.device_hash if sender else "",
-        language=language,
-        created_at=at,
-        flagged=bool(flag_reasons),
-    )
-    entry.full_clean(exclude=["promotion", "person"], validate_unique=False)
+    promotion, person, slot, at = entry.promotion, entry.person, entry.slot, entry.created_at
     record = {
         "id": entry.public_id,
         "promotion": promotion.pk,
@@ -137,7 +118,7 @@ def entry_accept(
         "click": str(entry.click_event_id) if entry.click_event_id else None,
         "viewer": entry.viewer_hash,
         "device": entry.device_hash,
-        "language": language,
+        "language": entry.language,
         "at": at.isoformat(),
         "name": answers.name.strip()[:120],
         "birth_date": answers.birth_date.isoformat() if answers.birth_date else None,
@@ -156,7 +137,7 @@ def entry_accept(
                     2,
                     key,
                     stream_name(),
-                    entry.public_id,
+                    f"{entry.public_id} {at.isoformat()} {int(entry.flagged)}",
                     int(settings.ENTRY_INTAKE_SLOT_SECONDS),
                     json.dumps(record, separators=(",", ":")),
                     WIRE_VERSION,
@@ -169,7 +150,6 @@ def entry_accept(
         raise IntakeUnavailable(str(exc)) from exc
     if not taken:
         raise SlotTaken(key)
-    return Accepted(entry=entry, flag_reasons=flag_reasons)
 
 
 _RECORD_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -186,6 +166,32 @@ _RECORD_TYPES: dict[str, type | tuple[type, ...]] = {
     "consents": list,
     "flags": list,
 }
+
+
+def entry_pending(*, promotion: Promotion, person: Person, at: datetime) -> Entry | None:
+    """The entry ``person`` was just told is in, not stored yet: what their tab shows (its
+    number, and that they have entered) until the consumer stores it. None when there is
+    none, or Redis does not answer (the tab then shows what is stored)."""
+    if not intake_takes(promotion):
+        return None
+    slot = intake_slot(promotion, at)
+    key = slot_key(promotion_id=promotion.pk, person_id=person.pk, slot=slot)
+    try:
+        (value,) = redis_lean.execute(settings.REDIS_URL, [["GET", key]])
+    except (redis_lean.RedisUnavailable, redis_lean.RedisReplyError):
+        return None
+    parts = value.decode().split(" ") if isinstance(value, bytes) else []
+    if len(parts) != 3:
+        return None
+    public_id, moment, flagged = parts
+    return Entry(
+        public_id=public_id,
+        promotion=promotion,
+        person=person,
+        slot=slot,
+        created_at=datetime.fromisoformat(moment),
+        flagged=flagged == "1",
+    )
 
 
 def records_decode(fields: dict[bytes, bytes]) -> list[dict[str, Any]]:

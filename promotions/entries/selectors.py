@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from promotions.campaigns.languages import content_fallback
 from promotions.campaigns.models import EntryFrequency, Promotion
 from promotions.entrants.models import Person
+from promotions.entries import intake
 from promotions.entries.eligibility import BLOCKING_RULES, Answers, Check, Refusal, local_day
 from promotions.entries.models import Entry, PromotionCountryRule
 
@@ -38,6 +39,9 @@ def entrant_state_get(
         .select_related("award__prize", "code", "submission")
         .order_by("-created_at", "-id")[:20]
     )
+    pending = intake.entry_pending(promotion=promotion, person=person, at=at)
+    if pending is not None and all(e.public_id != pending.public_id for e in entries):
+        entries.insert(0, pending)  # accepted a moment ago, not stored yet
     check = Check(
         promotion=promotion,
         person=person,

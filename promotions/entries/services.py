@@ -123,17 +123,18 @@ def entry_create(
     )
     if refusals:
         raise refuse(refusals)
+    made = _Making(
+        promotion=promotion,
+        person=person,
+        answers=answers,
+        sender=sender,
+        honeypot=honeypot,
+        at=at,
+        language=language or promotion.campaign.brand.language,
+        local_rule=check.local_rule(),  # read by the checks already
+    )
     if intake.intake_takes(promotion):
-        accepted = _entry_accept(
-            promotion=promotion,
-            person=person,
-            answers=answers,
-            sender=sender,
-            honeypot=honeypot,
-            at=at,
-            language=language or promotion.campaign.brand.language,
-            local_rule=check.local_rule(),
-        )
+        accepted = _entry_accept(made)
         if accepted is not None:
             return accepted
     if (
@@ -149,17 +150,7 @@ def entry_create(
             ]
         )
     with transaction.atomic():
-        outcome = _entry_insert(
-            promotion=promotion,
-            person=person,
-            answers=answers,
-            sender=sender,
-            submission=submission,
-            honeypot=honeypot,
-            at=at,
-            language=language or promotion.campaign.brand.language,
-            local_rule=check.local_rule(),  # read by the checks already
-        )
+        outcome = _entry_insert(made, submission=submission)
         entry_event_publish(outcome)
     entry = outcome.entry
     transaction.on_commit(lambda: _conversion_record(entry))
@@ -168,38 +159,58 @@ def entry_create(
     return outcome
 
 
-def _entry_accept(
-    *,
-    promotion: Promotion,
-    person: Person,
-    answers: Answers,
-    sender: Sender | None,
-    honeypot: str,
-    at: datetime,
-    language: str,
-    local_rule: PromotionCountryRule | None,
-) -> EntryOutcome | None:
+@dataclass(frozen=True)
+class _Making:
+    """An entry that passed every rule, about to be accepted or stored."""
+
+    promotion: Promotion
+    person: Person
+    answers: Answers
+    sender: Sender | None
+    honeypot: str
+    at: datetime
+    language: str
+    local_rule: PromotionCountryRule | None
+
+    def entry(self, slot: str) -> Entry:
+        sender, answers = self.sender, self.answers
+        attribution = sender.attribution if sender is not None else None
+        if attribution is not None and attribution.brand_id != self.promotion.campaign.brand_id:
+            attribution = None
+        entry = Entry(
+            promotion=self.promotion,
+            person=self.person,
+            slot=slot,
+            country=answers.country.upper(),
+            click_event_id=attribution.click_event_id if attribution else None,
+            source=f"click:{attribution.promotion_id}" if attribution else "",
+            viewer_hash=sender.viewer_hash if sender else "",
+            device_hash=sender.device_hash if sender else "",
+            language=self.language,
+            created_at=self.at,
+        )
+        entry.full_clean(exclude=["promotion", "person"], validate_unique=False)
+        return entry
+
+
+def _entry_accept(made: _Making) -> EntryOutcome | None:
     """The intake's answer (``promotions.entries.intake``); None when Redis did not answer
     and the entry is to be stored directly. The flags found without a query are known now;
     the consumer adds those the stored entries show (velocity, duplicates)."""
-    reasons = flag_reasons_at_once(sender=sender, honeypot=honeypot, email=person.email)
+    promotion, at = made.promotion, made.at
+    reasons = flag_reasons_at_once(
+        sender=made.sender, honeypot=made.honeypot, email=made.person.email
+    )
+    entry = made.entry(intake.intake_slot(promotion, at))
+    entry.flagged = bool(reasons)
     try:
-        accepted = intake.entry_accept(
-            promotion=promotion,
-            person=person,
-            answers=answers,
-            sender=sender,
-            slot=_slot(promotion, at, 0),
-            at=at,
-            language=language,
-            local_rule=local_rule,
-            flag_reasons=reasons,
+        intake.entry_accept(
+            entry=entry, answers=made.answers, local_rule=made.local_rule, flag_reasons=reasons
         )
     except intake.IntakeUnavailable:
         return None
     except intake.SlotTaken as exc:
         raise refuse([eligibility.frequency_refusal(promotion, at)]) from exc
-    entry = accepted.entry
     flags = [Flag(entry=entry, kind=kind, reason=reason, created_at=at) for kind, reason in reasons]
     return EntryOutcome(entry=entry, flags=flags)
 
@@ -252,18 +263,8 @@ def entry_create_for_purchase(
     return entry
 
 
-def _entry_insert(
-    *,
-    promotion: Promotion,
-    person: Person,
-    answers: Answers,
-    sender: Sender | None,
-    submission: SubmissionInput | None,
-    honeypot: str,
-    at: datetime,
-    language: str,
-    local_rule: PromotionCountryRule | None,
-) -> EntryOutcome:
+def _entry_insert(made: _Making, *, submission: SubmissionInput | None) -> EntryOutcome:
+    promotion, person, answers, at = made.promotion, made.person, made.answers, made.at
     changed = []
     for attr, value in (
         ("name", answers.name.strip()[:120]),
@@ -281,32 +282,16 @@ def _entry_insert(
         promotion=promotion,
         kinds=kinds,
         at=at,
-        language=language,
-        local_rule=local_rule,
+        language=made.language,
+        local_rule=made.local_rule,
     )
-
-    attribution = sender.attribution if sender is not None else None
-    if attribution is not None and attribution.brand_id != promotion.campaign.brand_id:
-        attribution = None
     # Only "N in total" numbers its slots by the form entries so far (one query fewer otherwise).
     entries_so_far = (
         promotion.entries.by_form().filter(person=person).count()
         if promotion.entry_frequency == EntryFrequency.TOTAL
         else 0
     )
-    entry = Entry(
-        promotion=promotion,
-        person=person,
-        slot=_slot(promotion, at, entries_so_far),
-        country=answers.country.upper(),
-        click_event_id=attribution.click_event_id if attribution else None,
-        source=f"click:{attribution.promotion_id}" if attribution else "",
-        viewer_hash=sender.viewer_hash if sender else "",
-        device_hash=sender.device_hash if sender else "",
-        language=language,
-        created_at=at,
-    )
-    entry.full_clean(exclude=["promotion", "person"], validate_unique=False)
+    entry = made.entry(_slot(promotion, at, entries_so_far))
     try:
         # No savepoint of its own: the caller's transaction (entry_create) is rolled back
         # by the refusal raised here, so nothing after a failed INSERT runs in it.
@@ -314,7 +299,9 @@ def _entry_insert(
     except IntegrityError as exc:  # the same person entering twice at once
         raise refuse([eligibility.frequency_refusal(promotion, at)]) from exc
 
-    flags = _entry_flags(entry=entry, sender=sender, honeypot=honeypot, answers=answers, at=at)
+    flags = _entry_flags(
+        entry=entry, sender=made.sender, honeypot=made.honeypot, answers=answers, at=at
+    )
     outcome = EntryOutcome(entry=entry, flags=flags)
     kind = promotion.kind
     if kind == Promotion.Kind.INSTANT_WIN and not flags:

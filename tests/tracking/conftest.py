@@ -34,6 +34,11 @@ def _isolated_stream(settings):
     store._salts.clear()
     yield
     stream._down_until = 0.0
+    redis_keys_delete(settings, prefix)
+
+
+def redis_keys_delete(settings, prefix: str) -> None:
+    """Forget a test's stream and keys (unless the test pointed REDIS_URL at nothing)."""
     if settings.REDIS_URL and not settings.REDIS_URL.startswith("redis://127.0.0.1:1/"):
         r = stream.client()
         keys = list(r.scan_iter(match=f"{prefix}*", count=1000))

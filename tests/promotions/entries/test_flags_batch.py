@@ -19,39 +19,24 @@ def test_a_batchs_lookups_are_each_entrys_lookups(settings):
     settings.PROMOTIONS_VELOCITY_LIMIT = 2
     promotion = PromotionFactory()
     now = timezone.now()
-    people = [
-        PersonFactory(name="Ana Lopez", birth_date=date(1990, 1, 2)),
-        PersonFactory(name="ANA LOPEZ", birth_date=date(1990, 1, 2)),  # her twin
-        PersonFactory(name="Bruno", birth_date=None),
-        PersonFactory(name="Chloé", birth_date=date(1985, 6, 7)),
+    # (name, birth date, browser, device, seconds ago): one browser makes three entries
+    # within the window (the third is over the limit), the first two by twins on one
+    # device; the last has nothing in common with anyone
+    made = [
+        ("Ana Lopez", date(1990, 1, 2), "v1", "d1", 30),
+        ("ANA LOPEZ", date(1990, 1, 2), "v1", "d1", 20),
+        ("Bruno", None, "v1", "", 10),
+        ("Chloé", date(1985, 6, 7), "", "d9", 0),
     ]
     entries = [
-        # one browser, three entries within the window: the third is over the limit
         EntryFactory(
             promotion=promotion,
-            person=people[0],
-            viewer_hash="v1",
-            device_hash="d1",
-            created_at=now - timedelta(seconds=30),
-        ),
-        EntryFactory(
-            promotion=promotion,
-            person=people[1],
-            viewer_hash="v1",
-            device_hash="d1",
-            created_at=now - timedelta(seconds=20),
-        ),
-        EntryFactory(
-            promotion=promotion,
-            person=people[2],
-            viewer_hash="v1",
-            device_hash="",
-            created_at=now - timedelta(seconds=10),
-        ),
-        # nothing in common with anyone
-        EntryFactory(
-            promotion=promotion, person=people[3], viewer_hash="", device_hash="d9", created_at=now
-        ),
+            person=PersonFactory(name=name, birth_date=birth),
+            viewer_hash=viewer,
+            device_hash=device,
+            created_at=now - timedelta(seconds=ago),
+        )
+        for name, birth, viewer, device, ago in made
     ]
     looked = [Looked.of(e, name=e.person.name, birth_date=e.person.birth_date) for e in entries]
 

@@ -5,6 +5,7 @@ lookups as one statement, SQLite one per entry."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import timedelta
 
@@ -29,8 +30,9 @@ from promotions.models import (
 )
 from promotions.models import Entry as EntryModel
 from tests.factories.promotions import EntryFactory, PersonFactory, PromotionFactory
-from tests.promotions.conftest import ENTRY_JSON, make_consumer, sign_in
+from tests.promotions.conftest import ENTRY_FORM, ENTRY_JSON, make_consumer, sign_in
 from tests.tracking.conftest import drain as tracking_drain
+from tests.tracking.conftest import redis_keys_delete
 from tracking import stream
 from tracking.models import HourlyRollup
 
@@ -49,11 +51,7 @@ def _intake(settings):
     yield
     intake._down_until = 0.0
     stream._down_until = 0.0
-    if settings.REDIS_URL and not settings.REDIS_URL.startswith("redis://127.0.0.1:1/"):
-        r = stream.client()
-        keys = list(r.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            r.delete(*keys)
+    redis_keys_delete(settings, prefix)
 
 
 def enter(client, promotion, **answers):
@@ -457,3 +455,29 @@ def test_the_schedule_stores_what_waits_and_returns(django_capture_on_commit_cal
 
     assert EntryModel.objects.count() == 1
     assert entries_consume(seconds=5) == 0  # nothing waits: back at once
+
+
+def test_the_tab_shows_the_entry_it_accepted_before_it_is_stored(
+    django_capture_on_commit_callbacks,
+):
+    # given: the form on the tab (no JavaScript), as phones post it
+    promotion = PromotionFactory()
+    client = signed_in(PersonFactory())
+
+    # when: they enter and are sent back to the tab, before the consumer ran
+    posted = client.post(promotion.get_absolute_url() + "enter/", ENTRY_FORM)
+    page = client.get(posted["Location"]).content.decode()
+
+    # then: their number, and no form to enter again
+    assert posted.status_code == 302
+    assert not EntryModel.objects.exists()
+    (number,) = re.findall(r"Entry number ([0-9a-f]{16})", page)
+    assert "You're in!" in page
+    assert "You have already entered: one entry per person." in page
+    assert "Enter now" not in page
+
+    # and once stored, the same number, read from the database
+    store_all(django_capture_on_commit_callbacks)
+    assert EntryModel.objects.get().public_id == number
+    page = client.get(promotion.get_absolute_url()).content.decode()
+    assert re.findall(r"Entry number ([0-9a-f]{16})", page) == [number]
