@@ -8,6 +8,7 @@ agent; never the IP alone (a mobile carrier puts thousands of people behind one 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -23,9 +24,14 @@ DEVICE_COOKIE = "ph_dev"
 DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
+@functools.lru_cache(maxsize=4)
+def _pseudonym_key(secret: str) -> bytes:
+    return hashlib.sha256(b"promohub.promotions.viewer\x00" + secret.encode()).digest()
+
+
 def keyed_hash(*parts: str) -> str:
     """A pseudonym: HMAC-SHA256 under a key derived from SECRET_KEY (never reversible)."""
-    key = hashlib.sha256(b"promohub.promotions.viewer\x00" + settings.SECRET_KEY.encode()).digest()
+    key = _pseudonym_key(settings.SECRET_KEY)
     return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
@@ -40,13 +46,13 @@ class Sender:
     device_id: str
     attribution: Attribution | None
 
-    @property
+    @functools.cached_property
     def viewer_hash(self) -> str:
         if self.device_id:
-            return keyed_hash("device", self.device_id)
+            return self.device_hash
         return keyed_hash("ip+ua", self.ip, self.user_agent)
 
-    @property
+    @functools.cached_property
     def device_hash(self) -> str:
         return keyed_hash("device", self.device_id) if self.device_id else ""
 
