@@ -56,6 +56,11 @@ SCHEDULES: list[Declared] = [
         kwargs={"seconds": 50},
     ),
     Declared(
+        name="promotions.entries.confirmations_resend",
+        func="promotions.claims.tasks.entry_confirmations_resend",
+        minutes=10,
+    ),
+    Declared(
         name="promotions.draws.commit_due",
         func="promotions.draws.tasks.draws_commit_due",
         minutes=10,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core import signing
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from promotions.campaigns.countries import COUNTRY_NAMES
 from promotions.campaigns.models import Promotion, WinnersDisplay
@@ -13,7 +16,7 @@ from promotions.claims.models import PrizeClaim
 from promotions.claims.services import CLAIM_TOKEN_SALT
 from promotions.draws import selectors as draws_selectors
 from promotions.draws.models import Draw
-from promotions.entries.models import Entry
+from promotions.entries.models import PURCHASE_SOURCE, Entry
 
 TOKEN_MAX_LENGTH = 300
 
@@ -107,3 +110,28 @@ def winners_url_get(*, promotion: Promotion) -> str:
         return ""
     campaign = promotion.campaign
     return reverse("promotions:winners", args=[campaign.brand.slug, campaign.slug, promotion.slug])
+
+
+# A confirmation queued this long ago and still not sent has failed (the mail server, a
+# lost task); after this long it is no longer news and is not sent.
+CONFIRMATION_RETRY_AFTER = timedelta(minutes=10)
+CONFIRMATION_GIVE_UP_AFTER = timedelta(days=2)
+
+
+def entries_confirmation_due(*, at: datetime | None = None, limit: int = 500) -> list[int]:
+    """Entries by the form or by a purchase whose "you're in" email has not gone out
+    although it was queued a while ago: oldest first, for the resend (the partial index
+    ``entry_unconfirmed_time``). Comment entries are told by a reply, not by email."""
+    at = at or timezone.now()
+    return list(
+        Entry.objects.filter(
+            Q(source="") | Q(source__startswith="click:") | Q(source=PURCHASE_SOURCE),
+            confirmation_sent_at__isnull=True,
+            created_at__lte=at - CONFIRMATION_RETRY_AFTER,
+            created_at__gte=at - CONFIRMATION_GIVE_UP_AFTER,
+            person__anonymised_at__isnull=True,
+        )
+        .exclude(person__email="")
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -7,6 +7,7 @@ import logging
 
 from promotions.claims import emails
 from promotions.claims import privacy as claims_privacy
+from promotions.claims import selectors as claims_selectors
 from promotions.claims import services as claims_services
 from promotions.reports import alerts
 
@@ -36,6 +37,18 @@ def entry_confirmation_send(entry_id: int) -> bool:
 def entry_confirmations_send(entry_ids: list[int]) -> int:
     """A batch's confirmations, one email per entry (each once, as above); how many sent."""
     return sum(emails.entry_confirmation_send(entry_id=pk) for pk in entry_ids)
+
+
+def entry_confirmations_resend() -> int:
+    """Every 10 minutes: the entry confirmations that failed (a failed task is not run
+    again); each is sent once however often this runs. Returns how many went."""
+    sent = 0
+    for entry_id in claims_selectors.entries_confirmation_due():
+        try:
+            sent += emails.entry_confirmation_send(entry_id=entry_id)
+        except Exception:  # the mail server still refuses: next round
+            logger.exception("promotions: entry %s: confirmation email failed again", entry_id)
+    return sent
 
 
 def draw_done_send(draw_id: int) -> bool:

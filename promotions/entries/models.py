@@ -96,6 +96,12 @@ class Entry(models.Model):
                 condition=~models.Q(device_hash=""),
                 name="entry_promotion_device",
             ),
+            # the confirmations' resend reads the entries whose email has not gone out
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(confirmation_sent_at__isnull=True),
+                name="entry_unconfirmed_time",
+            ),
         ]
 
     def __str__(self) -> str:
