@@ -12,6 +12,7 @@ from django.utils import timezone
 from shop.orders import emails, selectors
 from shop.orders import services as orders
 from shop.payments import capi, reconciliation, refunds
+from tracking.queue import sweep
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +32,11 @@ def order_confirmation_send(order_id: int) -> bool:
 def order_confirmations_resend(at: datetime | None = None) -> int:
     """Every 10 minutes: send the confirmations that failed (a failed task is not run
     again); each is sent once however often this runs. Returns how many went."""
-    sent = 0
-    for order_id in selectors.order_confirmations_due(at=at):
-        try:
-            sent += emails.order_confirmation_send(order_id=order_id)
-        except Exception:  # the mail server still refuses: next round
-            logger.exception("shop: order %s: confirmation email failed again", order_id)
-    return sent
+    return sweep(
+        selectors.order_confirmations_due(at=at),
+        lambda pk: emails.order_confirmation_send(order_id=pk),
+        what="shop: order %s: confirmation email",
+    )
 
 
 def order_paid_record(order_id: int) -> bool:
@@ -47,13 +46,11 @@ def order_paid_record(order_id: int) -> bool:
 def orders_paid_record_due(at: datetime | None = None) -> int:
     """Every 10 minutes: the entries and report counts of paid orders whose queued task was
     lost (each is recorded once however often this runs). Returns how many it recorded."""
-    recorded = 0
-    for order_id in selectors.orders_paid_record_due(at=at):
-        try:
-            recorded += orders.order_paid_record(order_id=order_id)
-        except Exception:  # tracking or the database refuses now: next round
-            logger.exception("shop: order %s: entry or report count failed again", order_id)
-    return recorded
+    return sweep(
+        selectors.orders_paid_record_due(at=at),
+        lambda pk: orders.order_paid_record(order_id=pk),
+        what="shop: order %s: entry or report count",
+    )
 
 
 # Tasks queued before order_paid_record did both (django-q stores the dotted path).

@@ -1,9 +1,12 @@
 """Background work is queued once the current transaction commits (never for a write that
-was rolled back). The one helper every app uses (tracking is the ground floor)."""
+was rolled back), and the sweeps that redo what a lost or failed task left undone share one
+loop. The helpers every app uses (tracking is the ground floor)."""
 
 from __future__ import annotations
 
 import functools
+import logging
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django_q.brokers import Broker, get_broker
@@ -22,3 +25,19 @@ def broker() -> Broker:
 def task_enqueue(func: str, *args: object) -> None:
     """Queue the django-q task ``func`` (a dotted path) with ``args`` after commit."""
     transaction.on_commit(lambda: async_task(func, *args, broker=broker()))
+
+
+logger = logging.getLogger(__name__)
+
+
+def sweep(ids: Iterable[int], do: Callable[[int], int | bool], *, what: str) -> int:
+    """``do`` each id that a sweep found waiting, each on its own: one that fails again
+    is logged (``what`` names it: "shop: order %s: confirmation email") and left for the
+    sweep's next round. Returns how many ``do`` said it did."""
+    done = 0
+    for pk in ids:
+        try:
+            done += int(do(pk))
+        except Exception:  # the mail server, tracking or the database refuses now
+            logger.exception("%s failed again", what % pk)
+    return done

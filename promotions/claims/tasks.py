@@ -10,6 +10,7 @@ from promotions.claims import privacy as claims_privacy
 from promotions.claims import selectors as claims_selectors
 from promotions.claims import services as claims_services
 from promotions.reports import alerts
+from tracking.queue import sweep
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +43,11 @@ def entry_confirmations_send(entry_ids: list[int]) -> int:
 def entry_confirmations_resend() -> int:
     """Every 10 minutes: the entry confirmations that failed (a failed task is not run
     again); each is sent once however often this runs. Returns how many went."""
-    sent = 0
-    for entry_id in claims_selectors.entries_confirmation_due():
-        try:
-            sent += emails.entry_confirmation_send(entry_id=entry_id)
-        except Exception:  # the mail server still refuses: next round
-            logger.exception("promotions: entry %s: confirmation email failed again", entry_id)
-    return sent
+    return sweep(
+        claims_selectors.entries_confirmation_due(),
+        lambda pk: emails.entry_confirmation_send(entry_id=pk),
+        what="promotions: entry %s: confirmation email",
+    )
 
 
 def draw_done_send(draw_id: int) -> bool:

@@ -36,3 +36,15 @@ def test_tasks_are_queued_after_commit_through_one_broker(monkeypatch: pytest.Mo
     assert made == [first]  # one broker (one connection pool) for every task
     first.purge_queue()
     queue.broker.cache_clear()
+
+
+def test_a_sweep_does_each_id_and_logs_one_that_fails_again(caplog):
+    from tracking.queue import sweep
+
+    def do(pk: int) -> bool:
+        if pk == 2:
+            raise OSError("mail server down")
+        return pk != 3  # 3: nothing left to do
+
+    assert sweep([1, 2, 3, 4], do, what="test: thing %s: email") == 2
+    assert "test: thing 2: email failed again" in caplog.text
