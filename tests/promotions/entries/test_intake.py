@@ -481,3 +481,21 @@ def test_the_tab_shows_the_entry_it_accepted_before_it_is_stored(
     assert EntryModel.objects.get().public_id == number
     page = client.get(promotion.get_absolute_url()).content.decode()
     assert re.findall(r"Entry number ([0-9a-f]{16})", page) == [number]
+
+
+def test_the_click_that_brought_the_entrant_is_stored_with_the_entry(
+    django_capture_on_commit_callbacks,
+):
+    from tests.shop.checkout.test_attribution import click_cookie
+    from tracking import tokens
+
+    promotion = PromotionFactory()
+    client = signed_in(PersonFactory())
+    value, click = click_cookie(promotion, at=int(timezone.now().timestamp()) - 60)
+    client.cookies[tokens.ATTRIBUTION_COOKIE] = value
+
+    assert enter(client, promotion).status_code == 201
+    store_all(django_capture_on_commit_callbacks)
+
+    entry = EntryModel.objects.get()
+    assert (entry.click_event_id, entry.source) == (click, f"click:{promotion.pk}")
