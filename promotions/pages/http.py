@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from promotions.campaigns import selectors as campaigns_selectors
 from promotions.campaigns.languages import content_fallback, language_codes
@@ -105,12 +106,19 @@ def frame_ancestors_set(response: HttpResponse, brand: Brand) -> None:
 
 
 def gone_as_410(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A finished campaign or promotion answers 410 with a friendly page, never a 500."""
+    """A finished campaign or promotion answers 410 with a friendly page, never a 500; a
+    JSON client gets the error envelope for it, and for one that is not open (404)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
+        except Http404:
+            if wants_json(request):
+                return error_response(
+                    404, "not_found", _("No promotion is open for entries at this address.")
+                )
+            raise
         except campaigns_selectors.Gone as gone:
             if wants_json(request):
                 return error_response(410, "ended", gone.message)

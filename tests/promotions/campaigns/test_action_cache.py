@@ -41,7 +41,9 @@ def test_a_pause_reaches_entries_once_the_cached_read_is_over(settings):
     assert enter(promotion).status_code == 201  # within the cache's time: still open
     assert make_consumer().get(promotion.get_absolute_url()).status_code == 404  # pages: afresh
     action_cache_clear()  # the time is over
-    assert enter(promotion).status_code == 404  # a paused promotion is not open
+    refused = enter(promotion)
+    assert refused.status_code == 404  # a paused promotion is not open
+    assert refused.json()["error"]["code"] == "not_found"
 
 
 def test_without_the_cache_every_entry_reads_the_promotion(settings):
