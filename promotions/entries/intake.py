@@ -30,7 +30,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime
+import uuid
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -206,6 +207,10 @@ def records_decode(fields: dict[bytes, bytes]) -> list[dict[str, Any]]:
     if wrong:
         raise ValueError(f"not an entry record: {', '.join(wrong)}")
     datetime.fromisoformat(record["at"])  # ValueError if it is not a moment
+    if record.get("birth_date") is not None:
+        date.fromisoformat(record["birth_date"])
+    if record.get("click") is not None:
+        uuid.UUID(str(record["click"]))
     return [record]
 
 

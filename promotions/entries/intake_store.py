@@ -23,6 +23,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -68,13 +69,13 @@ _ENTRY_FIELDS = (
 def entries_store(records: list[dict[str, Any]]) -> int:
     """Store a batch of accepted entries; the number of entries new to the database.
 
-    A batch the database refuses for what it holds (a constraint, a value) is stored again
-    one entry at a time, and the entry refused alone is set aside as a dead letter: one bad
-    record never holds up the others. Any other failure (the database down) is raised, and
-    the consumer tries the batch again."""
+    A batch refused for what it holds (a constraint or a value the database or a field
+    refuses) is stored again one entry at a time, and the entry refused alone is set aside
+    as a dead letter: one bad record never holds up the others. Any other failure (the
+    database down) is raised, and the consumer tries the batch again."""
     try:
         return _batch_store(records)
-    except (IntegrityError, DataError) as exc:
+    except (IntegrityError, DataError, ValidationError, ValueError, TypeError, KeyError) as exc:
         if len(records) == 1:
             intake.dead_letter(records[0], str(exc).strip()[:500])
             return 0
@@ -153,8 +154,11 @@ def _batch_store(records: list[dict[str, Any]]) -> int:
         _people_update(entries)
         _consents_store(entries)
         flagged = _flags_store(entries)
-        for promotion in {e.promotion_id: e.promotion for _r, e in entries}.values():
-            draw_commitment_ensure(promotion=promotion, at=min(moments.values()))
+        first: dict[int, Entry] = {}
+        for _record, entry in sorted(entries, key=lambda pair: pair[1].created_at):
+            first.setdefault(entry.promotion_id, entry)
+        for entry in first.values():  # at the promotion's first entry of the batch
+            draw_commitment_ensure(promotion=entry.promotion, at=entry.created_at)
         _events_publish(entries, flagged)
         transaction.on_commit(lambda: _after_commit(entries))
     return len(entries)

@@ -1,4 +1,7 @@
-"""Entering a promotion, and the flags that hold an entry back for review.
+"""Entering a promotion: every rule, then the entry written here, or, for a sweepstakes
+with Redis, accepted into the intake and written by the entries consumer
+(``promotions.entries.intake``); staff flagging and excluding entries (the reasons an
+entry is flagged by itself are in ``promotions.entries.flags``).
 
 Every "at most N" is held by the database, not by a read before a write: entry
 frequency by ``(promotion, person, slot)`` unique (``Entry.slot``); prizes, codes and votes

@@ -499,3 +499,28 @@ def test_the_click_that_brought_the_entrant_is_stored_with_the_entry(
 
     entry = EntryModel.objects.get()
     assert (entry.click_event_id, entry.source) == (click, f"click:{promotion.pk}")
+
+
+@pytest.mark.parametrize(
+    "wrong", [{"birth_date": "17/05/1990"}, {"click": "not-a-click"}, {"click": 12}]
+)
+def test_a_record_with_a_value_that_is_not_one_is_a_dead_letter(wrong):
+    promotion = PromotionFactory()
+    record = _record(promotion, PersonFactory(), "abcdabcdabcdabcd", **wrong)
+    stream.client().xadd(intake.stream_name(), {"v": "1", "d": json.dumps(record)})
+
+    result = intake.intake_consume(until_empty=True, block_ms=0)
+
+    assert (result.entries, result.stored) == (1, 0)
+    assert stream.client().xlen(f"{intake.stream_name()}:dead") == 1
+
+
+def test_a_record_a_field_refuses_in_a_batch_is_set_aside_alone():
+    promotion = PromotionFactory()
+    good = _record(promotion, PersonFactory(), "1111222233334444")
+    bad = _record(promotion, PersonFactory(), "5555666677778888", click="zz")  # decode skipped
+
+    assert entries_store([good, bad]) == 1
+
+    assert EntryModel.objects.get().public_id == good["id"]
+    assert stream.client().xlen(f"{intake.stream_name()}:dead") == 1
