@@ -45,6 +45,11 @@ run: migrate
 	  -- "$(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $(WEB_WORKERS) --no-ws config.wsgi:application" \
 	  -- "$(BIN)/python manage.py qcluster"
 
+# With Redis, `make serve` runs the stream consumers beside the web server (their one-minute
+# schedules only catch up when no consumer runs); the entries consumer unless ENTRY_INTAKE=false.
+SERVE_CONSUMERS = $(if $(REDIS_URL),-- "$(BIN)/python manage.py tracking_consume" \
+  $(if $(filter false False FALSE 0 no off,$(ENTRY_INTAKE)),,-- "$(BIN)/python manage.py entries_consume"),)
+
 serve: export DJANGO_SETTINGS_MODULE = config.settings.production
 serve: bootstrap
 	$(MANAGE) migrate --noinput
@@ -53,7 +58,7 @@ serve: bootstrap
 	$(MANAGE) apply_schedules
 	$(BIN)/python bin/supervise --grace $(STOP_GRACE) \
 	  -- "$(BIN)/granian --interface wsgi --host $${HOST:-127.0.0.1} --port $(PORT) --workers $${WEB_WORKERS:-2} --blocking-threads $${BLOCKING_THREADS:-4} --no-ws config.wsgi:application" \
-	  -- "$(BIN)/python manage.py qcluster"
+	  -- "$(BIN)/python manage.py qcluster" $(SERVE_CONSUMERS)
 
 # Without chromium (and no root + apt-get to install it) the browser tests are skipped with a
 # note at the end, except under CI=true, where they fail.
