@@ -45,10 +45,10 @@ run: migrate
 	  -- "$(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $(WEB_WORKERS) --no-ws config.wsgi:application" \
 	  -- "$(BIN)/python manage.py qcluster"
 
-# With Redis, `make serve` runs the stream consumers beside the web server (their one-minute
-# schedules only catch up when no consumer runs); the entries consumer unless ENTRY_INTAKE=false.
-SERVE_CONSUMERS = $(if $(REDIS_URL),-- "$(BIN)/python manage.py tracking_consume" \
-  $(if $(filter false False FALSE 0 no off,$(ENTRY_INTAKE)),,-- "$(BIN)/python manage.py entries_consume"),)
+# `make serve` runs the stream consumers beside the web server (their one-minute schedules
+# only catch up when none runs); without Redis, or with ENTRY_INTAKE=false, one just waits.
+SERVE_CONSUMERS = -- "$(BIN)/python manage.py tracking_consume --idle-if-off" \
+  -- "$(BIN)/python manage.py entries_consume --idle-if-off"
 
 serve: export DJANGO_SETTINGS_MODULE = config.settings.production
 serve: bootstrap

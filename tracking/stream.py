@@ -300,6 +300,20 @@ def stream_consume(
     return result
 
 
+def idle_until_signalled() -> None:
+    """Wait for SIGTERM or SIGINT: what a consumer with nothing to consume does under a
+    supervisor that stops every process once one exits (``make serve``)."""
+    stopped = threading.Event()
+
+    def stop(*_args: object) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopped.wait(1.0):
+        pass
+
+
 def stream_consume_until_signalled(**kwargs: Any) -> ConsumeResult:
     """``stream_consume`` until SIGTERM or SIGINT (the long-running consumer commands): the
     batch being stored is finished and acknowledged first."""

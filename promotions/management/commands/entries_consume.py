@@ -22,9 +22,22 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Drain the stream, then exit.")
         parser.add_argument("--block-ms", type=int, default=1000, help="Wait for new entries.")
         parser.add_argument("--consumer", default=None, help="Consumer name (default: unique).")
+        parser.add_argument(
+            "--idle-if-off",
+            action="store_true",
+            help="With nothing to consume, say so and wait for SIGTERM instead of failing "
+            "(for supervisors that stop everything when one process exits).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.ENTRY_INTAKE:
+            if options["idle_if_off"]:
+                self.stdout.write(
+                    "the entry intake is off (no REDIS_URL, or ENTRY_INTAKE=false): nothing "
+                    "to consume, waiting for SIGTERM"
+                )
+                stream.idle_until_signalled()
+                return
             raise CommandError(
                 "The entry intake is off (no REDIS_URL, or ENTRY_INTAKE=false): entries are "
                 "written straight to the database, there is no stream to consume."

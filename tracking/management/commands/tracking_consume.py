@@ -23,9 +23,19 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=None, help="Entries per read.")
         parser.add_argument("--block-ms", type=int, default=1000, help="Wait for new entries.")
         parser.add_argument("--consumer", default=None, help="Consumer name (default: unique).")
+        parser.add_argument(
+            "--idle-if-off",
+            action="store_true",
+            help="With nothing to consume, say so and wait for SIGTERM instead of failing "
+            "(for supervisors that stop everything when one process exits).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.REDIS_URL:
+            if options["idle_if_off"]:
+                self.stdout.write("REDIS_URL is not set: nothing to consume, waiting for SIGTERM")
+                stream.idle_until_signalled()
+                return
             raise CommandError(
                 "REDIS_URL is not set: events are written straight to the database "
                 "(the embedded default), there is no stream to consume."
