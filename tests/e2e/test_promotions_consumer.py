@@ -141,3 +141,40 @@ def test_each_ineligible_case_shows_its_message(phone, screenshot, mailoutbox):
         "You have already entered today. You can enter again from"
     )
     screenshot(phone, "promo-10-already-entered-today")
+
+
+@pytest.mark.redis
+def test_the_giveaway_answers_at_once_through_the_entry_intake(
+    phone, screenshot, mailoutbox, settings
+):
+    """With Redis the entry is accepted into the intake; the tab shows the number it will be
+    stored under before the entries consumer has run, and the same number afterwards."""
+    import uuid
+
+    from promotions.entries import intake
+    from tests.tracking.conftest import redis_keys_delete
+
+    prefix = f"test:e2e-entries:{uuid.uuid4().hex[:12]}"
+    settings.ENTRY_INTAKE, settings.ENTRY_INTAKE_STREAM = True, prefix
+    try:
+        demo_seed()
+        phone.goto("/p/demo/launch/giveaway/")
+        sign_in_by_email(phone, mailoutbox, "camille@example.com")
+        fill_entry(phone)
+        phone.get_by_role("button", name="Enter now").click()
+
+        expect(phone.locator("#result")).to_contain_text("You're in!")
+        expect(phone.locator(".notice-inline")).to_contain_text("You have already entered today.")
+        number = re.search(
+            r"Entry number ([0-9a-f]{16})", phone.locator("#result").inner_text()
+        ).group(1)
+        assert not Entry.objects.filter(promotion__slug="giveaway").exists()  # not stored yet
+        screenshot(phone, "promo-11-giveaway-accepted")
+
+        assert intake.intake_consume(until_empty=True, block_ms=0).stored == 1
+        assert Entry.objects.get(promotion__slug="giveaway").public_id == number
+        phone.reload()
+        expect(phone.locator("#result")).to_contain_text(f"Entry number {number}")
+        assert any(number in m.body for m in mailoutbox)  # the confirmation, by the consumer
+    finally:
+        redis_keys_delete(settings, prefix)
