@@ -17,9 +17,11 @@ An entry into a sweepstakes answers nothing but "you're in" and its number, so w
    Only then are the stream entries acknowledged: killed before that, they are stored
    again and the unique keys (``public_id``; promotion, person, slot) count each once.
 
-The database still holds every limit: an entry whose slot is already stored is not
-stored twice. Before a draw is made the stream is drained (``intake_drain``), so every
-accepted entry is in it. When Redis does not answer, the entry is written to the database
+Until it is stored, the entrant's tab shows the accepted entry from its slot key
+(``entry_pending``: its number, and that they have entered). The database still holds
+every limit: an entry whose slot is already stored is not stored twice. Before a draw is
+made the stream is drained (``intake_drain_before_draw``), so every accepted entry is in
+it. When Redis does not answer, the entry is written to the database
 directly, as without Redis: no entry is acknowledged that neither holds. Other kinds
 (instant wins, coupon offers, contests answer with a result) and "N entries in total"
 (slot numbers count stored entries) always take the database path.
