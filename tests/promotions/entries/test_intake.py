@@ -419,11 +419,8 @@ def test_an_entry_the_database_refuses_is_set_aside_and_the_others_are_stored(mo
     assert b"refused by a constraint" in dead[1][b"error"]
 
 
+@pytest.mark.postgres  # SQLite stores a text of any length
 def test_a_value_postgresql_refuses_is_a_dead_letter_there():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite stores a text of any length")
     promotion = PromotionFactory()
     record = _record(promotion, PersonFactory(), "abcdabcdabcdabcd", slot="x" * 40)
 
