@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("command", "said"),
     [
         ("tracking_consume", "REDIS_URL is not set"),
-        ("entries_consume", "the entry intake is off"),
+        ("entries_consume", "The entry intake is off"),
     ],
 )
 def test_a_consumer_with_nothing_to_consume_waits_for_sigterm(command, said):
