@@ -17,7 +17,8 @@ An entry into a sweepstakes answers nothing but "you're in" and its number, so w
    Only then are the stream entries acknowledged: killed before that, they are stored
    again and the unique keys (``public_id``; promotion, person, slot) count each once.
 
-Until it is stored, the entrant's tab shows the accepted entry from its slot key
+Until it is stored (or set aside as a dead letter, which frees the slot), the entrant's
+tab shows the accepted entry from its slot key
 (``entry_pending``: its number, and that they have entered). The database still holds
 every limit: an entry whose slot is already stored is not stored twice. Before a draw is
 made the stream is drained (``intake_drain_before_draw``), so every accepted entry is in
@@ -58,6 +59,16 @@ _ACCEPT = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
   redis.call('XADD', KEYS[2], '*', 'v', ARGV[4], 'd', ARGV[3])
   return 1
+end
+return 0
+"""
+
+# KEYS: the slot key. ARGV: the public id. Frees the slot only while it still names that
+# entry (the slot's value starts with "<public id> ").
+_RELEASE = """
+local held = redis.call('GET', KEYS[1])
+if held and string.sub(held, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. ' ' then
+  return redis.call('DEL', KEYS[1])
 end
 return 0
 """
@@ -217,13 +228,20 @@ def records_decode(fields: dict[bytes, bytes]) -> list[dict[str, Any]]:
 
 
 def dead_letter(record: dict[str, Any], error: str) -> None:
-    """Set aside an accepted entry the database refused (``<stream>:dead``), logged."""
+    """Set aside an accepted entry the database refused (``<stream>:dead``), logged, and free
+    its slot: the tab stops showing it as entered, and the entrant can enter again."""
     logger.error(
         "entries: accepted entry %s cannot be stored (%s): dead letter", record["id"], error
     )
-    stream.client().xadd(
+    key = slot_key(
+        promotion_id=record["promotion"], person_id=record["person"], slot=record["slot"]
+    )
+    pipe = stream.client().pipeline(transaction=False)
+    pipe.xadd(
         f"{stream_name()}:dead", {"d": json.dumps(record, separators=(",", ":")), "error": error}
     )
+    pipe.eval(_RELEASE, 1, key, record["id"])
+    pipe.execute()
 
 
 def intake_flow() -> stream.Flow:

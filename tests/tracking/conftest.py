@@ -24,6 +24,17 @@ DESKTOP_UA = (
 )
 
 
+def click_cookie(promotion, *, at: int = 1_780_000_000, click=None) -> tuple[str, uuid.UUID]:
+    """The attribution cookie a click on ``promotion`` at ``at`` sets: (value, click id)."""
+    click = click or uuid.uuid4()
+    ref = tokens.PromotionRef(
+        promotion_id=promotion.pk,
+        campaign_id=promotion.campaign_id,
+        brand_id=promotion.campaign.brand_id,
+    )
+    return tokens.attribution_value(ref=ref, click_event_id=click, at=at), click
+
+
 @pytest.fixture(autouse=True)
 def _isolated_stream(settings):
     """Each test gets its own stream and counter keys, and fresh per-process caches."""

@@ -31,8 +31,8 @@ from promotions.models import (
 from promotions.models import Entry as EntryModel
 from tests.factories.promotions import EntryFactory, PersonFactory, PromotionFactory
 from tests.promotions.conftest import ENTRY_FORM, ENTRY_JSON, make_consumer, sign_in
+from tests.tracking.conftest import click_cookie, redis_keys_delete
 from tests.tracking.conftest import drain as tracking_drain
-from tests.tracking.conftest import redis_keys_delete
 from tracking import stream
 from tracking.models import HourlyRollup
 
@@ -419,6 +419,52 @@ def test_an_entry_the_database_refuses_is_set_aside_and_the_others_are_stored(mo
     assert b"refused by a constraint" in dead[1][b"error"]
 
 
+def test_a_dead_letter_frees_its_slot_so_the_tab_stops_showing_it(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import IntegrityError
+
+    from promotions.entries import intake_store
+
+    # given: an entry accepted, which the database will refuse
+    promotion = PromotionFactory()
+    client = signed_in(PersonFactory())
+    first = enter(client, promotion)
+    assert first.status_code == 201
+    assert "Entry number" in client.get(promotion.get_absolute_url()).content.decode()
+
+    def refusing(*args, **kwargs):
+        raise IntegrityError("refused by a constraint")
+
+    monkeypatch.setattr(intake_store, "rows_insert", refusing)
+
+    # when: the consumer sets it aside
+    assert store_all(django_capture_on_commit_callbacks) == 0
+    assert stream.client().xlen(f"{intake.stream_name()}:dead") == 1
+
+    # then: the tab no longer says they are in, and they can enter again
+    page = client.get(promotion.get_absolute_url()).content.decode()
+    assert "Entry number" not in page
+    assert "Enter now" in page
+    monkeypatch.undo()
+    again = enter(client, promotion)
+    assert again.status_code == 201
+    assert again.json()["entry"] != first.json()["entry"]
+    assert store_all(django_capture_on_commit_callbacks) == 1
+    assert EntryModel.objects.get().public_id == again.json()["entry"]
+
+
+def test_a_dead_letter_leaves_a_slot_another_entry_holds():
+    promotion, person = PromotionFactory(), PersonFactory()
+    record = _record(promotion, person, "0123456789abcdef")
+    key = intake.slot_key(promotion_id=promotion.pk, person_id=person.pk, slot=record["slot"])
+    stream.client().set(key, "fedcba9876543210 2026-12-01T10:00:00+00:00 0")
+
+    intake.dead_letter(record, "refused")
+
+    assert stream.client().get(key) == b"fedcba9876543210 2026-12-01T10:00:00+00:00 0"
+
+
 @pytest.mark.postgres  # SQLite stores a text of any length
 def test_a_value_postgresql_refuses_is_a_dead_letter_there():
     promotion = PromotionFactory()
@@ -483,7 +529,6 @@ def test_the_tab_shows_the_entry_it_accepted_before_it_is_stored(
 def test_the_click_that_brought_the_entrant_is_stored_with_the_entry(
     django_capture_on_commit_callbacks,
 ):
-    from tests.shop.checkout.test_attribution import click_cookie
     from tracking import tokens
 
     promotion = PromotionFactory()

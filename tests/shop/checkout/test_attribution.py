@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime
 
 from django.db.models import Sum
@@ -20,19 +19,9 @@ from tests.factories import (
     PromotionFactory,
 )
 from tests.shop.stripe_fixtures import payment_method_create
-from tests.tracking.conftest import _isolated_stream, drain  # noqa: F401 (autouse: own stream)
+from tests.tracking.conftest import _isolated_stream, click_cookie, drain  # noqa: F401 (autouse)
 from tracking import tokens
 from tracking.models import HourlyRollup
-
-
-def click_cookie(promotion, *, at: int = 1_780_000_000, click=None) -> tuple[str, uuid.UUID]:
-    click = click or uuid.uuid4()
-    ref = tokens.PromotionRef(
-        promotion_id=promotion.pk,
-        campaign_id=promotion.campaign_id,
-        brand_id=promotion.campaign.brand_id,
-    )
-    return tokens.attribution_value(ref=ref, click_event_id=click, at=at), click
 
 
 def checkout(client, shop, localstripe, **body):
