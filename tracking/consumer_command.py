@@ -34,17 +34,23 @@ class ConsumerCommand(BaseCommand):
             "(for supervisors that stop everything when one process exits).",
         )
 
+    def _say(self, line: str) -> None:
+        """A line a supervisor's log shows at once (stdout is buffered when piped)."""
+        self.stdout.write(line)
+        self.stdout.flush()
+
     def handle(self, *args: Any, **options: Any) -> None:
         off = self.off_reason()
         if off:
             if options["idle_if_off"]:
-                self.stdout.write(f"{off}: nothing to consume, waiting for SIGTERM")
-                stream.idle_until_signalled()
+                stream.idle_until_signalled(
+                    ready=lambda: self._say(f"{off}: nothing to consume, waiting for SIGTERM")
+                )
                 return
             raise CommandError(f"{off}: {self.off_detail}")
         flow = self.flow()
         name = options["consumer"] or stream.consumer_name()
-        self.stdout.write(f"{flow.name} consumer {name} on {flow.key}")
+        self._say(f"{flow.name} consumer {name} on {flow.key}")
         result = stream.stream_consume_until_signalled(
             flow=flow,
             consumer=name,

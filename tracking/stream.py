@@ -300,9 +300,10 @@ def stream_consume(
     return result
 
 
-def idle_until_signalled() -> None:
+def idle_until_signalled(ready: Callable[[], None] = lambda: None) -> None:
     """Wait for SIGTERM or SIGINT: what a consumer with nothing to consume does under a
-    supervisor that stops every process once one exits (``make serve``)."""
+    supervisor that stops every process once one exits (``make serve``). ``ready`` runs
+    once the signals are caught (a line saying so is true from then on)."""
     stopped = threading.Event()
 
     def stop(*_args: object) -> None:
@@ -310,6 +311,7 @@ def idle_until_signalled() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    ready()
     while not stopped.wait(1.0):
         pass
 
