@@ -207,6 +207,10 @@ def bench_entries(
         f"non-2xx {top['non_2xx_3xx']:.0f}; p50 {top.get('p50_ms', 0):.1f} ms, "
         f"p99 {top.get('p99_ms', 0):.1f} ms at {CONNECTIONS} connections)"
     )
+    say(
+        f"   that is {top['accepted_per_s'] / max(1.0, trivial['rps']):.1%} of the trivial view's "
+        f"rate on this machine; 1,000 entries/s would be {1000 / max(1.0, trivial['rps']):.1%}"
+    )
     if top["entries"] < top["accepted"]:
         say(f"   !! {top['accepted'] - top['entries']:,} accepted entries were not stored")
     say(
