@@ -3,7 +3,8 @@
 ``locale/<locale>/LC_MESSAGES/django.po`` holds each language of ``settings.LANGUAGES``
 (``pt-br`` → ``pt_BR``). The strings come from the consumer side of the service: its
 pages' templates (through Django's own ``templatize``), emails, and the Python that
-builds what a consumer reads (forms, refusals, page errors); marketers' admin is left to
+builds what a consumer reads (forms, refusals, page errors), and the emails a brand's
+managers get in the brand's language (draw made, alerts); marketers' admin is left to
 Django's own catalogs and English.
 
 - ``manage.py catalogs_extract``: adds new strings to every catalog (empty, to translate;
@@ -64,6 +65,7 @@ PYTHON_SOURCES = [
     "promotions/codes/services.py",
     "promotions/campaigns/selectors.py",
     "promotions/social/texts.py",
+    "promotions/reports/alerts.py",
     "shop/views.py",
     "shop/forms.py",
     "shop/errors.py",

@@ -8,6 +8,7 @@ a missing browser is an error instead, never a skip.
 
 from __future__ import annotations
 
+import gettext
 import os
 from pathlib import Path
 
@@ -19,12 +20,13 @@ from config.catalogs import compile_catalogs
 
 # The interface catalogs' .mo files are build products (not committed): compile the ones
 # older than their .po before any test activates a language. Django is set up by then and
-# may have loaded a language without its new .mo (on a fresh checkout): the signal Django's
-# own override_settings sends for LOCALE_PATHS makes it read the catalogs again.
-if compile_catalogs():
-    setting_changed.send(
-        sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False
-    )
+# may have loaded a language from the old .mo, or without one (a fresh checkout): the
+# signal Django's own override_settings sends for LOCALE_PATHS makes it read the catalogs
+# again, and Python's gettext, which keeps every .mo it read by path, forgets them. Done
+# whoever compiled: a parallel worker may have compiled them after this one read them.
+compile_catalogs()
+gettext._translations.clear()  # type: ignore[attr-defined]
+setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False)
 
 pytest_plugins = ["tests.fakes.fixtures"]
 

@@ -12,7 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.action_cache import action_cached
-from promotions.campaigns.models import Brand, Campaign, Promotion, Status
+from promotions.campaigns.models import Brand, BrandMembership, Campaign, Promotion, Status
 
 
 class Gone(Exception):
@@ -137,3 +137,12 @@ def promotion_get_for_page(
     if promotion.status != Status.DRAFT and promotion.is_finished(at):
         raise Gone(_ended(promotion), campaign, promotion)
     raise Http404("This promotion is not open.")
+
+
+def brand_manager_emails(*, brand_id: int) -> list[str]:
+    """The addresses of the brand's active managers: whom alerts and "draw made" go to
+    when nobody named others."""
+    managers = BrandMembership.objects.filter(
+        brand_id=brand_id, role=BrandMembership.Role.MANAGER, user__is_active=True
+    ).exclude(user__email="")
+    return sorted(managers.values_list("user__email", flat=True))

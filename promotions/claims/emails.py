@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from promotions.campaigns.models import BrandMembership, Promotion
+from promotions.campaigns.selectors import brand_manager_emails
 from promotions.campaigns.zones import brand_moment_display
 from promotions.claims.models import PrizeClaim
 from promotions.claims.services import claim_link
@@ -154,15 +154,6 @@ def claim_shipped_send(*, claim_id: int) -> bool:
     return _send_to_winner(claim, subject, body)
 
 
-def brand_manager_emails(*, promotion: Promotion) -> list[str]:
-    managers = BrandMembership.objects.filter(
-        brand_id=promotion.campaign.brand_id,
-        role=BrandMembership.Role.MANAGER,
-        user__is_active=True,
-    ).exclude(user__email="")
-    return sorted(managers.values_list("user__email", flat=True))
-
-
 def draw_done_send(*, draw_id: int) -> bool:
     """To the brand's managers: the draw is made, here is its certificate."""
     draw = (
@@ -173,7 +164,7 @@ def draw_done_send(*, draw_id: int) -> bool:
     if draw is None:
         return False
     promotion = draw.promotion
-    recipients = brand_manager_emails(promotion=promotion)
+    recipients = brand_manager_emails(brand_id=promotion.campaign.brand_id)
     if not recipients:
         return False
     claims = draw.claims.all()

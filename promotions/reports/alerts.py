@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,12 +29,17 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from promotions.campaigns.selectors import brand_manager_emails
+from promotions.campaigns.zones import brand_moment_display
 from promotions.models import (
     AlertIncident,
     AlertRule,
-    BrandMembership,
+    Brand,
     Campaign,
     CouponCode,
     Entry,
@@ -73,13 +79,33 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
             if impressions >= rule.window_impressions:
                 break
         if impressions < rule.window_impressions:
-            return Measure(False, None, f"Fewer than {rule.window_impressions} impressions yet.")
+            return Measure(
+                False,
+                None,
+                ngettext(
+                    "Fewer than %(n)d impression yet.",
+                    "Fewer than %(n)d impressions yet.",
+                    rule.window_impressions,
+                )
+                % {"n": rule.window_impressions},
+            )
         ctr = clicks / impressions
         return Measure(
             ctr < rule.threshold,
             ctr,
-            f"CTR of “{campaign.name}” is {percent(ctr)} over its last {impressions} impressions "
-            f"(alert below {percent(rule.threshold)}).",
+            ngettext(
+                "CTR of “%(campaign)s” is %(ctr)s over its last %(n)d impression "
+                "(alert below %(threshold)s).",
+                "CTR of “%(campaign)s” is %(ctr)s over its last %(n)d impressions "
+                "(alert below %(threshold)s).",
+                impressions,
+            )
+            % {
+                "campaign": campaign.name,
+                "ctr": percent(ctr),
+                "n": impressions,
+                "threshold": percent(rule.threshold),
+            },
         )
     if rule.kind == AlertRule.Kind.INVALID_SHARE_ABOVE:
         hours = tracking_selectors.campaign_hourly_stats_list(
@@ -90,13 +116,21 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
         valid = sum(s.impressions + s.clicks for _h, s in hours)
         invalid = sum(s.invalid_events for _h, s in hours)
         if valid + invalid < MIN_INVALID_SAMPLE:
-            return Measure(False, None, "Too few events to judge.")
+            return Measure(False, None, _("Too few events to judge."))
         share = invalid / (valid + invalid)
         return Measure(
             share > rule.threshold,
             share,
-            f"Invalid traffic is {percent(share)} of the events of “{campaign.name}” in the last "
-            f"{rule.window_hours} h (alert above {percent(rule.threshold)}).",
+            _(
+                "Invalid traffic is %(share)s of the events of “%(campaign)s” in the last "
+                "%(hours)d h (alert above %(threshold)s)."
+            )
+            % {
+                "share": percent(share),
+                "campaign": campaign.name,
+                "hours": rule.window_hours,
+                "threshold": percent(rule.threshold),
+            },
         )
     if rule.kind == AlertRule.Kind.ENTRY_SPIKE:
         entries = Entry.objects.filter(promotion__campaign=campaign)
@@ -111,16 +145,33 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
         return Measure(
             spike,
             float(recent),
-            f"{recent} entries in the last hour for “{campaign.name}”, against a usual "
-            f"{usual:.1f} an hour over the {rule.window_hours} h before.",
+            ngettext(
+                "%(n)d entry in the last hour for “%(campaign)s”, against a usual %(usual)s an "
+                "hour over the %(hours)d h before.",
+                "%(n)d entries in the last hour for “%(campaign)s”, against a usual %(usual)s an "
+                "hour over the %(hours)d h before.",
+                recent,
+            )
+            % {
+                "n": recent,
+                "campaign": campaign.name,
+                "usual": number_format(usual, 1),
+                "hours": rule.window_hours,
+            },
         )
     if rule.kind == AlertRule.Kind.CLAIMS_UNFILLED:
         unfilled = PrizeClaim.objects.filter(promotion__campaign=campaign).unfilled().count()
         return Measure(
             unfilled > rule.threshold,
             float(unfilled),
-            f"{unfilled} prize(s) of “{campaign.name}” have no winner left: every alternate "
-            "was used. Commit and run a new draw with its reason (docs/draws.md, Re-draws).",
+            ngettext(
+                "%(n)d prize of “%(campaign)s” has no winner left: every alternate was used. "
+                "Commit and run a new draw with its reason (docs/draws.md, Re-draws).",
+                "%(n)d prizes of “%(campaign)s” have no winner left: every alternate was used. "
+                "Commit and run a new draw with its reason (docs/draws.md, Re-draws).",
+                unfilled,
+            )
+            % {"n": unfilled, "campaign": campaign.name},
         )
     prizes = Prize.objects.filter(promotion__campaign=campaign).aggregate(
         quantity=Sum("quantity"), awarded=Sum("awarded")
@@ -128,23 +179,19 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
     codes = CouponCode.objects.filter(promotion__campaign=campaign)
     has_pool = bool(prizes["quantity"]) or codes.exists()
     if not has_pool:
-        return Measure(False, None, "The campaign has no prizes or codes.")
+        return Measure(False, None, _("The campaign has no prizes or codes."))
     left = (prizes["quantity"] or 0) - (prizes["awarded"] or 0)
     left += codes.filter(person__isnull=True).count()
     return Measure(
         left <= rule.threshold,
         float(left),
-        f"{left} prizes and codes left in “{campaign.name}” (alert at {rule.threshold:g} or "
-        f"fewer).",
+        ngettext(
+            "%(n)d prize or code left in “%(campaign)s” (alert at %(threshold)s or fewer).",
+            "%(n)d prizes and codes left in “%(campaign)s” (alert at %(threshold)s or fewer).",
+            int(left),
+        )
+        % {"n": left, "campaign": campaign.name, "threshold": number_format(rule.threshold)},
     )
-
-
-def brand_manager_emails(*, brand_id: int) -> list[str]:
-    """The addresses alerts of a brand go to when nobody named others: its active managers."""
-    managers = BrandMembership.objects.filter(
-        brand_id=brand_id, role=BrandMembership.Role.MANAGER, user__is_active=True
-    ).exclude(user__email="")
-    return sorted(managers.values_list("user__email", flat=True))
 
 
 def _recipients(rule: AlertRule) -> list[str]:
@@ -153,14 +200,18 @@ def _recipients(rule: AlertRule) -> list[str]:
     return brand_manager_emails(brand_id=rule.campaign.brand_id)
 
 
-def brand_alert_send(*, brand_id: int, subject: str, message: str) -> list[str]:
+def brand_alert_send(*, brand: Brand, compose: Callable[[], tuple[str, str]]) -> list[str]:
     """An alert about the brand itself rather than a campaign's rule (a connected Page's
-    token stopped working): one email to the brand's managers. The caller makes sure it
-    is sent once per incident. Returns the recipients."""
-    recipients = brand_manager_emails(brand_id=brand_id)
+    token stopped working): one email to the brand's managers, in the brand's language
+    (``compose`` gives the subject and the message, in the language active when it runs).
+    The caller makes sure it is sent once per incident. Returns the recipients."""
+    recipients = brand_manager_emails(brand_id=brand.pk)
     if recipients:
+        with translation.override(brand.language):
+            subject, message = compose()
+            subject = _("Alert: %(subject)s") % {"subject": subject}
         send_mail(
-            subject=f"Alert: {subject}",
+            subject=subject,
             message=message,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=recipients,
@@ -206,11 +257,21 @@ def _webhook_send(incident: AlertIncident) -> None:
 
 def _incident_notify(incident: AlertIncident) -> None:
     rule = incident.rule
+    brand = rule.campaign.brand
     recipients = _recipients(rule)
     if recipients:
+        with translation.override(brand.language):
+            subject = _("Alert: %(kind)s: %(campaign)s") % {
+                "kind": rule.get_kind_display(),
+                "campaign": rule.campaign.name,
+            }
+            message = _("%(message)s\n\nOpened at %(moment)s.") % {
+                "message": incident.message,
+                "moment": brand_moment_display(brand, incident.opened_at),
+            }
         send_mail(
-            subject=f"Alert: {rule.get_kind_display()}: {rule.campaign.name}",
-            message=f"{incident.message}\n\nOpened at {incident.opened_at:%Y-%m-%d %H:%M} UTC.",
+            subject=subject,
+            message=message,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=recipients,
             fail_silently=True,
@@ -224,7 +285,8 @@ def _incident_notify(incident: AlertIncident) -> None:
 def alert_rule_evaluate(*, rule: AlertRule, now: datetime | None = None) -> str:
     """Open, keep, or resolve the rule's incident; returns what happened."""
     now = now or timezone.now()
-    measure = alert_rule_measure(rule=rule, now=now)
+    with translation.override(rule.campaign.brand.language):  # the incident's words
+        measure = alert_rule_measure(rule=rule, now=now)
     open_incident = rule.incidents.filter(resolved_at__isnull=True).first()
     if measure.triggered and open_incident is None:
         try:

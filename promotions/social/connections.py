@@ -43,6 +43,7 @@ from promotions.campaigns.models import Brand
 from promotions.facebook import client
 from promotions.reports import alerts
 from promotions.social.models import ConnectedPage
+from promotions.social.texts import token_alert_texts
 
 logger = logging.getLogger(__name__)
 
@@ -337,16 +338,14 @@ def _status_set(*, page: ConnectedPage, status: str, error: str, now: datetime) 
     if not turned:  # alerted already for this incident
         rows.update(token_status=status, token_error=error, token_checked_at=now)
         return
-    status_label = ConnectedPage.TokenStatus(status).label
+
     alerts.brand_alert_send(
-        brand_id=page.brand_id,
-        subject=_("Facebook Page “%(name)s” disconnected") % {"name": page.name},
-        message=_(
-            "The token of the Facebook Page “%(name)s” is %(status)s: %(error)s\n\n"
-            "Its comments are no longer imported. Connect the Page again in the admin "
-            "(Connected Pages → Connect a Facebook Page)."
-        )
-        % {"name": page.name, "status": str(status_label).lower(), "error": error},
+        brand=Brand.objects.get(pk=page.brand_id),
+        compose=lambda: token_alert_texts(
+            page_name=page.name,
+            status_label=str(ConnectedPage.TokenStatus(status).label).lower(),
+            error=error,
+        ),
     )
 
 

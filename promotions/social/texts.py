@@ -1,5 +1,6 @@
-"""Words a comment giveaway says in public, under the winning comment: in the interface
-catalogs (config/catalogs.py reads this module), written in the brand's language."""
+"""Words of comment giveaways in the interface catalogs (config/catalogs.py reads this
+module): what is said in public under the winning comment, in the brand's language, and
+the alert a brand's managers get when a connected Page's token stops working."""
 
 from __future__ import annotations
 
@@ -17,3 +18,18 @@ def social_reply_public_text(*, rules: SocialRules) -> str:
         return rules.reply_public_text.strip()
     with translation.override(rules.promotion.campaign.brand.language):
         return _("This comment won! Check your private messages to claim the prize.")
+
+
+def token_alert_texts(*, page_name: str, status_label: str, error: str) -> tuple[str, str]:
+    """The subject and message of the alert a connected Page's broken token sends, in the
+    active language (the brand's: ``alerts.brand_alert_send``)."""
+    return (
+        _("Facebook Page “%(name)s” disconnected") % {"name": page_name},
+        _(
+            "The token of the Facebook Page “%(name)s” no longer works (%(status)s: "
+            "%(error)s).\n\n"
+            "Its comments are no longer imported. Connect the Page again in the admin "
+            "(Connected Pages → Connect a Facebook Page)."
+        )
+        % {"name": page_name, "status": status_label, "error": error},
+    )

@@ -96,6 +96,36 @@ def test_a_low_ctr_opens_one_incident_notifies_once_and_resolves(promotion, rece
     assert len(mail.outbox) == 2 and len(receiver.received) == 2
 
 
+def test_the_alert_is_written_in_the_brands_language_and_time_zone():
+    # given: a French brand in Paris, with a manager
+    brand = BrandFactory(slug="lune", language="fr", timezone="Europe/Paris")
+    BrandMembershipFactory(brand=brand, user=StaffUserFactory(email="lea@lune.test"))
+    promotion = PromotionFactory(campaign=CampaignFactory(brand=brand, name="Lancement"))
+    AlertRule.objects.create(
+        campaign=promotion.campaign,
+        kind=AlertRule.Kind.CTR_BELOW,
+        threshold=0.05,
+        window_impressions=1000,
+    )
+    now = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    record(promotion, now - timedelta(hours=1), impressions=1200, clicks=30)
+
+    # when: the schedule runs
+    assert alerts.alerts_evaluate(now=now) == {"opened": 1}
+
+    # then: the incident and its email in French, the time in Paris's (10:30, not 09:30)
+    incident = AlertIncident.objects.get()
+    assert incident.message == (
+        "Le CTR de « Lancement » est de 2.5% sur ses 1200 dernières impressions "
+        "(alerte en dessous de 5.0%)."
+    )
+    [email] = mail.outbox
+    assert email.subject.startswith("Alerte : ")
+    assert email.subject.endswith(" : Lancement")
+    assert email.body.startswith(incident.message + "\n\nOuverte le ")
+    assert "10:30" in email.body and "(Europe/Paris)" in email.body
+
+
 def test_nothing_is_said_before_n_impressions(promotion):
     AlertRule.objects.create(
         campaign=promotion.campaign, kind="ctr_below", threshold=0.5, window_impressions=1000

@@ -159,7 +159,19 @@ def test_an_expired_token_flips_the_status_and_alerts_the_managers_once(page, fa
     [alert] = mail.outbox
     assert alert.to == ["manager@alpha.example"]
     assert alert.subject == "Alert: Facebook Page “Alpha on Facebook” disconnected"
-    assert "is expired" in alert.body and page.access_token not in alert.body
+    assert "no longer works (expired: Error validating" in alert.body
+    assert page.access_token not in alert.body
+
+
+def test_the_token_alert_is_in_the_brands_language(brand, page, fake_pages):
+    type(brand).objects.filter(pk=brand.pk).update(language="de")
+    graph_pages.token_invalidate(fake_pages, page.access_token, subcode=463)
+
+    tasks_tokens.connected_pages_token_check()
+
+    [alert] = mail.outbox
+    assert alert.subject == "Alarm: Facebook-Seite „Alpha on Facebook“ getrennt"
+    assert "funktioniert nicht mehr (expired: Error validating" in alert.body
 
 
 def test_a_revoked_token_is_revoked_and_a_reconnect_then_a_new_incident_alerts_again(
