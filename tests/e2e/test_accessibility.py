@@ -1,6 +1,7 @@
 """axe-core, by machine, on the consumer pages at a phone's size: the demo hub with each of
-its tabs selected, every promotion tab, the rules page, the shop and a product page. Any
-violation of impact "serious" or "critical" fails the test, listed one per line."""
+its tabs selected, every promotion tab, the rules page, the shop and a product page; and on
+the live wall at a big screen's. Any violation of impact "serious" or "critical" fails the
+test, listed one per line."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from promotions.demo import demo_seed
+from promotions.reports.live import live_wall_url
 from shop.demo import shop_demo_seed
 
 pytestmark = pytest.mark.browser
@@ -96,3 +98,12 @@ def test_the_shop_and_a_product_page(phone, demo, screenshot):
     phone.goto("/shop/demo/nova-x-case/")
     expect(phone.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible(phone, "shop-product", screenshot)
+
+
+def test_the_live_wall(desktop, demo, screenshot):
+    """The wall a brand puts on a screen at an event, filled in by its first snapshot."""
+    campaign, _shop = demo
+    with desktop.expect_response(lambda r: "snapshot.json" in r.url and r.ok):
+        desktop.goto(live_wall_url(campaign=campaign))  # rendered, then its first poll
+    expect(desktop.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(desktop, "live-wall", screenshot)
