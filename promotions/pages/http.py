@@ -202,7 +202,23 @@ def json_body(request: HttpRequest, allowed: set[str]) -> dict[str, Any]:
             "Unknown fields: " + ", ".join(unknown) + ".",
             {name: ["Unknown field."] for name in unknown},
         )
-    return {k: ("" if v is None else v) for k, v in data.items()}
+    nested = sorted(k for k, v in data.items() if isinstance(v, (list, dict)))
+    if nested:
+        raise BadJson(
+            "Each field takes one value: text, a number, true, false or null.",
+            {name: ["One value, not a list or an object."] for name in nested},
+        )
+    return {k: _form_value(v) for k, v in data.items()}
+
+
+def _form_value(value: object) -> str:
+    """A JSON value as the form field would get it from a form post: text (a date field
+    would otherwise break on a number or a boolean)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def promotion_for_action(
