@@ -1,0 +1,48 @@
+"""Fuzzing the shop's JSON endpoints (quote, checkout) with bodies of any shape: never a 5xx,
+and a refused checkout creates no order and holds no stock. No body reaches Stripe: a
+well-formed checkout needs a real PaymentMethod, which no generated body has."""
+
+from __future__ import annotations
+
+import json
+
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shop.models import Order, Variant
+
+FUZZ = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+FIELDS = ["items", "email", "code", "payment_method", "checkout_id", "x"]
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=False),
+        st.text(max_size=80),
+        st.sampled_from(
+            ["pm_card_visa", "ana@example.com", "WELCOME10", "00000000-0000-0000-0000-000000000000"]
+        ),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["variant", "quantity", "y"]), inner, max_size=3),
+    ),
+    max_leaves=8,
+)
+BODIES = st.one_of(st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=5), JSON_VALUES)
+
+
+@FUZZ
+@given(body=BODIES)
+def test_quote_and_checkout_answer_any_body_without_a_5xx(shop, body):
+    stock = Variant.objects.get(pk=shop.variant.pk).stock
+    for path in ("/shop/nova/quote/", "/shop/nova/checkout/"):
+        answer = Client().post(path, json.dumps(body), content_type="application/json")
+        assert answer.status_code < 500, (path, body, answer.status_code, answer.content[:300])
+        assert answer["Content-Type"].startswith("application/json")
+    assert Order.objects.count() == 0
+    assert Variant.objects.get(pk=shop.variant.pk).stock == stock
