@@ -85,9 +85,9 @@ def _slots(path: str) -> int:
 
 
 @FUZZ
-@given(body=BODIES)
-def test_any_json_body_is_answered_without_a_5xx(path, body):
-    promotion = PromotionFactory(min_age=18)
+@given(body=BODIES, kind=st.sampled_from(["sweepstakes", "instant_win", "offer", "contest"]))
+def test_any_json_body_is_answered_without_a_5xx(path, body, kind):
+    promotion = PromotionFactory(min_age=18, kind=kind)
     client = sign_in(make_consumer(), PersonFactory())
     before, slots = _stored(path), _slots(path)
 
@@ -166,3 +166,21 @@ def test_a_value_of_the_wrong_kind_is_a_400_on_its_field(path, change, field, sa
     assert answer.status_code == 400
     assert says in answer.json()["error"]["fields"][field][0]
     assert _stored(path) == 0
+
+
+@FUZZ
+@given(
+    body=st.one_of(
+        st.dictionaries(st.sampled_from(["email", "x"]), JSON_VALUES, max_size=2), JSON_VALUES
+    )
+)
+def test_the_email_sign_in_answers_any_json_body_without_a_5xx(body):
+    promotion = PromotionFactory()
+
+    answer = make_consumer().post(
+        promotion.get_absolute_url() + "identify/",
+        json.dumps(body),
+        content_type="application/json",
+    )
+
+    assert answer.status_code < 500, (body, answer.status_code, answer.content[:300])
