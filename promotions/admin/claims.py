@@ -30,6 +30,7 @@ from promotions.admin.scoping import (
 )
 from promotions.claims import services as claims_services
 from promotions.claims.models import PrizeClaimQuerySet
+from promotions.claims.services import claim_link
 from promotions.models import PrizeClaim
 
 register_brand_paths({PrizeClaim: "promotion__campaign__brand_id"})
@@ -61,6 +62,7 @@ CLAIM_FIELDS = (
     "predecessor",
     "data_deleted_at",
     "next_step",
+    "link_to_give",
 )
 
 
@@ -190,6 +192,18 @@ class PrizeClaimAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             return "-"
         url = reverse("admin:promotions_prizeclaim_document", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download (private)"))
+
+    @admin.display(description=_("claim link to give"))
+    def link_to_give(self, obj: PrizeClaim) -> SafeString | str:
+        """For a winner nobody could tell (no email, no private reply on Facebook): the
+        link the brand gives them itself, by a channel of its own."""
+        if obj.channel != PrizeClaim.Channel.NONE or not obj.is_open:
+            return "-"
+        return format_html(
+            "<code>{}</code><br>{}",
+            claim_link(claim=obj),
+            _("Give it to the winner only: it is theirs alone."),
+        )
 
     @admin.display(description=_("next step"))
     def next_step(self, obj: PrizeClaim) -> SafeString | str:

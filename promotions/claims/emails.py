@@ -197,6 +197,38 @@ def draw_done_send(*, draw_id: int) -> bool:
     return True
 
 
+def claim_unreachable_send(*, claim_id: int) -> bool:
+    """To the brand's managers: a winner made after the draw's email (an alternate moved up,
+    an instant win's prize to claim) whom nothing can tell: no email address, and no
+    private reply on Facebook (one is allowed within 7 days of the comment only). The
+    claim's admin page shows the link to give them."""
+    claim = _claim_load(claim_id)
+    if claim is None or not claim.is_open or claim.channel != PrizeClaim.Channel.NONE:
+        return False
+    promotion = claim.promotion
+    brand = promotion.campaign.brand
+    recipients = brand_manager_emails(brand_id=brand.pk)
+    if not recipients:
+        return False
+    with translation.override(brand.language):
+        subject = _("A winner to reach another way: %(title)s") % {"title": promotion.title}
+        body = _(
+            "Entry %(entry)s won %(prize)s in “%(title)s”, and nothing can tell them: no email "
+            "address, and no private reply on Facebook (one is allowed within 7 days of the "
+            "comment only).\n\nReach them another way and give them the claim link shown on "
+            "their claim before %(deadline)s, or mark the claim not eligible to pass the prize "
+            "on:\n\n%(claim)s\n"
+        ) % {
+            "entry": claim.entry.public_id,
+            "prize": _prize_name(claim),
+            "title": promotion.title,
+            "deadline": brand_moment_display(brand, claim.deadline),
+            "claim": absolute_url(reverse("admin:promotions_prizeclaim_change", args=[claim.pk])),
+        }
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return True
+
+
 def entry_confirmation_send(*, entry_id: int) -> bool:
     """ "You're in": the entry number, so the entrant can find it in the draw's published
     list. Once per entry (``confirmation_sent_at``, claimed by a conditional UPDATE)."""

@@ -299,7 +299,8 @@ def claim_notify(*, claim: PrizeClaim) -> str:
     reply to the winning comment carries the claim link (only the commenter reads it); the
     public one, if the rules ask for it, says the comment won and to look at their private
     messages (``social_winner_reply``; sent by the worker after commit). Both publish
-    ``winner.notified``. ``none``: recorded on the claim, nothing sent."""
+    ``winner.notified``. ``none``: recorded on the claim; the brand's managers are emailed
+    to reach the winner themselves (the draw's own winners are in its "draw made" email)."""
     at = timezone.now()
     if claim.channel == PrizeClaim.Channel.EMAIL:
         task_enqueue("promotions.claims.tasks.claim_notification_send", claim.pk)
@@ -311,10 +312,12 @@ def claim_notify(*, claim: PrizeClaim) -> str:
             logger.warning("claim %s: no reply could be queued to the winning comment", claim.pk)
             PrizeClaim.objects.filter(pk=claim.pk).update(channel=PrizeClaim.Channel.NONE)
             claim.channel = PrizeClaim.Channel.NONE
+            _unreachable_tell_managers(claim)
             return claim.channel
         PrizeClaim.objects.filter(pk=claim.pk, notified_at__isnull=True).update(notified_at=at)
     else:
         logger.info("claim %s: the winner has no channel to be told on", claim.pk)
+        _unreachable_tell_managers(claim)
         return claim.channel
     _claim_event_publish(
         claim,
@@ -324,6 +327,13 @@ def claim_notify(*, claim: PrizeClaim) -> str:
         notified_at=_iso(at),
     )
     return claim.channel
+
+
+def _unreachable_tell_managers(claim: PrizeClaim) -> None:
+    """A winner nothing can tell: the managers are emailed, unless the draw's own "draw
+    made" email counts them (its first winners)."""
+    if claim.draw_id is None or claim.predecessor_id is not None:
+        task_enqueue("promotions.claims.tasks.claim_unreachable_send", claim.pk)
 
 
 def claim_open_for_award(*, award: PrizeAward, at: datetime) -> PrizeClaim | None:

@@ -27,6 +27,10 @@ def claim_received_send(claim_id: int) -> bool:
     return emails.claim_received_send(claim_id=claim_id)
 
 
+def claim_unreachable_send(claim_id: int) -> bool:
+    return emails.claim_unreachable_send(claim_id=claim_id)
+
+
 def claim_shipped_send(claim_id: int) -> bool:
     return emails.claim_shipped_send(claim_id=claim_id)
 

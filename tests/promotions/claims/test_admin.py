@@ -118,3 +118,32 @@ def test_a_document_is_streamed_to_the_brand_only(django_capture_on_commit_callb
     assert own["Content-Disposition"].startswith("attachment")
     assert stranger.status_code == 404
     assert anonymous.status_code == 302  # to the admin login
+
+
+def test_an_alternate_nothing_can_tell_is_the_managers_to_reach_with_the_link_admin_shows(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    # given: a winner, and a first alternate without an email address
+    promotion, draw, first = _drawn(django_capture_on_commit_callbacks)
+    alternate = promotion.entries.get(public_id=draw.alternates[0]).person
+    type(alternate).objects.filter(pk=alternate.pk).update(email="", email_normalized=None)
+    mailoutbox.clear()
+
+    # when: the winner declines, and the alternate moves up
+    with django_capture_on_commit_callbacks(execute=True):
+        successor = claims_services.claim_decline(claim=first, person=first.entry.person)
+
+    # then: the managers are told to reach them, in one email
+    assert successor is not None and successor.channel == PrizeClaim.Channel.NONE
+    [email] = mailoutbox
+    assert email.to == ["manager@brand.example"]
+    assert email.subject == f"A winner to reach another way: {promotion.title}"
+    assert f"Entry {draw.alternates[0]} won" in email.body
+    assert f"/admin/promotions/prizeclaim/{successor.pk}/change/" in email.body
+    # and the claim's admin page shows the link to give them
+    page = _client(promotion).get(f"/admin/promotions/prizeclaim/{successor.pk}/change/")
+    assert claims_services.claim_link(claim=successor) in page.content.decode()
+    assert "Give it to the winner only" in page.content.decode()
+    # a winner who was told shows no link
+    page = _client(promotion).get(f"/admin/promotions/prizeclaim/{first.pk}/change/")
+    assert "Give it to the winner only" not in page.content.decode()
