@@ -190,7 +190,7 @@ def alert_rule_measure(*, rule: AlertRule, now: datetime | None = None) -> Measu
             "%(n)d prizes and codes left in “%(campaign)s” (alert at %(threshold)s or fewer).",
             int(left),
         )
-        % {"n": left, "campaign": campaign.name, "threshold": number_format(rule.threshold)},
+        % {"n": left, "campaign": campaign.name, "threshold": f"{rule.threshold:g}"},
     )
 
 

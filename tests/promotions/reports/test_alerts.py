@@ -176,8 +176,9 @@ def test_a_prize_pool_running_out(promotion):
 
     assert not alerts.alert_rule_measure(rule=rule).triggered
     type(prize).objects.filter(pk=prize.pk).update(awarded=6)
-    assert alerts.alert_rule_measure(rule=rule).value == 4.0
-    assert alerts.alert_rule_measure(rule=rule).triggered
+    measure = alerts.alert_rule_measure(rule=rule)
+    assert measure.value == 4.0 and measure.triggered
+    assert measure.message == "4 prizes and codes left in “Launch” (alert at 5 or fewer)."
 
 
 def test_incidents_are_visible_in_admin_to_their_brand_only(promotion):
