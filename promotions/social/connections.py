@@ -340,7 +340,7 @@ def _status_set(*, page: ConnectedPage, status: str, error: str, now: datetime) 
         return
 
     alerts.brand_alert_send(
-        brand=Brand.objects.get(pk=page.brand_id),
+        brand=page.brand,
         compose=lambda: token_alert_texts(
             page_name=page.name,
             status_label=str(ConnectedPage.TokenStatus(status).label).lower(),
