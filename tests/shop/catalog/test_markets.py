@@ -183,17 +183,18 @@ def test_paid_orders_in_two_currencies_are_two_revenues_in_the_reports(
     # then: revenue per currency, never one sum
     rows = DailyRollup.objects.filter(promotion_id=shop.promotion.pk, orders__gt=0)
     assert sorted(rows.values_list("currency", "revenue")) == [("EUR", 4000), ("USD", 4398)]
+    day = orders[0].created_at.astimezone(shop.brand.tzinfo).date()
     funnel = dashboards.funnel_get(
         subject=shop.promotion,
-        since=orders[0].created_at.date(),
-        until=orders[0].created_at.date(),
+        since=day,
+        until=day,
     )
     assert funnel.revenue_by_currency == {"EUR": 4000, "USD": 4398}
     board = dashboard_page.Dashboard(
         subject=shop.promotion,
         brand=shop.brand,
-        since=orders[0].created_at.date(),
-        until=orders[0].created_at.date(),
+        since=day,
+        until=day,
         series=[],
         funnel=funnel,
         comparison=None,
