@@ -21,7 +21,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from promotions.campaigns.languages import language_codes
 from promotions.models import Brand
-from promotions.pages.http import brand_page_render, page_language_active, page_language_get
+from promotions.pages.http import (
+    brand_page_render,
+    page_language_active,
+    page_language_get,
+    visitor_country,
+)
 from promotions.pages.languages import PageLanguage, page_language_choose
 from shop.catalog import selectors as catalog
 from shop.checkout import selectors as checkout_selectors
@@ -35,7 +40,6 @@ from shop.orders import selectors as orders
 from shop.payments import stripe_client, webhooks
 from tracking.api.errors import error_response
 from tracking.classify import client_ip
-from tracking.classify import country as visitor_country
 from tracking.tokens import ATTRIBUTION_COOKIE, attribution_parse
 
 logger = logging.getLogger(__name__)
@@ -72,9 +76,10 @@ def _form_error(form: QuoteForm) -> JsonResponse:
 
 
 def market_currency(request: HttpRequest, brand: Brand) -> str | None:
-    """The currency of the visitor's market: their country (the CDN's header, believed
-    from ``TRUSTED_PROXIES`` only) among the brand's markets; None without one."""
-    return catalog.market_currency_get(brand=brand, country=visitor_country(request.META))
+    """The currency of the visitor's market: their country (``visitor_country``: the
+    signed-in person's, the Facebook tab's, else the CDN's) among the brand's markets;
+    None without one."""
+    return catalog.market_currency_get(brand=brand, country=visitor_country(request))
 
 
 @require_safe

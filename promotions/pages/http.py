@@ -29,9 +29,12 @@ from promotions.pages.languages import (
     page_language_context,
     page_language_remember,
 )
+from tracking import classify as tracking_classify
 from tracking.api.errors import error_response
 
 SESSION_PERSON = "promotions.person"
+# What the last verified signed_request said (page, locale, country, age range).
+SESSION_FB_CONTEXT = "promotions.facebook_tab"
 
 
 JSON_BODY_LIMIT = 64 * 1024
@@ -140,6 +143,18 @@ def gone_as_410(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def current_person(request: HttpRequest) -> Person | None:
     return entrants_selectors.person_get(person_id=request.session.get(SESSION_PERSON))
+
+
+def visitor_country(request: HttpRequest) -> str:
+    """Where the visitor lives, as far as we know: the signed-in person's country of
+    residence, else the Facebook tab's (its ``signed_request``), else the CDN's country of
+    their address (believed from ``TRUSTED_PROXIES`` only); '' when unknown. The shop's
+    market and the rules' local terms both start here."""
+    person = current_person(request)
+    if person is not None and person.country:
+        return person.country
+    facebook = request.session.get(SESSION_FB_CONTEXT) or {}
+    return str(facebook.get("country", "")) or tracking_classify.country(request.META)
 
 
 def sign_in(request: HttpRequest, person: Person) -> None:

@@ -40,6 +40,7 @@ from promotions.entries.senders import (
 from promotions.facebook import client as facebook_client
 from promotions.pages.forms import EmailSignInForm, EntryForm
 from promotions.pages.http import (
+    SESSION_FB_CONTEXT,
     SESSION_PERSON,
     BadJson,
     brand_page_render,
@@ -52,15 +53,13 @@ from promotions.pages.http import (
     promotion_for_action,
     refusal_response,
     sign_in,
+    visitor_country,
     wants_json,
 )
 from promotions.pages.hub_sections import hub_sections_list
 from promotions.pages.languages import PageLanguage
 from promotions.social import selectors as social_selectors
-from tracking import classify as tracking_classify
 from tracking.api.errors import error_response
-
-SESSION_FB_CONTEXT = "promotions.facebook_tab"
 
 
 @require_safe
@@ -127,17 +126,6 @@ def rules(request: HttpRequest, brand: str, campaign: str, promotion: str) -> Ht
             "social": social_selectors.social_rules_public(promotion=obj),
         },
     )
-
-
-def visitor_country(request: HttpRequest) -> str:
-    """Where the visitor lives, as far as we know: the signed-in person's country of
-    residence, else the Facebook tab's, else the CDN's country of their address (believed
-    from ``TRUSTED_PROXIES`` only); '' when unknown."""
-    person = current_person(request)
-    if person is not None and person.country:
-        return person.country
-    facebook = request.session.get(SESSION_FB_CONTEXT) or {}
-    return str(facebook.get("country", "")) or tracking_classify.country(request.META)
 
 
 def _render_tab(

@@ -6,6 +6,7 @@ from django import template
 from django.template import Context
 
 from promotions.models import Brand
+from promotions.pages.http import visitor_country
 from shop.catalog.selectors import (
     market_currency_get,
     product_list,
@@ -14,7 +15,6 @@ from shop.catalog.selectors import (
 )
 from shop.models import Product
 from shop.money import format_money
-from tracking.classify import country as visitor_country
 
 register = template.Library()
 
@@ -36,7 +36,7 @@ def shop_products(context: Context, brand: Brand, limit: int = 4) -> list[Produc
     """``{% shop_products brand 4 as products %}``: what the hub's Shop tab shows, priced
     in the visitor's market (what is not sold there is left out)."""
     request = context.get("request")
-    country = visitor_country(request.META) if request is not None else ""
+    country = visitor_country(request) if request is not None else ""
     currency = market_currency_get(brand=brand, country=country)
     products = product_list(brand=brand, limit=limit)
     products_price(products=products, currency=currency)

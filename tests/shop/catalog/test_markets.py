@@ -5,11 +5,15 @@ market's currency; what has no price there is not sold there. Against localstrip
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
+from promotions.facebook.client import signed_request_make
 from shop.models import Market, Order, Price
 from tests.factories import CodeFactory, OfferFactory, ProductFactory, VariantFactory
+from tests.factories.promotions import PersonFactory
+from tests.promotions.conftest import sign_in
 from tests.shop.stripe_fixtures import payment_method_create, stripe_api, wait_for
 from tracking.models import DailyRollup
 
@@ -210,3 +214,52 @@ def test_the_hubs_shop_tab_shows_the_visitors_market_prices(client, shop, market
     assert hub.status_code == 200
     html = hub.content.decode()
     assert "$21.99" in html and "Charger" not in html
+
+
+def test_a_visitor_from_the_facebook_tab_is_in_the_market_its_signed_request_names(
+    client, shop, market
+):
+    # given: a visitor who opened the brand's tab in Facebook, which says they are in the
+    # United States; no CDN in front, so no country header
+    signed = signed_request_make(
+        {"issued_at": int(time.time()), "user": {"locale": "en_US", "country": "us"}}
+    )
+    assert client.post("/p/nova/launch/coupon/", {"signed_request": signed}).status_code == 200
+
+    # when they go on to the hub's shop tab, the shop, and a quote
+    hub = client.get("/p/nova/launch/").content.decode()
+    home = client.get("/shop/nova/").content.decode()
+    quote = post(
+        client, "/shop/nova/quote/", {"items": [{"variant": shop.variant.pk, "quantity": 1}]}
+    )
+
+    # then: dollars everywhere, and what has no dollar price is not offered
+    assert "$21.99" in hub and "Charger" not in hub
+    assert "$21.99" in home and "1 product is not sold in your country." in home
+    assert (quote.json()["currency"], quote.json()["total"]) == ("USD", 2199)
+
+
+def test_a_signed_in_entrants_country_of_residence_beats_the_address_they_browse_from(
+    client, shop, market
+):
+    # given: an entrant who lives in the United States, travelling in France
+    sign_in(client, PersonFactory(country="US"))
+
+    # when they open the shop from a French address
+    home = client.get("/shop/nova/", **FRANCE).content.decode()
+    quote = post(
+        client,
+        "/shop/nova/quote/",
+        {"items": [{"variant": shop.variant.pk, "quantity": 1}]},
+        **FRANCE,
+    )
+
+    # then: they are in their own market, as the rules' local terms already say
+    assert "$21.99" in home and "€20.00" not in home
+    assert quote.json()["currency"] == "USD"
+
+
+def test_without_a_country_the_visitor_gets_the_brands_currency(client, shop, market):
+    home = client.get("/shop/nova/").content.decode()
+
+    assert "€20.00" in home and "€30.00" in home and "not sold" not in home
