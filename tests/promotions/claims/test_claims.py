@@ -370,6 +370,7 @@ def test_the_winner_claims_on_the_page(django_capture_on_commit_callbacks, consu
     assert page.status_code == 200
     html = page.content.decode()
     assert 'autocomplete="address-line1"' in html and "Decline the prize" in html
+    assert '<meta name="robots" content="noindex">' in html  # a private link: never indexed
     assert missing.status_code == 400
     assert 'aria-describedby="id_city-error"' in missing.content.decode()
     assert done.status_code == 200 and "your claim is in" in done.content.decode()
@@ -435,6 +436,7 @@ def test_tampered_foreign_and_expired_links_are_friendly_4xx(
     expired = consumer.get(path)
 
     assert tampered.status_code == 400 and "does not work" in tampered.content.decode()
+    assert '<meta name="robots" content="noindex">' in tampered.content.decode()
     assert foreign.status_code == 400
     assert expired.status_code == 410 and "deadline has passed" in expired.content.decode()
 
@@ -460,6 +462,7 @@ def test_the_winners_page_404_before_then_first_name_initial_and_country(
     assert f"<strong>{first_name} {last_name[0]}.</strong>, France" in page
     assert first.email not in page
     assert draw.get_absolute_url() in page
+    assert f'<meta name="description" content="Winners: {promotion.title} · ' in page
     assert second.name.split()[0] in page
     assert f"<strong>{first_name} {last_name[0]}.</strong>" in after_deletion
     assert claims[1].entry.public_id not in after_deletion

@@ -209,6 +209,9 @@ def test_the_certificate_shows_everything_but_personal_data(consumer):
 
     body = page.content.decode()
     assert page.status_code == 200  # the promotion has ended; its certificate stays public
+    assert (
+        f'<meta name="description" content="Draw certificate {done.pk} · {promotion.title}' in body
+    )
     for value in [
         done.seed,
         done.seed_commitment,

@@ -60,6 +60,11 @@ def test_tab_and_rules_pages_render_the_promotion(client):
     assert f"<h1>{promotion.title}</h1>" in tab.content.decode()
     assert "Only one entry per household." in rules.content.decode()
     assert "releases Facebook" in rules.content.decode()
+    brand = promotion.campaign.brand.name
+    assert (
+        f'<meta name="description" content="Official rules · {promotion.title} · {brand}">'
+        in rules.content.decode()
+    )
 
 
 def test_unknown_and_draft_things_are_friendly_404s(client):
