@@ -19,7 +19,9 @@ prints:
 7. comment giveaways (bench/social.py): comments imported per second from the fake Graph
    server, and the draw over 100,000 comment entries;
 8. the campaign hub's server time (p50/p95/p99) in the brand's language, French, Arabic
-   and Japanese, next to the trivial view (bench/pages.py).
+   and Japanese, next to the trivial view (bench/pages.py);
+9. Lighthouse's mobile scores of the consumer pages (hub, tabs, rules, shop, a product),
+   against the bar of performance >= 95 (bench/lighthouse.py; needs node and npm).
 
 Numbers are printed and written to var/bench-results.json; nothing is asserted. Knobs
 (environment): BENCH_PORT, BENCH_DURATION (s per wrk run), BENCH_ROUNDS, BENCH_CONNECTIONS,
@@ -27,7 +29,7 @@ BENCH_BATCH_EVENTS (per round), BENCH_BATCH_ROUNDS, BENCH_BATCH_CLIENTS,
 BENCH_REPORT_SIZES (e.g. "1000000,10000000"), BENCH_SOAK_SECONDS, BENCH_WEB_WORKERS,
 BENCH_BLOCKING_THREADS, BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_LANGUAGE (the page
 language beacons and clicks carry, default fr; "" for none),
-BENCH_PARTS ("http,entries,reports,social,pages": any of them alone; "batch": only the
+BENCH_PARTS ("http,entries,reports,social,pages,lighthouse": any of them alone; "batch": only the
 batch ingest of the HTTP part); bench/entries.py's, bench/social.py's and bench/pages.py's.
 """
 
@@ -64,7 +66,7 @@ BATCH_ROUNDS = int(os.environ.get("BENCH_BATCH_ROUNDS", "3"))
 BATCH_CLIENTS = int(os.environ.get("BENCH_BATCH_CLIENTS", "4"))
 REPORT_SIZES = [int(n) for n in os.environ.get("BENCH_REPORT_SIZES", "1000000,10000000").split(",")]
 SOAK_SECONDS = int(os.environ.get("BENCH_SOAK_SECONDS", "60"))
-PARTS = os.environ.get("BENCH_PARTS", "http,entries,reports,social,pages").split(",")
+PARTS = os.environ.get("BENCH_PARTS", "http,entries,reports,social,pages,lighthouse").split(",")
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 BLOCKING_THREADS = int(os.environ.get("BENCH_BLOCKING_THREADS", "4"))
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/promohub_bench")
@@ -633,7 +635,7 @@ def main() -> None:
         from bench.social import bench_social
 
         bench_social(results)
-    if "pages" in PARTS:
+    if "pages" in PARTS or "lighthouse" in PARTS:
         pages_part(env)
     results["setup"]["load_average_at_end"] = os.getloadavg()[0]
     out = ROOT / "var" / "bench-results.json"
@@ -642,15 +644,22 @@ def main() -> None:
 
 
 def pages_part(env: dict[str, str]) -> None:
-    """8. the hub's server time per language (bench/pages.py)."""
+    """8. the hub's server time per language (bench/pages.py); 9. Lighthouse's scores of
+    the consumer pages (bench/lighthouse.py), on the same server."""
     from django.core.management import call_command
 
+    from bench.lighthouse import bench_lighthouse
     from bench.pages import bench_pages
 
     call_command("collectstatic", "--noinput", verbosity=0)  # pages name hashed static files
+    if "lighthouse" in PARTS:
+        call_command("seed_shop_demo", verbosity=0)  # the shop's pages are audited too
     web = start_web(env)
     try:
-        bench_pages(results=results, say=say, port=PORT)
+        if "pages" in PARTS:
+            bench_pages(results=results, say=say, port=PORT)
+        if "lighthouse" in PARTS:
+            bench_lighthouse(results=results, say=say, port=PORT)
     finally:
         stop(web)
 
