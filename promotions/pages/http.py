@@ -47,8 +47,13 @@ def page_language_get(
     facebook_language: str = "",
 ) -> PageLanguage:
     """The language of a consumer page: among the campaign's languages (the shop's pages,
-    with no campaign, offer every language), chosen as ``promotions.pages.languages`` says."""
+    with no campaign, offer every language), chosen as ``promotions.pages.languages`` says.
+    The Facebook language is the one given (a ``signed_request`` just posted), else the
+    one the session's Facebook context remembers: every page after a Facebook tab, the
+    hub and the shop included, speaks it."""
     offered = campaign.language_list if campaign is not None else language_codes()
+    if not facebook_language:
+        facebook_language = str(_facebook_context(request).get("language") or "")
     return page_language_choose(
         request, offered=offered, default=brand.language, facebook_language=facebook_language
     )
@@ -141,6 +146,12 @@ def gone_as_410(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
+def _facebook_context(request: HttpRequest) -> dict[str, Any]:
+    session = getattr(request, "session", None)
+    context = session.get(SESSION_FB_CONTEXT) if session is not None else None
+    return context if isinstance(context, dict) else {}
+
+
 def current_person(request: HttpRequest) -> Person | None:
     return entrants_selectors.person_get(person_id=request.session.get(SESSION_PERSON))
 
@@ -153,7 +164,7 @@ def visitor_country(request: HttpRequest) -> str:
     person = current_person(request)
     if person is not None and person.country:
         return person.country
-    facebook = request.session.get(SESSION_FB_CONTEXT) or {}
+    facebook = _facebook_context(request)
     return str(facebook.get("country", "")) or tracking_classify.country(request.META)
 
 

@@ -150,12 +150,8 @@ def _tab_language(
     request: HttpRequest, promotion: Promotion, facebook_language: str = ""
 ) -> PageLanguage:
     """The tab's language; a ``signed_request``'s locale counts for the session's pages."""
-    fb = request.session.get(SESSION_FB_CONTEXT) or {}
     return page_language_get(
-        request,
-        promotion.campaign.brand,
-        promotion.campaign,
-        facebook_language=facebook_language or str(fb.get("language") or ""),
+        request, promotion.campaign.brand, promotion.campaign, facebook_language=facebook_language
     )
 
 

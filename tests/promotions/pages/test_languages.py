@@ -72,6 +72,27 @@ def test_a_signed_request_with_locale_de_DE_renders_german(consumer, demo):
     assert "KEIN KAUF ERFORDERLICH" in body
 
 
+def test_the_facebook_locale_speaks_on_every_later_page_and_yields_only_to_lang(consumer, demo):
+    # given: a visitor whose browser asks for Spanish opens the German Facebook tab
+    call_command("seed_shop_demo")
+    signed = signed_request_make(
+        {"issued_at": int(time.time()), "user": {"locale": "de_DE", "country": "de"}}
+    )
+    spanish = {"accept-language": "es-ES,es;q=0.9"}
+    consumer.post(GIVEAWAY, {"signed_request": signed}, headers=spanish)
+
+    # when they go on to the hub, the rules, the shop; then choose French
+    later = [
+        consumer.get(url, headers=spanish) for url in (HUB, GIVEAWAY + "rules/", "/shop/demo/")
+    ]
+    chosen = consumer.get(HUB + "?lang=fr", headers=spanish)
+
+    # then: German on each page (the signed_request beats Accept-Language), French once chosen
+    assert [r.status_code for r in later] == [200, 200, 200]
+    assert [html_tag(r) for r in later] == ['<html lang="de" dir="ltr">'] * 3
+    assert html_tag(chosen) == '<html lang="fr" dir="ltr">'
+
+
 def test_accept_language_es_renders_spanish(consumer, demo):
     response = consumer.get(HUB, headers={"accept-language": "ja;q=0.9, es-ES;q=0.8, en;q=0.1"})
 
