@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from promotions.campaigns.languages import language_codes
+from promotions.entries.senders import device_cookie_ensure, sender_from_request
 from promotions.models import Brand
 from promotions.pages.http import (
     brand_page_render,
@@ -107,7 +108,7 @@ def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse
     variants = list(item.variants.all())
     shown = item.shown_price  # type: ignore[attr-defined]
     language = page_language_get(request, shop_brand)  # the price is written as quotes write it
-    return brand_page_render(
+    response = brand_page_render(
         request,
         shop_brand,
         "shop/product.html",
@@ -124,6 +125,8 @@ def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse
         },
         language=language,
     )
+    device_cookie_ensure(request, response)  # its checkout's rate limit counts this browser
+    return response
 
 
 @require_safe
@@ -209,8 +212,10 @@ def quote(request: HttpRequest, shop_brand: Brand, language: PageLanguage) -> Js
     try:  # a quote says whether a code exists: guessing codes is slowed down here
         checkout_services.attempts_limit(
             scope="shop-quote",
+            viewer=sender_from_request(request).viewer_hash,
             ip=client_ip(request.META) or None,
             rate=settings.SHOP_QUOTE_RATE,
+            ip_rate=settings.SHOP_QUOTE_IP_RATE,
             what="price checks",
         )
     except ShopError as exc:
@@ -242,9 +247,11 @@ def checkout(request: HttpRequest, shop_brand: Brand, language: PageLanguage) ->
     form = CheckoutForm(data)
     if not form.is_valid():
         return _form_error(form)
+    sender = sender_from_request(request)
     buyer = checkout_services.Buyer(
-        ip=client_ip(request.META) or None,
+        ip=sender.ip or None,
         user_agent=request.headers.get("User-Agent", ""),
+        viewer=sender.viewer_hash,
         fbp=request.COOKIES.get("_fbp", ""),
         fbc=request.COOKIES.get("_fbc", ""),
         attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),

@@ -312,11 +312,16 @@ STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 SHOP_RESERVATION_MINUTES = env.int("SHOP_RESERVATION_MINUTES", default=15)
 # How long the sweep keeps sending a refund Stripe could not be reached for, before failing it.
 SHOP_REFUND_RETRY_DAYS = env.int("SHOP_REFUND_RETRY_DAYS", default=3)
-# Checkout attempts per client IP (DRF rate syntax): slows card testing down.
+# Checkout attempts per shopper (DRF rate syntax; the shopper is the browser's device
+# cookie, else its IP + user agent, as for entries): slows card testing down. The IP rate
+# is a ceiling for one address, never the only limit: a mobile carrier puts thousands of
+# people behind one.
 SHOP_CHECKOUT_RATE = env("SHOP_CHECKOUT_RATE", default="30/hour")
-# Quotes per client IP: a quote says whether a coupon code exists, so guessing codes
-# through it is slowed down too.
+SHOP_CHECKOUT_IP_RATE = env("SHOP_CHECKOUT_IP_RATE", default="600/hour")
+# Quotes per shopper and per address: a quote says whether a coupon code exists, so
+# guessing codes through it is slowed down too.
 SHOP_QUOTE_RATE = env("SHOP_QUOTE_RATE", default="60/min")
+SHOP_QUOTE_IP_RATE = env("SHOP_QUOTE_IP_RATE", default="1200/min")
 
 # Consumer entries (promotions): rate limits per viewer and per person (DRF rate syntax),
 # the life of an email sign-in link, upload size, and the velocity flag.

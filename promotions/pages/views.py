@@ -32,9 +32,7 @@ from promotions.entries import selectors as entries_selectors
 from promotions.entries import services as entries_services
 from promotions.entries.eligibility import Refusal
 from promotions.entries.senders import (
-    DEVICE_COOKIE,
-    DEVICE_COOKIE_MAX_AGE,
-    new_device_id,
+    device_cookie_ensure,
     sender_from_request,
 )
 from promotions.facebook import client as facebook_client
@@ -205,15 +203,7 @@ def _render_tab_in_language(
         language,
     )
     response.headers["Cache-Control"] = "private, no-store"
-    if not request.COOKIES.get(DEVICE_COOKIE):
-        response.set_cookie(
-            DEVICE_COOKIE,
-            new_device_id(),
-            max_age=DEVICE_COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
+    device_cookie_ensure(request, response)
     return response
 
 

@@ -47,6 +47,7 @@ class Buyer:
 
     ip: str | None = None
     user_agent: str = ""
+    viewer: str = ""  # Sender.viewer_hash: the device cookie's, else IP + user agent's
     fbp: str = ""
     fbc: str = ""
     attribution: Attribution | None = None
@@ -183,13 +184,22 @@ def order_create(
 
 
 def attempts_limit(
-    *, scope: str, ip: str | None, rate: str, what: Literal["price checks", "payment attempts"]
+    *,
+    scope: str,
+    viewer: str,
+    ip: str | None,
+    rate: str,
+    ip_rate: str,
+    what: Literal["price checks", "payment attempts"],
 ) -> None:
-    """Count one attempt of a client IP; raise TooManyAttempts (429, Retry-After) over
-    ``rate``. Checkout (card testing) and quotes (guessing codes) are limited so."""
-    if not ip:
-        return
-    wait = counters.rate_limit(scope=f"shop:{scope}", key=ip, rate=rate)
+    """Count one attempt of a shopper (``viewer``: the device cookie's hash, else IP + user
+    agent, ``Sender.viewer_hash``) against ``rate`` and of their address against
+    ``ip_rate``, a much higher ceiling: never per IP alone, since a mobile carrier puts
+    thousands of shoppers behind one address. Raise TooManyAttempts (429, Retry-After)
+    over either. Checkout (card testing) and quotes (guessing codes) are limited so."""
+    wait = counters.rate_limit(scope=f"shop:{scope}", key=f"v:{viewer}", rate=rate) if viewer else 0
+    if not wait and ip:
+        wait = counters.rate_limit(scope=f"shop:{scope}", key=f"ip:{ip}", rate=ip_rate)
     if wait:
         raise TooManyAttempts(_too_many(what, wait), retry_after=wait)
 
@@ -229,12 +239,15 @@ def checkout_start(
     ``payment_status`` is Stripe's: ``succeeded`` (the webhook will mark the order paid),
     ``requires_action`` (the page runs 3-D Secure with ``client_secret``), ``processing``.
     A page that posts the same ``checkout_key`` twice gets the first order back. Attempts
-    per client IP are limited (``SHOP_CHECKOUT_RATE``): card testers try many cards fast.
+    per shopper (``SHOP_CHECKOUT_RATE``) and per address (``SHOP_CHECKOUT_IP_RATE``) are
+    limited: card testers try many cards fast.
     """
     attempts_limit(
         scope="shop-checkout",
+        viewer=buyer.viewer if buyer is not None else "",
         ip=buyer.ip if buyer is not None else None,
         rate=settings.SHOP_CHECKOUT_RATE,
+        ip_rate=settings.SHOP_CHECKOUT_IP_RATE,
         what="payment attempts",
     )
     try:

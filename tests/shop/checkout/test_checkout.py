@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from promotions.codes.services import code_pool_import
@@ -532,6 +533,26 @@ def test_checkout_attempts_are_limited_per_client(client, shop, localstripe, str
     assert Order.objects.count() == 2
 
 
+def test_checkout_limits_count_each_shopper_not_everyone_behind_one_address(
+    client, shop, localstripe, stripe_settings
+):
+    # given: two shoppers behind one carrier address (the test client's), each browser with
+    # its own device cookie, given by the product page
+    stripe_settings.SHOP_CHECKOUT_RATE = "1/min"
+    other = Client()
+    for browser in (client, other):
+        assert browser.get("/shop/nova/case/").cookies["ph_dev"].value
+
+    # when each pays twice with declined cards
+    answers = [
+        buy(browser, shop, pm=payment_method_create(localstripe, CARD_DECLINED))
+        for browser in (client, other, client, other)
+    ]
+
+    # then: each shopper has their own budget
+    assert [a.status_code for a in answers] == [402, 402, 429, 429]
+
+
 def test_a_free_order_is_paid_without_stripe_and_a_tiny_one_is_refused(
     client, shop, django_capture_on_commit_callbacks, mailoutbox
 ):
@@ -569,3 +590,31 @@ def test_quotes_are_limited_per_client_so_codes_cannot_be_guessed_fast(client, s
     assert 0 < int(answers[2].headers["Retry-After"]) <= 60
     wait = int(answers[2].headers["Retry-After"])
     assert f"wait {wait} {'second' if wait == 1 else 'seconds'} and" in error["message"]
+
+
+def test_quotes_count_each_shopper_and_an_address_only_against_its_high_ceiling(
+    client, shop, settings
+):
+    # given: shoppers behind one address; per shopper 2 a minute, per address 5
+    settings.SHOP_QUOTE_RATE = "2/min"
+    settings.SHOP_QUOTE_IP_RATE = "5/min"
+    items = [{"variant": shop.variant.pk, "quantity": 1}]
+    browsers = [Client() for _ in range(3)]
+    for n, browser in enumerate(browsers):
+        browser.cookies["ph_dev"] = f"device-{n}"
+
+    # when the first two ask twice each, then the third asks twice
+    answers = [
+        post(browser, "/shop/nova/quote/", {"items": items}).status_code
+        for browser in (
+            browsers[0],
+            browsers[0],
+            browsers[1],
+            browsers[1],
+            browsers[2],
+            browsers[2],
+        )
+    ]
+
+    # then: nobody is over their own budget; the address's ceiling stops the sixth
+    assert answers == [200, 200, 200, 200, 200, 429]
