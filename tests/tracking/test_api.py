@@ -7,6 +7,7 @@ import pytest
 
 from tests.factories import BrandFactory, CampaignFactory, PromotionFactory
 from tests.tracking.conftest import drain
+from tracking.models import Event
 from tracking.store import events_store
 from tracking.tracked_event import TrackedEvent
 
@@ -137,15 +138,18 @@ def test_each_bad_event_is_rejected_on_its_own(writer, brand):
         ),
     ],
 )
-def test_a_batch_with_no_valid_event_is_a_400_naming_each(writer, brand, make, error):
+def test_a_batch_with_no_valid_event_is_answered_event_by_event(writer, brand, make, error):
     promotion = PromotionFactory(campaign__brand=brand)
 
     response = post_batch(writer, [make(promotion), make(promotion)])
 
-    assert response.status_code == 400
-    body = response.json()["error"]
-    assert body["code"] == "invalid"
-    assert body["fields"] == {"events[0]": [error], "events[1]": [error]}
+    assert response.status_code == 202
+    assert response.json() == {
+        "accepted": 0,
+        "duplicates": 0,
+        "rejected": [{"index": 0, "error": error}, {"index": 1, "error": error}],
+    }
+    assert Event.objects.count() == 0
 
 
 @pytest.mark.parametrize(

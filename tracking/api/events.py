@@ -242,9 +242,9 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
         description=(
             "Up to 1,000 impressions and clicks of your brands' promotions, each with your "
             "event id: a retried event is counted once. Each event is checked on its own and "
-            "a bad one is listed in `rejected` and the others are recorded (202). A body that "
-            "is not a list of events, holds more than 1,000, or holds no valid event is a 400 "
-            "(each bad event named `events[<index>]` in `fields`). Scope `events:write`."
+            "a bad one is listed in `rejected` (its index and what is wrong) and the others "
+            "are recorded (202), also when none is left to record. A body that is not a list "
+            "of 1 to 1,000 events is a 400 for the whole batch. Scope `events:write`."
         ),
         request=EventSerializer(many=True),
         responses={202: BatchResultSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
@@ -311,17 +311,12 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
                     language=language_code(event.language),
                 )
             )
-        if not tracked:  # nothing to record: a clear 400 naming each event's fault
-            raise exceptions.ValidationError(
-                {f"events[{r['index']}]": [r["error"]] for r in rejected}
-            )
-        try:
-            outcome = services.event_batch_record(events=tracked)
-        except services.NotStored:
-            raise Unavailable() from None
-        body = {
-            "accepted": outcome.accepted,
-            "duplicates": outcome.duplicates,
-            "rejected": rejected,
-        }
+        accepted = duplicates = 0
+        if tracked:  # a batch of rejected events only is still answered event by event
+            try:
+                outcome = services.event_batch_record(events=tracked)
+            except services.NotStored:
+                raise Unavailable() from None
+            accepted, duplicates = outcome.accepted, outcome.duplicates
+        body = {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
         return Response(body, status=status.HTTP_202_ACCEPTED)
