@@ -20,8 +20,9 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from promotions.campaigns.languages import language_codes
-from promotions.entries.senders import device_cookie_ensure, sender_from_request
+from promotions.entries.senders import sender_from_request
 from promotions.models import Brand
+from promotions.pages.cookies import device_cookie_ensure
 from promotions.pages.http import (
     brand_page_render,
     page_language_active,

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 # (tracking/wsgi_fastpath.py answers it in front of Django).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "promotions.pages.cookies.partitioned_cookies",  # above every middleware that sets one
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

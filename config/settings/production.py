@@ -23,6 +23,14 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^t/"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+# A tab embedded in an iframe on the brand's own site is a cross-site frame: browsers send
+# it the session and CSRF cookies (sign-in, entering) only with SameSite=None, which needs
+# Secure. The CSRF token and Origin checks still guard every POST. COOKIE_SAMESITE=Lax
+# keeps cookies first-party only (embedded tabs can then show, not sign in).
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = env(
+    "COOKIE_SAMESITE",
+    default="None" if SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE else "Lax",
+)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

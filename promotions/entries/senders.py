@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from tracking.classify import client_ip, is_bot
 from tracking.tokens import ATTRIBUTION_COOKIE, Attribution, attribution_parse
@@ -37,20 +37,6 @@ def keyed_hash(*parts: str) -> str:
 
 def new_device_id() -> str:
     return secrets.token_urlsafe(16)
-
-
-def device_cookie_ensure(request: HttpRequest, response: HttpResponse) -> None:
-    """Give a browser without one the first-party device cookie, by which its rate limits
-    count it apart from other people behind the same address."""
-    if not request.COOKIES.get(DEVICE_COOKIE):
-        response.set_cookie(
-            DEVICE_COOKIE,
-            new_device_id(),
-            max_age=DEVICE_COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
 
 
 @dataclass(frozen=True)

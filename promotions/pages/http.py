@@ -102,11 +102,13 @@ def frame_ancestors_set(response: HttpResponse, brand: Brand) -> None:
     """Tabs may be embedded in an iframe only by the brand's allowed domains (CSP level 2).
 
     X-Frame-Options cannot name several origins, so where the brand allows embedding it is
-    dropped and CSP frame-ancestors decides; elsewhere the default DENY stays.
+    dropped and CSP frame-ancestors decides; elsewhere the default DENY stays. The sources
+    name no scheme: CSP then asks for the page's own, so an HTTPS tab is framable only
+    from HTTPS pages of those hosts (and a plain-HTTP development server from either).
     """
     domains = brand.embed_domain_list
     if domains:
-        sources = " ".join(f"https://{domain}" for domain in domains)
+        sources = " ".join(domains)
         response.headers["Content-Security-Policy"] = f"frame-ancestors 'self' {sources}"
         response.xframe_options_exempt = True
     else:

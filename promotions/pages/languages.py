@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from promotions.campaigns.languages import language_codes, language_is_rtl, language_normalize
+from promotions.pages.cookies import consumer_cookie_set
 from tracking.site import absolute_url
 
 LANGUAGE_COOKIE = "ph_lang"
@@ -112,11 +113,6 @@ def page_language_remember(
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     response.headers["Content-Language"] = language.code
     if language.from_query and request.COOKIES.get(LANGUAGE_COOKIE) != language.code:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            language.code,
-            max_age=LANGUAGE_COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
+        consumer_cookie_set(
+            request, response, LANGUAGE_COOKIE, language.code, max_age=LANGUAGE_COOKIE_MAX_AGE
         )

@@ -31,11 +31,9 @@ from promotions.entries import refusals as entries_refusals
 from promotions.entries import selectors as entries_selectors
 from promotions.entries import services as entries_services
 from promotions.entries.eligibility import Refusal
-from promotions.entries.senders import (
-    device_cookie_ensure,
-    sender_from_request,
-)
+from promotions.entries.senders import sender_from_request
 from promotions.facebook import client as facebook_client
+from promotions.pages.cookies import device_cookie_ensure
 from promotions.pages.forms import EmailSignInForm, EntryForm
 from promotions.pages.http import (
     SESSION_FB_CONTEXT,

@@ -50,6 +50,27 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({}, "None None"),  # HTTPS: the cookies reach a tab embedded on the brand's site
+        ({"COOKIE_SAMESITE": "Lax"}, "Lax Lax"),  # first-party only, by choice
+        ({"SESSION_COOKIE_SECURE": "false"}, "Lax Lax"),  # plain HTTP cannot say None
+    ],
+)
+def test_production_cookies_are_cross_site_over_https_unless_told(extra, expected):
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_SAMESITE)",
+        env={**PRODUCTION_ENV, **extra},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == expected
+
+
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
 

@@ -137,8 +137,25 @@ def test_tabs_can_be_framed_only_by_the_brands_allowed_domains(client):
     closed_response = client.get(closed.get_absolute_url())
 
     assert open_response["Content-Security-Policy"] == (
-        "frame-ancestors 'self' https://www.example.com https://*.shop.example.org"
+        "frame-ancestors 'self' www.example.com *.shop.example.org"
     )
     assert "X-Frame-Options" not in open_response
     assert closed_response["Content-Security-Policy"] == "frame-ancestors 'none'"
     assert closed_response["X-Frame-Options"] == "DENY"
+
+
+def test_cross_site_cookies_leave_partitioned_and_first_party_ones_do_not(client, settings):
+    promotion = PromotionFactory()
+    first_party = client.get(promotion.get_absolute_url() + "?lang=en")
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    settings.SESSION_COOKIE_SAMESITE = settings.CSRF_COOKIE_SAMESITE = "None"
+    client.cookies.clear()
+
+    cross_site = client.get(promotion.get_absolute_url() + "?lang=en")
+
+    for name in ("ph_dev", "ph_lang", "csrftoken"):
+        assert "Partitioned" not in first_party.cookies[name].output()
+        assert "SameSite=Lax" in first_party.cookies[name].output()
+        written = cross_site.cookies[name].output()
+        assert written.endswith("; Partitioned") and "SameSite=None" in written
+        assert "Secure" in written
