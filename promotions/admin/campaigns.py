@@ -97,7 +97,10 @@ class CampaignAdmin(
         )
         fieldsets: list[tuple[Any, dict[str, Any]]] = [
             (None, {"fields": ["brand", "name", "slug", "status", "description"]}),
-            (_("Window"), {"fields": ["starts_at", "ends_at"], "description": window}),
+            (
+                _("Window"),
+                {"fields": ["timezone", "starts_at", "ends_at"], "description": window},
+            ),
             (
                 _("Languages"),
                 {
@@ -120,7 +123,7 @@ class CampaignAdmin(
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         campaign = self._object(request, object_id)
         if campaign is not None:
-            return campaign.brand.timezone
+            return campaign.zone_name
         brands = choices_queryset(request, Brand)
         brand_id = request.GET.get("brand", "")
         if brands is not None and brand_id.isdigit():
@@ -138,7 +141,7 @@ class CampaignAdmin(
 
     @admin.display(description=_("window"), ordering="starts_at")
     def window(self, obj: Campaign) -> SafeString:
-        return window_display(obj.starts_at, obj.ends_at, obj.brand)
+        return window_display(obj.starts_at, obj.ends_at, obj)
 
     @admin.display(description=_("promotions"), ordering="promotion_count")
     def promotion_count(self, obj: Campaign) -> int:

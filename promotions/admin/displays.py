@@ -41,9 +41,9 @@ admin.site.site_url = None  # nothing lives at "/": each campaign has its own hu
 ADMIN_MEDIA = forms.Media(css={"all": ["css/admin.css"]})
 
 
-def window_display(starts_at: datetime, ends_at: datetime, brand: Brand) -> SafeString:
-    """The window in the brand's time zone, compact enough for a list column."""
-    tz = brand.tzinfo
+def window_display(starts_at: datetime, ends_at: datetime, clock: Brand | Campaign) -> SafeString:
+    """The window in the campaign's time zone, compact enough for a list column."""
+    tz = clock.tzinfo
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     return format_html(
         '<span class="ph-window" title="{}">{} →<br>{} <small>{}</small></span>',

@@ -175,10 +175,10 @@ class PromotionAdmin(
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         promotion = self._object(request, object_id)
         if promotion is not None:
-            return promotion.campaign.brand.timezone
+            return promotion.campaign.zone_name
         campaign = self._requested_campaign(request)
         if campaign is not None:
-            return campaign.brand.timezone
+            return campaign.zone_name
         return self._common_timezone(request)
 
     @staticmethod
@@ -210,7 +210,7 @@ class PromotionAdmin(
 
     @admin.display(description=_("window"), ordering="starts_at")
     def window(self, obj: Promotion) -> SafeString:
-        return window_display(obj.starts_at, obj.ends_at, obj.campaign.brand)
+        return window_display(obj.starts_at, obj.ends_at, obj.campaign)
 
     @admin.display(description=_("now"))
     def state(self, obj: Promotion) -> SafeString:

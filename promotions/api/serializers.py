@@ -36,6 +36,12 @@ class CampaignSerializer(_LiveMixin, serializers.ModelSerializer[Campaign]):
         help_text="Active and inside its window at the time of the request."
     )
     url = serializers.SerializerMethodField(help_text="The campaign hub's address.")
+    timezone = serializers.CharField(
+        source="zone_name",
+        read_only=True,
+        help_text="IANA time zone its windows, daily limits and deadlines are read in "
+        "(its own, else its brand's).",
+    )
 
     class Meta:
         model = Campaign
@@ -49,6 +55,7 @@ class CampaignSerializer(_LiveMixin, serializers.ModelSerializer[Campaign]):
             "live",
             "starts_at",
             "ends_at",
+            "timezone",
             "url",
             "created_at",
             "updated_at",

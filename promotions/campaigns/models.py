@@ -65,7 +65,10 @@ class Brand(models.Model):
         max_length=64,
         default="UTC",
         validators=[_timezone_validator],
-        help_text=_("IANA time zone; windows and daily reports are read in it."),
+        help_text=_(
+            "IANA time zone; daily reports are read in it, and the windows and days of the "
+            "campaigns without a zone of their own."
+        ),
     )
     language = models.CharField(
         max_length=8, choices=settings.LANGUAGES, default="en", help_text=_("Language of the tabs.")
@@ -178,6 +181,16 @@ class Campaign(WindowedModel):
     slug = models.SlugField(max_length=50)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[_timezone_validator],
+        help_text=_(
+            "IANA time zone of the campaign's market (e.g. Asia/Tokyo): its windows, daily "
+            "entry limits, votes and deadlines are read in it. Empty: the brand's. Save a "
+            "new zone before changing the times, which are entered in the zone saved."
+        ),
+    )
     languages = models.JSONField(
         default=list,
         blank=True,
@@ -215,6 +228,15 @@ class Campaign(WindowedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("promotions:hub", args=[self.brand.slug, self.slug])
+
+    @property
+    def zone_name(self) -> str:
+        """The campaign's clock: its own zone, else its brand's."""
+        return self.timezone or self.brand.timezone
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.zone_name)
 
     def clean(self) -> None:
         super().clean()
@@ -500,7 +522,7 @@ class Promotion(WindowedModel):
         if self.campaign_id and self.starts_at and self.ends_at:
             campaign = self.campaign
             if self.starts_at < campaign.starts_at or self.ends_at > campaign.ends_at:
-                tz = campaign.brand.tzinfo
+                tz = campaign.tzinfo
                 errors.setdefault("starts_at", []).append(
                     _("The window must lie inside the campaign's, %(start)s to %(end)s.")
                     % {

@@ -1,7 +1,9 @@
-"""The brand's clock: windows, daily limits and messages are read in the brand's time zone.
+"""The campaign's clock: windows, daily limits and messages are read in the campaign's time
+zone (``Campaign.timezone``, else its brand's); the brand's own messages (alerts) in the
+brand's.
 
-One place for "which day is it for this brand", "when does tomorrow start" and "how is a
-moment said to a consumer", so entering, voting and draws agree to the second.
+One place for "which day is it for this campaign", "when does tomorrow start" and "how is
+a moment said to a consumer", so entering, voting and draws agree to the second.
 """
 
 from __future__ import annotations
@@ -13,24 +15,27 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from django.utils import formats, timezone, translation
 
-from promotions.models import Brand
+from promotions.models import Brand, Campaign
+
+# Whose clock: a campaign's (its zone, else its brand's) or a brand's.
+Clock = Brand | Campaign
 
 
-def brand_day(brand: Brand, moment: datetime) -> date:
-    """The calendar day ``moment`` falls on in the brand's time zone."""
-    return moment.astimezone(brand.tzinfo).date()
+def local_day(clock: Clock, moment: datetime) -> date:
+    """The calendar day ``moment`` falls on in the clock's time zone."""
+    return moment.astimezone(clock.tzinfo).date()
 
 
-def brand_next_day_start(brand: Brand, moment: datetime) -> datetime:
-    """Midnight starting the brand's day after ``moment`` ("you can vote again from...")."""
-    following = brand_day(brand, moment) + timedelta(days=1)
-    return datetime.combine(following, datetime.min.time(), tzinfo=brand.tzinfo)
+def next_day_start(clock: Clock, moment: datetime) -> datetime:
+    """Midnight starting the clock's day after ``moment`` ("you can vote again from...")."""
+    following = local_day(clock, moment) + timedelta(days=1)
+    return datetime.combine(following, datetime.min.time(), tzinfo=clock.tzinfo)
 
 
-def brand_moment_display(brand: Brand, moment: datetime) -> str:
-    """``moment`` as a consumer reads it: the brand's local time, in the active language's
+def moment_display(clock: Clock, moment: datetime) -> str:
+    """``moment`` as a consumer reads it: the clock's local time, in the active language's
     way of writing it, and the zone's name."""
-    tz = brand.tzinfo
+    tz = clock.tzinfo
     return f"{moment_format(moment, tz)} ({tz.key})"
 
 
@@ -47,7 +52,7 @@ def moment_format(
     seconds: bool = False,
     with_time: bool = True,
 ) -> str:
-    """A moment in ``tz`` (default: the current time zone, which pages set to the brand's)
+    """A moment in ``tz`` (default: the current time zone, which pages set to the campaign's)
     written the way ``language`` (default: the active one) writes dates and times: CLDR's
     long date and short time through Babel ("1 décembre 2026, 00:00", "2026年12月1日 0:00",
     "1 ديسمبر 2026، 12:00 ص"). English keeps the service's "1 December 2026, 00:00"."""

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from promotions.campaigns.selectors import brand_manager_emails
-from promotions.campaigns.zones import brand_moment_display
+from promotions.campaigns.zones import moment_display
 from promotions.claims.models import PrizeClaim
 from promotions.claims.services import claim_link
 from promotions.draws.models import Draw
@@ -75,7 +75,7 @@ def claim_notification_send(*, claim_id: int) -> bool:
                 "title": promotion.title,
                 "brand": brand.name,
                 "prize": _prize_name(claim),
-                "deadline": brand_moment_display(brand, claim.deadline),
+                "deadline": moment_display(promotion.campaign, claim.deadline),
                 "link": claim_link(claim=claim),
             }
         sent = _send_to_winner(claim, subject, body)
@@ -95,7 +95,7 @@ def claim_reminder_send(*, claim_id: int) -> bool:
     with entry_email_language(claim.entry):
         subject = _("Reminder: claim %(prize)s before %(deadline)s") % {
             "prize": _prize_name(claim),
-            "deadline": brand_moment_display(brand, claim.deadline),
+            "deadline": moment_display(promotion.campaign, claim.deadline),
         }
         body = _(
             "Hello,\n\nYou won %(prize)s in “%(title)s” by %(brand)s and have not claimed it "
@@ -105,7 +105,7 @@ def claim_reminder_send(*, claim_id: int) -> bool:
             "prize": _prize_name(claim),
             "title": promotion.title,
             "brand": brand.name,
-            "deadline": brand_moment_display(brand, claim.deadline),
+            "deadline": moment_display(promotion.campaign, claim.deadline),
             "link": claim_link(claim=claim),
         }
     return _send_to_winner(claim, subject, body)
@@ -222,7 +222,7 @@ def claim_unreachable_send(*, claim_id: int) -> bool:
             "entry": claim.entry.public_id,
             "prize": _prize_name(claim),
             "title": promotion.title,
-            "deadline": brand_moment_display(brand, claim.deadline),
+            "deadline": moment_display(promotion.campaign, claim.deadline),
             "claim": absolute_url(reverse("admin:promotions_prizeclaim_change", args=[claim.pk])),
         }
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

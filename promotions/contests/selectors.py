@@ -33,7 +33,7 @@ def submission_gallery_list(*, promotion: Promotion, limit: int = 60) -> list[Ga
 def vote_today_get(
     *, promotion: Promotion, person: Person, at: datetime | None = None
 ) -> int | None:
-    """The submission id this person voted for today (brand's day), if any."""
+    """The submission id this person voted for today (the campaign's day), if any."""
     at = at or timezone.now()
     vote = Vote.objects.filter(
         promotion=promotion, person=person, day=local_day(promotion, at)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Promotion, SubmissionMedia
-from promotions.campaigns.zones import brand_moment_display, brand_next_day_start
+from promotions.campaigns.zones import moment_display, next_day_start
 from promotions.contests.models import Submission, Vote
 from promotions.entrants.models import Person
 from promotions.entries import eligibility
@@ -159,13 +159,13 @@ def vote_cast(
                 promotion=promotion, submission=submission, person=person, day=day, created_at=at
             )
     except IntegrityError as exc:
-        tomorrow = brand_next_day_start(promotion.campaign.brand, at)
+        tomorrow = next_day_start(promotion.campaign, at)
         raise refuse(
             [
                 Refusal(
                     "already_voted_today",
                     _("You have already voted today. You can vote again from %(when)s.")
-                    % {"when": brand_moment_display(promotion.campaign.brand, tomorrow)},
+                    % {"when": moment_display(promotion.campaign, tomorrow)},
                 )
             ]
         ) from exc

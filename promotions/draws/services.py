@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Promotion
-from promotions.campaigns.zones import brand_moment_display
+from promotions.campaigns.zones import moment_display
 from promotions.draws import fairdraw
 from promotions.draws.models import Draw, DrawReplacement
 from promotions.entrants.models import Person
@@ -134,7 +134,7 @@ def draw_run(*, draw: Draw, by: Any = None, at: datetime | None = None) -> Draw:
     if at < promotion.ends_at:
         raise ValidationError(
             _("Entries are open until %(end)s: draw after they close.")
-            % {"end": brand_moment_display(promotion.campaign.brand, promotion.ends_at)}
+            % {"end": moment_display(promotion.campaign, promotion.ends_at)}
         )
     won_before: set[str] = set()
     for earlier in promotion.draws.filter(status=Draw.Status.DRAWN).exclude(pk=draw.pk):

@@ -18,7 +18,8 @@ from django.utils.translation import ngettext
 
 from promotions.campaigns.action_cache import action_cached
 from promotions.campaigns.countries import COUNTRY_NAMES
-from promotions.campaigns.zones import brand_day, brand_moment_display, brand_next_day_start
+from promotions.campaigns.zones import local_day as clock_day
+from promotions.campaigns.zones import moment_display, next_day_start
 from promotions.models import (
     ConsentText,
     EntryFrequency,
@@ -90,7 +91,7 @@ class Check:
 
 def local_day(promotion: Promotion, at: datetime) -> date:
     """The calendar day in the brand's (the campaign's) time zone."""
-    return brand_day(promotion.campaign.brand, at)
+    return clock_day(promotion.campaign, at)
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -110,17 +111,13 @@ def window_rule(c: Check) -> Refusal | None:
         return Refusal(
             "not_open_yet",
             _("Entries open on %(start)s.")
-            % {
-                "start": brand_moment_display(
-                    p.campaign.brand, max(p.starts_at, campaign.starts_at)
-                )
-            },
+            % {"start": moment_display(campaign, max(p.starts_at, campaign.starts_at))},
         )
     end = min(p.ends_at, campaign.ends_at)
     if c.at >= end:
         return Refusal(
             "closed",
-            _("Entries closed on %(end)s.") % {"end": brand_moment_display(p.campaign.brand, end)},
+            _("Entries closed on %(end)s.") % {"end": moment_display(p.campaign, end)},
         )
     if p.status != Status.ACTIVE or campaign.status != Status.ACTIVE:
         return Refusal("not_open", _("This promotion is not open for entries right now."))
@@ -226,11 +223,7 @@ def frequency_refusal(promotion: Promotion, at: datetime) -> Refusal:
         return Refusal(
             "already_entered_today",
             _("You have already entered today. You can enter again from %(when)s.")
-            % {
-                "when": brand_moment_display(
-                    p.campaign.brand, brand_next_day_start(p.campaign.brand, at)
-                )
-            },
+            % {"when": moment_display(p.campaign, next_day_start(p.campaign, at))},
         )
     cap = _entry_cap(p)
     if cap == 1:

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from promotions.campaigns.selectors import brand_manager_emails
-from promotions.campaigns.zones import brand_moment_display
+from promotions.campaigns.zones import moment_display
 from promotions.models import (
     AlertIncident,
     AlertRule,
@@ -267,7 +267,7 @@ def _incident_notify(incident: AlertIncident) -> None:
             }
             message = _("%(message)s\n\nOpened at %(moment)s.") % {
                 "message": incident.message,
-                "moment": brand_moment_display(brand, incident.opened_at),
+                "moment": moment_display(brand, incident.opened_at),
             }
         send_mail(
             subject=subject,

@@ -1,5 +1,5 @@
 """``{{ value|local_datetime }}``: a moment written for the page's language, in the current
-time zone (pages set the brand's with ``{% timezone brand.timezone %}``)."""
+time zone (pages set the campaign's with ``{% timezone campaign.zone_name %}``)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-
-from django.utils import timezone
+from datetime import date
 
 from promotions.entries import services as entries_services
 from promotions.entries.eligibility import Answers
@@ -12,7 +11,7 @@ from tests.factories.promotions import PersonFactory
 
 ANSWERS = Answers(
     name="Camille",
-    birth_date=timezone.now().date().replace(year=1990),
+    birth_date=date(1990, 3, 8),
     country="FR",
     consents=frozenset({"official_rules", "privacy", "facebook_release"}),
 )

@@ -1,4 +1,5 @@
-"""Campaign and promotion forms speak the brand's time zone, like its pages and lists."""
+"""Campaign and promotion forms speak the campaign's time zone (its own, else its brand's),
+like its pages and lists."""
 
 from __future__ import annotations
 
@@ -80,3 +81,35 @@ def test_list_shows_windows_in_the_brands_zone(as_manager, alpha):
     body = as_manager.get("/admin/promotions/campaign/").content.decode()
 
     assert '<span class="ph-window" title="Europe/Paris">2026-07-01 10:00 →' in body
+
+
+def test_a_campaign_with_a_zone_of_its_own_is_edited_and_listed_in_it(as_manager, alpha):
+    # given: the Paris brand's campaign for Japan; 10:00 in Tokyo is 01:00 UTC
+    alpha.campaign.timezone = "Asia/Tokyo"
+    alpha.campaign.starts_at = datetime(2026, 1, 1, tzinfo=UTC)
+    alpha.campaign.ends_at = datetime(2036, 1, 1, tzinfo=UTC)
+    alpha.campaign.save()
+    data = promotion_form(
+        alpha.campaign,
+        starts_at_0="2030-01-15",
+        starts_at_1="10:00:00",
+        ends_at_0="2030-02-15",
+        ends_at_1="18:30:00",
+    )
+
+    # when: a promotion is added to it, and its forms and list are opened
+    added = as_manager.post(f"/admin/promotions/promotion/add/?campaign={alpha.campaign.pk}", data)
+    promotion = Promotion.objects.get(slug="spring-draw")
+    promotion_page = as_manager.get(admin_url(promotion)).content.decode()
+    campaign_page = as_manager.get(admin_url(alpha.campaign)).content.decode()
+    campaigns = as_manager.get("/admin/promotions/campaign/").content.decode()
+
+    # then: every time is Tokyo's
+    assert added.status_code == 302
+    assert promotion.starts_at == datetime(2030, 1, 15, 1, 0, tzinfo=UTC)
+    assert 'name="starts_at_1" value="10:00:00"' in promotion_page
+    assert (
+        "Times are in Asia/Tokyo." in promotion_page and "Times are in Asia/Tokyo." in campaign_page
+    )
+    assert 'name="timezone" value="Asia/Tokyo"' in campaign_page
+    assert '<span class="ph-window" title="Asia/Tokyo">2026-01-01 09:00 →' in campaigns

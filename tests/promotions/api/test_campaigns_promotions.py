@@ -161,6 +161,7 @@ def test_a_campaign_carries_its_hub_url_and_liveness(client_a, brand_a):
     assert body["brand"] == "alpha"
     assert body["status"] == "paused"
     assert body["live"] is False
+    assert body["timezone"] == "Europe/Paris"  # the brand's: the campaign has none of its own
     assert set(body) == {
         "id",
         "slug",
@@ -171,6 +172,7 @@ def test_a_campaign_carries_its_hub_url_and_liveness(client_a, brand_a):
         "live",
         "starts_at",
         "ends_at",
+        "timezone",
         "url",
         "created_at",
         "updated_at",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -11,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from promotions.entrants.services import email_normalize
+from promotions.entries.refusals import Refused
 from promotions.models import Consent, ConsentText, Entry, EntryFrequency, Identity, Person, Status
 from tests.factories.promotions import PersonFactory, PromotionFactory
 from tests.promotions.conftest import ENTRY_FORM, ENTRY_JSON, sign_in
+from tests.promotions.entering import enter
 
 pytestmark = pytest.mark.django_db
 
@@ -156,19 +159,40 @@ def test_every_form_problem_is_listed_at_once(consumer):
     assert 'aria-invalid="true"' in body
 
 
-def test_window_is_read_in_the_campaign_time_zone(consumer):
-    promotion = PromotionFactory()
-    sign_in(consumer, PersonFactory())
-    promotion.starts_at = timezone.now() + timedelta(days=1)
-    promotion.save()
-    # A staff preview would show it; the consumer's POST is refused with the local time.
-    starts = promotion.starts_at.astimezone(promotion.campaign.brand.tzinfo)
+def test_the_day_and_the_window_are_read_in_the_campaigns_time_zone(consumer):
+    # given: a Paris brand's campaign for Japan, once a day
+    promotion = PromotionFactory(
+        entry_frequency=EntryFrequency.DAILY, campaign__timezone="Asia/Tokyo"
+    )
+    person = PersonFactory()
+    tokyo = ZoneInfo("Asia/Tokyo")
+    late = (timezone.now() - timedelta(days=2)).astimezone(tokyo).replace(hour=23, minute=30)
 
-    response = consumer.post(enter_url(promotion), ENTRY_JSON, content_type="application/json")
+    # when: they enter at 23:30 in Tokyo, again at 00:30 (16:30 the same day in Paris),
+    # and once more an hour later
+    enter(promotion, person, at=late)
+    enter(promotion, person, at=late + timedelta(hours=1))
+    with pytest.raises(Refused) as refused:
+        enter(promotion, person, at=late + timedelta(hours=2))
 
-    # Not live yet: the page itself is a 404 for consumers, so is entering.
-    assert response.status_code == 404
-    assert starts.tzinfo is not None
+    # then: Tokyo's midnight opened the new day; the refusal says when in Tokyo's time
+    assert Entry.objects.filter(person=person).count() == 2
+    tomorrow = (late + timedelta(days=2)).date()  # the day after the second entry's
+    assert refused.value.refusals[0].message == (
+        "You have already entered today. You can enter again from "
+        f"{tomorrow.day} {tomorrow:%B} {tomorrow.year}, 00:00 (Asia/Tokyo)."
+    )
+    tab = consumer.get(promotion.get_absolute_url()).content.decode()
+    ends = promotion.ends_at.astimezone(tokyo)
+    assert f"Open until {ends.day} {ends:%B} {ends.year}, {ends:%H:%M}" in tab
+    assert "(Asia/Tokyo)" in tab and "Europe/Paris" not in tab
+
+
+def test_a_campaign_without_a_zone_of_its_own_keeps_its_brands(consumer):
+    promotion = PromotionFactory(campaign__brand__timezone="America/New_York")
+
+    assert promotion.campaign.zone_name == "America/New_York"
+    assert "(America/New_York)" in consumer.get(promotion.get_absolute_url()).content.decode()
 
 
 def test_closed_promotion_answers_410_with_a_friendly_message(consumer):
