@@ -1,5 +1,6 @@
-"""A marketer retires a live wall's link in admin: the screen that had it loses the wall,
-the new link from the campaign page opens it."""
+"""The live wall: a new entry shows on an open wall within two seconds, without a reload;
+a marketer retires a wall's link in admin: the screen that had it loses the wall, the new
+link from the campaign page opens it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from promotions.models import BrandMembership
 from promotions.reports.live import live_wall_url
 from tests.e2e.test_api_key_admin import login
 from tests.factories import StaffUserFactory
+from tests.factories.promotions import PersonFactory
+from tests.promotions.entering import enter
 
 pytestmark = pytest.mark.browser
 
@@ -42,3 +45,21 @@ def test_marketer_renews_the_live_wall_link(desktop, screenshot):
     assert screen.goto(new_link).status == 200
     expect(screen.locator("body")).to_contain_text(campaign.name)
     screenshot(screen, "admin-21-live-wall-new-link")
+
+
+def test_the_wall_shows_a_new_entry_within_two_seconds_without_reloading(desktop, screenshot):
+    # given: the wall open on a screen
+    campaign = demo_seed()
+    giveaway = campaign.promotions.get(slug="giveaway")
+    desktop.goto(live_wall_url(campaign=campaign))
+    before = int(desktop.locator("#c-entries").inner_text())
+    desktop.evaluate("window.notReloaded = true")
+
+    # when: someone enters
+    enter(giveaway, PersonFactory(name="Marie Dupont"))
+
+    # then: the counter and the newest entries change within 2 seconds, on the same page
+    expect(desktop.locator("#c-entries")).to_have_text(str(before + 1), timeout=2_000)
+    expect(desktop.locator("#entries li").first).to_contain_text("Marie D.", timeout=2_000)
+    assert desktop.evaluate("window.notReloaded") is True
+    screenshot(desktop, "live-wall-new-entry")
