@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from promotions.demo import demo_seed
 from promotions.models import Brand, Entry
+from tests.e2e.test_promotions_consumer import fill_entry
 
 pytestmark = pytest.mark.browser
 
@@ -61,31 +62,32 @@ def embed_the_giveaway(brand_site: str) -> None:
     Brand.objects.filter(slug="demo").update(embed_domains=brand_site.split("//", 1)[1])
 
 
+def ask_for_a_link_inside(phone, brand_site: str, mailoutbox) -> tuple[object, str]:
+    """Open the brand's page and ask for a sign-in link inside its frame: the frame, and
+    the link's path."""
+    phone.goto(brand_site)
+    frame = phone.frame_locator("#promo")
+    frame.get_by_label("Your email address").fill("camille@example.com")
+    frame.get_by_role("button", name="Email me a sign-in link").click()
+    expect(frame.locator(".messages")).to_contain_text("We sent a link to camille@example.com.")
+    return frame, re.search(r"https?://[^/\s]+(/p/\S+)", mailoutbox[-1].body).group(1)
+
+
 def test_a_visitor_signs_in_and_enters_inside_the_brands_page(
     phone, brand_site, production_cookies, screenshot, mailoutbox
 ):
     # given: the brand embeds the giveaway on its own site
     embed_the_giveaway(brand_site)
-    phone.goto(brand_site)
-    frame = phone.frame_locator("#promo")
 
     # when the visitor asks for a sign-in link inside the frame, and the link is opened
     # there (a phone's mail app would open a tab of its own: see the test below)
-    frame.get_by_label("Your email address").fill("camille@example.com")
-    frame.get_by_role("button", name="Email me a sign-in link").click()
-    expect(frame.locator(".messages")).to_contain_text("We sent a link to camille@example.com.")
-    link = re.search(r"https?://[^/\s]+(/p/\S+)", mailoutbox[-1].body).group(1)
+    frame, link = ask_for_a_link_inside(phone, brand_site, mailoutbox)
     inside = next(f for f in phone.frames if "/p/demo/" in f.url)
     inside.goto(inside.url.split("/p/", 1)[0] + link)
     expect(frame.locator(".messages")).to_contain_text("Your email address is confirmed.")
 
     # then: they enter there, and the brand's page stays the page they are on
-    frame.get_by_label("Your name").fill("Camille Martin")
-    frame.get_by_label("Date of birth").fill("1994-03-08")
-    frame.get_by_label("Country of residence").select_option(label="France")
-    frame.get_by_label("I accept the official rules.").check()
-    frame.get_by_label("I accept the privacy notice.").check()
-    frame.get_by_label("I understand that this promotion is not sponsored").check()
+    fill_entry(frame)
     frame.get_by_role("button", name="Enter now").click()
     expect(frame.locator("#result")).to_contain_text("You're in!")
     assert phone.url.startswith(brand_site)
@@ -103,12 +105,7 @@ def test_the_link_opened_in_a_tab_of_its_own_signs_in_there(
     # A partitioned frame keeps its own jar: the email's link, opened as a page of its own,
     # signs the visitor in on that page (the promotion's tab), where they can enter.
     embed_the_giveaway(brand_site)
-    phone.goto(brand_site)
-    frame = phone.frame_locator("#promo")
-    frame.get_by_label("Your email address").fill("camille@example.com")
-    frame.get_by_role("button", name="Email me a sign-in link").click()
-    expect(frame.locator(".messages")).to_contain_text("We sent a link to camille@example.com.")
-    link = re.search(r"https?://[^/\s]+(/p/\S+)", mailoutbox[-1].body).group(1)
+    _frame, link = ask_for_a_link_inside(phone, brand_site, mailoutbox)
 
     own_tab = phone.context.new_page()
     own_tab.goto(live_server.url.replace("127.0.0.1", "localhost") + link)

@@ -18,23 +18,27 @@ pytestmark = pytest.mark.django_db
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
-def test_times_typed_in_a_promotion_form_are_the_brands(as_manager, alpha):
-    # given: 10:00 in Paris on a winter day is 09:00 UTC
-    alpha.campaign.starts_at = datetime(2026, 1, 1, tzinfo=UTC)
-    alpha.campaign.ends_at = datetime(2036, 1, 1, tzinfo=UTC)
-    alpha.campaign.save()
+def add_a_winter_promotion(client, campaign):
+    """Post the add form of a promotion from 15 January 2030, 10:00, to 15 February, 18:30
+    (as typed), in a campaign from 2026 to 2036 (saved with the campaign's other changes)."""
+    campaign.starts_at = datetime(2026, 1, 1, tzinfo=UTC)
+    campaign.ends_at = datetime(2036, 1, 1, tzinfo=UTC)
+    campaign.save()
     data = promotion_form(
-        alpha.campaign,
+        campaign,
         starts_at_0="2030-01-15",
         starts_at_1="10:00:00",
         ends_at_0="2030-02-15",
         ends_at_1="18:30:00",
     )
+    return client.post(f"/admin/promotions/promotion/add/?campaign={campaign.pk}", data)
+
+
+def test_times_typed_in_a_promotion_form_are_the_brands(as_manager, alpha):
+    # given: 10:00 in Paris on a winter day is 09:00 UTC
 
     # when
-    response = as_manager.post(
-        f"/admin/promotions/promotion/add/?campaign={alpha.campaign.pk}", data
-    )
+    response = add_a_winter_promotion(as_manager, alpha.campaign)
 
     # then
     assert response.status_code == 302
@@ -86,19 +90,9 @@ def test_list_shows_windows_in_the_brands_zone(as_manager, alpha):
 def test_a_campaign_with_a_zone_of_its_own_is_edited_and_listed_in_it(as_manager, alpha):
     # given: the Paris brand's campaign for Japan; 10:00 in Tokyo is 01:00 UTC
     alpha.campaign.timezone = "Asia/Tokyo"
-    alpha.campaign.starts_at = datetime(2026, 1, 1, tzinfo=UTC)
-    alpha.campaign.ends_at = datetime(2036, 1, 1, tzinfo=UTC)
-    alpha.campaign.save()
-    data = promotion_form(
-        alpha.campaign,
-        starts_at_0="2030-01-15",
-        starts_at_1="10:00:00",
-        ends_at_0="2030-02-15",
-        ends_at_1="18:30:00",
-    )
 
     # when: a promotion is added to it, and its forms and list are opened
-    added = as_manager.post(f"/admin/promotions/promotion/add/?campaign={alpha.campaign.pk}", data)
+    added = add_a_winter_promotion(as_manager, alpha.campaign)
     promotion = Promotion.objects.get(slug="spring-draw")
     promotion_page = as_manager.get(admin_url(promotion)).content.decode()
     campaign_page = as_manager.get(admin_url(alpha.campaign)).content.decode()
