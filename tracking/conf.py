@@ -24,6 +24,11 @@ DEFAULTS: dict[str, Any] = {
     # More clicks than this on one promotion by one viewer within the window: invalid.
     "TRACKING_CLICK_VELOCITY_LIMIT": 5,
     "TRACKING_CLICK_VELOCITY_WINDOW": 60,
+    # More impressions than this of one promotion by one viewer within the window (a page
+    # reloaded by a script, beacons sent with fresh ids): invalid. Counted by the consumer
+    # with Redis (off the request's path), in the request without.
+    "TRACKING_IMPRESSION_VELOCITY_LIMIT": 30,
+    "TRACKING_IMPRESSION_VELOCITY_WINDOW": 60,
     # A click of a viewer with no impression of the promotion in this many seconds is
     # invalid, when that is knowable: with a shared cache (Redis), not per-process memory.
     "TRACKING_IMPRESSION_MEMORY_SECONDS": 3600,

@@ -97,7 +97,7 @@ class InvalidReason(models.TextChoices):
     BOT = "bot", _("Known bot or crawler")
     PREFETCH = "prefetch", _("Prefetch or prerender")
     PREVIEW = "preview", _("Link preview (HEAD request)")
-    VELOCITY = "velocity", _("Impossible click velocity")
+    VELOCITY = "velocity", _("Impossible velocity (clicks or impressions of one viewer)")
     NO_IMPRESSION = "no_impression", _("Click without a prior impression")
 
 

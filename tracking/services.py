@@ -111,6 +111,8 @@ def events_record(*, events: Sequence[TrackedEvent], mark_impressions: bool = Fa
             return None
         except stream.StreamUnavailable:
             pass  # stream.enabled() is now False for a moment; write directly
+    if mark_impressions:  # beacons and pixels; the consumer counts those of the stream
+        stream.impressions_velocity_mark(list(events), _cache_counts)
     try:
         stored = store.events_store(events)
     except DatabaseError as exc:
@@ -119,6 +121,10 @@ def events_record(*, events: Sequence[TrackedEvent], mark_impressions: bool = Fa
     if mark_impressions:
         _cache_mark_impressions(events)
     return stored
+
+
+def _cache_counts(keys: list[str], window: int) -> list[int]:
+    return [counters.cache_count(key, window) for key in keys]
 
 
 def _cache_mark_impressions(events: Sequence[TrackedEvent]) -> None:

@@ -31,6 +31,7 @@ from django.db import connection
 
 from tracking import counters, redis_lean
 from tracking.conf import setting
+from tracking.models import InvalidReason
 from tracking.store import Checkpoint, connections_tidy, events_store
 from tracking.tracked_event import WIRE_VERSION, TrackedEvent, events_decode, events_encode
 
@@ -82,6 +83,48 @@ def marker_key(promotion_id: int, pseudonym: bytes) -> str:
 
 def velocity_key(promotion_id: int, pseudonym: bytes) -> str:
     return f"{stream_key()}:vel:{promotion_id}:{pseudonym[:8].hex()}"
+
+
+def impression_velocity_key(promotion_id: int, pseudonym: bytes) -> str:
+    return f"{stream_key()}:ivel:{promotion_id}:{pseudonym[:8].hex()}"
+
+
+def impression_velocity_candidates(events: Sequence[TrackedEvent]) -> list[TrackedEvent]:
+    """The impressions a viewer's velocity counts: valid so far, with a viewer."""
+    return [
+        e
+        for e in events
+        if e.type == "impression" and e.pseudonym is not None and not e.invalid_reason
+    ]
+
+
+def impressions_velocity_mark(
+    events: list[TrackedEvent], count: Callable[[list[str], int], list[int]]
+) -> list[TrackedEvent]:
+    """Mark invalid (``velocity``) each impression beyond
+    ``TRACKING_IMPRESSION_VELOCITY_LIMIT`` of one viewer and promotion within the window;
+    ``count`` adds one to each key and says its count. Unmarked when it fails."""
+    candidates = impression_velocity_candidates(events)
+    if not candidates:
+        return events
+    window = int(setting("TRACKING_IMPRESSION_VELOCITY_WINDOW"))
+    limit = int(setting("TRACKING_IMPRESSION_VELOCITY_LIMIT"))
+    keys = [impression_velocity_key(e.promotion_id, e.pseudonym or b"") for e in candidates]
+    try:
+        counts = count(keys, window)
+    except Exception as exc:  # the counter's outage must not lose the events
+        logger.warning("tracking: impression velocity not counted: %s", exc)
+        return events
+    for event, n in zip(candidates, counts, strict=True):
+        if n > limit:
+            event.invalid_reason = InvalidReason.VELOCITY.value
+    return events
+
+
+def _redis_counts(keys: list[str], window: int) -> list[int]:
+    commands = [c for key in keys for c in counters.counter_commands(key, window)]
+    replies = redis_lean.execute(setting("REDIS_URL"), commands)
+    return [int(n) for n in replies[::2]]
 
 
 def events_publish(events: Sequence[TrackedEvent], *, mark_impressions: bool = False) -> None:
@@ -175,7 +218,9 @@ def tracking_flow() -> Flow:
         key=stream_key(),
         group=str(setting("TRACKING_STREAM_GROUP")),
         decode=_events_decode,
-        store=lambda events, checkpoint: events_store(events, checkpoint=checkpoint),
+        store=lambda events, checkpoint: events_store(
+            impressions_velocity_mark(events, _redis_counts), checkpoint=checkpoint
+        ),
         count=int(setting("TRACKING_CONSUMER_COUNT")),
         target_items=int(setting("TRACKING_CONSUMER_EVENTS")),
     )

@@ -251,6 +251,23 @@ def test_impossible_click_velocity_per_viewer_is_invalid(wsgi):
     assert (stats.clicks, stats.invalid_clicks) == (4, 2)
 
 
+@override_settings(TRACKING_IMPRESSION_VELOCITY_LIMIT=3)
+def test_impossible_impression_velocity_per_viewer_is_invalid(wsgi):
+    # given: one viewer's page sends five beacons in a minute, each with a fresh id
+    promotion = PromotionFactory()
+    token = token_for(promotion)
+    for _ in range(5):
+        assert wsgi.beacon(token, str(uuid.uuid4()), remote="198.51.100.40").status == 204
+    # another viewer behind the same address (same carrier NAT, another browser)
+    wsgi.beacon(token, str(uuid.uuid4()), remote="198.51.100.40", ua=DESKTOP_UA)
+
+    # then: the first three and the other viewer's count; two are stored as invalid
+    stats = totals(promotion)
+    assert (stats.impressions, stats.invalid_impressions) == (4, 2)
+    reasons = Event.objects.filter(type="impression").values_list("invalid_reason", flat=True)
+    assert sorted(reasons) == ["", "", "", "", "velocity", "velocity"]
+
+
 @override_settings(TRACKING_CLICK_NEEDS_IMPRESSION=True)
 def test_a_click_without_a_prior_impression_is_invalid_where_knowable(wsgi):
     promotion = PromotionFactory()
