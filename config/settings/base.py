@@ -318,11 +318,11 @@ SHOP_REFUND_RETRY_DAYS = env.int("SHOP_REFUND_RETRY_DAYS", default=3)
 # is a ceiling for one address, never the only limit: a mobile carrier puts thousands of
 # people behind one.
 SHOP_CHECKOUT_RATE = env("SHOP_CHECKOUT_RATE", default="30/hour")
-SHOP_CHECKOUT_IP_RATE = env("SHOP_CHECKOUT_IP_RATE", default="600/hour")
+SHOP_CHECKOUT_IP_RATE = env("SHOP_CHECKOUT_IP_RATE", default="200/hour")
 # Quotes per shopper and per address: a quote says whether a coupon code exists, so
 # guessing codes through it is slowed down too.
 SHOP_QUOTE_RATE = env("SHOP_QUOTE_RATE", default="60/min")
-SHOP_QUOTE_IP_RATE = env("SHOP_QUOTE_IP_RATE", default="1200/min")
+SHOP_QUOTE_IP_RATE = env("SHOP_QUOTE_IP_RATE", default="300/min")
 
 # Consumer entries (promotions): rate limits per viewer and per person (DRF rate syntax),
 # the life of an email sign-in link, upload size, and the velocity flag.
