@@ -538,7 +538,7 @@ def test_checkout_limits_count_each_shopper_not_everyone_behind_one_address(
 ):
     # given: two shoppers behind one carrier address (the test client's), each browser with
     # its own device cookie, given by the product page
-    stripe_settings.SHOP_CHECKOUT_RATE = "1/min"
+    stripe_settings.SHOP_CHECKOUT_RATE = "1/hour"  # an hour's window: no boundary mid-test
     other = Client()
     for browser in (client, other):
         assert browser.get("/shop/nova/case/").cookies["ph_dev"].value
@@ -595,9 +595,10 @@ def test_quotes_are_limited_per_client_so_codes_cannot_be_guessed_fast(client, s
 def test_quotes_count_each_shopper_and_an_address_only_against_its_high_ceiling(
     client, shop, settings
 ):
-    # given: shoppers behind one address; per shopper 2 a minute, per address 5
-    settings.SHOP_QUOTE_RATE = "2/min"
-    settings.SHOP_QUOTE_IP_RATE = "5/min"
+    # given: shoppers behind one address; per shopper 2 an hour, per address 5 (windows of an
+    # hour, aligned on the clock: none ends in the middle of the test)
+    settings.SHOP_QUOTE_RATE = "2/hour"
+    settings.SHOP_QUOTE_IP_RATE = "5/hour"
     items = [{"variant": shop.variant.pk, "quantity": 1}]
     browsers = [Client() for _ in range(3)]
     for n, browser in enumerate(browsers):
