@@ -84,7 +84,8 @@ def stripe_settings(settings, localstripe: str):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_API_BASE = localstripe
     settings.STRIPE_JS_URL = f"{localstripe}/js.stripe.com/v3/"
-    settings.SHOP_CHECKOUT_RATE = "1000/min"  # every test buyer comes from 127.0.0.1
+    # every test buyer comes from 127.0.0.1, most with the same (absent) user agent
+    settings.SHOP_CHECKOUT_RATE = settings.SHOP_CHECKOUT_IP_RATE = "1000/min"
     return settings
 
 

@@ -522,14 +522,14 @@ def test_promotion_codes_not_claimed_or_without_a_shop_offer_do_not_exist_here(c
 
 
 def test_checkout_attempts_are_limited_per_client(client, shop, localstripe, stripe_settings):
-    stripe_settings.SHOP_CHECKOUT_RATE = "2/min"
+    stripe_settings.SHOP_CHECKOUT_RATE = "2/hour"
     declined = [payment_method_create(localstripe, CARD_DECLINED) for _ in range(3)]
 
     answers = [buy(client, shop, pm=pm) for pm in declined]
 
     assert [a.status_code for a in answers] == [402, 402, 429]
     assert answers[2].json()["error"]["code"] == "rate_limited"
-    assert 0 < int(answers[2].headers["Retry-After"]) <= 60
+    assert 0 < int(answers[2].headers["Retry-After"]) <= 3600
     assert Order.objects.count() == 2
 
 
@@ -577,7 +577,7 @@ def test_a_free_order_is_paid_without_stripe_and_a_tiny_one_is_refused(
 
 
 def test_quotes_are_limited_per_client_so_codes_cannot_be_guessed_fast(client, shop, settings):
-    settings.SHOP_QUOTE_RATE = "2/min"
+    settings.SHOP_QUOTE_RATE = "2/hour"
     items = [{"variant": shop.variant.pk, "quantity": 1}]
 
     answers = [
@@ -587,7 +587,7 @@ def test_quotes_are_limited_per_client_so_codes_cannot_be_guessed_fast(client, s
     assert [a.status_code for a in answers] == [400, 400, 429]
     error = answers[2].json()["error"]
     assert error["code"] == "rate_limited"
-    assert 0 < int(answers[2].headers["Retry-After"]) <= 60
+    assert 0 < int(answers[2].headers["Retry-After"]) <= 3600
     wait = int(answers[2].headers["Retry-After"])
     assert f"wait {wait} {'second' if wait == 1 else 'seconds'} and" in error["message"]
 

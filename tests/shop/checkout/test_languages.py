@@ -216,7 +216,7 @@ def test_a_code_out_of_its_window_is_dated_in_the_page_language(client, shop):
 
 
 def test_too_many_quotes_are_refused_in_the_page_language(client, shop, settings):
-    settings.SHOP_QUOTE_RATE = "1/min"
+    settings.SHOP_QUOTE_RATE = "1/hour"
 
     answers = [post(client, CART + "?lang=fr", {"items": line(shop)}) for _ in range(2)]
 
