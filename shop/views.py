@@ -41,7 +41,6 @@ from shop.offers.selectors import offer_benefit_get
 from shop.orders import selectors as orders
 from shop.payments import stripe_client, webhooks
 from tracking.api.errors import error_response
-from tracking.classify import client_ip
 from tracking.tokens import ATTRIBUTION_COOKIE, attribution_parse
 
 logger = logging.getLogger(__name__)
@@ -210,11 +209,12 @@ def _shop_error(exc: ShopError) -> JsonResponse:
 
 @_json_endpoint
 def quote(request: HttpRequest, shop_brand: Brand, language: PageLanguage) -> JsonResponse:
+    sender = sender_from_request(request)
     try:  # a quote says whether a code exists: guessing codes is slowed down here
         checkout_services.attempts_limit(
             scope="shop-quote",
-            viewer=sender_from_request(request).viewer_hash,
-            ip=client_ip(request.META) or None,
+            viewer=sender.viewer_hash,
+            ip=sender.ip or None,
             rate=settings.SHOP_QUOTE_RATE,
             ip_rate=settings.SHOP_QUOTE_IP_RATE,
             what="price checks",

@@ -112,7 +112,7 @@ def events_record(*, events: Sequence[TrackedEvent], mark_impressions: bool = Fa
         except stream.StreamUnavailable:
             pass  # stream.enabled() is now False for a moment; write directly
     if mark_impressions:  # beacons and pixels; the consumer counts those of the stream
-        stream.impressions_velocity_mark(list(events), _cache_counts)
+        stream.impressions_velocity_mark(events, _cache_counts)
     try:
         stored = store.events_store(events)
     except DatabaseError as exc:
@@ -220,6 +220,8 @@ def event_batch_record(*, events: Sequence[TrackedEvent]) -> BatchOutcome:
     the batch) are duplicates; a retry of a batch still waiting in the stream is reported
     as accepted and counted once by the consumer.
     """
+    if not events:  # every event of the batch was rejected: nothing to record
+        return BatchOutcome(accepted=0, duplicates=0)
     unique: dict[uuid.UUID, TrackedEvent] = {}
     for event in events:
         unique.setdefault(event.event_id, event)

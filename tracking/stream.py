@@ -89,22 +89,17 @@ def impression_velocity_key(promotion_id: int, pseudonym: bytes) -> str:
     return f"{stream_key()}:ivel:{promotion_id}:{pseudonym[:8].hex()}"
 
 
-def impression_velocity_candidates(events: Sequence[TrackedEvent]) -> list[TrackedEvent]:
-    """The impressions a viewer's velocity counts: valid so far, with a viewer."""
-    return [
+def impressions_velocity_mark(
+    events: Sequence[TrackedEvent], count: Callable[[list[str], int], list[int]]
+) -> Sequence[TrackedEvent]:
+    """Mark invalid (``velocity``), in place, each impression beyond
+    ``TRACKING_IMPRESSION_VELOCITY_LIMIT`` of one viewer and promotion within the window;
+    ``count`` adds one to each key and says its count. Unmarked when it fails."""
+    candidates = [  # valid so far, with a viewer
         e
         for e in events
         if e.type == "impression" and e.pseudonym is not None and not e.invalid_reason
     ]
-
-
-def impressions_velocity_mark(
-    events: list[TrackedEvent], count: Callable[[list[str], int], list[int]]
-) -> list[TrackedEvent]:
-    """Mark invalid (``velocity``) each impression beyond
-    ``TRACKING_IMPRESSION_VELOCITY_LIMIT`` of one viewer and promotion within the window;
-    ``count`` adds one to each key and says its count. Unmarked when it fails."""
-    candidates = impression_velocity_candidates(events)
     if not candidates:
         return events
     window = int(setting("TRACKING_IMPRESSION_VELOCITY_WINDOW"))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from promotions.admin.scoping import (
     choices_queryset,
 )
+from promotions.campaigns.zones import Clock
 from promotions.models import Brand, Campaign, Promotion, Status
 
 admin.site.site_header = _("Promotion hub")
@@ -41,7 +42,7 @@ admin.site.site_url = None  # nothing lives at "/": each campaign has its own hu
 ADMIN_MEDIA = forms.Media(css={"all": ["css/admin.css"]})
 
 
-def window_display(starts_at: datetime, ends_at: datetime, clock: Brand | Campaign) -> SafeString:
+def window_display(starts_at: datetime, ends_at: datetime, clock: Clock) -> SafeString:
     """The window in the campaign's time zone, compact enough for a list column."""
     tz = clock.tzinfo
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)

@@ -90,7 +90,7 @@ class Check:
 
 
 def local_day(promotion: Promotion, at: datetime) -> date:
-    """The calendar day in the brand's (the campaign's) time zone."""
+    """The calendar day in the campaign's time zone (its own, else its brand's)."""
     return clock_day(promotion.campaign, at)
 
 

@@ -53,7 +53,7 @@ def page_language_get(
     hub and the shop included, speaks it."""
     offered = campaign.language_list if campaign is not None else language_codes()
     if not facebook_language:
-        facebook_language = str(_facebook_context(request).get("language") or "")
+        facebook_language = str(facebook_context(request).get("language") or "")
     return page_language_choose(
         request, offered=offered, default=brand.language, facebook_language=facebook_language
     )
@@ -148,7 +148,8 @@ def gone_as_410(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
-def _facebook_context(request: HttpRequest) -> dict[str, Any]:
+def facebook_context(request: HttpRequest) -> dict[str, Any]:
+    """What the session remembers of the last verified ``signed_request`` ({} if none)."""
     session = getattr(request, "session", None)
     context = session.get(SESSION_FB_CONTEXT) if session is not None else None
     return context if isinstance(context, dict) else {}
@@ -166,7 +167,7 @@ def visitor_country(request: HttpRequest) -> str:
     person = current_person(request)
     if person is not None and person.country:
         return person.country
-    facebook = _facebook_context(request)
+    facebook = facebook_context(request)
     return str(facebook.get("country", "")) or tracking_classify.country(request.META)
 
 

@@ -41,6 +41,7 @@ from promotions.pages.http import (
     BadJson,
     brand_page_render,
     current_person,
+    facebook_context,
     gone_as_410,
     json_body,
     page_error,
@@ -161,7 +162,7 @@ def _render_tab_in_language(
     language: PageLanguage,
 ) -> HttpResponse:
     person = current_person(request)
-    fb = request.session.get(SESSION_FB_CONTEXT) or {}
+    fb = facebook_context(request)
     state = (
         entries_selectors.entrant_state_get(promotion=promotion, person=person) if person else None
     )
@@ -270,7 +271,7 @@ def _enter(
             fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
             return error_response(400, "invalid", _("Check the highlighted fields."), fields)
         return _render_tab(request, obj, preview, form=form, status=400, language=language)
-    fb = request.session.get(SESSION_FB_CONTEXT) or {}
+    fb = facebook_context(request)
     try:
         outcome = entries_services.entry_create(
             promotion=obj,

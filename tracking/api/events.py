@@ -311,12 +311,13 @@ class EventBatchView(StrictQueryParamsMixin, APIView):
                     language=language_code(event.language),
                 )
             )
-        accepted = duplicates = 0
-        if tracked:  # a batch of rejected events only is still answered event by event
-            try:
-                outcome = services.event_batch_record(events=tracked)
-            except services.NotStored:
-                raise Unavailable() from None
-            accepted, duplicates = outcome.accepted, outcome.duplicates
-        body = {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
+        try:  # also when every event was rejected: the answer still lists each
+            outcome = services.event_batch_record(events=tracked)
+        except services.NotStored:
+            raise Unavailable() from None
+        body = {
+            "accepted": outcome.accepted,
+            "duplicates": outcome.duplicates,
+            "rejected": rejected,
+        }
         return Response(body, status=status.HTTP_202_ACCEPTED)
