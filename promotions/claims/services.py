@@ -21,7 +21,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -510,13 +510,23 @@ def claims_expire_due(*, at: datetime | None = None) -> int:
 
 def claims_remind_due(*, at: datetime | None = None) -> int:
     """Scheduled: remind each open claim's winner once, the promotion's hours before the
-    deadline (one conditional UPDATE per reminder: a second worker sends nothing)."""
+    deadline (one conditional UPDATE per reminder: a second worker sends nothing). By
+    email, or for a comment's winner by a public reminder under the comment where the
+    rules reply in public (``social_winner_remind``: the private reply cannot be sent
+    twice)."""
     at = at or timezone.now()
     reminded = 0
     due = (
         PrizeClaim.objects.open()
-        .filter(channel=PrizeClaim.Channel.EMAIL, reminder_sent_at__isnull=True, deadline__gt=at)
-        .select_related("promotion")
+        .filter(reminder_sent_at__isnull=True, deadline__gt=at)
+        .filter(
+            Q(channel=PrizeClaim.Channel.EMAIL)
+            | Q(
+                channel=PrizeClaim.Channel.COMMENT_REPLY,
+                promotion__social_rules__reply_public=True,
+            )
+        )
+        .select_related("promotion", "entry")
     )
     for claim in due:
         hours = claim.promotion.claim_reminder_hours
@@ -524,12 +534,22 @@ def claims_remind_due(*, at: datetime | None = None) -> int:
             continue
         with transaction.atomic():
             if (
-                PrizeClaim.objects.open()
+                not PrizeClaim.objects.open()
                 .filter(pk=claim.pk, reminder_sent_at__isnull=True)
                 .update(reminder_sent_at=at)
             ):
+                continue
+            if claim.channel == PrizeClaim.Channel.EMAIL:
                 task_enqueue("promotions.claims.tasks.claim_reminder_send", claim.pk)
-                reminded += 1
+            elif (
+                social_replies.social_winner_remind(
+                    entry=claim.entry, deadline=claim.deadline, at=at
+                )
+                is None
+            ):
+                logger.warning("claim %s: no reminder could be queued to the comment", claim.pk)
+                continue
+            reminded += 1
     return reminded
 
 

@@ -108,7 +108,14 @@ class SocialRules(models.Model):
         blank=True,
         help_text=_("Author ids or @usernames, one a line: their comments do not count."),
     )
-    reply_public = models.BooleanField(_("reply publicly to the winning comment"), default=False)
+    reply_public = models.BooleanField(
+        _("reply publicly to the winning comment"),
+        default=False,
+        help_text=_(
+            "Also posts one public reminder under it before the claim deadline, while the "
+            "prize is not claimed (the promotion's reminder hours)."
+        ),
+    )
     reply_private = models.BooleanField(
         _("send a private reply to the winning comment (Messenger, within 7 days)"), default=False
     )
@@ -267,7 +274,8 @@ class WebhookDelivery(models.Model):
 
 
 class SocialReply(models.Model):
-    """A reply to a winning comment: public (a comment under it) or private (Messenger).
+    """A reply to a winning comment: public (a comment under it), private (Messenger), or
+    the public reminder before the claim deadline (a second comment under it).
 
     ``(comment, kind)`` is unique: a winner's comment gets each kind of reply once.
     """
@@ -275,6 +283,7 @@ class SocialReply(models.Model):
     class Kind(models.TextChoices):
         PUBLIC = "public", _("Public reply")
         PRIVATE = "private", _("Private reply")
+        REMINDER = "reminder", _("Public reminder")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

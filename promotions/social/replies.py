@@ -1,5 +1,6 @@
 """Replies to the comments that won: public (a comment under it) and private (Messenger),
-each once per comment, sent by the worker and retried with backoff."""
+and the public reminder before the claim deadline, each once per comment, sent by the
+worker and retried with backoff."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from promotions.social.models import (
     SocialRules,
 )
 from promotions.social.services import template_names
-from promotions.social.texts import social_reply_public_text
+from promotions.social.texts import social_reply_public_text, social_reply_reminder_text
 from tracking.queue import task_enqueue
 
 
@@ -66,6 +67,39 @@ def social_winner_reply(
     return replies
 
 
+def social_winner_remind(
+    *, entry: Entry, deadline: datetime, at: datetime | None = None
+) -> SocialReply | None:
+    """Queue the public reminder under the comment that won with ``entry``, whose prize is
+    not claimed by ``deadline`` yet: once per comment, and only where the rules reply in
+    public (a brand that keeps replies private gets no public comment). The private reply
+    cannot be sent twice (Messenger takes one per comment), so the reminder says where to
+    look, never the link. None when nothing can be queued."""
+    at = at or timezone.now()
+    rules = (
+        SocialRules.objects.filter(promotion_id=entry.promotion_id)
+        .select_related("promotion__campaign__brand")
+        .first()
+    )
+    comment = social_winning_comment_get(entry=entry)
+    if rules is None or not rules.reply_public or comment is None:
+        return None
+    with transaction.atomic():
+        reply, made = SocialReply.objects.get_or_create(
+            comment=comment,
+            kind=SocialReply.Kind.REMINDER,
+            defaults={
+                "entry": entry,
+                "text": social_reply_reminder_text(rules=rules, deadline=deadline),
+                "next_attempt_at": at,
+                "created_at": at,
+            },
+        )
+        if made:
+            task_enqueue("promotions.social.tasks.social_reply_send", reply.pk)
+    return reply
+
+
 def social_winning_comment_get(*, entry: Entry) -> SocialComment | None:
     """The comment an entry won with (its first entered one), or None: an entry that did
     not come from a comment (a reaction has no comment to answer)."""
@@ -99,7 +133,7 @@ def social_reply_send(*, reply_id: int, at: datetime | None = None) -> SocialRep
         error, final = "A private reply is possible only within 7 days of the comment.", True
     else:
         data: dict[str, Any]
-        if reply.kind == SocialReply.Kind.PUBLIC:
+        if reply.kind in (SocialReply.Kind.PUBLIC, SocialReply.Kind.REMINDER):
             edge = "replies" if comment.platform == Platform.INSTAGRAM else "comments"
             path, data = f"{comment.comment_id}/{edge}", {"message": reply.text}
         else:

@@ -4,9 +4,12 @@ the alert a brand's managers get when a connected Page's token stops working."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from promotions.campaigns.zones import moment_display
 from promotions.social.models import SocialRules
 
 
@@ -18,6 +21,17 @@ def social_reply_public_text(*, rules: SocialRules) -> str:
         return rules.reply_public_text.strip()
     with translation.override(rules.promotion.campaign.brand.language):
         return _("This comment won! Check your private messages to claim the prize.")
+
+
+def social_reply_reminder_text(*, rules: SocialRules, deadline: datetime) -> str:
+    """The public reminder under a winning comment whose prize is not claimed yet, in the
+    brand's language, with the deadline as the campaign's pages show it: no link, no name."""
+    campaign = rules.promotion.campaign
+    with translation.override(campaign.brand.language):
+        return _(
+            "Reminder: this comment won! Check your private messages and claim the prize "
+            "before %(deadline)s."
+        ) % {"deadline": moment_display(campaign, deadline)}
 
 
 def token_alert_texts(*, page_name: str, status_label: str, error: str) -> tuple[str, str]:

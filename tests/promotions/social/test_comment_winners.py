@@ -14,10 +14,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from promotions.campaigns.zones import moment_display
 from promotions.claims import services as claims_services
 from promotions.claims.services import claim_link, draws_run_due
 from promotions.models import Draw, PrizeClaim, Promotion
-from promotions.social import importer, services
+from promotions.social import importer, replies, services
 from promotions.social.models import SocialComment, SocialReply, SocialRules
 from tests.factories.promotions import BrandMembershipFactory, PrizeFactory
 from tests.fakes import graph_comments
@@ -329,3 +330,54 @@ def test_a_comment_older_than_seven_days_cannot_be_answered_in_private(closed):
     assert claims_services.claim_channel(entry=comment.entry) == PrizeClaim.Channel.NONE
     fresh = SocialComment.objects.filter(status="entered").exclude(pk=comment.pk).first()
     assert claims_services.claim_channel(entry=fresh.entry) == PrizeClaim.Channel.COMMENT_REPLY
+
+
+def test_a_comment_winner_who_has_not_claimed_gets_one_public_reminder_before_the_deadline(
+    closed, graph_post, django_capture_on_commit_callbacks
+):
+    # given: a comment winner told in private, who has not claimed
+    promotion, _source = closed
+    with django_capture_on_commit_callbacks(execute=True):
+        draws_run_due()
+    claim = PrizeClaim.objects.get()
+    comment = SocialComment.objects.get(entry=claim.entry, status="entered")
+    reminder_at = claim.deadline - timedelta(hours=promotion.claim_reminder_hours)
+
+    # when: the schedule runs before, at and after the reminder's time
+    with django_capture_on_commit_callbacks(execute=True):
+        early = claims_services.claims_remind_due(at=reminder_at - timedelta(minutes=1))
+        sent = claims_services.claims_remind_due(at=reminder_at)
+        again = claims_services.claims_remind_due(at=reminder_at + timedelta(hours=1))
+    replies.social_replies_send_due(at=reminder_at + timedelta(hours=1))
+
+    # then: one more public comment under the winning one, with the deadline, no link
+    assert (early, sent, again) == (0, 1, 0)
+    public = graph_post.calls("POST", rf"/{comment.comment_id}/comments")
+    assert len(public) == 2  # the "this comment won" reply, then the reminder
+    text = public[1].body["message"]
+    assert text.startswith("Reminder: this comment won! Check your private messages")
+    assert moment_display(promotion.campaign, claim.deadline) in text
+    assert "/claim/" not in text and claims_services.claim_token(claim=claim) not in text
+    assert "Secret Name" not in text
+    assert len(graph_post.calls("POST", r"/\d+/messages")) == 1  # Messenger's one reply
+    reminder = SocialReply.objects.get(kind="reminder")
+    assert reminder.status == "sent" and reminder.comment == comment
+    assert PrizeClaim.objects.get(pk=claim.pk).reminder_sent_at == reminder_at
+
+
+def test_no_public_reminder_where_the_rules_keep_replies_private(
+    closed, graph_post, django_capture_on_commit_callbacks
+):
+    promotion, _source = closed
+    SocialRules.objects.filter(promotion=promotion).update(reply_public=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        draws_run_due()
+    claim = PrizeClaim.objects.get()
+    assert claim.channel == PrizeClaim.Channel.COMMENT_REPLY
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = claims_services.claims_remind_due(at=claim.deadline - timedelta(hours=1))
+
+    assert sent == 0
+    assert not SocialReply.objects.filter(kind="reminder").exists()
+    assert PrizeClaim.objects.get(pk=claim.pk).reminder_sent_at is None
