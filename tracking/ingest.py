@@ -95,8 +95,8 @@ def beacon(environ: Mapping[str, Any], read_body: ReadBody) -> Response:
         status, headers, body = _json(405, "method_not_allowed", "Send the beacon with POST.")
         return status, [*headers, ("Allow", "POST, OPTIONS")], body
     raw = read_body(MAX_BEACON_BYTES)
-    if raw is None:
-        return _json(413, "too_large", f"A beacon body is at most {MAX_BEACON_BYTES} bytes.")
+    if raw is None:  # a bad body, as the contract answers it (400), with its own code
+        return _json(400, "too_large", f"A beacon body is at most {MAX_BEACON_BYTES} bytes.")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):

@@ -29,7 +29,6 @@ _REASONS = {
     400: "Bad Request",
     404: "Not Found",
     405: "Method Not Allowed",
-    413: "Content Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
