@@ -200,3 +200,31 @@ def _begun(campaign: Campaign, promotions: list[Promotion], code: str) -> bool:
     return bool(translated_value(campaign, "name", code)) or any(
         translated_value(p, "title", code) for p in promotions
     )
+
+
+def campaign_live_language_problems(
+    *, campaign: Campaign, promotions: list[Promotion]
+) -> list[str]:
+    """Why ``campaign`` cannot be live in each of its languages: a promotion missing its
+    official rules or consent texts (or title) in that language. Empty when it can (the
+    models' ``clean`` asks before a campaign or a promotion goes live)."""
+    problems = []
+    names = dict(settings.LANGUAGES)
+    for code in campaign.language_list[1:]:  # the brand's own: required fields hold it
+        for promotion in promotions:
+            promotion.campaign = campaign
+            missing = promotion_missing_texts(promotion, code)
+            if missing:
+                problems.append(
+                    _(
+                        "%(promotion)s has no %(missing)s in %(language)s: a campaign cannot "
+                        "be live in a language whose official rules or consent texts are "
+                        "missing. Write them, or remove %(language)s from the languages."
+                    )
+                    % {
+                        "promotion": promotion.slug,
+                        "missing": ", ".join(missing),
+                        "language": names.get(code, code),
+                    }
+                )
+    return problems

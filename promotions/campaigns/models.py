@@ -253,7 +253,7 @@ class Campaign(WindowedModel):
                 )
 
     def _clean_languages(self) -> None:
-        from promotions.campaigns.languages import language_codes
+        from promotions.campaigns.languages import campaign_live_language_problems, language_codes
 
         errors: dict[str, list[object]] = {}
         for field in ("languages", "reviewed_languages"):
@@ -285,35 +285,6 @@ class Campaign(WindowedModel):
         """The languages a consumer may read this campaign in: the brand's, then the rest."""
         brand_language = self.brand.language
         return [brand_language, *(c for c in self.languages if c != brand_language)]
-
-
-def campaign_live_language_problems(
-    *, campaign: Campaign, promotions: list[Promotion]
-) -> list[str]:
-    """Why ``campaign`` cannot be live in each of its languages: a promotion missing its
-    official rules or consent texts (or title) in that language. Empty when it can."""
-    from promotions.campaigns.languages import promotion_missing_texts
-
-    problems = []
-    names = dict(settings.LANGUAGES)
-    for code in campaign.language_list[1:]:  # the brand's own: required fields hold it
-        for promotion in promotions:
-            promotion.campaign = campaign
-            missing = promotion_missing_texts(promotion, code)
-            if missing:
-                problems.append(
-                    _(
-                        "%(promotion)s has no %(missing)s in %(language)s: a campaign cannot "
-                        "be live in a language whose official rules or consent texts are "
-                        "missing. Write them, or remove %(language)s from the languages."
-                    )
-                    % {
-                        "promotion": promotion.slug,
-                        "missing": ", ".join(missing),
-                        "language": names.get(code, code),
-                    }
-                )
-    return problems
 
 
 class PromotionQuerySet(models.QuerySet["Promotion"]):
@@ -536,6 +507,8 @@ class Promotion(WindowedModel):
             and self.status == Status.ACTIVE
             and self.campaign.status == Status.ACTIVE
         ):
+            from promotions.campaigns.languages import campaign_live_language_problems
+
             problems = campaign_live_language_problems(campaign=self.campaign, promotions=[self])
             if problems:
                 errors.setdefault("official_rules", []).extend(problems)
