@@ -41,7 +41,7 @@ DOMAIN = "django"
 SOURCE_LANGUAGE = "en"
 # Django codes of settings.LANGUAGES (kept here so that compiling needs no settings; a
 # test checks that both lists agree).
-LANGUAGES = ["en", "fr", "de", "es", "it", "pt-br", "fi", "ar", "ja"]
+LANGUAGES = ["en", "fr", "de", "es", "it", "pt-br", "fi", "ar", "he", "ja"]
 
 # What a consumer reads. New rooms' templates and views are found by these patterns.
 TEMPLATE_SOURCES = [

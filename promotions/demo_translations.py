@@ -1,4 +1,5 @@
-"""The demo campaign in French, German, Spanish and Arabic (PRODUCT.md, "Every market"):
+"""The demo campaign in French, German, Spanish, Arabic and Hebrew (PRODUCT.md, "Every
+market"; the last two right-to-left):
 its content per language; the interface strings are in the catalogs (locale/)."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from django.db.models import Model
 from promotions.campaigns.languages import language_field_suffix
 from promotions.models import Campaign, Prize, Promotion
 
-DEMO_LANGUAGES = ["fr", "de", "es", "ar"]
+DEMO_LANGUAGES = ["fr", "de", "es", "ar", "he"]
 
 CAMPAIGN = {
     "fr": {
@@ -29,6 +30,10 @@ CAMPAIGN = {
     "ar": {
         "name": "إطلاق Nova X",
         "description": "احتفل بهاتف Nova X: اربح واحدًا، وصوّر به فيلمًا، ووفّر على الملحقات.",
+    },
+    "he": {
+        "name": "השקת Nova X",
+        "description": "חוגגים את Nova X: זוכים באחד, מצלמים איתו סרט וחוסכים באביזרים.",
     },
 }
 
@@ -57,6 +62,11 @@ RULES = {
     "الفائزون عشوائيًا وفق إجراء منشور يمكن التحقق منه، ويُتواصل معهم عبر البريد "
     "الإلكتروني. يُبرئ كل مشارك فيسبوك إبراءً تامًا من أي مسؤولية. هذا العرض غير مموَّل أو "
     "معتمد أو مُدار من قِبل فيسبوك بأي شكل من الأشكال، ولا يرتبط بفيسبوك.",
+    "he": "אין צורך ברכישה. ההשתתפות פתוחה לתושבים חוקיים של המדינות המפורטות, בני 18 "
+    "ומעלה. ההרשמה נסגרת בסוף תקופת המבצע (לפי שעון פריז). הזוכים נבחרים בהגרלה אקראית "
+    "לפי נוהל שפורסם וניתן לאימות, ונוצר איתם קשר בדוא״ל. כל משתתף פוטר את Facebook "
+    "לחלוטין מכל אחריות. המבצע אינו ממומן, נתמך או מנוהל על ידי Facebook בשום צורה, ואינו "
+    "קשור ל-Facebook.",
 }
 
 PROMOTIONS: dict[str, dict[str, dict[str, str]]] = {
@@ -82,6 +92,11 @@ PROMOTIONS: dict[str, dict[str, dict[str, str]]] = {
             "title": "اربح هاتف Nova X الجديد",
             "description": "شارك مرة واحدة يوميًا لتحظى بفرصة الفوز بأحد ثلاثة هواتف Nova X.",
             "cta_label": "شارك في السحب",
+        },
+        "he": {
+            "title": "זכו ב-Nova X החדש",
+            "description": "השתתפו פעם ביום והיכנסו להגרלה על אחד משלושה מכשירי Nova X.",
+            "cta_label": "להשתתפות בהגרלה",
         },
     },
     "instant": {
@@ -109,6 +124,11 @@ PROMOTIONS: dict[str, dict[str, dict[str, str]]] = {
             "غطاءً للهاتف.",
             "cta_label": "العب الآن",
         },
+        "he": {
+            "title": "זכייה מיידית: פתחו את הקופסה",
+            "description": "שחקו פעם ביום וגלו מיד אם זכיתם באוזניות או בכיסוי לטלפון.",
+            "cta_label": "לשחק עכשיו",
+        },
     },
     "shorts": {
         "fr": {
@@ -135,6 +155,12 @@ PROMOTIONS: dict[str, dict[str, dict[str, str]]] = {
             "تحكيم وتصويت الجمهور الفائزين.",
             "cta_label": "أرسل فيلمك",
         },
+        "he": {
+            "title": "צולם ב-Nova: תחרות סרטים קצרים",
+            "description": "שלחו סרט של עד 60 שניות שצילמתם בטלפון. חבר שופטים והצבעת הקהל "
+            "בוחרים את הזוכים.",
+            "cta_label": "לשליחת הסרט",
+        },
     },
     "coupon": {
         "fr": {
@@ -157,6 +183,11 @@ PROMOTIONS: dict[str, dict[str, dict[str, str]]] = {
             "description": "احصل على رمزك الشخصي واستخدمه في المتجر.",
             "cta_label": "احصل على رمزي",
         },
+        "he": {
+            "title": "15% הנחה על אביזרים",
+            "description": "קבלו קוד אישי ומממשו אותו בחנות.",
+            "cta_label": "לקבלת הקוד שלי",
+        },
     },
 }
 
@@ -167,30 +198,35 @@ PRIZES: dict[str, dict[str, dict[str, str]]] = {
         "de": {"name": "Nova X Smartphone", "description": "256 GB, Farbe nach Wahl"},
         "es": {"name": "Teléfono Nova X", "description": "256 GB, del color que elijas"},
         "ar": {"name": "هاتف Nova X", "description": "سعة 256 غيغابايت، بأي لون تختاره"},
+        "he": {"name": "טלפון Nova X", "description": "256GB, בצבע לבחירתכם"},
     },
     "Nova Buds earbuds": {
         "fr": {"name": "Écouteurs Nova Buds"},
         "de": {"name": "Nova Buds Ohrhörer"},
         "es": {"name": "Auriculares Nova Buds"},
         "ar": {"name": "سماعات Nova Buds"},
+        "he": {"name": "אוזניות Nova Buds"},
     },
     "Nova X case": {
         "fr": {"name": "Coque Nova X"},
         "de": {"name": "Nova X Hülle"},
         "es": {"name": "Funda Nova X"},
         "ar": {"name": "غطاء Nova X"},
+        "he": {"name": "כיסוי Nova X"},
     },
     "Jury prize: a Nova X and a festival pass": {
         "fr": {"name": "Prix du jury : un Nova X et un pass pour le festival"},
         "de": {"name": "Jurypreis: ein Nova X und ein Festivalpass"},
         "es": {"name": "Premio del jurado: un Nova X y un pase para el festival"},
         "ar": {"name": "جائزة لجنة التحكيم: هاتف Nova X وتذكرة لحضور المهرجان"},
+        "he": {"name": "פרס השופטים: Nova X וכרטיס לפסטיבל"},
     },
     "Audience prize: Nova Buds": {
         "fr": {"name": "Prix du public : des Nova Buds"},
         "de": {"name": "Publikumspreis: Nova Buds"},
         "es": {"name": "Premio del público: unos Nova Buds"},
         "ar": {"name": "جائزة الجمهور: سماعات Nova Buds"},
+        "he": {"name": "פרס הקהל: אוזניות Nova Buds"},
     },
 }
 

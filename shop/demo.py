@@ -71,6 +71,10 @@ TRANSLATIONS: dict[str, dict[str, tuple[str, str]]] = {
             "غطاء سيليكون لهاتف Nova X",
             "سيليكون ناعم الملمس، وحواف بارزة حول الكاميرا، ومتوافق مع الشحن اللاسلكي.",
         ),
+        "he": (
+            "כיסוי סיליקון ל-Nova X",
+            "סיליקון רך למגע, שוליים מוגבהים סביב המצלמה, תואם לטעינה אלחוטית.",
+        ),
     },
     "nova-buds": {
         "fr": (
@@ -89,18 +93,24 @@ TRANSLATIONS: dict[str, dict[str, tuple[str, str]]] = {
             "سماعات Nova Buds",
             "سماعات أذن بخاصية إلغاء الضوضاء وبطارية تدوم 30 ساعة مع علبة الشحن.",
         ),
+        "he": (
+            "אוזניות Nova Buds",
+            "אוזניות עם סינון רעשים ו-30 שעות סוללה עם נרתיק הטעינה.",  # noqa: RUF001 (Hebrew vav)
+        ),
     },
     "charger-30w": {
         "fr": ("Chargeur rapide 30 W", "USB-C Power Delivery : 50 % en 25 minutes."),
         "de": ("30-W-Schnellladegerät", "USB-C Power Delivery: 50 % in 25 Minuten."),
         "es": ("Cargador rápido de 30 W", "USB-C Power Delivery: 50 % en 25 minutos."),
         "ar": ("شاحن سريع بقدرة 30 واط", "توصيل طاقة عبر USB-C: شحن 50% في 25 دقيقة."),
+        "he": ("מטען מהיר 30W", "USB-C Power Delivery: 50% ב-25 דקות."),
     },
     "screen-protector": {
         "fr": ("Protection d'écran (lot de 2)", "Verre trempé avec cadre d'alignement."),
         "de": ("Displayschutz (2er-Pack)", "Gehärtetes Glas mit Positionierrahmen."),
         "es": ("Protector de pantalla (pack de 2)", "Vidrio templado con marco de alineación."),
         "ar": ("واقي شاشة (عبوة من قطعتين)", "زجاج مقوّى مع إطار للمحاذاة."),
+        "he": ("מגן מסך (מארז של 2)", "זכוכית מחוסמת עם מסגרת ליישור."),
     },
 }
 OFFER_NAMES = {
@@ -109,12 +119,14 @@ OFFER_NAMES = {
         "de": "15 % Rabatt auf Zubehör",
         "es": "15 % de descuento en accesorios",
         "ar": "خصم 15% على الملحقات",
+        "he": "15% הנחה על אביזרים",
     },
     "5 € welcome": {
         "fr": "5 € de bienvenue",
         "de": "5 € Willkommensrabatt",
         "es": "5 € de bienvenida",
         "ar": "خصم ترحيبي بقيمة 5 €",
+        "he": "הטבת הצטרפות של 5 €",
     },
 }
 

@@ -179,7 +179,7 @@ LOGIN_URL = "admin:login"
 LANGUAGE_CODE = "en"
 # Consumer pages, emails and content are offered in these (docs/architecture.md, "Languages").
 # Each has a catalog in locale/<code>/LC_MESSAGES/ (pt-br → pt_BR), compiled by
-# `manage.py compile_catalogs`; Arabic (and Hebrew, when added) are right-to-left.
+# `manage.py compile_catalogs`; Arabic and Hebrew are right-to-left.
 LANGUAGES = [
     ("en", "English"),
     ("fr", "Français"),
@@ -189,6 +189,7 @@ LANGUAGES = [
     ("pt-br", "Português (Brasil)"),
     ("fi", "Suomi"),
     ("ar", "العربية"),
+    ("he", "עברית"),
     ("ja", "日本語"),
 ]
 # django-modeltranslation: one column per language on the same row (no join on the hub).

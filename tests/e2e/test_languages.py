@@ -1,10 +1,13 @@
 # ruff: noqa: RUF001 -- Japanese punctuation (the full-width colon) is the right one here
-"""The hub and a tab in Arabic (right to left) and Japanese at a phone's size: laid out for
-the language, switchable, and as accessible as in English (axe, serious or critical)."""
+"""The hub and a tab in Arabic and Hebrew (right to left) and Japanese at a phone's size:
+laid out for the language, switchable, and as accessible as in English (axe, serious or
+critical)."""
 
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext as _
 from playwright.sync_api import Page, expect
 
 from promotions.demo import demo_seed
@@ -81,6 +84,27 @@ def test_the_hub_in_arabic_reads_right_to_left(phone, demo, screenshot):
     expect(phone.locator("html")).to_have_attribute("dir", "rtl")
     expect(phone.get_by_role("heading", level=1)).to_have_text("اربح هاتف Nova X الجديد")
     assert_accessible(phone, "tab-giveaway-ar", screenshot)
+
+
+def test_the_hub_in_hebrew_reads_right_to_left(phone, demo, screenshot):
+    with translation.override("he"):
+        language = _("Language")
+
+    phone.goto("/p/demo/launch/?lang=he")
+
+    hub_checks(phone, lang="he", direction="rtl", heading="השקת Nova X")
+    tabs = phone.get_by_role("tab")
+    first, second = tabs.nth(0).bounding_box(), tabs.nth(1).bounding_box()
+    assert first["x"] > second["x"], "the first tab is on the right in Hebrew"
+    expect(tabs.first).to_have_text("זכו ב-Nova X החדש")
+    switcher = phone.get_by_role("navigation", name=language)
+    expect(switcher.get_by_role("link", name="עברית")).to_have_attribute("aria-current", "true")
+    assert_accessible(phone, "hub-he", screenshot)
+
+    phone.goto("/p/demo/launch/giveaway/rules/")  # the choice is remembered
+    expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    expect(phone.locator("article.rules")).to_contain_text("אין צורך ברכישה")
+    assert_accessible(phone, "rules-giveaway-he", screenshot)
 
 
 def test_the_hub_in_japanese(phone, demo, screenshot):

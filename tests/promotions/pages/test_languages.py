@@ -12,6 +12,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from promotions.facebook.client import signed_request_make
 from promotions.models import ConsentText, Entry
@@ -55,6 +57,33 @@ def test_lang_ar_is_right_to_left_in_arabic(consumer, demo):
     # Written content takes its own direction: an English text falling back in an Arabic
     # page keeps its full stop at its end.
     assert body.count('class="description" dir="auto"') >= 1
+
+
+def test_lang_he_is_right_to_left_in_hebrew(consumer, demo):
+    with translation.override("he"):
+        skip = _("Skip to content")
+    assert skip != "Skip to content"  # the catalog has it
+
+    response = consumer.get(HUB + "?lang=he")
+
+    body = response.content.decode()
+    assert html_tag(response) == '<html lang="he" dir="rtl">'
+    assert response["Content-Language"] == "he"
+    assert '<h1 class="campaign-name">השקת Nova X</h1>' in body and skip in body
+    assert "Skip to content" not in body
+
+
+def test_a_signed_request_with_facebooks_locale_he_IL_renders_hebrew(consumer, demo):
+    signed = signed_request_make(
+        {"issued_at": int(time.time()), "user": {"locale": "he_IL", "country": "il"}}
+    )
+
+    response = consumer.post(GIVEAWAY, {"signed_request": signed})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert html_tag(response) == '<html lang="he" dir="rtl">'
+    assert "זכו ב-Nova X החדש" in body and "אין צורך ברכישה" in body
 
 
 def test_a_signed_request_with_locale_de_DE_renders_german(consumer, demo):
@@ -145,6 +174,7 @@ def test_every_page_offers_the_campaigns_languages_with_alternates(consumer, dem
         ("de", True),
         ("es", False),
         ("ar", False),
+        ("he", False),
     ]
     assert links[1][0] == GIVEAWAY + "?lang=fr"
     assert (
