@@ -74,7 +74,7 @@ def test_marketer_creates_a_promotion_that_appears_on_the_hub(
     page.get_by_role("textbox", name="Official rules:", exact=True).fill(
         "Open to residents aged 18 and over. The jury picks three winners."
     )
-    # the demo campaign is live in French, German, Spanish and Arabic too: a promotion goes
+    # the demo campaign is live in French, German, Spanish, Arabic and Hebrew too: a promotion goes
     # live in it with its title and official rules in each (the other languages fall back)
     for legend, texts in (
         (
@@ -84,6 +84,7 @@ def test_marketer_creates_a_promotion_that_appears_on_the_hub(
                 "Deutsch (de)": "Sommer-Selfie-Wettbewerb",
                 "Español (es)": "Concurso de selfis de verano",
                 "العربية (ar)": "مسابقة صور السيلفي الصيفية",
+                "עברית (he)": "תחרות סלפי הקיץ",
             },
         ),
         (
@@ -93,6 +94,7 @@ def test_marketer_creates_a_promotion_that_appears_on_the_hub(
                 "Deutsch (de)": "Teilnahme ab 18 Jahren.",
                 "Español (es)": "Abierto a residentes mayores de 18 años.",
                 "العربية (ar)": "المشاركة متاحة للمقيمين بعمر 18 عامًا أو أكثر.",
+                "עברית (he)": "ההשתתפות פתוחה לתושבים בני 18 ומעלה.",
             },
         ),
     ):
