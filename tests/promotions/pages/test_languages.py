@@ -278,6 +278,7 @@ def test_the_same_words_in_two_languages_are_two_consent_versions(consumer):
         ("de", "Geöffnet bis 15. Januar 2030, 12:30"),
         ("ja", "2030年1月15日 12:30 まで開催"),
         ("ar", "متاح حتى 15 يناير 2030، 12:30 م"),
+        ("he", "פתוח עד 15 בינואר 2030, 12:30"),
     ],
 )
 def test_dates_are_written_the_languages_way_in_the_brands_time_zone(consumer, code, written):
@@ -286,7 +287,7 @@ def test_dates_are_written_the_languages_way_in_the_brands_time_zone(consumer, c
         ends_at=ends,
         campaign__ends_at=ends,
         campaign__brand__timezone="Europe/Paris",
-        campaign__languages=["fr", "de", "ja", "ar"],
+        campaign__languages=["fr", "de", "ja", "ar", "he"],
     )
 
     body = consumer.get(promotion.get_absolute_url() + "?lang=" + code).content.decode()
