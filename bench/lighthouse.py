@@ -41,12 +41,16 @@ METRICS = {
 
 
 def consumer_pages() -> dict[str, str]:
-    """The demo's consumer pages: the hub (and in Arabic, right to left), each live tab,
-    a rules page, the shop and a product page."""
+    """The demo's consumer pages: the hub (and in Arabic and Hebrew, right to left), each
+    live tab, a rules page, the shop and a product page."""
     from promotions.models import Promotion
     from shop.models import Product
 
-    pages = {"hub": "/p/demo/launch/", "hub ?lang=ar": "/p/demo/launch/?lang=ar"}
+    pages = {
+        "hub": "/p/demo/launch/",
+        "hub ?lang=ar": "/p/demo/launch/?lang=ar",
+        "hub ?lang=he": "/p/demo/launch/?lang=he",
+    }
     tabs = list(
         Promotion.objects.live()
         .filter(campaign__brand__slug="demo", campaign__slug="launch")
