@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -26,12 +27,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from promotions.campaigns.languages import language_codes
 from promotions.claims.models import PrizeClaim
 from promotions.draws import services as draws_services
 from promotions.draws.models import Draw
 from promotions.entrants.models import Person
 from promotions.entries import intake
 from promotions.entries.models import Entry
+from promotions.pages.languages import LANGUAGE_QUERY
 from promotions.prizes.models import Prize, PrizeAward
 from promotions.social import importer as social_importer
 from promotions.social import replies as social_replies
@@ -56,13 +59,18 @@ def claim_token(*, claim: PrizeClaim) -> str:
 
 
 def claim_link(*, claim: PrizeClaim) -> str:
-    """The claim page's absolute address, with the claim's token: for the winner alone."""
+    """The claim page's absolute address, with the claim's token: for the winner alone. It
+    names the language the winner entered in (``?lang=``), the one their emails are written
+    in, so that the page speaks it in any browser they open it in."""
     promotion = claim.promotion
     campaign = promotion.campaign
     path = reverse(
         "promotions:claim",
         args=[campaign.brand.slug, campaign.slug, promotion.slug, claim_token(claim=claim)],
     )
+    language = claim.entry.language
+    if language in language_codes():
+        path += "?" + urlencode({LANGUAGE_QUERY: language})
     return absolute_url(path)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,7 +21,15 @@ from promotions.draws import selectors as draws_selectors
 from promotions.draws import services as draws_services
 from promotions.draws.tasks import draws_run_due
 from promotions.entrants import services as entrants_services
-from promotions.models import AlertIncident, AlertRule, Draw, DrawReplacement, PrizeClaim
+from promotions.models import (
+    AlertIncident,
+    AlertRule,
+    Campaign,
+    Draw,
+    DrawReplacement,
+    Entry,
+    PrizeClaim,
+)
 from tests.promotions.claims.helpers import SHIPPING, closed_sweepstakes
 from tests.promotions.conftest import sign_in
 
@@ -525,3 +534,26 @@ def test_an_entrant_with_an_email_gets_the_entry_number_once(
     assert outcome.entry.public_id in mailoutbox[0].body
     assert entry_confirmation_send(entry_id=outcome.entry.pk) is False  # once
     assert len(mailoutbox) == 1
+
+
+def test_the_claim_link_opens_in_the_language_the_winner_entered_in_in_any_browser(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    # given: a winner who entered in Spanish (their emails are in Spanish)
+    promotion, draw, due = closed_sweepstakes(entrants=1, alternates=0)
+    Campaign.objects.filter(pk=promotion.campaign_id).update(languages=["es"])
+    Entry.objects.filter(promotion=promotion).update(language="es")
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draws_run_due(at=due)
+    claim = PrizeClaim.objects.get(draw=draw)
+    link = claim_link(claim=claim)
+    assert link.endswith("?lang=es")
+    assert any(link in m.body for m in mailoutbox if m.to == [claim.entry.person.email])
+
+    # when: they open it in a browser that asks for English
+    address = urlsplit(link)
+    page = Client().get(f"{address.path}?{address.query}", HTTP_ACCEPT_LANGUAGE="en")
+
+    # then: the page speaks Spanish
+    assert page.status_code == 200
+    assert re.search(r'<html lang="es" dir="ltr">', page.content.decode())
