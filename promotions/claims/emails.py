@@ -24,6 +24,7 @@ from promotions.claims.services import claim_link
 from promotions.draws.models import Draw
 from promotions.entries.models import Entry
 from promotions.entries.selectors import entry_email_language
+from promotions.pages.languages import path_in_language
 from tracking.site import absolute_url
 
 
@@ -255,7 +256,9 @@ def entry_confirmation_send(*, entry_id: int) -> bool:
                 "title": promotion.title,
                 "brand": brand.name,
                 "entry": entry.public_id,
-                "link": absolute_url(promotion.get_absolute_url()),
+                "link": absolute_url(
+                    path_in_language(promotion.get_absolute_url(), entry.language)
+                ),
             }
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])
     except Exception:

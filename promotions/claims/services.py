@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -27,14 +26,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from promotions.campaigns.languages import language_codes
 from promotions.claims.models import PrizeClaim
 from promotions.draws import services as draws_services
 from promotions.draws.models import Draw
 from promotions.entrants.models import Person
 from promotions.entries import intake
 from promotions.entries.models import Entry
-from promotions.pages.languages import LANGUAGE_QUERY
+from promotions.pages.languages import path_in_language
 from promotions.prizes.models import Prize, PrizeAward
 from promotions.social import importer as social_importer
 from promotions.social import replies as social_replies
@@ -68,10 +66,7 @@ def claim_link(*, claim: PrizeClaim) -> str:
         "promotions:claim",
         args=[campaign.brand.slug, campaign.slug, promotion.slug, claim_token(claim=claim)],
     )
-    language = claim.entry.language
-    if language in language_codes():
-        path += "?" + urlencode({LANGUAGE_QUERY: language})
-    return absolute_url(path)
+    return absolute_url(path_in_language(path, claim.entry.language))
 
 
 def _iso(moment: datetime) -> str:

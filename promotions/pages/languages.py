@@ -44,6 +44,15 @@ def html_lang(code: str) -> str:
     return f"{language}-{region.upper()}" if region else language
 
 
+def path_in_language(path: str, code: str) -> str:
+    """``path`` opening in language ``code`` (``?lang=``, which the page then remembers):
+    the links of emails written in the entrant's language. ``path`` as it is when ``code``
+    is no language of the service."""
+    if language_normalize(code) != code or not code:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{urlencode({LANGUAGE_QUERY: code})}"
+
+
 def page_language_choose(
     request: HttpRequest,
     *,

@@ -532,6 +532,8 @@ def test_an_entrant_with_an_email_gets_the_entry_number_once(
     assert len(queued) >= 1  # queued on commit, not sent inside the request's transaction
     assert [m.to for m in mailoutbox] == [[person.email]]
     assert outcome.entry.public_id in mailoutbox[0].body
+    # its link opens the promotion in the language of the entry (and of the email)
+    assert f"{promotion.get_absolute_url()}?lang={outcome.entry.language}\n" in mailoutbox[0].body
     assert entry_confirmation_send(entry_id=outcome.entry.pk) is False  # once
     assert len(mailoutbox) == 1
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from promotions.facebook.client import signed_request_make
 from promotions.models import ConsentText, Entry
+from promotions.pages.languages import path_in_language
 from tests.factories.promotions import PersonFactory, PromotionFactory
 from tests.promotions.conftest import ENTRY_FORM, sign_in
 
@@ -331,3 +332,18 @@ def test_an_entry_made_in_spanish_is_confirmed_and_won_in_spanish_and_counted_as
     assert won.subject.startswith("Has ganado ")
     spanish_entries = BreakdownRollup.objects.filter(promotion_id=entry.promotion_id, language="es")
     assert spanish_entries.aggregate(n=Sum("entries"))["n"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "expected"),
+    [
+        ("/p/a/b/c/", "es", "/p/a/b/c/?lang=es"),
+        ("/p/a/b/c/", "pt-br", "/p/a/b/c/?lang=pt-br"),
+        ("/p/a/b/c/?x=1", "he", "/p/a/b/c/?x=1&lang=he"),
+        ("/p/a/b/c/", "", "/p/a/b/c/"),
+        ("/p/a/b/c/", "xx", "/p/a/b/c/"),
+        ("/p/a/b/c/", "ES", "/p/a/b/c/"),  # a stored code is the service's own spelling
+    ],
+)
+def test_an_emails_link_opens_in_the_language_it_names(path, code, expected):
+    assert path_in_language(path, code) == expected
