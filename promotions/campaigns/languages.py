@@ -16,6 +16,7 @@ import contextvars
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import prefetch_related_objects
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from promotions.entries.models import PromotionCountryRule
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
+LANGUAGE_QUERY = "lang"  # ?lang=<code> chooses a consumer page's language
 
 _brand_language: contextvars.ContextVar[str] = contextvars.ContextVar(
     "promotions_brand_language", default=""
@@ -49,6 +51,15 @@ def language_normalize(code: object) -> str:
     if base in codes:
         return base
     return next((c for c in codes if c.split("-")[0] == base), "")
+
+
+def path_in_language(path: str, code: str) -> str:
+    """``path`` opening in language ``code`` (``?lang=``, which the page then remembers):
+    the links of emails written in the entrant's language. ``path`` as it is when ``code``
+    is no language of the service."""
+    if language_normalize(code) != code or not code:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{urlencode({LANGUAGE_QUERY: code})}"
 
 
 def language_is_rtl(code: str) -> bool:

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from promotions.campaigns.languages import path_in_language
 from promotions.campaigns.selectors import brand_manager_emails
 from promotions.campaigns.zones import moment_display
 from promotions.claims.models import PrizeClaim
@@ -24,7 +25,6 @@ from promotions.claims.services import claim_link
 from promotions.draws.models import Draw
 from promotions.entries.models import Entry
 from promotions.entries.selectors import entry_email_language
-from promotions.pages.languages import path_in_language
 from tracking.site import absolute_url
 
 

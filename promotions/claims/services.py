@@ -26,13 +26,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from promotions.campaigns.languages import path_in_language
 from promotions.claims.models import PrizeClaim
 from promotions.draws import services as draws_services
 from promotions.draws.models import Draw
 from promotions.entrants.models import Person
 from promotions.entries import intake
 from promotions.entries.models import Entry
-from promotions.pages.languages import path_in_language
 from promotions.prizes.models import Prize, PrizeAward
 from promotions.social import importer as social_importer
 from promotions.social import replies as social_replies

@@ -18,13 +18,17 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from promotions.campaigns.languages import language_codes, language_is_rtl, language_normalize
+from promotions.campaigns.languages import (
+    LANGUAGE_QUERY,
+    language_codes,
+    language_is_rtl,
+    language_normalize,
+)
 from promotions.pages.cookies import consumer_cookie_set
 from tracking.site import absolute_url
 
 LANGUAGE_COOKIE = "ph_lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
-LANGUAGE_QUERY = "lang"
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,6 @@ def html_lang(code: str) -> str:
     """A BCP 47 tag for ``<html lang>`` and ``hreflang``: ``pt-br`` → ``pt-BR``."""
     language, _sep, region = code.partition("-")
     return f"{language}-{region.upper()}" if region else language
-
-
-def path_in_language(path: str, code: str) -> str:
-    """``path`` opening in language ``code`` (``?lang=``, which the page then remembers):
-    the links of emails written in the entrant's language. ``path`` as it is when ``code``
-    is no language of the service."""
-    if language_normalize(code) != code or not code:
-        return path
-    return f"{path}{'&' if '?' in path else '?'}{urlencode({LANGUAGE_QUERY: code})}"
 
 
 def page_language_choose(

@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from promotions.campaigns.languages import path_in_language
 from promotions.facebook.client import signed_request_make
 from promotions.models import ConsentText, Entry
-from promotions.pages.languages import path_in_language
 from tests.factories.promotions import PersonFactory, PromotionFactory
 from tests.promotions.conftest import ENTRY_FORM, sign_in
 
