@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from promotions.campaigns.languages import content_fallback
+from promotions.campaigns.languages import content_fallback, path_in_language
 from shop.models import Order
 from tracking.site import site_url
 
@@ -26,7 +26,9 @@ def order_confirmation_send(*, order_id: int) -> bool:
     try:
         language = order.language or order.brand.language
         with translation.override(language), content_fallback(order.brand.language):
-            context = {"order": order, "brand": order.brand, "site_url": site_url()}
+            # The order's page opens in the email's language, in any browser.
+            order_url = site_url() + path_in_language(order.get_absolute_url(), language)
+            context = {"order": order, "brand": order.brand, "order_url": order_url}
             subject = _("%(brand)s: your order %(number)s") % {
                 "brand": order.brand.name,
                 "number": order.number,

@@ -77,3 +77,6 @@ def test_a_buyer_who_shops_in_spanish_gets_the_confirmation_in_spanish(
     assert email.subject == f"{shop.brand.name}: tu pedido {order.number}"
     assert email.body.startswith(f"Gracias por tu pedido {order.number} en {shop.brand.name}.")
     assert "Total pagado" in email.body and "Funda Nova" in email.body
+    # the order's page opens in Spanish too, in any browser
+    assert f"{order.get_absolute_url()}?lang=es\n" in email.body
+    assert f'{order.get_absolute_url()}?lang=es"' in email.alternatives[0][0]
