@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from promotions.admin.displays import ADMIN_MEDIA, reason_action
+from promotions.admin.saving import RecordAdminMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -109,7 +110,7 @@ class ShipForm(forms.Form):
 
 
 @admin.register(PrizeClaim)
-class PrizeClaimAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class PrizeClaimAdmin(RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     # What to do next comes before the long promotion titles: at a laptop's width, with
     # the sidebar and the filters open, the button is in view without scrolling sideways.
     list_display = [
@@ -139,12 +140,6 @@ class PrizeClaimAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     @property
     def media(self) -> forms.Media:
         return super().media + ADMIN_MEDIA
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self) -> list[Any]:
         urls = super().get_urls()

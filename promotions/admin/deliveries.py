@@ -13,18 +13,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from promotions.admin.saving import RecordAdminMixin
 from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter
 from tracking import deliveries
 
 
-class DeliveryAdminMixin:
+class DeliveryAdminMixin(RecordAdminMixin):
     """No add, no delete: deliveries come from their services and stay as the record."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AttemptLogInline(BrandScopedAdminMixin, admin.TabularInline):

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from promotions.admin.saving import RecordAdminMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     SuperuserAuditAdmin,
@@ -29,7 +30,7 @@ class IdentityInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class PersonAdmin(RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     """Entrants of the brand's promotions (read-only). 'Delete personal data' anonymises:
     entries, votes and codes stay as anonymous counts."""
 
@@ -49,12 +50,6 @@ class PersonAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "anonymised_at",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(
         description=_("Delete their personal data (keep anonymous counts)"), permissions=["change"]

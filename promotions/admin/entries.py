@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from promotions.admin.displays import reason_action
+from promotions.admin.saving import RecordAdminMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -44,7 +45,7 @@ class OpenFlagFilter(admin.SimpleListFilter):
 
 
 @admin.register(Entry)
-class EntryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class EntryAdmin(RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     """Entries are never deleted: they are excluded with a reason, or their flags cleared."""
 
     list_display = [
@@ -85,12 +86,6 @@ class EntryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "created_at",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("prize"))
     def prize_won(self, obj: Entry) -> str:
@@ -143,7 +138,7 @@ class EntryAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Flag)
-class FlagAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class FlagAdmin(RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = ["entry", "kind", "reason", "status", "created_at", "reviewed_by"]
     list_filter = ["kind", "status", ("entry__promotion", ScopedRelatedFilter)]
     list_select_related = ["entry", "reviewed_by"]
@@ -158,12 +153,6 @@ class FlagAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         "review_note",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # reviewed through the entries' actions

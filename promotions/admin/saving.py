@@ -1,4 +1,6 @@
-"""ModelAdmins whose new objects a service makes (``api_key_create``, ``draw_commit``...).
+"""ModelAdmins whose objects services write: ``RecordAdminMixin`` for records admin never
+adds or deletes; ``ServiceCreateAdminMixin`` for new objects a service makes
+(``api_key_create``, ``draw_commit``...).
 
 ``save_form`` hands the valid add form to ``service_create``, which returns the object the
 service saved; Django then logs and answers for that very object (``log_addition``,
@@ -21,6 +23,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+
+class RecordAdminMixin:
+    """Mix in first: no add, no delete. For records that only their services write and
+    that stay as the record (entries, flags, entrants, claims, orders, deliveries)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class ServiceCreateAdminMixin:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from promotions.admin.displays import ADMIN_MEDIA
+from promotions.admin.saving import RecordAdminMixin
 from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter
 from shop.admin.common import ReadOnlyInline, money
 from shop.errors import ShopError
@@ -48,7 +48,7 @@ class RefundInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class OrderAdmin(RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "created_at",
@@ -158,12 +158,6 @@ class OrderAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     @property
     def media(self) -> forms.Media:
         return super().media + ADMIN_MEDIA
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("total"), ordering="total")
     def total_display(self, obj: Order) -> str:
