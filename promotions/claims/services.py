@@ -542,18 +542,18 @@ def claims_remind_due(*, at: datetime | None = None) -> int:
                 .update(reminder_sent_at=at)
             ):
                 continue
-            if claim.channel == PrizeClaim.Channel.EMAIL:
-                task_enqueue("promotions.claims.tasks.claim_reminder_send", claim.pk)
-            elif (
-                social_replies.social_winner_remind(
-                    entry=claim.entry, deadline=claim.deadline, at=at
-                )
-                is None
-            ):
-                logger.warning("claim %s: no reminder could be queued to the comment", claim.pk)
-                continue
-            reminded += 1
+            reminded += _claim_remind(claim, at)
     return reminded
+
+
+def _claim_remind(claim: PrizeClaim, at: datetime) -> bool:
+    if claim.channel == PrizeClaim.Channel.EMAIL:
+        task_enqueue("promotions.claims.tasks.claim_reminder_send", claim.pk)
+        return True
+    if social_replies.social_winner_remind(entry=claim.entry, deadline=claim.deadline, at=at):
+        return True
+    logger.warning("claim %s: no reminder could be queued to the comment", claim.pk)
+    return False
 
 
 # --- fulfilment ---------------------------------------------------------------------------

@@ -36,11 +36,7 @@ def social_winner_reply(
     reply (``social_reply_public_text``) never sees it. Neither carries a name or a
     username. Sent by the worker after commit, retried with backoff."""
     at = at or timezone.now()
-    rules = (
-        SocialRules.objects.filter(promotion_id=entry.promotion_id)
-        .select_related("promotion__campaign__brand")
-        .first()
-    )
+    rules = _rules_get(entry)
     if rules is None or not (rules.reply_public or rules.reply_private):
         return []
     if rules.reply_private and "claim_url" not in template_names(rules.reply_text):
@@ -53,18 +49,8 @@ def social_winner_reply(
         texts.append((SocialReply.Kind.PUBLIC, social_reply_public_text(rules=rules)))
     if rules.reply_private:
         texts.append((SocialReply.Kind.PRIVATE, rules.reply_text.format(claim_url=link)))
-    replies = []
     with transaction.atomic():
-        for kind, text in texts:
-            reply, made = SocialReply.objects.get_or_create(
-                comment=comment,
-                kind=kind,
-                defaults={"entry": entry, "text": text, "next_attempt_at": at, "created_at": at},
-            )
-            replies.append(reply)
-            if made:
-                task_enqueue("promotions.social.tasks.social_reply_send", reply.pk)
-    return replies
+        return [_reply_queue(comment, kind, entry, text, at) for kind, text in texts]
 
 
 def social_winner_remind(
@@ -76,27 +62,34 @@ def social_winner_remind(
     cannot be sent twice (Messenger takes one per comment), so the reminder says where to
     look, never the link. None when nothing can be queued."""
     at = at or timezone.now()
-    rules = (
+    rules = _rules_get(entry)
+    comment = social_winning_comment_get(entry=entry)
+    if rules is None or not rules.reply_public or comment is None:
+        return None
+    text = social_reply_reminder_text(rules=rules, deadline=deadline)
+    return _reply_queue(comment, SocialReply.Kind.REMINDER, entry, text, at)
+
+
+def _rules_get(entry: Entry) -> SocialRules | None:
+    return (
         SocialRules.objects.filter(promotion_id=entry.promotion_id)
         .select_related("promotion__campaign__brand")
         .first()
     )
-    comment = social_winning_comment_get(entry=entry)
-    if rules is None or not rules.reply_public or comment is None:
-        return None
-    with transaction.atomic():
-        reply, made = SocialReply.objects.get_or_create(
-            comment=comment,
-            kind=SocialReply.Kind.REMINDER,
-            defaults={
-                "entry": entry,
-                "text": social_reply_reminder_text(rules=rules, deadline=deadline),
-                "next_attempt_at": at,
-                "created_at": at,
-            },
-        )
-        if made:
-            task_enqueue("promotions.social.tasks.social_reply_send", reply.pk)
+
+
+def _reply_queue(
+    comment: SocialComment, kind: str, entry: Entry, text: str, at: datetime
+) -> SocialReply:
+    """The comment's reply of this kind, made and queued for the worker (after commit) the
+    first time; the one already made after that."""
+    reply, made = SocialReply.objects.get_or_create(
+        comment=comment,
+        kind=kind,
+        defaults={"entry": entry, "text": text, "next_attempt_at": at, "created_at": at},
+    )
+    if made:
+        task_enqueue("promotions.social.tasks.social_reply_send", reply.pk)
     return reply
 
 
