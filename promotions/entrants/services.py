@@ -136,8 +136,13 @@ def email_verification_send(
 
 
 @transaction.atomic
-def person_sign_in_email(*, email: str, at: datetime | None = None) -> Person:
-    """The person behind a verified email address (created on first sign-in)."""
+def person_sign_in_email(
+    *, email: str, current: Person | None = None, at: datetime | None = None
+) -> Person:
+    """The person behind a verified email address: the one who signed in with it before,
+    else the one whose address it is, else ``current`` (already signed in on this browser,
+    with Facebook say: one entrant however they sign in, so confirming an address does not
+    make a second person who could enter again), else a new person."""
     at = at or timezone.now()
     normalized = email_normalize(email)
     identity = (
@@ -148,6 +153,11 @@ def person_sign_in_email(*, email: str, at: datetime | None = None) -> Person:
     if identity is not None:
         return identity.person
     person = Person.objects.filter(email_normalized=normalized).first()
+    if person is None and current is not None and current.anonymised_at is None:
+        person = current
+        if not person.email_normalized:
+            person.email, person.email_normalized = email.strip(), normalized
+            person.save(update_fields=["email", "email_normalized", "updated_at"])
     if person is None:
         person = Person(email=email.strip(), email_normalized=normalized)
         person.full_clean()

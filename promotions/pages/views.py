@@ -402,7 +402,7 @@ def verify(request: HttpRequest, brand: str, campaign: str, promotion: str) -> H
             return brand_page_render(request, brand_obj, "errors/400.html", context, 400)
         return render(request, "errors/400.html", context, status=400)
     email, next_path = found
-    person = entrants_services.person_sign_in_email(email=email)
+    person = entrants_services.person_sign_in_email(email=email, current=current_person(request))
     sign_in(request, person)
     language = language_normalize(request.GET.get("lang")) or (
         brand_obj.language if brand_obj is not None else settings.LANGUAGE_CODE

@@ -14,7 +14,7 @@ from django.utils import timezone
 from promotions.entrants.services import email_normalize
 from promotions.entries.refusals import Refused
 from promotions.models import Consent, ConsentText, Entry, EntryFrequency, Identity, Person, Status
-from tests.factories.promotions import PersonFactory, PromotionFactory
+from tests.factories.promotions import IdentityFactory, PersonFactory, PromotionFactory
 from tests.promotions.conftest import ENTRY_FORM, ENTRY_JSON, sign_in
 from tests.promotions.entering import enter
 
@@ -347,6 +347,56 @@ def test_email_links_of_one_mailbox_sign_in_the_same_person(consumer):
 
     assert Person.objects.count() == 1
     assert Identity.objects.count() == 1
+
+
+def _email_link(consumer, promotion, email):
+    consumer.post(promotion.get_absolute_url() + "identify/", {"email": email})
+    return re.search(r"http://testserver(/p/\S+)", mail.outbox[-1].body).group(1)
+
+
+def test_confirming_an_email_while_signed_in_with_facebook_keeps_one_entrant(consumer):
+    # given: signed in with Facebook (no address shared), entered once
+    promotion = PromotionFactory()
+    facebook = IdentityFactory(
+        person=PersonFactory(email="", email_normalized=None, name="Camille M"),
+        provider=Identity.Provider.FACEBOOK,
+        subject="10203040",
+    ).person
+    link = _email_link(consumer, promotion, "Camille@Example.com")
+    sign_in(consumer, facebook)
+    assert consumer.post(enter_url(promotion), ENTRY_FORM).status_code == 302
+
+    # when: they open the email link on the same browser
+    assert consumer.get(link).status_code == 302
+
+    # then: the address is that person's, and they cannot enter a second time
+    assert Person.objects.count() == 1
+    facebook.refresh_from_db()
+    assert (facebook.email, facebook.email_normalized) == (
+        "Camille@Example.com",
+        "camille@example.com",
+    )
+    assert sorted(Identity.objects.values_list("provider", "person")) == [
+        ("email", facebook.pk),
+        ("facebook", facebook.pk),
+    ]
+    assert consumer.post(enter_url(promotion), ENTRY_FORM).status_code == 409
+    assert Entry.objects.count() == 1
+
+
+def test_an_address_that_is_someones_stays_theirs_when_confirmed_elsewhere_signed_in(consumer):
+    promotion = PromotionFactory()
+    owner = PersonFactory(email="jane@example.com", email_normalized="jane@example.com")
+    other = PersonFactory(email="other@example.com", email_normalized="other@example.com")
+    link = _email_link(consumer, promotion, "jane@example.com")
+    sign_in(consumer, other)
+
+    consumer.get(link)
+
+    assert consumer.session["promotions.person"] == owner.pk
+    assert Identity.objects.get().person == owner
+    other.refresh_from_db()
+    assert other.email_normalized == "other@example.com"
 
 
 def test_a_tampered_or_expired_link_is_refused(consumer, settings):
