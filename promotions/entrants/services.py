@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from promotions.campaigns.languages import content_fallback
 from promotions.campaigns.models import Promotion
 from promotions.claims.privacy import claims_data_delete_for_person
+from promotions.entrants.erasure import person_erasures_run
 from promotions.entrants.models import (
     Consent,
     ConsentText,
@@ -242,9 +243,10 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
     """Delete a person's personal data and keep what reports count, anonymously.
 
     Deleted: email, name, date of birth, every sign-in identity (Facebook token
-    included), submitted photos, videos and texts, browser pseudonyms. Kept, tied to
-    an anonymous entrant number: entries, votes, claimed codes and consent records (so
-    counts do not change). Returns what was done, for the status page.
+    included), submitted photos, videos and texts, browser pseudonyms, prize claim
+    details, and what other apps registered (``erasure``: the shop's ad-matching data).
+    Kept, tied to an anonymous entrant number: entries, votes, claimed codes and consent
+    records (so counts do not change). Returns what was done, for the status page.
     """
     at = at or timezone.now()
     person = Person.objects.select_for_update().get(pk=person.pk)
@@ -266,6 +268,7 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
     }
     person.identities.all().delete()
     claims_data = claims_data_delete_for_person(person=person, at=at)
+    others = person_erasures_run(person=person, at=at)
     pseudonyms = person.entries.exclude(viewer_hash="", device_hash="").update(
         viewer_hash="", device_hash="", click_event_id=None
     )
@@ -283,6 +286,7 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
             "submissions_content": len(submissions),
             "browser_pseudonyms": pseudonyms,
             "prize_claim_details": claims_data,
+            **others,
         },
         "kept_anonymously": {
             "entries": person.entries.count(),
