@@ -37,7 +37,6 @@ migrate: bootstrap
 run: export DJANGO_SETTINGS_MODULE = config.settings.local
 run: migrate
 	$(MANAGE) seed_demo
-	$(MANAGE) seed_shop_demo
 	$(MANAGE) ensure_admin
 	$(MANAGE) apply_schedules
 	@echo "Serving on http://127.0.0.1:$(PORT)/p/demo/launch/  (admin: /admin/, Ctrl-C stops)"

@@ -1,6 +1,7 @@
 """Run modes, deployment checks and the set-up commands that `make run` calls."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from django_q.models import Schedule
 
 from config.schedules import SCHEDULES
 from promotions.models import Brand, Campaign, Promotion
+from shop.models import Product
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -98,6 +100,15 @@ def test_production_settings_refuse_to_start_without_allowed_hosts():
     assert "ALLOWED_HOSTS" in result.stderr
 
 
+def test_env_example_lists_every_variable_the_settings_read():
+    settings_text = "".join(p.read_text() for p in (ROOT / "config" / "settings").glob("*.py"))
+    read = set(re.findall(r'\benv(?:\.[a-z_]+)?\(\s*"([A-Z0-9_]+)"', settings_text))
+    listed = set(re.findall(r"^#? ?([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+
+    assert len(read) > 50  # the pattern still finds the settings' reads
+    assert read - listed == set()
+
+
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent(capsys):
     call_command("seed_demo")
@@ -112,10 +123,14 @@ def test_seed_demo_is_idempotent(capsys):
         ("shorts", "contest"),
     ]
     assert Promotion.objects.live().filter(campaign=campaign).count() == 4
+    out = capsys.readouterr().out
     assert (
         "Demo ready: /p/demo/launch/ (4 live promotions, 5 prizes, 200 codes, 3 contest films)"
-        in capsys.readouterr().out
+        in out
     )
+    # the shop's demo too, as PRODUCT.md says: a few products to buy
+    assert "Shop ready: /shop/demo/" in out
+    assert Product.objects.filter(brand__slug="demo", is_active=True).count() >= 3
 
 
 @pytest.mark.django_db
