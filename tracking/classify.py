@@ -207,12 +207,30 @@ def _pseudonym_key(secret_key: str) -> bytes:
     return hashlib.sha256(b"promohub.tracking.viewer.v1\x00" + secret_key.encode()).digest()
 
 
-def pseudonym(ip: str, user_agent: str) -> bytes:
-    """16 bytes naming a viewer (IP address + user agent) under a key derived from
-    SECRET_KEY. It lives only in flight (Redis stream, velocity counters); what is stored
-    is a hash of it under the day's random salt (tracking.store), never the address."""
+# The consumer pages' first-party device cookie (set by promotions.pages.cookies): a random
+# id, 1 to 64 URL-safe characters. Tracking only reads it.
+DEVICE_COOKIE = "ph_dev"
+_DEVICE_IN_COOKIES = re.compile(r"(?:^|;)\s*" + DEVICE_COOKIE + r"=([A-Za-z0-9_-]{1,64})\s*(?:;|$)")
+
+
+def device_id(environ: Mapping[str, Any]) -> str:
+    """The browser's device id from its ``Cookie`` header; '' without a valid one."""
+    cookies = environ.get("HTTP_COOKIE")
+    if not cookies or DEVICE_COOKIE not in cookies:
+        return ""
+    found = _DEVICE_IN_COOKIES.search(str(cookies))
+    return found.group(1) if found else ""
+
+
+def pseudonym(ip: str, user_agent: str, device: str = "") -> bytes:
+    """16 bytes naming a viewer under a key derived from SECRET_KEY: the browser's device
+    cookie when it sends one, else IP address + user agent (people behind one carrier
+    address with the same phone and app are told apart by their cookies). It lives only
+    in flight (Redis stream, velocity counters); what is stored is a hash of it under the
+    day's random salt (tracking.store), never the address or the cookie."""
+    named = f"device\x00{device}" if device else f"{ip}\x00{user_agent}"
     return hashlib.blake2b(
-        f"{ip}\x00{user_agent}".encode(errors="replace"),
+        named.encode(errors="replace"),
         key=_pseudonym_key(setting("SECRET_KEY")),
         digest_size=16,
     ).digest()
@@ -247,7 +265,7 @@ def visit_from_environ(
     if referrer is None:
         referrer = str(environ.get("HTTP_REFERER", ""))
     return Visit(
-        pseudonym=pseudonym(client_ip(environ), user_agent),
+        pseudonym=pseudonym(client_ip(environ), user_agent, device_id(environ)),
         country=country(environ),
         device=device_class(user_agent),
         source=source(

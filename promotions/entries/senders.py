@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest
 
-from tracking.classify import client_ip, is_bot
+from tracking.classify import client_ip, device_id, is_bot
 from tracking.tokens import ATTRIBUTION_COOKIE, Attribution, attribution_parse
 
-DEVICE_COOKIE = "ph_dev"
 DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -62,12 +61,9 @@ class Sender:
 
 
 def sender_from_request(request: HttpRequest) -> Sender:
-    device = request.COOKIES.get(DEVICE_COOKIE, "")
-    if not (0 < len(device) <= 64 and device.replace("-", "").replace("_", "").isalnum()):
-        device = ""
     return Sender(
         ip=client_ip(request.META),
         user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:512],
-        device_id=device,
+        device_id=device_id(request.META),
         attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),
     )

@@ -19,7 +19,8 @@ from http.cookies import Morsel
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from promotions.entries.senders import DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, new_device_id
+from promotions.entries.senders import DEVICE_COOKIE_MAX_AGE, new_device_id
+from tracking.classify import DEVICE_COOKIE
 
 
 def consumer_cookie_set(

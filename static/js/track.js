@@ -4,7 +4,8 @@
 // is sent there, with a fresh event id, the page's utm_source and referrer, just before it
 // is followed, so the click counts once even if the browser retries the request. Both carry
 // the page's language (<html lang>), the one the page was rendered in.
-// Prerendered pages wait until they are really shown. No cookies are read or written here.
+// Prerendered pages wait until they are really shown. No cookies are read or written here;
+// the browser sends the page's own (the device cookie tells viewers apart, as sendBeacon does).
 (function () {
   "use strict";
   var ENDPOINT = "/t/i";
@@ -38,7 +39,7 @@
       try { queued = navigator.sendBeacon(ENDPOINT, new Blob([body], { type: "text/plain" })); } catch (e) { queued = false; }
     }
     if (!queued && window.fetch) {
-      fetch(ENDPOINT, { method: "POST", body: body, keepalive: true, credentials: "omit",
+      fetch(ENDPOINT, { method: "POST", body: body, keepalive: true, credentials: "same-origin",
         headers: { "Content-Type": "text/plain" } }).catch(function () {});
     }
   }

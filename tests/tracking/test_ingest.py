@@ -268,6 +268,41 @@ def test_impossible_impression_velocity_per_viewer_is_invalid(wsgi):
     assert sorted(reasons) == ["", "", "", "", "velocity", "velocity"]
 
 
+@override_settings(TRACKING_IMPRESSION_VELOCITY_LIMIT=3)
+def test_people_behind_one_address_with_the_same_phone_are_told_apart_by_their_cookie(wsgi):
+    # given: behind one carrier address, with the same phone and app (one user agent), four
+    # people send two beacons each, and one of them five more; their pages set ph_dev
+    promotion = PromotionFactory()
+    token = token_for(promotion)
+
+    def send(person: str, **kwargs) -> None:
+        cookie = {"Cookie": f"csrftoken=x; ph_dev={person}; ph_lang=fr"}
+        beacon = wsgi.beacon(token, str(uuid.uuid4()), headers=cookie, **kwargs)
+        assert beacon.status == 204
+
+    for person in ("dev-a", "dev-b", "dev_c", "devD"):
+        for _ in range(2):
+            send(person, remote="198.51.100.50")
+    for _ in range(5):  # the same browser on another network is the same viewer
+        send("dev-a", remote="203.0.113.9")
+
+    # then: only dev-a's beacons past its third in the minute are invalid
+    stats = totals(promotion)
+    assert (stats.impressions, stats.invalid_impressions) == (9, 4)
+
+
+@override_settings(TRACKING_IMPRESSION_VELOCITY_LIMIT=3)
+def test_a_malformed_device_cookie_counts_the_viewer_by_address_and_browser(wsgi):
+    promotion = PromotionFactory()
+    token = token_for(promotion)
+    for cookie in ("ph_dev=", "ph_dev=bad value!", "xph_dev=abc", f"ph_dev={'a' * 65}", ""):
+        headers = {"Cookie": cookie} if cookie else {}
+        assert wsgi.beacon(token, str(uuid.uuid4()), headers=headers).status == 204
+
+    stats = totals(promotion)
+    assert (stats.impressions, stats.invalid_impressions) == (3, 2)
+
+
 @override_settings(TRACKING_CLICK_NEEDS_IMPRESSION=True)
 def test_a_click_without_a_prior_impression_is_invalid_where_knowable(wsgi):
     promotion = PromotionFactory()
