@@ -60,12 +60,21 @@ class EntryOutcome:
         return bool(self.flags)
 
 
-def _slot(promotion: Promotion, at: datetime, entries_so_far: int) -> str:
-    if promotion.entry_frequency == EntryFrequency.DAILY:
-        return eligibility.local_day(promotion, at).isoformat()
-    if promotion.entry_frequency == EntryFrequency.TOTAL:
-        return str(entries_so_far + 1)
-    return "1"
+def _total_slot(made: _Making) -> str:
+    """The frequency slot of "N in total" (``(promotion, person, slot)`` is unique): the
+    first of the slots 1..N the person's form entries have not taken. Only these N exist,
+    so the unique key holds the cap under concurrency: two requests that read the same
+    entries choose the same slot and the database refuses the second; none is left once
+    the person has N (checked again here, after the rules, as the cap may be lowered)."""
+    promotion = made.promotion
+    taken = set(
+        promotion.entries.by_form().filter(person=made.person).values_list("slot", flat=True)
+    )
+    free = (str(n) for n in range(1, promotion.max_entries + 1) if str(n) not in taken)
+    slot = next(free, "") if len(taken) < promotion.max_entries else ""
+    if not slot:
+        raise refuse([eligibility.frequency_refusal(promotion, made.at)])
+    return slot
 
 
 def entry_check(
@@ -288,13 +297,11 @@ def _entry_insert(made: _Making, *, submission: SubmissionInput | None) -> Entry
         language=made.language,
         local_rule=made.local_rule,
     )
-    # Only "N in total" numbers its slots by the form entries so far (one query fewer otherwise).
-    entries_so_far = (
-        promotion.entries.by_form().filter(person=person).count()
-        if promotion.entry_frequency == EntryFrequency.TOTAL
-        else 0
-    )
-    entry = made.entry(_slot(promotion, at, entries_so_far))
+    if promotion.entry_frequency == EntryFrequency.TOTAL:
+        slot = _total_slot(made)
+    else:  # once, or once a day: the slots the intake takes too
+        slot = intake.intake_slot(promotion, at)
+    entry = made.entry(slot)
     try:
         # No savepoint of its own: the caller's transaction (entry_create) is rolled back
         # by the refusal raised here, so nothing after a failed INSERT runs in it.

@@ -23,6 +23,7 @@ from promotions.entries.eligibility import Answers
 from promotions.models import (
     CouponCode,
     Entry,
+    EntryFrequency,
     Person,
     Prize,
     PrizeAward,
@@ -161,3 +162,22 @@ def test_one_person_entering_200_times_at_once_enters_once():
     }
     assert Entry.objects.filter(promotion=promotion, person=person).count() == 1
     assert promotion.draws.count() == 1  # the first entries all asked for a commitment
+
+
+def test_one_person_entering_200_times_at_once_into_n_in_total_enters_n_times():
+    # given: 5 entries in total per person, one of them made already
+    promotion = PromotionFactory(
+        kind=Promotion.Kind.SWEEPSTAKES, entry_frequency=EntryFrequency.TOTAL, max_entries=5
+    )
+    person = PersonFactory()
+    enter(promotion)(person)
+
+    results = race(lambda _: enter(promotion)(person), range(RACERS))
+
+    # then: four more, whichever requests read the entries at the same moment
+    assert Counter(kind if kind == "ok" else value for kind, value in results) == {
+        "ok": 4,
+        "no_entries_left": RACERS - 4,
+    }
+    slots = Entry.objects.filter(promotion=promotion, person=person).values_list("slot", flat=True)
+    assert sorted(slots) == ["1", "2", "3", "4", "5"]
