@@ -143,22 +143,24 @@ def claims_open_for_draw(*, draw: Draw, at: datetime) -> list[PrizeClaim]:
     return claims
 
 
-@transaction.atomic
 def draw_complete(*, draw: Draw, by: Any = None, at: datetime | None = None) -> Draw:
     """Make the draw (``draw_run``), open its winners' claims and tell the brand's managers
-    (the certificate link), all or nothing. The worker and the admin's "Run" both call it."""
+    (the certificate link), all or nothing. The worker and the admin's "Run" both call it.
+    Every entry accepted into the intake is stored first, outside the draw's transaction
+    (a caller inside one, the schedule's, drained before taking its lock)."""
     at = at or timezone.now()
     intake.intake_drain_before_draw()
-    if draw_needs_final_import(draw=draw):
-        raise ValidationError(
-            _(
-                "The comments' final import has not finished yet: the draw is made after it "
-                "(the worker retries every few minutes)."
+    with transaction.atomic():
+        if draw_needs_final_import(draw=draw):
+            raise ValidationError(
+                _(
+                    "The comments' final import has not finished yet: the draw is made after "
+                    "it (the worker retries every few minutes)."
+                )
             )
-        )
-    done = draws_services.draw_run(draw=draw, by=by, at=at)
-    claims_open_for_draw(draw=done, at=at)
-    task_enqueue("promotions.claims.tasks.draw_done_send", done.pk)
+        done = draws_services.draw_run(draw=draw, by=by, at=at)
+        claims_open_for_draw(draw=done, at=at)
+        task_enqueue("promotions.claims.tasks.draw_done_send", done.pk)
     return done
 
 

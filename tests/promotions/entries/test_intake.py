@@ -345,6 +345,30 @@ def test_the_worker_stores_every_accepted_entry_before_it_draws(mailoutbox):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_admins_run_stores_every_accepted_entry_before_it_draws(admin_client):
+    # given: three entries accepted, one stored, entries closed
+    promotion = PromotionFactory()
+    for n in range(3):
+        assert enter(signed_in(PersonFactory()), promotion, name=f"Entrant {n}").status_code == 201
+    intake.intake_consume(until_empty=True, block_ms=0, count=1, max_batches=1)
+    Promotion.objects.filter(pk=promotion.pk).update(ends_at=timezone.now())
+    draw = Draw.objects.get(promotion=promotion)
+
+    # when: a marketer runs the draw by hand before the consumer ran again
+    answer = admin_client.post(
+        "/admin/promotions/draw/",
+        {"action": "run_draws", "_selected_action": [draw.pk]},
+        follow=True,
+    )
+
+    # then: the draw counted all three
+    draw.refresh_from_db()
+    assert "winners from 3 entries" in answer.content.decode()
+    assert (draw.status, draw.entry_count) == (Draw.Status.DRAWN, 3)
+    assert intake.intake_waiting() == 0
+
+
+@pytest.mark.django_db(transaction=True)
 def test_no_draw_while_accepted_entries_cannot_be_stored(settings, monkeypatch):
     promotion = PromotionFactory()
     enter(signed_in(PersonFactory()), promotion)
