@@ -180,7 +180,8 @@ class DrawAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin
 
 @admin.register(DrawReplacement)
 class DrawReplacementAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
-    """Re-draw one prize: name the winner to replace and why; the next alternate wins."""
+    """Re-draw one prize: name the winner to replace and why; their claim closes as not
+    eligible and the next alternate wins, gets a claim and is told."""
 
     list_display = [
         "draw",
@@ -208,7 +209,7 @@ class DrawReplacementAdmin(ServiceCreateAdminMixin, BrandScopedAdminMixin, admin
         return False
 
     def service_create(self, request: HttpRequest, form: Any) -> DrawReplacement:
-        return draws_services.draw_replace_winner(
+        return claims_services.draw_winner_replace(
             draw=form.cleaned_data["draw"],
             entry_public_id=form.cleaned_data["replaced_entry"],
             reason=form.cleaned_data["reason"],

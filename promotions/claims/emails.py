@@ -25,6 +25,7 @@ from promotions.claims.services import claim_link
 from promotions.draws.models import Draw
 from promotions.entries.models import Entry
 from promotions.entries.selectors import entry_email_language
+from tracking.queue import task_enqueue
 from tracking.site import absolute_url
 
 
@@ -228,6 +229,18 @@ def claim_unreachable_send(*, claim_id: int) -> bool:
         }
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     return True
+
+
+def entry_confirmation_queue(*, entry: Entry) -> None:
+    """Email the entrant their entry number (to find it in the draw's published list) once
+    the entry is committed; the request only queues it."""
+    task_enqueue("promotions.claims.tasks.entry_confirmation_send", entry.pk)
+
+
+def entry_confirmations_queue(*, entry_ids: list[int]) -> None:
+    """The same for a batch of entries (the entries consumer's): one task."""
+    if entry_ids:
+        task_enqueue("promotions.claims.tasks.entry_confirmations_send", entry_ids)
 
 
 def entry_confirmation_send(*, entry_id: int) -> bool:

@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.languages import path_in_language
+from promotions.claims.events import claim_event_publish, iso_utc
 from promotions.claims.models import PrizeClaim
 from promotions.draws import services as draws_services
-from promotions.draws.models import Draw
+from promotions.draws.models import Draw, DrawReplacement
 from promotions.entrants.models import Person
 from promotions.entries import intake
 from promotions.entries.models import Entry
@@ -39,7 +40,6 @@ from promotions.social import replies as social_replies
 from promotions.social import services as social_services
 from promotions.social.models import SocialSource
 from tracking.models import WebhookEventType
-from tracking.partner_webhooks import event_publish
 from tracking.queue import task_enqueue
 from tracking.site import absolute_url
 
@@ -67,44 +67,6 @@ def claim_link(*, claim: PrizeClaim) -> str:
         args=[campaign.brand.slug, campaign.slug, promotion.slug, claim_token(claim=claim)],
     )
     return absolute_url(path_in_language(path, claim.entry.language))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def _claim_event_publish(claim: PrizeClaim, event_type: str, at: datetime, **extra: object) -> None:
-    """A partner event about a claim (docs/partners.md): ids, slugs and times only."""
-    promotion = claim.promotion
-    campaign = promotion.campaign
-    event_publish(
-        brand_id=campaign.brand_id,
-        event_type=event_type,
-        data={
-            "draw": claim.draw_id,
-            "promotion": {"id": promotion.pk, "slug": promotion.slug, "kind": promotion.kind},
-            "campaign": {"id": campaign.pk, "slug": campaign.slug},
-            "entry": claim.entry.public_id,
-            "prize": claim.prize_id,
-            **extra,
-        },
-        at=at,
-    )
-
-
-# --- entrants told too --------------------------------------------------------------------
-
-
-def entry_confirmation_queue(*, entry: Entry) -> None:
-    """Email the entrant their entry number (to find it in the draw's published list) once
-    the entry is committed; the request only queues it."""
-    task_enqueue("promotions.claims.tasks.entry_confirmation_send", entry.pk)
-
-
-def entry_confirmations_queue(*, entry_ids: list[int]) -> None:
-    """The same for a batch of entries (the entries consumer's): one task."""
-    if entry_ids:
-        task_enqueue("promotions.claims.tasks.entry_confirmations_send", entry_ids)
 
 
 # --- the draw made ------------------------------------------------------------------------
@@ -324,12 +286,12 @@ def claim_notify(*, claim: PrizeClaim) -> str:
         logger.info("claim %s: the winner has no channel to be told on", claim.pk)
         _unreachable_tell_managers(claim)
         return claim.channel
-    _claim_event_publish(
+    claim_event_publish(
         claim,
         WebhookEventType.WINNER_NOTIFIED,
         at,
-        claim_deadline=_iso(claim.deadline),
-        notified_at=_iso(at),
+        claim_deadline=iso_utc(claim.deadline),
+        notified_at=iso_utc(at),
     )
     return claim.channel
 
@@ -393,7 +355,7 @@ def claim_submit(
     locked.rules_accepted_at = at
     locked.save()
     task_enqueue("promotions.claims.tasks.claim_received_send", locked.pk)
-    _claim_event_publish(locked, WebhookEventType.PRIZE_CLAIMED, at, claimed_at=_iso(at))
+    claim_event_publish(locked, WebhookEventType.PRIZE_CLAIMED, at, claimed_at=iso_utc(at))
     return locked
 
 
@@ -495,8 +457,33 @@ def claim_mark_ineligible(
     )
 
 
+@transaction.atomic
+def draw_winner_replace(
+    *, draw: Draw, entry_public_id: str, reason: str, by: Any = None, at: datetime | None = None
+) -> DrawReplacement:
+    """A marketer re-draws one prize (admin: "Re-draw one prize"). With the winner's claim
+    open, it closes as not eligible with the reason, and the next alternate gets the prize,
+    a claim and the message, as after a decline; a prize sent already is not re-drawn.
+    Without an open claim (a draw made before claims existed) the replacement is only
+    recorded."""
+    claims = PrizeClaim.objects.filter(draw=draw, entry__public_id=entry_public_id)
+    if claims.filter(status__in=[PrizeClaim.Status.SHIPPED, PrizeClaim.Status.DELIVERED]):
+        raise ValidationError(_("This winner's prize has been sent: it is not re-drawn."))
+    claim = claims.filter(status__in=_CLOSABLE_FROM[PrizeClaim.Status.INELIGIBLE]).first()
+    if claim is None:  # no claim, or closed (the draw's own checks say why, if any)
+        return draws_services.draw_replace_winner(
+            draw=draw, entry_public_id=entry_public_id, reason=reason, by=by, at=at
+        )
+    claim_close(claim=claim, status=PrizeClaim.Status.INELIGIBLE, reason=reason, by=by, at=at)
+    replacement = draw.replacements.filter(replaced_entry=entry_public_id).first()
+    if replacement is None:  # the last alternate went meanwhile: nothing changes
+        raise ValidationError(_("No alternate is left: commit a new draw (with its reason)."))
+    return replacement
+
+
 def claims_expire_due(*, at: datetime | None = None) -> int:
-    """Scheduled: every open claim past its deadline expires and passes its prize on."""
+    """Scheduled: every open claim past its deadline expires and passes its prize on. A
+    claim that cannot (its pass-on refused) is logged and left: the others still expire."""
     at = at or timezone.now()
     expired = 0
     for claim in PrizeClaim.objects.due_to_expire(at).order_by("deadline", "id"):
@@ -510,6 +497,8 @@ def claims_expire_due(*, at: datetime | None = None) -> int:
             expired += 1
         except ClaimAlreadyClosed:
             continue
+        except ValidationError as exc:
+            logger.error("claim %s not expired: %s", claim.pk, " ".join(exc.messages))
     return expired
 
 
@@ -581,8 +570,8 @@ def claim_mark_shipped(
     shipped = PrizeClaim.objects.select_related("promotion__campaign", "entry").get(pk=claim.pk)
     if shipped.channel == PrizeClaim.Channel.EMAIL or shipped.answers.get("email"):
         task_enqueue("promotions.claims.tasks.claim_shipped_send", claim.pk)
-    _claim_event_publish(
-        shipped, WebhookEventType.PRIZE_SHIPPED, at, carrier=carrier, shipped_at=_iso(at)
+    claim_event_publish(
+        shipped, WebhookEventType.PRIZE_SHIPPED, at, carrier=carrier, shipped_at=iso_utc(at)
     )
     return shipped
 

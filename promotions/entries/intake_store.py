@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from promotions.bulk import rows_insert
 from promotions.campaigns.models import Promotion
-from promotions.claims.services import entry_confirmations_queue
+from promotions.claims.emails import entry_confirmations_queue
 from promotions.draws.services import draw_commitment_ensure
 from promotions.entrants.models import Consent, Person
 from promotions.entrants.services import consent_text_rows

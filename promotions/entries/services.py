@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import EntryFrequency, EntryMethod, Promotion
-from promotions.claims.services import claim_open_for_award, entry_confirmation_queue
+from promotions.claims.emails import entry_confirmation_queue
+from promotions.claims.services import claim_open_for_award
 from promotions.codes.models import CouponCode
 from promotions.codes.services import code_claim
 from promotions.contests.models import Submission

@@ -559,3 +559,81 @@ def test_the_claim_link_opens_in_the_language_the_winner_entered_in_in_any_brows
     # then: the page speaks Spanish
     assert page.status_code == 200
     assert '<html lang="es" dir="ltr">' in page.content.decode()
+
+
+def test_a_marketers_re_draw_closes_the_winners_claim_and_tells_the_alternate(
+    admin_client, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given: a drawn sweepstakes whose winner has an open claim
+    _promotion, draw, due = closed_sweepstakes(winners=1, alternates=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draws_run_due(at=due)
+    draw.refresh_from_db()
+    first = PrizeClaim.objects.get(draw=draw)
+    mailoutbox.clear()
+
+    # when: the marketer re-draws the prize in admin
+    with django_capture_on_commit_callbacks(execute=True):
+        added = admin_client.post(
+            "/admin/promotions/drawreplacement/add/",
+            {"draw": draw.pk, "replaced_entry": first.entry.public_id, "reason": "Staff member."},
+        )
+
+    # then: the claim is closed with the reason, the alternate has a claim and is told
+    assert added.status_code == 302
+    first.refresh_from_db()
+    assert (first.status, first.close_reason) == (PrizeClaim.Status.INELIGIBLE, "Staff member.")
+    second = PrizeClaim.objects.get(predecessor=first)
+    assert second.entry.public_id == draw.alternates[0]
+    assert second.status == PrizeClaim.Status.NOTIFIED
+    assert [m.to for m in mailoutbox] == [[second.entry.person.email]]
+    assert DrawReplacement.objects.get().replacement_entry == draw.alternates[0]
+
+
+def test_a_prize_sent_already_is_not_re_drawn(admin_client, django_capture_on_commit_callbacks):
+    _promotion, draw, due = closed_sweepstakes(winners=1, alternates=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draws_run_due(at=due)
+    claim = PrizeClaim.objects.get()
+    PrizeClaim.objects.filter(pk=claim.pk).update(status=PrizeClaim.Status.CLAIMED)
+    claims_services.claim_mark_shipped(claim=claim, carrier="La Poste", tracking_number="1")
+
+    refused = admin_client.post(
+        "/admin/promotions/drawreplacement/add/",
+        {"draw": draw.pk, "replaced_entry": claim.entry.public_id, "reason": "Changed my mind"},
+        follow=True,
+    )
+
+    assert "This winner&#x27;s prize has been sent: it is not re-drawn." in refused.content.decode()
+    assert not DrawReplacement.objects.exists()
+    assert PrizeClaim.objects.get().status == PrizeClaim.Status.SHIPPED
+
+
+def test_a_claim_whose_pass_on_is_refused_does_not_stop_the_other_expiries(
+    django_capture_on_commit_callbacks, caplog
+):
+    # given: two drawn sweepstakes; in the first, the winner was replaced behind the claim's
+    # back (a re-draw recorded on the draw alone), so its expiry cannot pass the prize on
+    stuck_draw = closed_sweepstakes(winners=1, alternates=2)[1]
+    other_draw, due = closed_sweepstakes(winners=1, alternates=2)[1:]
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draws_run_due(at=due)
+    stuck = PrizeClaim.objects.get(draw=stuck_draw)
+    other = PrizeClaim.objects.get(draw=other_draw)
+    draws_services.draw_replace_winner(
+        draw=stuck_draw, entry_public_id=stuck.entry.public_id, reason="By hand"
+    )
+
+    # when: both deadlines have passed
+    with django_capture_on_commit_callbacks(execute=True):
+        expired = claims_services.claims_expire_due(at=max(stuck.deadline, other.deadline))
+
+    # then: the other claim expired and passed on; the stuck one is logged, unchanged
+    assert expired == 1
+    other.refresh_from_db()
+    stuck.refresh_from_db()
+    assert other.status == PrizeClaim.Status.EXPIRED and PrizeClaim.objects.filter(
+        predecessor=other
+    )
+    assert stuck.status == PrizeClaim.Status.NOTIFIED
+    assert f"claim {stuck.pk} not expired" in caplog.text
