@@ -90,7 +90,7 @@ def refund_send(*, refund_id: int) -> bool:
         )
     except stripe_client.StripeRefused as exc:
         logger.error("shop: Stripe refused refund %s of order %s: %s", refund.pk, order.pk, exc)
-        _refund_status_set(refund_id=refund.pk, status=Refund.Status.FAILED)
+        _refund_fail(refund_id=refund.pk)
         return False
     except stripe_client.StripeUnavailable as exc:
         logger.warning("shop: refund %s not sent yet (the sweep retries): %s", refund.pk, exc)
@@ -118,11 +118,17 @@ def _order_refunds_recount(order: Order) -> None:
     order.save(update_fields=["refunded_amount", "refund_claimed", "status", "updated_at"])
 
 
-def _refund_status_set(*, refund_id: int, status: str, at: datetime | None = None) -> None:
+def _refund_fail(*, refund_id: int, at: datetime | None = None) -> None:
+    """A refund Stripe refused, or the sweep gave up on, fails and gives its claim back,
+    unless Stripe's own answer came first: it is read again under the order's lock (the
+    lock ``refund_record`` takes too), so a webhook's "succeeded" is never overwritten."""
+    order_id = Refund.objects.values_list("order_id", flat=True).get(pk=refund_id)
     with transaction.atomic():
-        refund = Refund.objects.select_related("order").get(pk=refund_id)
-        order = Order.objects.select_for_update().get(pk=refund.order_id)
-        _refund_apply(refund, status, at or timezone.now())
+        order = Order.objects.select_for_update().get(pk=order_id)
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status != Refund.Status.PENDING:
+            return
+        _refund_apply(refund, Refund.Status.FAILED, at or timezone.now())
         _order_refunds_recount(order)
 
 
@@ -193,7 +199,7 @@ def refunds_reconcile(*, older_than: timedelta = timedelta(minutes=5)) -> int:
                     refund.order_id,
                     settings.SHOP_REFUND_RETRY_DAYS,
                 )
-                _refund_status_set(refund_id=refund.pk, status=Refund.Status.FAILED)
+                _refund_fail(refund_id=refund.pk)
                 changed += 1
             else:
                 refund_send(refund_id=refund.pk)

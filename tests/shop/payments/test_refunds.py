@@ -280,3 +280,38 @@ def test_the_sweep_fails_a_refund_it_could_not_send_for_days_and_gives_its_claim
     assert (refund.status, refund.stripe_refund_id) == (Refund.Status.FAILED, None)
     assert order.refund_claimed == 0
     assert refund_request(order_id=order.pk).amount == 2000
+
+
+def test_a_refund_stripe_confirms_while_the_sweep_gives_up_on_it_stays_succeeded(
+    shop, settings, monkeypatch
+):
+    # given: a refund claimed four days ago, never confirmed
+    from shop.payments import refunds
+
+    settings.SHOP_REFUND_RETRY_DAYS = 3
+    order = OrderFactory(brand=shop.brand, payment_intent_id="pi_late")
+    refund = refund_request(order_id=order.pk, amount=700)
+    Refund.objects.filter(pk=refund.pk).update(created_at=timezone.now() - timedelta(days=4))
+
+    # when: Stripe's webhook records it succeeded after the sweep read it as pending, just
+    # before the sweep marks it failed (the sweep logs its decision first)
+    def webhook_lands(*args):
+        refunds.refund_record(
+            stripe_refund_id="re_late",
+            status="succeeded",
+            amount=700,
+            currency="EUR",
+            order=order,
+            refund_id=refund.pk,
+        )
+
+    monkeypatch.setattr(refunds.logger, "error", webhook_lands)
+    refunds_reconcile(older_than=timedelta(minutes=5))
+
+    # then: Stripe's answer stands, and the refunded amount cannot be asked again
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert (refund.status, refund.stripe_refund_id) == (Refund.Status.SUCCEEDED, "re_late")
+    assert (order.refunded_amount, order.refund_claimed) == (700, 700)
+    with pytest.raises(RefundRefused):
+        refund_request(order_id=order.pk, amount=1400)
