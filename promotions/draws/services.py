@@ -42,9 +42,12 @@ def draw_commit(
     """Choose a secret seed and publish its SHA-256 (the promotion page shows it).
 
     The first draw of a promotion must be committed before entries close, or the
-    commitment proves nothing; any later draw (a re-draw) must say why.
+    commitment proves nothing; any later draw (a re-draw) must say why. The promotion's row
+    is locked first (as at the first entry's commitment), so a marketer's commit and the
+    first entry's never both make a "first" draw.
     """
     at = at or timezone.now()
+    Promotion.objects.select_for_update().filter(pk=promotion.pk).first()
     draw_commit_check(promotion=promotion, prize=prize, reason=reason, at=at)
     winners = winners_count or _default_winners(promotion, prize)
     alternates = alternates_count if alternates_count is not None else max(3, winners)

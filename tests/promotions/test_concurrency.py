@@ -12,11 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from promotions.codes import services as codes_services
 from promotions.contests import services as contests_services
+from promotions.draws import services as draws_services
 from promotions.entries import refusals as entries_refusals
 from promotions.entries import services as entries_services
 from promotions.entries.eligibility import Answers
@@ -181,3 +183,34 @@ def test_one_person_entering_200_times_at_once_into_n_in_total_enters_n_times():
     }
     slots = Entry.objects.filter(promotion=promotion, person=person).values_list("slot", flat=True)
     assert sorted(slots) == ["1", "2", "3", "4", "5"]
+
+
+def test_concurrent_first_commitments_make_one_first_draw():
+    # given: a live sweepstakes without a draw; marketers commit and first entries arrive
+    promotion = PromotionFactory(kind=Promotion.Kind.SWEEPSTAKES)
+    gate = threading.Event()
+
+    def commit(n):
+        gate.wait()
+        try:
+            if n % 2:  # an entry's commitment, in the entry's transaction
+                with transaction.atomic():
+                    return draws_services.draw_commitment_ensure(promotion=promotion).pk
+            return draws_services.draw_commit(promotion=promotion).pk
+        except ValidationError:
+            return "refused"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        futures = [pool.submit(commit, n) for n in range(40)]
+        gate.set()
+        outcomes = [f.result() for f in futures]
+
+    # then: one draw, without a reason; every entry's commitment is that draw, and every
+    # marketer's commit but the one that made it (if one did) is asked for a reason
+    draw = promotion.draws.get()
+    assert draw.reason == ""
+    refused = outcomes.count("refused")
+    assert refused in (19, 20)
+    assert outcomes.count(draw.pk) == 40 - refused
