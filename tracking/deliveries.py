@@ -48,6 +48,8 @@ ATTEMPT_FIELDS = (
     "response_excerpt",
     "error",
 )
+# Why an attempt was not sent (its log says so; the row is given up at once).
+NOT_ALLOWED = "not sent: the partner's API key was revoked, expired or no longer holds the brand"
 # A claimed attempt that never finished (worker killed) is tried again after this.
 LEASE = timedelta(minutes=2)
 
@@ -77,11 +79,14 @@ def outbound_attempt(
     log_model: type[OutboundAttempt],
     log_field: str,
     related: tuple[str, ...] = (),
+    may_send: Callable[[OutboundT], bool] = lambda _outbound: True,
     now: datetime | None = None,
 ) -> OutboundAttempt | None:
     """Claim and send one attempt of the pending ``model`` row ``pk`` if it is due, and log
     it as a ``log_model`` row (pointing at it through ``log_field``); None when it was not
-    ours to send (delivered, given up, not due, or claimed by another worker)."""
+    ours to send (delivered, given up, not due, or claimed by another worker). When
+    ``may_send`` says no (the partner's key was revoked, expired or lost the brand since),
+    nothing is sent: the attempt is logged with the reason and the row is given up."""
     now = now or timezone.now()
     manager: Any = model._default_manager
     claimed = manager.filter(pk=pk, state=OutboundState.PENDING, next_attempt_at__lte=now).update(
@@ -90,7 +95,9 @@ def outbound_attempt(
     if not claimed:
         return None
     outbound = manager.select_related(*related).get(pk=pk)
-    result = send(outbound)  # no transaction is open while the endpoint answers
+    allowed = may_send(outbound)
+    # no transaction is open while the endpoint answers
+    result = send(outbound) if allowed else DeliveryResult(False, None, 0, "", NOT_ALLOWED)
     attempt = outbound.attempts + 1
     with transaction.atomic():
         logged = log_model._default_manager.create(
@@ -108,10 +115,13 @@ def outbound_attempt(
             outbound.state = OutboundState.DELIVERED
             outbound.delivered_at = timezone.now()
             outbound.next_attempt_at = None
-        elif attempt >= max_attempts():
+        elif not allowed or attempt >= max_attempts():
             outbound.state = OutboundState.FAILED
             outbound.next_attempt_at = None
-            logger.warning("%s %s gave up after %d attempts", model.__name__, pk, attempt)
+            if allowed:
+                logger.warning("%s %s gave up after %d attempts", model.__name__, pk, attempt)
+            else:
+                logger.info("%s %s %s", model.__name__, pk, NOT_ALLOWED)
         else:
             outbound.next_attempt_at = now + retry_delay(attempt)
         outbound.save(update_fields=["attempts", "state", "delivered_at", "next_attempt_at"])

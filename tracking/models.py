@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +66,10 @@ class ApiKey(models.Model):
     def is_usable(self, at: datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > at)
+
+    def may_read_brand(self, brand_id: int, at: datetime | None = None) -> bool:
+        """Usable and still holding the brand: what sending its subscriptions needs."""
+        return self.is_usable(at) and self.brands.filter(pk=brand_id).exists()
 
     def clean(self) -> None:
         if not isinstance(self.scopes, list) or not all(isinstance(s, str) for s in self.scopes):
@@ -347,6 +353,26 @@ class ReportIncrement(models.TextChoices):
     ALL = "all_days", _("One row for the period")
 
 
+def _key_deleted(collector: Any, field: Any, sub_objs: Any, using: str) -> None:
+    """``on_delete`` of a report subscription's key: the subscription stays (its log with
+    it) but stops, rather than becoming one a marketer made (no key) that keeps sending."""
+    collector.add_field_update(field, None, sub_objs)
+    collector.add_field_update(field.model._meta.get_field("active"), False, sub_objs)
+
+
+class ReportSubscriptionQuerySet(models.QuerySet["ReportSubscription"]):
+    def sendable(self, at: datetime | None = None) -> ReportSubscriptionQuerySet:
+        """Active, and made in admin (no key) or by a key that is usable and still holds
+        the subscription's brand: a revoked, expired or narrowed key's reports stop."""
+        at = at or timezone.now()
+        by_key = (
+            Q(api_key__revoked_at__isnull=True)
+            & (Q(api_key__expires_at__isnull=True) | Q(api_key__expires_at__gt=at))
+            & Q(api_key__brands=F("brand_id"))
+        )
+        return self.filter(Q(api_key__isnull=True) | by_key, active=True).distinct()
+
+
 class ReportSubscription(models.Model):
     """A report pushed on a schedule to an HTTPS endpoint, signed with ``secret``.
 
@@ -362,7 +388,7 @@ class ReportSubscription(models.Model):
         ApiKey,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=_key_deleted,
         related_name="report_subscriptions",
         help_text=_("The partner key that created it; empty when made in admin."),
     )
@@ -386,6 +412,8 @@ class ReportSubscription(models.Model):
     next_run_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReportSubscriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

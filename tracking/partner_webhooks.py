@@ -115,11 +115,14 @@ _WANTING_SQL = (
     f" JOIN {ApiKey._meta.db_table} k ON k.id = s.api_key_id"
     " WHERE s.brand_id = %s AND s.active AND k.revoked_at IS NULL"
     " AND (k.expires_at IS NULL OR k.expires_at > %s)"
+    f" AND EXISTS (SELECT 1 FROM {ApiKey.brands.through._meta.db_table} kb"
+    "  WHERE kb.apikey_id = k.id AND kb.brand_id = s.brand_id)"
 )
 
 
 def _subscriptions_wanting(*, brand_id: int, event_type: str, at: datetime) -> list[int]:
-    """Ids of the brand's active subscriptions of usable keys that want ``event_type``: one
+    """Ids of the brand's active subscriptions of usable keys (still holding the brand) that
+    want ``event_type``: one
     query on the index (brand, active), in SQL written once (it runs on every entry)."""
     with connection.cursor() as cursor:
         cursor.execute(_WANTING_SQL, [brand_id, at])
@@ -219,6 +222,9 @@ def webhook_delivery_attempt(
         log_model=WebhookAttempt,
         log_field="delivery",
         related=("event", "subscription__api_key"),
+        may_send=lambda delivery: delivery.subscription.api_key.may_read_brand(
+            delivery.subscription.brand_id, now
+        ),
         now=now,
     )
     assert logged is None or isinstance(logged, WebhookAttempt)

@@ -265,14 +265,13 @@ def report_pushes_prepare(*, now: datetime | None = None) -> int:
     """Create the push of every subscription that is due; returns how many."""
     now = now or timezone.now()
     made = 0
-    due = ReportSubscription.objects.filter(active=True, next_run_at__lte=now).values_list(
-        "pk", flat=True
-    )
+    sendable = ReportSubscription.objects.sendable(now)
+    due = sendable.filter(next_run_at__lte=now).values_list("pk", flat=True)
     for pk in list(due):
         with transaction.atomic():
             subscription = (
                 ReportSubscription.objects.select_for_update()
-                .filter(pk=pk, active=True, next_run_at__lte=now)
+                .filter(pk__in=sendable.filter(pk=pk).values("pk"), next_run_at__lte=now)
                 .first()
             )
             if subscription is None:
@@ -327,6 +326,9 @@ def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportD
         log_model=ReportDelivery,
         log_field="push",
         related=("subscription",),
+        may_send=lambda push: (
+            ReportSubscription.objects.sendable(now).filter(pk=push.subscription_id).exists()
+        ),
         now=now,
     )
     assert logged is None or isinstance(logged, ReportDelivery)

@@ -291,3 +291,32 @@ def test_housekeeping_drops_old_events_personal_data(make_api_key, brand):
     kept.refresh_from_db()
     assert (dropped.pii, dropped.data) == (None, {"order": 1})
     assert kept.pii == {"email": "b@x.io"}
+
+
+def test_a_key_that_lost_the_brand_or_was_revoked_receives_nothing_more(
+    make_api_key, brand, receiver
+):
+    # given: an event waiting to be delivered (the endpoint failed once)
+    subscription = subscribe(make_api_key, brand, receiver.url)
+    receiver.statuses = [500]
+    t0 = timezone.now()
+    partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={}, at=t0)
+    assert partner_webhooks.webhook_deliveries_deliver(now=t0) == 1
+
+    # when: the brand is taken off the partner's key
+    subscription.api_key.brands.remove(brand)
+
+    # then: the retry is not sent but logged and given up, and no new event is kept
+    partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(hours=1))
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == OutboundState.FAILED
+    assert "no longer holds the brand" in delivery.log.order_by("attempt").last().error
+    assert len(receiver.received) == 1
+    assert not partner_webhooks.event_wanted(brand_id=brand.pk, event_type="order.paid")
+
+    # and a revoked key that holds the brand again is not wanted either
+    subscription.api_key.brands.add(brand)
+    assert partner_webhooks.event_wanted(brand_id=brand.pk, event_type="order.paid")
+    subscription.api_key.revoked_at = timezone.now()
+    subscription.api_key.save()
+    assert not partner_webhooks.event_wanted(brand_id=brand.pk, event_type="order.paid")

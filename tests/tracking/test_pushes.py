@@ -534,3 +534,41 @@ def test_a_marketer_sends_a_test_delivery_from_admin_and_sees_the_answer(brand, 
     assert body["test"] is True and body["schedule"] == "weekly"
     since, until = (datetime.fromisoformat(body[k]).date() for k in ("since", "until"))
     assert (until - since).days == 6 and since.weekday() == 0
+
+
+def test_a_revoked_narrowed_or_deleted_key_gets_no_more_reports(
+    partner, brand, receiver, make_api_key
+):
+    # given: a partner's daily subscription and a marketer's (no key), both due
+    created = subscribe(partner, brand, receiver.url)
+    subscription = ReportSubscription.objects.get(pk=created["id"])
+    key = subscription.api_key
+    run_at = subscription.next_run_at
+    mine = ReportSubscription.objects.create(
+        brand=brand, url=receiver.url, schedule="daily", next_run_at=run_at, secret="s" * 32
+    )
+
+    # when: the key loses the brand, then the worker prepares the day's pushes
+    key.brands.remove(brand)
+    assert report_pushes.report_pushes_prepare(now=run_at) == 1
+
+    # then: only the marketer's subscription got a push
+    assert list(ReportPush.objects.values_list("subscription", flat=True)) == [mine.pk]
+
+    # when: a push of the partner's was pending when its key was revoked
+    key.brands.add(brand)
+    assert report_pushes.report_pushes_prepare(now=run_at) == 1
+    key.revoked_at = run_at
+    key.save()
+    report_pushes.report_pushes_deliver(now=run_at)
+
+    # then: it is not sent, and says why
+    push = ReportPush.objects.get(subscription=subscription)
+    assert push.state == "failed"
+    assert "revoked" in ReportDelivery.objects.get(push=push).error
+    assert [r.headers["X-Report-Subscription"] for r in receiver.received] == [str(mine.pk)]
+
+    # when: the key is deleted, its subscription stops (it does not become a marketer's)
+    key.delete()
+    subscription.refresh_from_db()
+    assert (subscription.api_key, subscription.active) == (None, False)
