@@ -24,10 +24,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from promotions.models import (
     AlertIncident,
@@ -311,6 +312,29 @@ class BrandScopedAdminMixin:
             return None
         get_absolute_url = getattr(obj, "get_absolute_url", None)
         return get_absolute_url() if get_absolute_url else None
+
+    # --- the changelist's editable rows (list_editable) -------------------------------
+    def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
+        """Django asks only for change permission on the model before saving the rows a
+        list edits; each changed row is checked here (a manager of one brand may be an
+        analyst of another, whose rows the list shows)."""
+        formset_class = super().get_changelist_formset(request, **kwargs)  # type: ignore[misc]
+        modeladmin = self
+
+        class ScopedChangelistFormSet(formset_class):  # type: ignore[misc, valid-type]
+            def clean(self) -> None:
+                super().clean()
+                stored = {obj.pk: obj for obj in self.queryset.all()}  # as before the edit
+                for form in self.forms:
+                    obj = stored.get(form.instance.pk)
+                    if form.has_changed() and (
+                        obj is None or not modeladmin.has_change_permission(request, obj)
+                    ):
+                        raise ValidationError(
+                            _("You may not change %(object)s.") % {"object": obj or form.instance}
+                        )
+
+        return ScopedChangelistFormSet
 
     # --- bulk actions ---------------------------------------------------------------
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:

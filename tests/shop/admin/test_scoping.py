@@ -7,6 +7,7 @@ from tests.factories import (
     BrandMembershipFactory,
     CapiAttemptFactory,
     CodeFactory,
+    MarketFactory,
     OfferFactory,
     OrderFactory,
     ProductFactory,
@@ -102,3 +103,38 @@ def test_forms_offer_only_the_managed_brands_shop_objects(client, shop):
     assert "Their product" not in offer_form and "Read-only product" not in offer_form
     assert client.get(f"/admin/shop/product/{read_product.pk}/change/").status_code == 200
     assert client.post(f"/admin/shop/product/{read_product.pk}/change/", {}).status_code == 403
+
+
+def test_the_markets_list_edits_only_the_rows_the_user_may_change(client, shop):
+    # given: a manager of the shop's brand who is an analyst of another brand
+    read_only = BrandFactory(slug="read", name="Read only")
+    theirs = MarketFactory(brand=read_only, country="US", currency="USD")
+    ours = MarketFactory(brand=shop.brand, country="CH", currency="CHF")
+    user = manager_of(shop.brand)
+    BrandMembershipFactory(brand=read_only, user=user, role="analyst")
+    client.force_login(user)
+    listed = client.get("/admin/shop/market/").content.decode()
+    assert "read" in listed.lower()  # the list shows the other brand's market too
+
+    def edit(market, currency):
+        return client.post(
+            "/admin/shop/market/",
+            {
+                "form-TOTAL_FORMS": "1",
+                "form-INITIAL_FORMS": "1",
+                "form-0-id": str(market.pk),
+                "form-0-currency": currency,
+                "_save": "Save",
+            },
+        )
+
+    # when: they edit the other brand's row, then their own
+    refused = edit(theirs, "EUR")
+    saved = edit(ours, "EUR")
+
+    # then: the other brand's market is unchanged; their own is saved
+    assert refused.status_code == 200 and "You may not change" in refused.content.decode()
+    theirs.refresh_from_db()
+    ours.refresh_from_db()
+    assert (theirs.currency, ours.currency) == ("USD", "EUR")
+    assert saved.status_code == 302
