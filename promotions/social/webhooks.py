@@ -89,17 +89,28 @@ def _s(value: object, limit: int = 120) -> str:
     )
 
 
-def _changes(body: dict[str, Any]) -> list[tuple[str, dict[str, Any], datetime]]:
-    """``[(field, value, entry time)]`` of the delivery's changes, shapes checked."""
+def _changes(body: dict[str, Any]) -> list[tuple[str, dict[str, Any], datetime, str]]:
+    """``[(field, value, entry time, account)]`` of the delivery's changes, shapes checked;
+    the account is the entry's id: the Page, or the Instagram professional account, whose
+    object changed."""
     found = []
     for entry in body.get("entry") or []:
         if not isinstance(entry, dict):
             continue
         when = _unix(entry.get("time"), timezone.now())
+        account = _s(entry.get("id"), 64)
         for change in entry.get("changes") or []:
             if isinstance(change, dict) and isinstance(change.get("value"), dict):
-                found.append((_s(change.get("field"), 40), change["value"], when))
+                found.append((_s(change.get("field"), 40), change["value"], when, account))
     return found
+
+
+def _source_owner(source: SocialSource) -> str:
+    """The account a source's deliveries come from: its Page, or the Page's Instagram."""
+    page = source.page
+    if page is None:
+        return ""
+    return page.instagram_account_id if source.platform == Platform.INSTAGRAM else page.page_id
 
 
 def social_webhook_process(*, delivery_id: int) -> dict[str, int]:
@@ -113,8 +124,9 @@ def social_webhook_process(*, delivery_id: int) -> dict[str, int]:
         body = {"object": "", "entry": []}
     adds: dict[tuple[str, str], list[ReadComment]] = defaultdict(list)
     removes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    accounts: dict[tuple[str, str], set[str]] = defaultdict(set)
     ignored = 0
-    for name, value, when in _changes(body):
+    for name, value, when, account in _changes(body):
         author = _dict(value.get("from"))
         if (
             body["object"] == "page"
@@ -132,9 +144,11 @@ def social_webhook_process(*, delivery_id: int) -> dict[str, int]:
             if not post or not comment_id:
                 ignored += 1
             elif verb == "remove":
+                accounts[(Platform.FACEBOOK, post)].add(account)
                 removes[(Platform.FACEBOOK, post)].append(comment_id)
             elif verb in ("add", "edited", "edit"):
                 parent = _s(value.get("parent_id"))
+                accounts[(Platform.FACEBOOK, post)].add(account)
                 adds[(Platform.FACEBOOK, post)].append(
                     ReadComment(
                         comment_id=comment_id,
@@ -154,6 +168,7 @@ def social_webhook_process(*, delivery_id: int) -> dict[str, int]:
             if not media_id or not comment_id:
                 ignored += 1
                 continue
+            accounts[(Platform.INSTAGRAM, media_id)].add(account)
             adds[(Platform.INSTAGRAM, media_id)].append(
                 ReadComment(
                     comment_id=comment_id,
@@ -177,7 +192,17 @@ def social_webhook_process(*, delivery_id: int) -> dict[str, int]:
     outcome = {"stored": 0, "entries": 0, "removed": 0, "ignored": ignored, "unknown_posts": 0}
     for key in keys:
         source = sources.get(key)
-        if source is None:
+        if source is None or accounts[key] != {_source_owner(source)}:
+            # Not a source's, or not from its own account: a source naming another
+            # account's media (another brand's) gets nothing of that account's deliveries.
+            if source is not None:
+                logger.warning(
+                    "social: delivery %s: changes of %s from %s, not %s's account: ignored",
+                    delivery.pk,
+                    key[1],
+                    ", ".join(sorted(accounts[key])) or "no account",
+                    source.pk,
+                )
             outcome["unknown_posts"] += len(adds.get(key, [])) + len(removes.get(key, []))
             continue
         if adds.get(key):

@@ -170,6 +170,32 @@ def test_an_instagram_comment_delivery_becomes_an_entry(client, django_capture_o
     assert Entry.objects.get(promotion=promotion).source == "instagram"
 
 
+def test_a_source_naming_another_accounts_media_gets_none_of_its_comments(
+    client, django_capture_on_commit_callbacks
+):
+    # given: a brand's source names a media id of another business's Instagram account
+    promotion, source = giveaway()
+    source.platform, source.object_id = "instagram", "17900000000000099"
+    source.save()
+    assert source.page.instagram_account_id != "17841499999999999"
+
+    # when: that account's comments arrive (it is subscribed through its own brand's app)
+    body = graph_comments.instagram_change(
+        account_id="17841499999999999",
+        media_id="17900000000000099",
+        comment_id="17800000000000555",
+        author="5151",
+        username="someone",
+        text="love it",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, body).status_code == 200
+
+    # then: nothing of it is stored for the brand whose source named it
+    assert not SocialComment.objects.exists() and not Entry.objects.filter(promotion=promotion)
+    assert WebhookDelivery.objects.get().outcome["unknown_posts"] == 1
+
+
 def test_a_delivery_for_an_unknown_post_is_kept_and_ignored(
     client, django_capture_on_commit_callbacks
 ):
