@@ -332,6 +332,9 @@ PROMOTIONS_RATES = {
     "vote": env("PROMOTIONS_VOTE_RATE", default="30/min"),
     "email": env("PROMOTIONS_EMAIL_RATE", default="10/hour"),
 }
+# A ceiling per client address on top (sign-in links are email we pay for and our sender's
+# reputation): high, as a mobile carrier puts many people behind one address.
+PROMOTIONS_IP_RATES = {"email": env("PROMOTIONS_EMAIL_IP_RATE", default="300/hour")}
 PROMOTIONS_EMAIL_LINK_MAX_AGE = env.int("PROMOTIONS_EMAIL_LINK_MAX_AGE", default=24 * 3600)
 PROMOTIONS_UPLOAD_MAX_MB = env.int("PROMOTIONS_UPLOAD_MAX_MB", default=50)
 PROMOTIONS_VELOCITY_LIMIT = env.int("PROMOTIONS_VELOCITY_LIMIT", default=10)

@@ -15,6 +15,10 @@ from tracking import counters
 
 
 def rate_limit_or_refuse(*, scope: str, sender: Sender | None, person: Person | None) -> None:
+    """Refuse (429) past the scope's rate per browser and per person, and, for the scopes
+    ``PROMOTIONS_IP_RATES`` names (sending email), past a much higher ceiling per address:
+    the browser's device cookie is the client's to change, the address is not (it stays
+    high because a carrier puts many people behind one)."""
     rate = settings.PROMOTIONS_RATES[scope]
     keys = []
     if sender is not None:
@@ -22,6 +26,9 @@ def rate_limit_or_refuse(*, scope: str, sender: Sender | None, person: Person | 
     if person is not None:
         keys.append(f"p:{person.pk}")
     wait = counters.rate_limit_many(scope=f"promotions:{scope}", keys=keys, rate=rate)
+    ip_rate = settings.PROMOTIONS_IP_RATES.get(scope)
+    if not wait and ip_rate and sender is not None and sender.ip:
+        wait = counters.rate_limit(scope=f"promotions:{scope}", key=f"ip:{sender.ip}", rate=ip_rate)
     if wait:
         message = _("Too many attempts. Please wait %(s)d seconds and try again.") % {"s": wait}
         raise Refused([Refusal("rate_limited", message)], status=429, retry_after=wait)

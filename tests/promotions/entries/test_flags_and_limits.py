@@ -6,6 +6,7 @@ import dataclasses
 from datetime import date
 
 import pytest
+from django.core import mail
 
 from promotions.codes import services as codes_services
 from promotions.contests import services as contests_services
@@ -188,3 +189,27 @@ def test_voting_is_rate_limited_per_person(settings):
         contests_services.vote_cast(submission=films[2], person=voter)
 
     assert refused.value.status == 429
+
+
+def test_sign_in_links_have_a_ceiling_per_address_whatever_the_device_cookie(settings):
+    # given: a script that sends each request with a fresh device cookie, to new addresses
+    settings.PROMOTIONS_IP_RATES = {"email": "3/hour"}
+    promotion = PromotionFactory()
+
+    def ask(n, remote="203.0.113.7"):
+        client = make_consumer()
+        client.cookies["ph_dev"] = f"device-{n}"
+        return client.post(
+            promotion.get_absolute_url() + "identify/",
+            {"email": f"someone{n}@example.com"},
+            REMOTE_ADDR=remote,
+        )
+
+    # when
+    statuses = [ask(n).status_code for n in range(4)]
+    elsewhere = ask(9, remote="198.51.100.9")
+
+    # then: three links go out; the fourth from that address is refused, not another's
+    assert statuses == [302, 302, 302, 429]
+    assert elsewhere.status_code == 302
+    assert len(mail.outbox) == 4
