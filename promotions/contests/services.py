@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from promotions.campaigns.models import Promotion, SubmissionMedia
 from promotions.campaigns.zones import moment_display, next_day_start
 from promotions.contests.models import Submission, Vote
+from promotions.contests.uploads import TYPES, upload_name, upload_type
 from promotions.entrants.models import Person
 from promotions.entries import eligibility
 from promotions.entries.eligibility import Answers, Check, Refusal
@@ -36,10 +37,8 @@ class SubmissionInput:
     video_url: str = ""
 
 
-PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic"}
-
-
-VIDEO_TYPES = {"video/mp4", "video/quicktime", "video/webm"}
+PHOTO_TYPES = {t for t, (_ext, photo) in TYPES.items() if photo}
+VIDEO_TYPES = {t for t, (_ext, photo) in TYPES.items() if not photo}
 
 
 def submission_refusals(promotion: Promotion, submission: SubmissionInput | None) -> list[Refusal]:
@@ -62,7 +61,7 @@ def submission_refusals(promotion: Promotion, submission: SubmissionInput | None
     upload = submission.file
     if upload is not None:
         allowed = PHOTO_TYPES if media == SubmissionMedia.PHOTO else VIDEO_TYPES
-        if media == SubmissionMedia.TEXT or upload.content_type not in allowed:
+        if media == SubmissionMedia.TEXT or upload_type(upload) not in allowed:
             refusals.append(Refusal("file_type", _("This file type is not accepted here."), "file"))
         elif upload.size is not None and upload.size > max_bytes:
             refusals.append(
@@ -102,8 +101,8 @@ def submission_store(*, entry: Entry, submission: SubmissionInput, at: datetime)
         video_url=submission.video_url.strip(),
         created_at=at,
     )
-    if submission.file is not None:
-        obj.file.save(submission.file.name or "upload", submission.file, save=False)
+    if submission.file is not None:  # checked by submission_refusals: one of our types
+        obj.file.save(upload_name(upload_type(submission.file)), submission.file, save=False)
     obj.save()
     return obj
 

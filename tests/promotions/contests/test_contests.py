@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -94,17 +95,44 @@ def test_incomplete_submissions_say_what_is_missing(consumer, media, fields, mes
     assert Submission.objects.count() == 0
 
 
-def test_a_wrong_file_type_is_refused(consumer):
+@pytest.mark.parametrize(
+    ("name", "content", "declared"),
+    [
+        ("x.html", b"<script>alert(1)</script>", "text/html"),
+        ("x.png", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "image/png"),
+        ("x.jpg", b"<!doctype html><script>alert(1)</script>", "image/jpeg"),
+        ("film.png", b"\x1a\x45\xdf\xa3" + b"0" * 60, "image/png"),  # a WebM video
+    ],
+    ids=["html", "svg-said-png", "html-said-jpeg", "video-said-photo"],
+)
+def test_a_file_that_is_not_a_photo_is_refused_whatever_the_browser_says(
+    consumer, name, content, declared
+):
     promotion = contest(submission_media=SubmissionMedia.PHOTO)
     sign_in(consumer, PersonFactory())
-    script = SimpleUploadedFile("x.html", b"<script>", content_type="text/html")
+    upload = SimpleUploadedFile(name, content, content_type=declared)
 
     response = consumer.post(
-        promotion.get_absolute_url() + "enter/", {**ENTRY_FORM, "title": "T", "file": script}
+        promotion.get_absolute_url() + "enter/", {**ENTRY_FORM, "title": "T", "file": upload}
     )
 
     assert response.status_code == 400
     assert "This file type is not accepted here." in response.content.decode()
+    assert Submission.objects.count() == 0
+
+
+def test_an_upload_is_stored_under_a_name_of_ours_with_the_extension_of_what_it_is(consumer):
+    promotion = contest(submission_media=SubmissionMedia.PHOTO)
+    sign_in(consumer, PersonFactory())
+    jpeg = SimpleUploadedFile("../evil.html", b"\xff\xd8\xff\xe0" + b"0" * 100, "text/html")
+
+    response = consumer.post(
+        promotion.get_absolute_url() + "enter/", {**ENTRY_FORM, "title": "Me", "file": jpeg}
+    )
+
+    assert response.status_code == 302
+    stored = Submission.objects.get().file.name
+    assert re.fullmatch(r"submissions/\d{4}/\d{2}/[0-9a-f]{32}\.jpg", stored), stored
 
 
 def test_moderation_puts_a_film_in_the_gallery_or_rejects_it_with_a_note():

@@ -78,7 +78,9 @@ def test_data_deletion_removes_personal_data_and_keeps_report_counts(
     client = sign_in(make_consumer(), person)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(sweepstakes.get_absolute_url() + "enter/", ENTRY_FORM)
-        photo = SimpleUploadedFile("me.png", b"\x89PNG" + b"0" * 50, content_type="image/png")
+        photo = SimpleUploadedFile(
+            "me.png", b"\x89PNG\r\n\x1a\n" + b"0" * 50, content_type="image/png"
+        )
         client.post(
             contest.get_absolute_url() + "enter/", {**ENTRY_FORM, "title": "My face", "file": photo}
         )
