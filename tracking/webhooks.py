@@ -6,21 +6,26 @@ the endpoint's secret; a receiver recomputes it, compares in constant time and r
 
 A destination must be ``https://`` and resolve only to public addresses: a partner must not
 make our worker call ``http://10.0.0.5/admin`` or the cloud metadata address. The address is
-checked when the endpoint is saved and again before every delivery (DNS may change).
+checked when the endpoint is saved and again before every delivery (DNS may change), and
+the delivery connects to the very address checked (a name rebinding to a private address
+between the check and the connection gains nothing).
 ``WEBHOOK_ALLOW_PRIVATE`` lifts both rules, for tests and local receivers only. Redirects
 are never followed (a 3xx is a failed delivery).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import socket
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -57,6 +62,13 @@ def _allow_private() -> bool:
 
 def webhook_url_validate(url: str) -> None:
     """Raise ValidationError unless ``url`` may receive our POSTs (see the module doc)."""
+    webhook_url_address(url)
+
+
+def webhook_url_address(url: str) -> str:
+    """The public address ``url``'s host resolves to now, that a POST connects to ('' when
+    ``WEBHOOK_ALLOW_PRIVATE`` lets the host be resolved as usual); ValidationError unless
+    ``url`` may receive our POSTs."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -70,7 +82,7 @@ def webhook_url_validate(url: str) -> None:
     if parts.username or parts.password:
         raise ValidationError("Put no credentials in the URL; verify our signature instead.")
     if allow_private:
-        return
+        return ""
     try:
         infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
@@ -82,6 +94,36 @@ def webhook_url_validate(url: str) -> None:
                 f"The host {parts.hostname} resolves to a private or reserved address "
                 f"({address}); use a public endpoint."
             )
+    return str(infos[0][4][0]).split("%", 1)[0]
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects to the address that was checked, whatever the host's DNS answers a moment
+    later (a name that rebinds to 10.0.0.5 after the check); TLS still verifies the
+    certificate against the host name, and the Host header names it."""
+
+    def __init__(self, host: str, *, address: str, **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+
+        def connect_checked(
+            where: tuple[str, int], timeout: Any = None, source_address: Any = None
+        ) -> socket.socket:
+            return socket.create_connection((address, where[1]), timeout, source_address)
+
+        self._create_connection = connect_checked
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(
+            functools.partial(_PinnedHTTPSConnection, address=self.address),
+            req,
+            context=self._context,  # type: ignore[attr-defined]
+        )
 
 
 @dataclass(frozen=True)
@@ -122,9 +164,14 @@ def webhook_post(
         return int((time.monotonic() - started) * 1000)
 
     try:
-        webhook_url_validate(url)
+        address = webhook_url_address(url)
     except ValidationError as exc:
         return DeliveryResult(False, None, 0, "", " ".join(exc.messages)[:EXCERPT_CHARS])
+    opener = (
+        urllib.request.build_opener(_NoRedirect, _PinnedHTTPSHandler(address))
+        if address
+        else _opener
+    )
     request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 (checked)
     request.add_header("Content-Type", content_type)
     request.add_header("User-Agent", "promohub-webhooks/1")
@@ -135,7 +182,7 @@ def webhook_post(
         request.add_header(name, value)
     wait = timeout if timeout is not None else getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)
     try:
-        with _opener.open(request, timeout=wait) as response:
+        with opener.open(request, timeout=wait) as response:
             text = response.read(EXCERPT_CHARS).decode("utf-8", "replace")
             status = response.status
     except urllib.error.HTTPError as exc:
