@@ -150,12 +150,21 @@ def test_a_valid_comment_delivery_becomes_an_entry_once(client, django_capture_o
     assert (comment.reason, Entry.objects.get().status) == ("deleted", "excluded")
 
 
-def test_an_instagram_comment_delivery_becomes_an_entry(client, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("account", "entered"),
+    [("17841400000000001", True), ("17841499999999999", False)],
+    ids=["the-pages-own-account", "another-business-account"],
+)
+def test_an_instagram_comment_delivery_enters_only_from_the_sources_own_account(
+    client, django_capture_on_commit_callbacks, account, entered
+):
+    # given: the source names a media id; the Page's Instagram account is 17841400000000001
     promotion, source = giveaway()
     source.platform, source.object_id = "instagram", "17900000000000077"
     source.save()
+    assert source.page.instagram_account_id == "17841400000000001"
     body = graph_comments.instagram_change(
-        account_id="17841400000000001",
+        account_id=account,
         media_id="17900000000000077",
         comment_id="17800000000000123",
         author="3131",
@@ -163,37 +172,19 @@ def test_an_instagram_comment_delivery_becomes_an_entry(client, django_capture_o
         text="love it",
     )
 
+    # when: a comment on that media arrives, from the Page's account or from another
+    # business's (a source naming its media gets none of its comments)
     with django_capture_on_commit_callbacks(execute=True):
         assert _post(client, body).status_code == 200
 
-    assert SocialComment.objects.get().status == "entered"
-    assert Entry.objects.get(promotion=promotion).source == "instagram"
-
-
-def test_a_source_naming_another_accounts_media_gets_none_of_its_comments(
-    client, django_capture_on_commit_callbacks
-):
-    # given: a brand's source names a media id of another business's Instagram account
-    promotion, source = giveaway()
-    source.platform, source.object_id = "instagram", "17900000000000099"
-    source.save()
-    assert source.page.instagram_account_id != "17841499999999999"
-
-    # when: that account's comments arrive (it is subscribed through its own brand's app)
-    body = graph_comments.instagram_change(
-        account_id="17841499999999999",
-        media_id="17900000000000099",
-        comment_id="17800000000000555",
-        author="5151",
-        username="someone",
-        text="love it",
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        assert _post(client, body).status_code == 200
-
-    # then: nothing of it is stored for the brand whose source named it
-    assert not SocialComment.objects.exists() and not Entry.objects.filter(promotion=promotion)
-    assert WebhookDelivery.objects.get().outcome["unknown_posts"] == 1
+    # then
+    entries = Entry.objects.filter(promotion=promotion)
+    if entered:
+        assert SocialComment.objects.get().status == "entered"
+        assert entries.get().source == "instagram"
+    else:
+        assert not SocialComment.objects.exists() and not entries.exists()
+        assert WebhookDelivery.objects.get().outcome["unknown_posts"] == 1
 
 
 def test_a_delivery_for_an_unknown_post_is_kept_and_ignored(
