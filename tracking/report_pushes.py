@@ -64,8 +64,10 @@ def schedule_next_run(*, schedule: str, zone: zoneinfo.ZoneInfo, after: datetime
     """The first run strictly after ``after``: the next hour, local midnight, or Monday's."""
     local = after.astimezone(zone)
     if schedule == ReportSchedule.HOURLY:
-        boundary = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        return boundary.astimezone(UTC) + GRACE
+        # the next local hour, counted on the real clock: when clocks go back, the repeated
+        # hour is an hour too (clock-face arithmetic would skip it)
+        hour_start = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+        return hour_start + timedelta(hours=1) + GRACE
     day = local.date() + timedelta(days=1)
     if schedule == ReportSchedule.WEEKLY:
         day += timedelta(days=(7 - day.weekday()) % 7)
@@ -77,7 +79,9 @@ def schedule_period(
     *, schedule: str, zone: zoneinfo.ZoneInfo, run_at: datetime
 ) -> tuple[date, date]:
     """The days a run at ``run_at`` reports on (see the module doc)."""
-    ended = (run_at - GRACE).astimezone(zone) - timedelta(seconds=1)
+    # a second before the period's end, on the real clock, then read locally (subtracting
+    # on the clock face could land in an hour a skipped midnight never had)
+    ended = (run_at - GRACE - timedelta(seconds=1)).astimezone(zone)
     if schedule in (ReportSchedule.HOURLY, ReportSchedule.DAILY):
         return ended.date(), ended.date()
     last = ended.date()

@@ -8,7 +8,7 @@ a moment said to a consumer", so entering, voting and draws agree to the second.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from babel import Locale
@@ -29,7 +29,9 @@ def local_day(clock: Clock, moment: datetime) -> date:
 def next_day_start(clock: Clock, moment: datetime) -> datetime:
     """Midnight starting the clock's day after ``moment`` ("you can vote again from...")."""
     following = local_day(clock, moment) + timedelta(days=1)
-    return datetime.combine(following, datetime.min.time(), tzinfo=clock.tzinfo)
+    # in UTC, so that it reads as the real local time where the day starts at 01:00 (a
+    # midnight skipped by the clocks, America/Santiago's), not as a 00:00 that never was
+    return datetime.combine(following, datetime.min.time(), tzinfo=clock.tzinfo).astimezone(UTC)
 
 
 def moment_display(clock: Clock, moment: datetime) -> str:

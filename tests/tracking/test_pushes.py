@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -294,6 +294,44 @@ def test_an_hourly_subscription_reports_the_day_so_far():
     assert run == datetime(2026, 4, 30, 15, 5, tzinfo=UTC)
     since_until = report_pushes.schedule_period(schedule="hourly", zone=zone, run_at=run)
     assert [d.isoformat() for d in since_until] == ["2026-04-30", "2026-04-30"]
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "last_day"),
+    [
+        ("America/Santiago", "2026-09-05"),  # midnight of 6 September is skipped (00:00 -> 01:00)
+        ("America/Havana", "2026-03-07"),
+        ("Asia/Beirut", "2026-03-28"),
+    ],
+)
+def test_a_daily_report_where_midnight_is_skipped_covers_the_day_that_ended(zone_name, last_day):
+    # given: the run after the day that ended at a skipped midnight (local 01:05)
+    zone = BrandFactory.build(timezone=zone_name).tzinfo
+    day_before = date.fromisoformat(last_day)
+    run = report_pushes.schedule_next_run(
+        schedule="daily", zone=zone, after=datetime.combine(day_before, time(12), zone)
+    )
+
+    # then: it reports that day, and the next run the day after
+    since_until = report_pushes.schedule_period(schedule="daily", zone=zone, run_at=run)
+    assert [d.isoformat() for d in since_until] == [last_day, last_day]
+    following = report_pushes.schedule_next_run(schedule="daily", zone=zone, after=run)
+    next_day = (day_before + timedelta(days=1)).isoformat()
+    assert [
+        d.isoformat()
+        for d in report_pushes.schedule_period(schedule="daily", zone=zone, run_at=following)
+    ] == [next_day, next_day]
+
+
+def test_hourly_runs_go_on_through_the_hour_repeated_when_clocks_go_back():
+    zone = BrandFactory.build(timezone="America/New_York").tzinfo
+    at = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)  # 01:00 EDT; 06:00Z is 01:00 EST
+
+    runs = [at]
+    for _ in range(3):
+        runs.append(report_pushes.schedule_next_run(schedule="hourly", zone=zone, after=runs[-1]))
+
+    assert [r.strftime("%H:%M") for r in runs[1:]] == ["06:05", "07:05", "08:05"]
 
 
 def test_a_marketer_subscribes_in_admin_and_resends_a_push(
