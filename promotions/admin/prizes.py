@@ -6,7 +6,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from promotions.admin.displays import BrandTimezoneFormMixin
 from promotions.admin.promotions import PRIZE_FIELDS
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
@@ -35,14 +37,38 @@ class WinningMomentInline(BrandScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Prize)
-class PrizeAdmin(TranslatedFieldsAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+class PrizeAdmin(
+    BrandTimezoneFormMixin, TranslatedFieldsAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin
+):
+    """Winning moments are typed and shown in the campaign's zone, as the promotion's
+    window is."""
+
     content_brand_path = "promotion__campaign__brand"
     list_display = ["name", "promotion", "quantity", "awarded", "odds_one_in"]
     list_filter = [("promotion", ScopedRelatedFilter)]
     list_select_related = ["promotion"]
-    fields = ["promotion", *PRIZE_FIELDS, *PRIZE_CLAIM_FIELDS]
     readonly_fields = ["awarded"]
     inlines = [WinningMomentInline]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Prize | None = None) -> Any:
+        moments = self._window_fieldset_description(
+            _("Instant wins: the winning moments below are the first plays at or after them.")
+        )
+        return [
+            (
+                None,
+                {
+                    "fields": ["promotion", *PRIZE_FIELDS, *PRIZE_CLAIM_FIELDS],
+                    "description": moments,
+                },
+            )
+        ]
+
+    def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
+        prize = self._object(request, object_id)
+        if prize is not None:
+            return str(prize.promotion.campaign.zone_name)
+        return self._common_timezone(request)
 
     def save_model(self, request: HttpRequest, obj: Prize, form: Any, change: bool) -> None:
         if not change:

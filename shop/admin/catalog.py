@@ -13,9 +13,10 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from promotions.admin.displays import ADMIN_MEDIA
-from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter
+from promotions.admin.displays import ADMIN_MEDIA, BrandTimezoneFormMixin
+from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter, choices_queryset
 from promotions.admin.translations import TranslatedFieldsAdminMixin
+from promotions.models import Brand
 from shop.catalog import selectors, services
 from shop.models import Market, Price, Product, ProductImage, Variant
 from shop.money import format_money
@@ -148,24 +149,41 @@ class MarketAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(TranslatedFieldsAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+class ProductAdmin(
+    BrandTimezoneFormMixin, TranslatedFieldsAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin
+):
+    """Sale dates are typed and shown in the brand's zone, as the list shows them."""
+
     list_display = ["title", "brand", "price_display", "stock_total", "is_active", "window"]
     list_filter = [("brand", ScopedRelatedFilter), "is_active"]
     list_select_related = ["brand"]
     search_fields = ["title", "slug", "variants__sku"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [VariantInline, PriceInline, ProductImageInline]
-    fieldsets = [
-        (None, {"fields": ["brand", "title", "slug", "description"]}),
-        (_("Price"), {"fields": ["price", "currency", "max_per_order"]}),
-        (
-            _("On sale"),
-            {
-                "fields": ["is_active", "available_from", "available_until", "position"],
-                "description": _("Empty dates: on sale as long as it is active."),
-            },
-        ),
-    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Product | None = None) -> Any:
+        on_sale = self._window_fieldset_description(
+            _("Empty dates: on sale as long as it is active.")
+        )
+        return [
+            (None, {"fields": ["brand", "title", "slug", "description"]}),
+            (_("Price"), {"fields": ["price", "currency", "max_per_order"]}),
+            (
+                _("On sale"),
+                {
+                    "fields": ["is_active", "available_from", "available_until", "position"],
+                    "description": on_sale,
+                },
+            ),
+        ]
+
+    def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
+        product = self._object(request, object_id)
+        if product is not None:
+            return str(product.brand.timezone)
+        brand_id, brands = str(request.GET.get("brand", "")), choices_queryset(request, Brand)
+        requested = brands.filter(pk=brand_id).first() if brand_id.isdigit() and brands else None
+        return str(requested.timezone) if requested else self._common_timezone(request)
 
     @property
     def media(self) -> forms.Media:

@@ -73,3 +73,46 @@ def test_a_new_product_gets_its_stock_holding_variant(admin_client, shop):
     assert list(Product.objects.get(slug="lanyard").variants.values_list("name", "stock")) == [
         ("", 0)
     ]
+
+
+def test_sale_dates_are_typed_and_shown_in_the_brands_zone(admin_client, shop):
+    from datetime import UTC, datetime
+
+    from promotions.models import Brand
+
+    Brand.objects.filter(pk=shop.brand.pk).update(timezone="Europe/Paris")
+    product, variant = shop.product, shop.variant
+    form = {
+        "brand": shop.brand.pk,
+        "title": product.title,
+        "slug": product.slug,
+        "price": 2000,
+        "currency": "EUR",
+        "max_per_order": 10,
+        "is_active": "on",
+        "available_from_0": "2026-12-01",
+        "available_from_1": "00:00:00",
+        "position": 0,
+        "variants-TOTAL_FORMS": 1,
+        "variants-INITIAL_FORMS": 1,
+        "variants-0-id": variant.pk,
+        "variants-0-product": product.pk,
+        "variants-0-sku": variant.sku,
+        "variants-0-adjust_by": 0,
+        "variants-0-is_active": "on",
+        "variants-0-position": 0,
+        "images-TOTAL_FORMS": 0,
+        "images-INITIAL_FORMS": 0,
+        "prices-TOTAL_FORMS": 0,
+        "prices-INITIAL_FORMS": 0,
+    }
+
+    saved = admin_client.post(f"/admin/shop/product/{product.pk}/change/", form)
+
+    # then: midnight in Paris, which the list shows as typed and the form says so
+    assert saved.status_code == 302
+    product.refresh_from_db()
+    assert product.available_from == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    assert "2026-12-01 00:00" in admin_client.get("/admin/shop/product/").content.decode()
+    page = admin_client.get(f"/admin/shop/product/{product.pk}/change/").content.decode()
+    assert "Times are in Europe/Paris." in page and 'value="00:00:00"' in page
