@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shop.models import Product, Variant
+from tests.shop.admin.test_markets_admin import product_form
 
 
 def test_stock_is_changed_by_deltas_that_never_go_below_zero(admin_client, shop):
@@ -81,31 +82,13 @@ def test_sale_dates_are_typed_and_shown_in_the_brands_zone(admin_client, shop):
     from promotions.models import Brand
 
     Brand.objects.filter(pk=shop.brand.pk).update(timezone="Europe/Paris")
-    product, variant = shop.product, shop.variant
-    form = {
-        "brand": shop.brand.pk,
-        "title": product.title,
-        "slug": product.slug,
-        "price": 2000,
-        "currency": "EUR",
-        "max_per_order": 10,
-        "is_active": "on",
-        "available_from_0": "2026-12-01",
-        "available_from_1": "00:00:00",
-        "position": 0,
-        "variants-TOTAL_FORMS": 1,
-        "variants-INITIAL_FORMS": 1,
-        "variants-0-id": variant.pk,
-        "variants-0-product": product.pk,
-        "variants-0-sku": variant.sku,
-        "variants-0-adjust_by": 0,
-        "variants-0-is_active": "on",
-        "variants-0-position": 0,
-        "images-TOTAL_FORMS": 0,
-        "images-INITIAL_FORMS": 0,
-        "prices-TOTAL_FORMS": 0,
-        "prices-INITIAL_FORMS": 0,
-    }
+    product = shop.product
+    form = product_form(
+        shop,
+        available_from_0="2026-12-01",
+        available_from_1="00:00:00",
+        **{"variants-0-sku": shop.variant.sku},
+    )
 
     saved = admin_client.post(f"/admin/shop/product/{product.pk}/change/", form)
 
