@@ -122,8 +122,8 @@ _WANTING_SQL = (
 
 def _subscriptions_wanting(*, brand_id: int, event_type: str, at: datetime) -> list[int]:
     """Ids of the brand's active subscriptions of usable keys (still holding the brand) that
-    want ``event_type``: one
-    query on the index (brand, active), in SQL written once (it runs on every entry)."""
+    want ``event_type``: one query on the index (brand, active), in SQL written once (it
+    runs on every entry)."""
     with connection.cursor() as cursor:
         cursor.execute(_WANTING_SQL, [brand_id, at])
         rows = cursor.fetchall()
@@ -176,7 +176,8 @@ def event_publish(
     return event
 
 
-def _iso(moment: datetime) -> str:
+def iso_utc(moment: datetime) -> str:
+    """A time as partners read it: ISO 8601 in UTC, with Z."""
     return moment.isoformat().replace("+00:00", "Z")
 
 
@@ -186,7 +187,7 @@ def webhook_body(*, delivery: WebhookDelivery) -> bytes:
     body: dict[str, Any] = {
         "id": str(event.event_id),
         "type": event.type,
-        "created": _iso(event.occurred_at),
+        "created": iso_utc(event.occurred_at),
         "api_version": API_VERSION,
         "brand": brands.brand_slug(event.brand_id),
         "data": event.data,

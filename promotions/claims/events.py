@@ -9,11 +9,6 @@ from promotions.claims.models import PrizeClaim
 from tracking.partner_webhooks import event_publish
 
 
-def iso_utc(moment: datetime) -> str:
-    """A time as partners read it: ISO 8601 in UTC, with Z."""
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def claim_event_publish(claim: PrizeClaim, event_type: str, at: datetime, **extra: object) -> None:
     """A partner event about a claim (docs/partners.md): ids, slugs and times only."""
     promotion = claim.promotion

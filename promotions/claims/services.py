@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.languages import path_in_language
-from promotions.claims.events import claim_event_publish, iso_utc
+from promotions.claims.events import claim_event_publish
 from promotions.claims.models import PrizeClaim
 from promotions.draws import services as draws_services
 from promotions.draws.models import Draw, DrawReplacement
@@ -40,6 +40,7 @@ from promotions.social import replies as social_replies
 from promotions.social import services as social_services
 from promotions.social.models import SocialSource
 from tracking.models import WebhookEventType
+from tracking.partner_webhooks import iso_utc
 from tracking.queue import task_enqueue
 from tracking.site import absolute_url
 
@@ -467,7 +468,7 @@ def draw_winner_replace(
     Without an open claim (a draw made before claims existed) the replacement is only
     recorded."""
     claims = PrizeClaim.objects.filter(draw=draw, entry__public_id=entry_public_id)
-    if claims.filter(status__in=[PrizeClaim.Status.SHIPPED, PrizeClaim.Status.DELIVERED]):
+    if claims.filter(status__in=[PrizeClaim.Status.SHIPPED, PrizeClaim.Status.DELIVERED]).exists():
         raise ValidationError(_("This winner's prize has been sent: it is not re-drawn."))
     claim = claims.filter(status__in=_CLOSABLE_FROM[PrizeClaim.Status.INELIGIBLE]).first()
     if claim is None:  # no claim, or closed (the draw's own checks say why, if any)

@@ -108,8 +108,6 @@ def _changes(body: dict[str, Any]) -> list[tuple[str, dict[str, Any], datetime, 
 def _source_owner(source: SocialSource) -> str:
     """The account a source's deliveries come from: its Page, or the Page's Instagram."""
     page = source.page
-    if page is None:
-        return ""
     return page.instagram_account_id if source.platform == Platform.INSTAGRAM else page.page_id
 
 
