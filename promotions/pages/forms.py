@@ -89,6 +89,36 @@ def _country_options(
     return allowed, _Options([("", _("Choose…")), *allowed, *others])
 
 
+# A contest's submission fields by its media: a file for photos and videos, a link too for
+# videos, a text otherwise.
+_SUBMISSION_FIELDS: dict[str, tuple[str, ...]] = {
+    SubmissionMedia.PHOTO: ("title", "description", "file"),
+    SubmissionMedia.VIDEO: ("title", "description", "file", "video_url"),
+    SubmissionMedia.TEXT: ("title", "description"),
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _entry_field_names(
+    *, kind: str, media: str, asks_birth_date: bool, asks_marketing: bool
+) -> tuple[str, ...]:
+    """The entry form's fields for a promotion of this shape, in the form's order: the
+    date of birth only where some minimum age applies, the marketing opt-in only with its
+    text, the submission's fields only for a contest."""
+    every_submission_field = {"title", "description", "file", "video_url"}
+    submission = (
+        _SUBMISSION_FIELDS.get(media, _SUBMISSION_FIELDS[SubmissionMedia.TEXT])
+        if kind == Promotion.Kind.CONTEST
+        else ()
+    )
+    skipped = every_submission_field - set(submission)
+    if not asks_birth_date:
+        skipped.add("birth_date")
+    if not asks_marketing:
+        skipped.add("marketing")
+    return tuple(name for name in EntryForm.base_fields if name not in skipped)
+
+
 class EntryForm(DescribedErrorsMixin, forms.Form):
     """Fields follow the promotion: date of birth when there is a minimum age, a country
     list limited to the allowed countries, contest fields for contests. ``website`` is a
@@ -142,6 +172,17 @@ class EntryForm(DescribedErrorsMixin, forms.Form):
                 "birth_date": person.birth_date,
                 "country": person.country or facebook_country,
             }
+        # Django deep-copies ``base_fields`` into every form: only the promotion's are
+        # copied (a sweepstakes asks for six or seven of the twelve; the copies were a
+        # tenth of an entry's time).
+        wanted = _entry_field_names(
+            kind=promotion.kind,
+            media=promotion.submission_media,
+            asks_birth_date=bool(promotion.min_age)
+            or any(rule.min_age for rule in promotion_country_rule_list(promotion=promotion)),
+            asks_marketing=bool(promotion.marketing_text),
+        )
+        self.base_fields = {name: type(self).base_fields[name] for name in wanted}  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.promotion = promotion
         # Every country is offered, so that someone from elsewhere is told why they may
@@ -154,13 +195,7 @@ class EntryForm(DescribedErrorsMixin, forms.Form):
             self.fields["country"].help_text = _("Open to residents of %(names)s.") % {
                 "names": ", ".join(name for _code, name in allowed)
             }
-        if not promotion.min_age and not any(
-            rule.min_age for rule in promotion_country_rule_list(promotion=promotion)
-        ):  # no minimum age anywhere: no date of birth to ask
-            del self.fields["birth_date"]
-        if not promotion.marketing_text:
-            del self.fields["marketing"]
-        else:
+        if "marketing" in self.fields:
             self.fields["marketing"].label = promotion.marketing_text
         self.fields["accept_rules"].label = _("I accept the official rules.")
         self.fields["accept_privacy"].label = _("I accept the privacy notice.")
@@ -168,21 +203,15 @@ class EntryForm(DescribedErrorsMixin, forms.Form):
             "I understand that this promotion is not sponsored, endorsed, administered by or "
             "associated with Facebook, and I release Facebook from any liability."
         )
-        if promotion.kind != Promotion.Kind.CONTEST:
-            for name in ("title", "description", "file", "video_url"):
-                del self.fields[name]
-        else:
+        if promotion.kind == Promotion.Kind.CONTEST:
             media = promotion.submission_media
             if media == SubmissionMedia.PHOTO:
                 self.fields["file"].label = _("Your photo")
                 self.fields["file"].widget.attrs["accept"] = "image/*"
-                del self.fields["video_url"]
             elif media == SubmissionMedia.VIDEO:
                 self.fields["file"].label = _("Your video file")
                 self.fields["file"].widget.attrs["accept"] = "video/*"
             else:
-                del self.fields["file"]
-                del self.fields["video_url"]
                 self.fields["description"].label = _("Your text")
 
     def answers(self, *, facebook_age_max: int | None = None) -> Answers:
