@@ -120,6 +120,11 @@ class CampaignAdmin(
             ]
         return self.language_fieldsets(request, obj, fieldsets)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
+        # A campaign keeps its brand: its entries, tracked events, coupon codes (unique
+        # within the brand) and shop offers all belong to that brand.
+        return [*super().get_readonly_fields(request, obj), *(["brand"] if obj else [])]
+
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         campaign = self._object(request, object_id)
         if campaign is not None:

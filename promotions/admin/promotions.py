@@ -358,7 +358,7 @@ class PromotionAdmin(
                 self.message_user(
                     request,
                     _(
-                        "Added %(n)d codes; %(d)d were already in a pool, "
+                        "Added %(n)d codes; %(d)d were already in a pool of this brand, "
                         "%(i)d were not valid codes."
                     )
                     % {"n": result.created, "d": len(result.duplicates), "i": len(result.invalid)},

@@ -20,19 +20,19 @@ class PromotionCodeClaim(NamedTuple):
     claimed_at: datetime
 
 
-def promotion_code_lookup(*, code: str) -> PromotionCodeClaim | None:
-    """For the shop: the offer promotion, entrant and claim time of a code that a
-    promotion handed out; None for an unknown code or one never handed out.
+def promotion_code_lookup(*, brand_id: int, code: str) -> PromotionCodeClaim | None:
+    """For the brand's shop: the offer promotion, entrant and claim time of a code that a
+    promotion of the brand handed out; None for an unknown code or one never handed out.
 
-    Codes are unique across promotions and looked up case-insensitively (spaces ignored).
-    Whether it was already used is ``CouponCode.redeemed_at``; mark use with
-    ``promotions.codes.services.promotion_code_redeem(code=..., reference=<order id>)``.
+    Codes are unique within a brand and looked up case-insensitively (spaces ignored).
+    Whether it was already used is ``CouponCode.redeemed_at``; an order marks its use with
+    ``promotions.codes.services.promotion_code_redeem``.
     """
     normalized = code_normalize(code)
     if not code_is_valid(normalized):
         return None
     row = (
-        CouponCode.objects.filter(code=normalized, person__isnull=False)
+        CouponCode.objects.filter(brand_id=brand_id, code=normalized, person__isnull=False)
         .values_list("promotion_id", "person_id", "claimed_at")
         .first()
     )

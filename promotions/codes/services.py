@@ -47,14 +47,21 @@ def code_claim(*, entry: Entry, at: datetime) -> CouponCode:
 @transaction.atomic
 def code_pool_import(*, promotion: Promotion, codes: Iterable[str]) -> CodeImport:
     """Add codes to an offer promotion's pool (``promotions.codes.rules``: normalised,
-    checked). Codes already in any pool are reported, never added twice."""
+    checked). Codes already in a pool of the brand are reported, never added twice; other
+    brands' codes are neither seen nor told."""
     if promotion.kind != Promotion.Kind.OFFER:
         raise ValidationError(_("Only offer promotions have a code pool."))
     typed = codes_sort(codes)
-    existing = set(CouponCode.objects.filter(code__in=typed.wanted).values_list("code", flat=True))
+    brand_id = promotion.campaign.brand_id
+    in_brand = CouponCode.objects.filter(brand_id=brand_id)
+    existing = set(in_brand.filter(code__in=typed.wanted).values_list("code", flat=True))
     fresh = [c for c in typed.wanted if c not in existing]
-    CouponCode.objects.bulk_create([CouponCode(promotion=promotion, code=c) for c in fresh])
-    return typed.import_result(taken=existing)
+    CouponCode.objects.bulk_create(
+        [CouponCode(brand_id=brand_id, promotion=promotion, code=c) for c in fresh],
+        ignore_conflicts=True,  # a code another import of the brand adds at this moment
+    )
+    added = set(promotion.codes.filter(code__in=fresh).values_list("code", flat=True))
+    return typed.import_result(taken=existing | (set(fresh) - added))
 
 
 def code_pool_generate(
@@ -74,8 +81,11 @@ class CodeNotRedeemable(ValidationError):
 
 
 @transaction.atomic
-def promotion_code_redeem(*, code: str, reference: str, at: datetime | None = None) -> CouponCode:
-    """For the shop: mark a claimed code used by an order (``reference``, e.g. the order id).
+def promotion_code_redeem(
+    *, brand_id: int, code: str, reference: str, at: datetime | None = None
+) -> CouponCode:
+    """For the shop: mark a claimed code of the brand used by an order (``reference``, e.g.
+    the order id).
 
     A code is redeemed once: a conditional UPDATE (``WHERE redeemed_at IS NULL``) decides.
     Redeeming again with the same reference returns the code unchanged (a retried webhook);
@@ -87,7 +97,7 @@ def promotion_code_redeem(*, code: str, reference: str, at: datetime | None = No
     reference = reference.strip()[:80]
     if not reference:
         raise CodeNotRedeemable(_("Say which order redeems the code."))
-    obj = CouponCode.objects.filter(code=normalized).first()
+    obj = CouponCode.objects.filter(brand_id=brand_id, code=normalized).first()
     if obj is None or obj.person_id is None:
         raise CodeNotRedeemable(_("This code is not valid."))
     if CouponCode.objects.filter(pk=obj.pk, redeemed_at__isnull=True).update(

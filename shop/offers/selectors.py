@@ -54,7 +54,7 @@ def _when(at: datetime, brand: Brand) -> str:
 def _promotion_coupon(brand: Brand, text: str) -> CodeMatch | None:
     """A code a promotion of this brand handed out (``promotion_code_lookup``: claimed codes
     only), with the brand's offer for that promotion; None when either is missing."""
-    claim = promotion_code_lookup(code=text)
+    claim = promotion_code_lookup(brand_id=brand.pk, code=text)
     if claim is None:
         return None
     offer = (
@@ -63,7 +63,7 @@ def _promotion_coupon(brand: Brand, text: str) -> CodeMatch | None:
         .order_by("-is_active", "-ends_at", "-id")
         .first()
     )
-    coupon = CouponCode.objects.filter(code=text).first()
+    coupon = CouponCode.objects.filter(brand=brand, code=text).first()
     if offer is None or coupon is None:
         return None
     return CodeMatch(offer=offer, coupon=coupon)

@@ -41,6 +41,11 @@ def coupon_redeem(*, order: Order, at: datetime) -> None:
     if redemption is None or not redemption.code.promotion_coupon:
         return
     try:
-        promotion_code_redeem(code=redemption.code.code, reference=str(order.token), at=at)
+        promotion_code_redeem(
+            brand_id=redemption.code.brand_id,
+            code=redemption.code.code,
+            reference=str(order.token),
+            at=at,
+        )
     except CodeNotRedeemable as exc:
         logger.error("shop: coupon %s of order %s: %s", redemption.code.code, order.pk, exc)

@@ -230,6 +230,7 @@ class CouponCodeFactory(factory.django.DjangoModelFactory):
         model = CouponCode
 
     promotion = factory.SubFactory(PromotionFactory, kind=Promotion.Kind.OFFER)
+    brand = factory.SelfAttribute("promotion.campaign.brand")
     code = factory.Sequence(lambda n: f"CODE-{n:06d}")
 
 

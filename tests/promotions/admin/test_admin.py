@@ -224,3 +224,13 @@ def test_contest_standings_in_admin_follow_the_weighting(manager_client, campaig
 
     assert "Score = 50% &times; votes / most votes + 50% &times; jury average / 10." in page
     assert "Night ride" in page
+
+
+def test_a_campaign_keeps_its_brand_once_made(admin_client, campaign):
+    """Its entries, events, codes (unique within the brand) and offers are the brand's."""
+    add = admin_client.get("/admin/promotions/campaign/add/")
+    change = admin_client.get(f"/admin/promotions/campaign/{campaign.pk}/change/")
+
+    assert "brand" in add.context["adminform"].form.fields
+    assert "brand" not in change.context["adminform"].form.fields
+    assert campaign.brand.name in change.content.decode()

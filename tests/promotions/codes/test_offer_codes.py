@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from promotions.codes import selectors as codes_selectors
 from promotions.codes import services as codes_services
@@ -68,8 +69,9 @@ def test_offers_and_contests_take_one_entry_per_person():
 
 
 def test_code_import_reports_duplicates_and_invalid_codes():
-    promotion, other = offer(), offer()
-    codes_services.code_pool_import(promotion=other, codes=["TAKEN-1"])
+    promotion = offer()
+    same_brand = offer(campaign=promotion.campaign)
+    codes_services.code_pool_import(promotion=same_brand, codes=["TAKEN-1"])
 
     result = codes_services.code_pool_import(
         promotion=promotion, codes=["ok-code-1", "taken-1", "x", "bad code!", "OK-CODE-1"]
@@ -81,6 +83,43 @@ def test_code_import_reports_duplicates_and_invalid_codes():
         ["x", "bad code!"],
     )
     assert list(promotion.codes.values_list("code", flat=True)) == ["OK-CODE-1"]
+
+
+def test_two_brands_may_use_the_same_code_and_neither_sees_the_others():
+    ours, theirs = offer(), offer()
+    assert ours.campaign.brand_id != theirs.campaign.brand_id
+    codes_services.code_pool_import(promotion=theirs, codes=["WELCOME10"])
+
+    result = codes_services.code_pool_import(promotion=ours, codes=["welcome10"])
+    outcome = enter(ours)
+
+    assert (result.created, result.duplicates) == (1, [])
+    assert CouponCode.objects.filter(code="WELCOME10").count() == 2
+    found = codes_selectors.promotion_code_lookup(brand_id=ours.campaign.brand_id, code="WELCOME10")
+    assert found is not None and found.promotion_id == ours.pk
+    assert (
+        codes_selectors.promotion_code_lookup(brand_id=theirs.campaign.brand_id, code="WELCOME10")
+        is None  # theirs was never handed out
+    )
+    with pytest.raises(codes_services.CodeNotRedeemable, match="not valid"):
+        codes_services.promotion_code_redeem(
+            brand_id=theirs.campaign.brand_id, code="WELCOME10", reference="order-1"
+        )
+    redeemed = codes_services.promotion_code_redeem(
+        brand_id=ours.campaign.brand_id, code="WELCOME10", reference="order-1"
+    )
+    assert redeemed.pk == outcome.code.pk
+
+
+def test_a_brand_holds_a_code_once_whatever_writes_it():
+    promotion = offer()
+    other = offer(campaign=promotion.campaign)
+    codes_services.code_pool_import(promotion=promotion, codes=["ONCE-1"])
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CouponCode.objects.create(promotion=other, code="ONCE-1")
+
+    assert CouponCode.objects.get(code="ONCE-1").brand_id == promotion.campaign.brand_id
 
 
 def test_generated_codes_are_unique_and_readable():
@@ -101,21 +140,28 @@ def test_the_shop_looks_codes_up_and_redeems_each_once():
     outcome = enter(promotion)
     code = outcome.code.code
 
-    found = codes_selectors.promotion_code_lookup(code=f" {code.lower()} ")
-    redeemed = codes_services.promotion_code_redeem(code=code, reference="order-17")
-    retried = codes_services.promotion_code_redeem(code=code, reference="order-17")
+    brand_id = promotion.campaign.brand_id
+    found = codes_selectors.promotion_code_lookup(brand_id=brand_id, code=f" {code.lower()} ")
+    redeemed = codes_services.promotion_code_redeem(
+        brand_id=brand_id, code=code, reference="order-17"
+    )
+    retried = codes_services.promotion_code_redeem(
+        brand_id=brand_id, code=code, reference="order-17"
+    )
 
     assert found == (promotion.pk, outcome.entry.person_id, outcome.code.claimed_at)
     assert (found.promotion_id, found.entrant_id) == (promotion.pk, outcome.entry.person_id)
     assert redeemed.redeemed_at == retried.redeemed_at
     assert (
         codes_selectors.promotion_code_lookup(
-            code="SHOP-0002" if code != "SHOP-0002" else "SHOP-0001"
+            brand_id=brand_id, code="SHOP-0002" if code != "SHOP-0002" else "SHOP-0001"
         )
         is None
     )
-    assert codes_selectors.promotion_code_lookup(code="NOPE") is None
+    assert codes_selectors.promotion_code_lookup(brand_id=brand_id, code="NOPE") is None
     with pytest.raises(codes_services.CodeNotRedeemable, match="already been used"):
-        codes_services.promotion_code_redeem(code=code, reference="order-18")
+        codes_services.promotion_code_redeem(brand_id=brand_id, code=code, reference="order-18")
     with pytest.raises(codes_services.CodeNotRedeemable, match="not valid"):
-        codes_services.promotion_code_redeem(code="SHOP-000X", reference="order-18")
+        codes_services.promotion_code_redeem(
+            brand_id=brand_id, code="SHOP-000X", reference="order-18"
+        )

@@ -68,5 +68,7 @@ def test_generated_codes_follow_the_rules_and_a_claimed_one_is_found_as_typed():
     code.save()
     typed = " ".join(code.code.lower())  # as read aloud and typed on a phone
 
-    assert codes_selectors.promotion_code_lookup(code=typed).promotion_id == promotion.pk
-    assert codes_selectors.promotion_code_lookup(code="no") is None
+    brand_id = promotion.campaign.brand_id
+    found = codes_selectors.promotion_code_lookup(brand_id=brand_id, code=typed)
+    assert found is not None and found.promotion_id == promotion.pk
+    assert codes_selectors.promotion_code_lookup(brand_id=brand_id, code="no") is None
