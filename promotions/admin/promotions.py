@@ -64,6 +64,19 @@ class PromotionForm(forms.ModelForm):
         model = Promotion
         exclude: list[str] = []
 
+    def clean_campaign(self) -> Campaign:
+        campaign: Campaign = self.cleaned_data["campaign"]
+        before = self.instance.campaign if self.instance.pk else None
+        if before is not None and campaign.brand_id != before.brand_id:
+            raise ValidationError(
+                _(
+                    "A promotion stays with its brand (its entries, codes and offers are the "
+                    "brand's): choose a campaign of %(brand)s."
+                )
+                % {"brand": before.brand.name}
+            )
+        return campaign
+
 
 # What a marketer sees of a prize, on the promotion's page and on the prize's own.
 PRIZE_FIELDS = (

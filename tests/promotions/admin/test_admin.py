@@ -234,3 +234,22 @@ def test_a_campaign_keeps_its_brand_once_made(admin_client, campaign):
     assert "brand" in add.context["adminform"].form.fields
     assert "brand" not in change.context["adminform"].form.fields
     assert campaign.brand.name in change.content.decode()
+
+
+def test_a_promotion_moves_between_campaigns_of_its_brand_only(admin_client, campaign):
+    promotion = PromotionFactory(campaign=campaign, slug="spring-draw")
+    sibling = CampaignFactory(brand=campaign.brand)
+    foreign = CampaignFactory()
+    url = f"/admin/promotions/promotion/{promotion.pk}/change/"
+
+    refused = admin_client.post(url, promotion_form(foreign))
+    promotion.refresh_from_db()
+    assert promotion.campaign_id == campaign.pk
+    assert errors(refused)["campaign"] == [
+        "A promotion stays with its brand (its entries, codes and offers are the brand's): "
+        f"choose a campaign of {campaign.brand.name}."
+    ]
+
+    moved = admin_client.post(url, promotion_form(sibling))
+    promotion.refresh_from_db()
+    assert moved.status_code == 302 and promotion.campaign_id == sibling.pk
