@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django import forms
@@ -127,6 +128,10 @@ class CampaignAdmin(
 
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         campaign = self._object(request, object_id)
+        if request.method == "POST":  # the window is read in the zone chosen in the same form
+            posted = self._posted_zone(request, campaign)
+            if posted is not None:
+                return posted
         if campaign is not None:
             return campaign.zone_name
         brands = choices_queryset(request, Brand)
@@ -136,6 +141,22 @@ class CampaignAdmin(
             if brand is not None:
                 return brand.timezone
         return self._common_timezone(request)
+
+    @staticmethod
+    def _posted_zone(request: HttpRequest, campaign: Campaign | None) -> str | None:
+        """The zone a posted campaign form chose: its own, or (left empty) its brand's;
+        None when the form names no known zone (the form then says why)."""
+        zone = str(request.POST.get("timezone", "")).strip()
+        if zone:
+            return zone if zone in zoneinfo.available_timezones() else None
+        if campaign is not None:
+            return campaign.brand.timezone
+        brands = choices_queryset(request, Brand)
+        brand_id = str(request.POST.get("brand", ""))
+        if brands is None or not brand_id.isdigit():
+            return None
+        brand = brands.filter(pk=brand_id).first()
+        return brand.timezone if brand is not None else None
 
     @property
     def media(self) -> forms.Media:

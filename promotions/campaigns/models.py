@@ -187,8 +187,8 @@ class Campaign(WindowedModel):
         validators=[_timezone_validator],
         help_text=_(
             "IANA time zone of the campaign's market (e.g. Asia/Tokyo): its windows, daily "
-            "entry limits, votes and deadlines are read in it. Empty: the brand's. Save a "
-            "new zone before changing the times, which are entered in the zone saved."
+            "entry limits, votes and deadlines are read in it. Empty: the brand's. The times "
+            "below are read in the zone chosen here, also when it changes in the same save."
         ),
     )
     languages = models.JSONField(

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from promotions.models import Promotion
+from promotions.models import Campaign, Promotion
 from tests.factories import BrandFactory, BrandMembershipFactory, CampaignFactory
 from tests.promotions.admin.conftest import admin_url
-from tests.promotions.admin.forms import promotion_form
+from tests.promotions.admin.forms import campaign_form, promotion_form
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +107,53 @@ def test_a_campaign_with_a_zone_of_its_own_is_edited_and_listed_in_it(as_manager
     )
     assert 'name="timezone" value="Asia/Tokyo"' in campaign_page
     assert '<span class="ph-window" title="Asia/Tokyo">2026-01-01 09:00 →' in campaigns
+
+
+def test_a_window_is_read_in_the_zone_chosen_in_the_same_save(as_manager, alpha):
+    # given: a Paris brand; its campaign for New York is added, one for Tokyo is changed
+    window = {
+        "starts_at_0": "2030-01-15",
+        "starts_at_1": "10:00:00",
+        "ends_at_0": "2030-02-15",
+        "ends_at_1": "18:30:00",
+    }
+    tokyo = CampaignFactory(brand=alpha.brand, slug="tokyo")
+
+    # when
+    added = as_manager.post(
+        "/admin/promotions/campaign/add/",
+        campaign_form(alpha.brand, timezone="America/New_York", **window),
+    )
+    changed = as_manager.post(
+        admin_url(tokyo),
+        campaign_form(alpha.brand, slug="tokyo", timezone="Asia/Tokyo", **window),
+    )
+    emptied = as_manager.post(  # the zone left empty again: the brand's, Paris
+        admin_url(tokyo), campaign_form(alpha.brand, slug="tokyo", timezone="", **window)
+    )
+
+    # then: 10:00 as typed, in the zone the form chose
+    assert (added.status_code, changed.status_code, emptied.status_code) == (302, 302, 302)
+    new_york = Campaign.objects.get(slug="summer")
+    assert (new_york.starts_at, new_york.ends_at) == (
+        datetime(2030, 1, 15, 15, 0, tzinfo=UTC),
+        datetime(2030, 2, 15, 23, 30, tzinfo=UTC),
+    )
+    tokyo.refresh_from_db()
+    assert tokyo.timezone == "" and tokyo.starts_at == datetime(2030, 1, 15, 9, 0, tzinfo=UTC)
+
+
+def test_an_unknown_zone_is_a_form_error_and_changes_nothing(as_manager, alpha):
+    before = (alpha.campaign.timezone, alpha.campaign.starts_at)
+
+    response = as_manager.post(
+        admin_url(alpha.campaign),
+        campaign_form(alpha.brand, slug=alpha.campaign.slug, timezone="Mars/Olympus"),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["timezone"] == [
+        "Mars/Olympus is not a known IANA time zone."
+    ]
+    alpha.campaign.refresh_from_db()
+    assert (alpha.campaign.timezone, alpha.campaign.starts_at) == before
