@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from promotions.admin.displays import ADMIN_MEDIA, reason_action
+from promotions.admin.displays import ADMIN_MEDIA, BrandTimezoneFormMixin, reason_action
 from promotions.admin.saving import RecordAdminMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
@@ -46,7 +46,7 @@ CLAIM_FIELDS = (
     "winner",
     "status",
     "channel",
-    "deadline",
+    "deadline_local",
     "notified_at",
     "reminder_sent_at",
     "claimed_at",
@@ -110,7 +110,9 @@ class ShipForm(forms.Form):
 
 
 @admin.register(PrizeClaim)
-class PrizeClaimAdmin(RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+class PrizeClaimAdmin(
+    BrandTimezoneFormMixin, RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin
+):
     # What to do next comes before the long promotion titles: at a laptop's width, with
     # the sidebar and the filters open, the button is in view without scrolling sideways.
     list_display = [
@@ -118,7 +120,7 @@ class PrizeClaimAdmin(RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin)
         "prize",
         "status",
         "next_step",
-        "deadline",
+        "deadline_local",
         "shipped",
         "promotion",
     ]
@@ -141,6 +143,11 @@ class PrizeClaimAdmin(RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin)
     def media(self) -> forms.Media:
         return super().media + ADMIN_MEDIA
 
+    def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
+        """A claim's page reads its moments in its campaign's zone."""
+        claim = self._object(request, object_id)
+        return claim.promotion.campaign.zone_name if claim is not None else None
+
     def get_urls(self) -> list[Any]:
         urls = super().get_urls()
         mine = [
@@ -161,6 +168,17 @@ class PrizeClaimAdmin(RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin)
     @admin.display(description=_("entry"), ordering="entry__public_id")
     def entry_number(self, obj: PrizeClaim) -> str:
         return obj.entry.public_id
+
+    @admin.display(description=_("deadline"), ordering="deadline")
+    def deadline_local(self, obj: PrizeClaim) -> SafeString:
+        """In the campaign's zone, as the winner's email says it (the list mixes brands)."""
+        tz = obj.promotion.campaign.tzinfo
+        return format_html(
+            '<span title="{}">{} <small>{}</small></span>',
+            tz.key,
+            f"{obj.deadline.astimezone(tz):%Y-%m-%d %H:%M}",
+            f"{obj.deadline.astimezone(tz):%Z}",
+        )
 
     @admin.display(description=_("winner"))
     def winner(self, obj: PrizeClaim) -> str:

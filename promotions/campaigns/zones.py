@@ -34,6 +34,16 @@ def next_day_start(clock: Clock, moment: datetime) -> datetime:
     return datetime.combine(following, datetime.min.time(), tzinfo=clock.tzinfo).astimezone(UTC)
 
 
+def days_later(clock: Clock, moment: datetime, days: int) -> datetime:
+    """The same local time ``days`` calendar days after ``moment`` on the clock (a deadline
+    "within 7 days": Monday 10:00 in Paris gives the next Monday 10:00 in Paris, also across
+    a change of the clocks, where 7 x 24 hours would give 09:00 or 11:00). A local time the
+    clocks skip that day reads as the real time after the gap."""
+    tz = clock.tzinfo
+    local = moment.astimezone(tz).replace(tzinfo=None) + timedelta(days=days)
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
 def moment_display(clock: Clock, moment: datetime) -> str:
     """``moment`` as a consumer reads it: the clock's local time, in the active language's
     way of writing it, and the zone's name."""

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.languages import path_in_language
+from promotions.campaigns.zones import days_later
 from promotions.claims.events import claim_event_publish
 from promotions.claims.models import PrizeClaim
 from promotions.draws import services as draws_services
@@ -251,7 +252,7 @@ def claim_open(
         slot=slot,
         predecessor=predecessor,
         channel=claim_channel(entry=entry),
-        deadline=at + timedelta(days=promotion.claim_days),
+        deadline=days_later(promotion.campaign, at, promotion.claim_days),
         created_at=at,
     )
     claim.full_clean(exclude=["promotion", "draw", "award", "prize", "entry", "predecessor"])

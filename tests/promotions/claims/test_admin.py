@@ -3,12 +3,15 @@ prize on, shipped (winner emailed) then delivered, documents streamed only to th
 
 from __future__ import annotations
 
+import zoneinfo
+
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
+from django.utils.formats import date_format
 
 from promotions.claims import services as claims_services
-from promotions.models import BrandMembership, DrawReplacement, PrizeClaim
+from promotions.models import BrandMembership, Campaign, DrawReplacement, PrizeClaim
 from tests.factories.promotions import BrandMembershipFactory
 from tests.promotions.claims.helpers import closed_sweepstakes
 
@@ -147,3 +150,19 @@ def test_an_alternate_nothing_can_tell_is_the_managers_to_reach_with_the_link_ad
     # a winner who was told shows no link
     page = _client(promotion).get(f"/admin/promotions/prizeclaim/{first.pk}/change/")
     assert "Give it to the winner only" not in page.content.decode()
+
+
+def test_deadlines_and_moments_read_in_the_campaigns_zone(django_capture_on_commit_callbacks):
+    promotion, _draw, claim = _drawn(django_capture_on_commit_callbacks)
+    Campaign.objects.filter(pk=promotion.campaign_id).update(timezone="Asia/Tokyo")
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    client = _client(promotion)
+
+    listing = client.get(LIST).content.decode()
+    page = client.get(f"{LIST}{claim.pk}/change/").content.decode()
+
+    local = claim.deadline.astimezone(tokyo)
+    assert f'<span title="Asia/Tokyo">{local:%Y-%m-%d %H:%M} <small>JST</small></span>' in listing
+    assert f"{local:%H:%M}" in page and "JST" in page
+    told = claim.notified_at.astimezone(tokyo)
+    assert date_format(told, "DATETIME_FORMAT") in page

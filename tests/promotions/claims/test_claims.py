@@ -43,7 +43,7 @@ def _links(message) -> list[str]:
 def test_the_worker_draws_once_after_the_grace_and_tells_winners_and_managers(
     django_capture_on_commit_callbacks, mailoutbox
 ):
-    _promotion, draw, due = closed_sweepstakes(winners=2)
+    promotion, draw, due = closed_sweepstakes(winners=2)
 
     # given: entries closed, but the grace has not passed
     assert claims_services.draws_run_due(at=due - timedelta(seconds=1)) == 0
@@ -58,7 +58,10 @@ def test_the_worker_draws_once_after_the_grace_and_tells_winners_and_managers(
     assert draw.is_drawn and draw.drawn_at == due
     claims = list(PrizeClaim.objects.filter(draw=draw).order_by("slot"))
     assert [c.entry.public_id for c in claims] == draw.winners
-    assert {c.deadline for c in claims} == {due + timedelta(days=7)}
+    zone = promotion.campaign.tzinfo  # seven calendar days later, at the same local time
+    assert {c.deadline.astimezone(zone) for c in claims} == {
+        (due.astimezone(zone).replace(tzinfo=None) + timedelta(days=7)).replace(tzinfo=zone)
+    }
     assert all(c.notified_at is not None for c in claims)
     to_winners = [m for m in mailoutbox if m.to != ["manager@brand.example"]]
     assert sorted(m.to[0] for m in to_winners) == sorted(c.entry.person.email for c in claims)
