@@ -203,7 +203,9 @@ class RollupTotals(models.Model):
 
 
 class HourlyRollup(RollupTotals):
-    """Totals per promotion and UTC hour: what reports without breakdowns read."""
+    """Totals per promotion and hour (``hour``: the start of the brand's local hour, in UTC;
+    the UTC hour except in zones a half or quarter hour off UTC, so that a local day is
+    whole hours everywhere): what reports without breakdowns read in another zone."""
 
     pk = models.CompositePrimaryKey("promotion_id", "hour", "currency")
     promotion_id = models.BigIntegerField()
@@ -239,7 +241,8 @@ class DailyRollup(RollupTotals):
 
 
 class BreakdownRollup(RollupTotals):
-    """Totals per (promotion, UTC hour, country, device class, source, language, currency)."""
+    """Totals per (promotion, hour, country, device class, source, language, currency);
+    ``hour`` as in ``HourlyRollup``."""
 
     pk = models.CompositePrimaryKey(
         "promotion_id", "hour", "country", "device", "source", "language", "currency"
@@ -262,7 +265,7 @@ class BreakdownRollup(RollupTotals):
 
 
 class InvalidRollup(models.Model):
-    """Invalid events per promotion, UTC hour, event type and reason."""
+    """Invalid events per promotion, hour (as in ``HourlyRollup``), event type and reason."""
 
     pk = models.CompositePrimaryKey("promotion_id", "hour", "type", "reason")
     promotion_id = models.BigIntegerField()

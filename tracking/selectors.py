@@ -362,7 +362,7 @@ def stats_as_of_get() -> datetime | None:
 def campaign_hourly_stats_list(
     *, campaign_id: int, start: datetime, end: datetime
 ) -> list[tuple[datetime, Stats]]:
-    """A campaign's totals per UTC hour in ``[start, end)``, newest hour first (for alerts:
+    """A campaign's totals per rollup hour in ``[start, end)``, newest hour first (for alerts:
     "the last N impressions" walks back hour by hour)."""
     found = (
         HourlyRollup.objects.filter(campaign_id=campaign_id, hour__gte=start, hour__lt=end)

@@ -314,18 +314,32 @@ def viewer_hash(pseudonym: bytes, salt: bytes) -> int:
 
 
 def _stage_rows(events: Sequence[TrackedEvent]) -> list[tuple[Any, ...]]:
+    """The staged rows of a batch. Each event's ``hour`` is the start of its brand's local
+    hour (in UTC): the UTC hour, but in zones a half or a quarter hour off UTC (India at
+    +05:30, Nepal at +05:45, Newfoundland, South Australia...), where a UTC hour would
+    straddle their midnight and put half an hour of events on the wrong local day of the
+    hourly and breakdown rollups."""
     zones = brand_zones({e.brand_id for e in events}, max_age=STORE_MAX_AGE_SECONDS)
-    days: dict[tuple[int, datetime], date | None] = {}  # (brand, UTC hour) -> its local day
+    # (brand, UTC hour) -> (its bucket and local day), or None where the brand's clock is
+    # off the whole hour or a day starts inside it: then each event is placed by itself.
+    hours: dict[tuple[int, datetime], tuple[datetime, date] | None] = {}
     rows = []
     for e in events:
         ts = e.ts if e.ts.tzinfo is UTC else e.ts.astimezone(UTC)
-        hour = ts.replace(minute=0, second=0, microsecond=0)
-        key = (e.brand_id, hour)
-        if key not in days:  # one local day for the whole hour, unless a day starts inside it
+        utc_hour = ts.replace(minute=0, second=0, microsecond=0)
+        key = (e.brand_id, utc_hour)
+        if key not in hours:
             zone = zones[e.brand_id]
-            first, last = hour.astimezone(zone).date(), (hour + _LAST).astimezone(zone).date()
-            days[key] = first if first == last else None
-        day = days[key] or ts.astimezone(zones[e.brand_id]).date()
+            first, last = utc_hour.astimezone(zone), (utc_hour + _LAST).astimezone(zone)
+            whole = first.minute == 0 and first.utcoffset() == last.utcoffset()
+            hours[key] = (utc_hour, first.date()) if whole and first.date() == last.date() else None
+        found = hours[key]
+        if found is not None:
+            hour, day = found
+        else:
+            local = ts.astimezone(zones[e.brand_id])
+            hour = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+            day = local.date()
         viewer = viewer_hash(e.pseudonym, daily_salt(day)) if e.pseudonym else 0
         rows.append(
             (

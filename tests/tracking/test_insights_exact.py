@@ -1,7 +1,8 @@
 """Insights equal what the raw events say, counted here independently of the rollups:
-every level, time increment and combination of breakdowns (language included), for two
-brands whose days start at different UTC hours (Auckland and Los Angeles), across a month's
-end and a daylight-saving change, read page by page through the cursor. Each brand sells in
+every level, time increment and combination of breakdowns (language included), for three
+brands whose days start at different UTC hours (Auckland, Los Angeles, and Kathmandu, whose
+day starts at a quarter past a UTC hour), across a month's end and a daylight-saving
+change, read page by page through the cursor. Each brand sells in
 two currencies: revenue is reported per currency, never added across them."""
 
 from __future__ import annotations
@@ -72,8 +73,10 @@ def world(make_api_key):
     rng = random.Random(20260405)
     auckland = BrandFactory(slug="kiwi", timezone="Pacific/Auckland")
     angeles = BrandFactory(slug="angel", timezone="America/Los_Angeles")
+    kathmandu = BrandFactory(slug="himal", timezone="Asia/Kathmandu")  # UTC+05:45
+    currencies = {auckland: ["NZD", "AUD"], angeles: ["USD", "EUR"], kathmandu: ["NPR", "INR"]}
     promotions = []
-    for brand, campaigns in ((auckland, 2), (angeles, 1)):
+    for brand, campaigns in ((auckland, 2), (angeles, 1), (kathmandu, 1)):
         for _ in range(campaigns):
             campaign = CampaignFactory(brand=brand)
             promotions += [PromotionFactory(campaign=campaign) for _ in range(2)]
@@ -105,11 +108,7 @@ def world(make_api_key):
                 language=rng.choice(["en", "fr", "ar", ""]),
                 viewer=rng.choice(viewers) if kind == "impression" else None,
                 value=rng.randrange(100, 10_000) if is_order else None,
-                currency=rng.choice(
-                    ["NZD", "AUD"] if promotion.campaign.brand == auckland else ["USD", "EUR"]
-                )
-                if is_order
-                else "",
+                currency=rng.choice(currencies[promotion.campaign.brand]) if is_order else "",
             )
         )
     events = [
@@ -133,7 +132,7 @@ def world(make_api_key):
     ]
     for i in range(0, len(events), 200):
         events_store(events[i : i + 200])
-    _key, raw_key = make_api_key(brands=[auckland, angeles], scopes=["reports:read"])
+    _key, raw_key = make_api_key(brands=[auckland, angeles, kathmandu], scopes=["reports:read"])
     return raws, raw_key
 
 
