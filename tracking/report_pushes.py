@@ -13,7 +13,10 @@ Flow, driven by one schedule (``tracking.tasks.report_pushes_run``, every minute
    (``report_push_resend``: a new push, sent by the worker once the request commits).
 
 Periods, in the brand's time zone: hourly = the day of the hour just ended (so far);
-daily = yesterday; weekly = last Monday to Sunday.
+daily = yesterday; weekly = last Monday to Sunday. A subscription whose runs were missed
+(the worker was down) catches up: one push for each period it missed, oldest first, up to
+``BACKFILL_MAX`` periods (hourly runs of one day are one period: its last, complete one).
+A paused subscription does not catch up: switched on again, it runs from then on.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 # Reports wait this long after their period's end, so the stream consumer has caught up.
 GRACE = timedelta(minutes=5)
+# After an outage, a subscription is sent at most this many of the periods it missed.
+BACKFILL_MAX = 31
 # What a subscription's owner sets and may change (API, admin); the brand is fixed.
 SUBSCRIPTION_FIELDS = (
     "name",
@@ -162,7 +167,14 @@ def report_subscription_update(
     unknown = set(changes) - set(SUBSCRIPTION_FIELDS)
     if unknown:
         raise ValidationError({name: "This cannot be changed." for name in unknown})
-    if "url" in changes and changes["url"] != subscription.url:
+    # as stored: admin's form has set the new values on the object already
+    stored = ReportSubscription.objects.filter(pk=subscription.pk)
+    before = stored.values("url", "active", "schedule").first() or {
+        "url": "",
+        "active": subscription.active,
+        "schedule": subscription.schedule,
+    }
+    if "url" in changes and changes["url"] != before["url"]:
         webhooks.webhook_url_validate(changes["url"])
     for name, value in changes.items():
         setattr(subscription, name, value)
@@ -172,7 +184,9 @@ def report_subscription_update(
         breakdowns=subscription.breakdowns,
         fields=subscription.fields,
     )
-    if "schedule" in changes:
+    rescheduled = subscription.schedule != before["schedule"]
+    switched_on = subscription.active and not before["active"]
+    if rescheduled or switched_on:  # a paused subscription does not catch up
         subscription.next_run_at = schedule_next_run(
             schedule=subscription.schedule,
             zone=brand_zone(subscription.brand_id),
@@ -266,7 +280,8 @@ def report_subscription_test(
 
 
 def report_pushes_prepare(*, now: datetime | None = None) -> int:
-    """Create the push of every subscription that is due; returns how many."""
+    """Create the pushes of every subscription that is due (a missed run's too); returns
+    how many."""
     now = now or timezone.now()
     made = 0
     sendable = ReportSubscription.objects.sendable(now)
@@ -281,24 +296,44 @@ def report_pushes_prepare(*, now: datetime | None = None) -> int:
             if subscription is None:
                 continue  # another worker took it
             zone = brand_zone(subscription.brand_id)
-            since, until = schedule_period(
-                schedule=subscription.schedule, zone=zone, run_at=subscription.next_run_at
-            )
-            body, content_type = report_body(subscription=subscription, since=since, until=until)
-            ReportPush.objects.create(
-                subscription=subscription,
-                period_start=since,
-                period_end=until,
-                body=body,
-                content_type=content_type,
-                next_attempt_at=now,
-            )
-            subscription.next_run_at = schedule_next_run(
-                schedule=subscription.schedule, zone=zone, after=now
-            )
+            periods, next_run = _missed_periods(subscription=subscription, zone=zone, now=now)
+            for since, until in periods:
+                body, content_type = report_body(
+                    subscription=subscription, since=since, until=until
+                )
+                ReportPush.objects.create(
+                    subscription=subscription,
+                    period_start=since,
+                    period_end=until,
+                    body=body,
+                    content_type=content_type,
+                    next_attempt_at=now,
+                )
+            subscription.next_run_at = next_run
             subscription.save(update_fields=["next_run_at", "updated_at"])
-            made += 1
+            made += len(periods)
     return made
+
+
+def _missed_periods(
+    *, subscription: ReportSubscription, zone: zoneinfo.ZoneInfo, now: datetime
+) -> tuple[list[tuple[date, date]], datetime]:
+    """The periods of every run due by ``now`` (oldest first, each once, at most
+    ``BACKFILL_MAX``: the latest), and the first run after ``now``."""
+    periods: dict[tuple[date, date], None] = {}
+    run = subscription.next_run_at
+    while run <= now:
+        periods[schedule_period(schedule=subscription.schedule, zone=zone, run_at=run)] = None
+        run = schedule_next_run(schedule=subscription.schedule, zone=zone, after=run)
+    missed = list(periods)
+    if len(missed) > BACKFILL_MAX:
+        logger.warning(
+            "report subscription %s: %d missed periods, the oldest %d not sent",
+            subscription.pk,
+            len(missed),
+            len(missed) - BACKFILL_MAX,
+        )
+    return missed[-BACKFILL_MAX:], run
 
 
 retry_delay = deliveries.retry_delay  # the backoff every signed delivery shares

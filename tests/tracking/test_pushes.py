@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from tests.factories import BrandFactory, PromotionFactory
 from tests.tracking.api.conftest import assert_error
@@ -610,3 +611,111 @@ def test_a_revoked_narrowed_or_deleted_key_gets_no_more_reports(
     key.delete()
     subscription.refresh_from_db()
     assert (subscription.api_key, subscription.active) == (None, False)
+
+
+def _periods(subscription):
+    return [
+        (p.period_start.isoformat(), p.period_end.isoformat())
+        for p in ReportPush.objects.filter(subscription=subscription).order_by("pk")
+    ]
+
+
+def test_after_an_outage_each_missed_day_is_pushed_once_oldest_first(partner, brand, receiver):
+    # given: a daily subscription, and traffic on each of the four days the worker missed
+    promotion = PromotionFactory(campaign__brand=brand)
+    created = subscribe(partner, brand, receiver.url, fields=["impressions"])
+    subscription = ReportSubscription.objects.get(pk=created["id"])
+    first_run = subscription.next_run_at
+    days = [(first_run - timedelta(hours=12) + timedelta(days=n)) for n in range(4)]
+    for n, moment in enumerate(days):
+        record(promotion, moment, impressions=n + 1, clicks=0)
+
+    # when: the worker comes back three days late, and runs again a minute later
+    back = first_run + timedelta(days=3, hours=2)
+    made = report_pushes.report_pushes_prepare(now=back)
+    again = report_pushes.report_pushes_prepare(now=back + timedelta(minutes=1))
+    report_pushes.report_pushes_deliver(now=back + timedelta(minutes=1))
+
+    # then: the four days, oldest first, each with its own numbers; the next run tomorrow
+    local_days = [d.astimezone(brand.tzinfo).date().isoformat() for d in days]
+    assert (made, again) == (4, 0)
+    assert _periods(subscription) == [(d, d) for d in local_days]
+    bodies = [json.loads(r.body) for r in receiver.received]
+    assert [(b["since"], b["data"][0]["impressions"]) for b in bodies] == [
+        (d, n + 1) for n, d in enumerate(local_days)
+    ]
+    subscription.refresh_from_db()
+    assert subscription.next_run_at == first_run + timedelta(days=4)
+
+
+def test_missed_hourly_runs_are_one_push_per_day(partner, brand):
+    hourly = ReportSubscription.objects.get(
+        pk=subscribe(partner, brand, "https://8.8.8.8/hourly", schedule="hourly")["id"]
+    )
+    # given: the hourly run of 22:05 Paris time on 10 June, missed until 03:05 the next day
+    evening = datetime(2026, 6, 10, 20, 5, tzinfo=UTC)
+    ReportSubscription.objects.filter(pk=hourly.pk).update(next_run_at=evening)
+
+    made = report_pushes.report_pushes_prepare(now=evening + timedelta(hours=5))
+
+    # then: 10 June, complete (its last run was 00:05), and 11 June so far
+    assert made == 2
+    assert _periods(hourly) == [("2026-06-10", "2026-06-10"), ("2026-06-11", "2026-06-11")]
+    hourly.refresh_from_db()
+    assert hourly.next_run_at == evening + timedelta(hours=6)
+
+
+def test_a_long_outage_sends_the_latest_periods_only(partner, brand):
+    daily = ReportSubscription.objects.get(pk=subscribe(partner, brand, "https://8.8.8.8/d")["id"])
+    # given: the run for 11 June (00:05 on the 12th, Paris), missed until 22 July
+    ReportSubscription.objects.filter(pk=daily.pk).update(
+        next_run_at=datetime(2026, 6, 11, 22, 5, tzinfo=UTC)
+    )
+
+    made = report_pushes.report_pushes_prepare(now=datetime(2026, 7, 21, 22, 10, tzinfo=UTC))
+
+    # then: of the 41 days missed, the last 31
+    days = _periods(daily)
+    assert made == len(days) == report_pushes.BACKFILL_MAX == 31
+    assert (days[0], days[-1]) == (("2026-06-21", "2026-06-21"), ("2026-07-21", "2026-07-21"))
+
+
+def test_a_paused_subscription_switched_on_again_does_not_catch_up(partner, brand):
+    created = subscribe(partner, brand, "https://8.8.8.8/p")
+    url = f"{SUBSCRIPTIONS}{created['id']}/"
+    subscription = ReportSubscription.objects.get(pk=created["id"])
+    partner.patch(url, {"active": False}, format="json")
+    ReportSubscription.objects.filter(pk=subscription.pk).update(
+        next_run_at=subscription.next_run_at - timedelta(days=20)
+    )
+
+    switched = partner.patch(url, {"active": True}, format="json")
+    made = report_pushes.report_pushes_prepare()
+
+    assert switched.status_code == 200, switched.content
+    assert made == 0
+    next_run = datetime.fromisoformat(switched.json()["next_run_at"])
+    assert timedelta(0) < next_run - datetime.now(UTC) <= timedelta(days=1, minutes=5)
+
+
+def test_admin_style_updates_compare_with_what_is_stored(brand):
+    """Admin's form sets the new values on the object before the service runs."""
+    subscription = report_pushes.report_subscription_create(
+        brand_id=brand.pk, url="https://8.8.8.8/in", schedule="daily", active=False
+    )
+    ReportSubscription.objects.filter(pk=subscription.pk).update(
+        next_run_at=subscription.next_run_at - timedelta(days=20)
+    )
+    subscription.refresh_from_db()
+    subscription.active, subscription.url = True, "https://10.0.0.1/in"
+
+    with pytest.raises(ValidationError):
+        report_pushes.report_subscription_update(
+            subscription=subscription, active=True, url="https://10.0.0.1/in"
+        )
+    report_pushes.report_subscription_update(
+        subscription=subscription, active=True, url="https://8.8.8.8/in"
+    )
+
+    subscription.refresh_from_db()
+    assert subscription.next_run_at > datetime.now(UTC)  # switched on: no catch-up
