@@ -183,8 +183,11 @@ class SocialSource(models.Model):
     class Meta:
         ordering = ["promotion_id", "id"]
         constraints = [
+            # Per Page: a post or media belongs to one account, so a source that names
+            # another business's media (on a Page of its own) blocks nobody; it gets none
+            # of that account's comments (webhooks) and Graph refuses its import.
             models.UniqueConstraint(
-                fields=["platform", "object_id"], name="uniq_social_source_object"
+                fields=["page", "platform", "object_id"], name="uniq_social_source_page_object"
             )
         ]
 

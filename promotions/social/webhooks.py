@@ -181,25 +181,28 @@ def social_webhook_process(*, delivery_id: int) -> dict[str, int]:
         else:
             ignored += 1
     keys = set(adds) | set(removes)
+    # (platform, object id, the account it belongs to) -> its source
     sources = {
-        (s.platform, s.object_id): s
+        (s.platform, s.object_id, _source_owner(s)): s
         for s in SocialSource.objects.filter(object_id__in=[k[1] for k in keys]).select_related(
             "page", "promotion__campaign"
         )
     }
     outcome = {"stored": 0, "entries": 0, "removed": 0, "ignored": ignored, "unknown_posts": 0}
     for key in keys:
-        source = sources.get(key)
-        if source is None or accounts[key] != {_source_owner(source)}:
+        owners = accounts[key]
+        source = sources.get((*key, next(iter(owners)))) if len(owners) == 1 else None
+        if source is None:
             # Not a source's, or not from its own account: a source naming another
             # account's media (another brand's) gets nothing of that account's deliveries.
-            if source is not None:
+            named = [s.pk for k, s in sources.items() if k[:2] == key]
+            if named:
                 logger.warning(
-                    "social: delivery %s: changes of %s from %s, not %s's account: ignored",
+                    "social: delivery %s: changes of %s from %s, not the account of %s: ignored",
                     delivery.pk,
                     key[1],
-                    ", ".join(sorted(accounts[key])) or "no account",
-                    source.pk,
+                    ", ".join(sorted(owners)) or "no account",
+                    ", ".join(map(str, named)),
                 )
             outcome["unknown_posts"] += len(adds.get(key, [])) + len(removes.get(key, []))
             continue

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from promotions.entries.models import Entry
 from promotions.social.models import SocialComment, WebhookDelivery
 from promotions.social.webhooks import social_webhook_process
+from tests.factories.promotions import SocialSourceFactory
 from tests.fakes import graph_comments
 from tests.promotions.social.conftest import PAGE_ID, POST_ID, giveaway
 
@@ -185,6 +186,37 @@ def test_an_instagram_comment_delivery_enters_only_from_the_sources_own_account(
     else:
         assert not SocialComment.objects.exists() and not entries.exists()
         assert WebhookDelivery.objects.get().outcome["unknown_posts"] == 1
+
+
+def test_another_brand_naming_the_media_first_neither_blocks_nor_receives_it(
+    client, django_capture_on_commit_callbacks
+):
+    # given: another brand's source names our media on a Page of its own, before ours
+    media = "17900000000000078"
+    squatter = SocialSourceFactory(
+        platform="instagram",
+        object_id=media,
+        page__page_id="987654321",
+        page__instagram_account_id="17841499999999999",
+    )
+    promotion, source = giveaway()
+    source.platform, source.object_id = "instagram", media
+    source.save()  # ours is still accepted: a media is unique per Page, not across Pages
+    body = graph_comments.instagram_change(
+        account_id="17841400000000001",  # our Page's account, whose media it is
+        media_id=media,
+        comment_id="17800000000000124",
+        author="3132",
+        username="fan2",
+        text="mine",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, body).status_code == 200
+
+    assert Entry.objects.get().promotion_id == promotion.pk
+    assert not Entry.objects.filter(promotion=squatter.promotion).exists()
+    assert SocialComment.objects.get().source_id == source.pk
 
 
 def test_a_delivery_for_an_unknown_post_is_kept_and_ignored(
