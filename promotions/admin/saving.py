@@ -36,6 +36,24 @@ class RecordAdminMixin:
         return False
 
 
+class FormFieldsSaveMixin:
+    """Mix in before ``admin.ModelAdmin``: a change writes only the columns its form edits
+    (and ``auto_now`` ones). A counter or status that services move with conditional
+    UPDATEs while the marketer has the page open (an offer's redemptions, a code's uses, an
+    order's status) is never written back from the page's copy; a form that edits nothing
+    writes nothing."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
+            return
+        fields = [f for f in obj._meta.concrete_fields if not f.primary_key]
+        edited = [f.name for f in fields if f.name in form.fields]
+        if edited:
+            touched = [f.name for f in fields if getattr(f, "auto_now", False)]
+            obj.save(update_fields=[*edited, *touched])
+
+
 class ServiceCreateAdminMixin:
     """Mix into a ModelAdmin (before ``admin.ModelAdmin``) and define ``service_create``."""
 

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from promotions.admin.deliveries import DeliveryAdminMixin
+from promotions.admin.saving import FormFieldsSaveMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -100,7 +101,7 @@ def import_now(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -
 
 
 @admin.register(SocialSource)
-class SocialSourceAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class SocialSourceAdmin(FormFieldsSaveMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     form = SocialSourceForm
     list_display = ["object_id", "platform", "promotion", "page", "imported_at", "last_error"]
     list_filter = [("promotion", ScopedRelatedFilter), "platform"]

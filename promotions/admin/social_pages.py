@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from promotions.admin.displays import ADMIN_MEDIA, badge
+from promotions.admin.saving import FormFieldsSaveMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
@@ -69,7 +70,7 @@ class InstagramFilter(admin.SimpleListFilter):
 
 
 @admin.register(ConnectedPage)
-class ConnectedPageAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class ConnectedPageAdmin(FormFieldsSaveMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "brand",

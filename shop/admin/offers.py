@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from promotions.admin.displays import ADMIN_MEDIA, BrandTimezoneFormMixin
+from promotions.admin.saving import FormFieldsSaveMixin
 from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter, choices_queryset
 from promotions.admin.translations import TranslatedFieldsAdminMixin
 from promotions.codes import rules as code_rules
@@ -55,6 +56,24 @@ class OfferForm(forms.ModelForm):
                 self.add_error(
                     "products", _("Not products of this brand: %s.") % ", ".join(foreign)
                 )
+        cap = cleaned.get("max_redemptions")
+        if self.instance.pk and cap is not None:
+            # Locked until admin's transaction commits: no checkout takes one in between.
+            used = (
+                Offer.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("redemptions_count", flat=True)
+                .first()
+            ) or 0
+            if cap < used:
+                self.add_error(
+                    "max_redemptions",
+                    _(
+                        "%(n)d orders already hold or used this offer: the cap cannot be lower. "
+                        "Untick “Is active” to stop it now."
+                    )
+                    % {"n": used},
+                )
         return cleaned
 
 
@@ -86,7 +105,11 @@ class ImportCodesForm(forms.Form):
 
 @admin.register(Offer)
 class OfferAdmin(
-    TranslatedFieldsAdminMixin, BrandTimezoneFormMixin, BrandScopedAdminMixin, admin.ModelAdmin
+    FormFieldsSaveMixin,
+    TranslatedFieldsAdminMixin,
+    BrandTimezoneFormMixin,
+    BrandScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     form = OfferForm
     list_display = [
@@ -265,7 +288,7 @@ class CodeStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Code)
-class CodeAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+class CodeAdmin(FormFieldsSaveMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     """Codes are created from their offer (generate or import); here they are looked up."""
 
     list_display = ["code", "offer", "uses", "issued_to_email", "issued_at", "entry_id"]

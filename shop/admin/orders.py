@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from promotions.admin.displays import ADMIN_MEDIA
-from promotions.admin.saving import RecordAdminMixin
+from promotions.admin.saving import FormFieldsSaveMixin, RecordAdminMixin
 from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter
 from shop.admin.common import ReadOnlyInline, money
 from shop.errors import ShopError
@@ -48,7 +48,7 @@ class RefundInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(RecordAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+class OrderAdmin(RecordAdminMixin, FormFieldsSaveMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "created_at",

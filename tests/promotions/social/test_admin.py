@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from promotions.admin.social import SocialSourceAdmin
 from promotions.social.models import SocialComment, SocialRules, SocialSource
+from tests.admin_forms import changeform_data
 from tests.factories import BrandMembershipFactory, StaffUserFactory
 from tests.factories.promotions import ConnectedPageFactory, PromotionFactory, SocialCommentFactory
 from tests.promotions.social.conftest import PAGE_ID, giveaway
@@ -107,3 +109,25 @@ def test_the_rules_page_says_how_to_enter_on_the_post_and_the_weighting(client):
     html = page.content.decode()
     assert page.status_code == 200
     assert "Each comment is one entry" in html and "#go" in html and source.permalink in html
+
+
+def test_saving_a_source_while_it_imports_keeps_the_imports_place(marketer, monkeypatch):
+    client, _promotion, source = marketer
+    url = f"/admin/promotions/socialsource/{source.pk}/change/"
+    data = changeform_data(client.get(url), permalink="https://www.facebook.com/p/1")
+    save_model = SocialSourceAdmin.save_model
+
+    def import_meanwhile(self, request, obj, form, change):
+        SocialSource.objects.filter(pk=source.pk).update(cursor="after-page-7", pass_number=3)
+        save_model(self, request, obj, form, change)
+
+    monkeypatch.setattr(SocialSourceAdmin, "save_model", import_meanwhile)
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    source.refresh_from_db()
+    assert (source.permalink, source.cursor, source.pass_number) == (
+        "https://www.facebook.com/p/1",
+        "after-page-7",
+        3,
+    )
