@@ -79,9 +79,8 @@ class ClaimForm(DescribedErrorsMixin, forms.Form):
                 choices=[("", "—"), *country_choices(claim.promotion.country_list or None)],
                 widget=QuickSelect(attrs={"autocomplete": "country"}),
             )
-        if claim.channel == PrizeClaim.Channel.COMMENT_REPLY:
-            # Told by a reply to their comment: no address of theirs is known to write to
-            # about the claim and the delivery.
+        if claim.link_is_proof:
+            # No address of theirs is known to write to about the claim and the delivery.
             f["email"] = forms.EmailField(
                 error_messages={
                     "required": _("Enter your email: we write to you about the delivery."),

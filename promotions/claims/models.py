@@ -141,3 +141,10 @@ class PrizeClaim(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.NOTIFIED
+
+    @property
+    def link_is_proof(self) -> bool:
+        """A winner with no email address to sign in with (told by a private reply to
+        their comment, or given the link by the brand itself): the link is the proof, as it
+        reached only them; the claim form asks for an address to write to about delivery."""
+        return self.channel in (self.Channel.COMMENT_REPLY, self.Channel.NONE)

@@ -172,10 +172,9 @@ def claim(
 
 
 def _winner(claim: PrizeClaim, person: Person | None) -> Person | None:
-    """Who answers this claim: the winner signed in on this browser; or, for a winner told
-    by a private reply to their comment (they have no email to sign in with), the link
-    itself is the proof: it reached only the commenter's private inbox."""
-    if claim.channel == PrizeClaim.Channel.COMMENT_REPLY:
+    """Who answers this claim: the winner signed in on this browser; or, for a winner with
+    no email to sign in with (``PrizeClaim.link_is_proof``), whoever holds the link."""
+    if claim.link_is_proof:
         return claim.entry.person
     if person is not None and person.pk == claim.entry.person_id:
         return person

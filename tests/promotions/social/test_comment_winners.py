@@ -332,6 +332,49 @@ def test_a_comment_older_than_seven_days_cannot_be_answered_in_private(closed):
     assert claims_services.claim_channel(entry=fresh.entry) == PrizeClaim.Channel.COMMENT_REPLY
 
 
+def test_a_winner_too_old_to_answer_in_private_claims_with_the_link_the_brand_gives(
+    graph_post, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given: a two-week giveaway whose comments all came more than Messenger's 7 days
+    # before the draw: nobody can be told in private, the managers are asked to give the
+    # link by a channel of their own
+    promotion, _source = giveaway(
+        keyword="#win", reply_public=True, reply_private=True, reply_text=PRIVATE
+    )
+    BrandMembershipFactory(brand=promotion.campaign.brand, role="manager")
+    PrizeFactory(promotion=promotion, name="Phone X", quantity=1, claim_shipping_address=False)
+    at = timezone.now() - timedelta(days=8)
+    graph_post.state["posts"][POST_ID]["comments"] += _comments(graph_post, 0, 3, at)
+    with django_capture_on_commit_callbacks(execute=True):
+        importer.social_promotion_import(promotion=promotion)
+    Promotion.objects.filter(pk=promotion.pk).update(
+        ends_at=timezone.now() - timedelta(minutes=1), draw_grace_minutes=0
+    )
+    Draw.objects.filter(promotion=promotion).update(committed_at=at - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert draws_run_due() == 1
+    claim = PrizeClaim.objects.get()
+    assert claim.channel == PrizeClaim.Channel.NONE
+    assert any("reach them another way" in m.body for m in mailoutbox)
+
+    # when: the winner opens the link they were given, in any browser
+    browser = Client()
+    page = browser.get(_path(claim)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = browser.post(
+            _path(claim), {"action": "claim", "accept_rules": "on", "email": "late@example.com"}
+        )
+
+    # then: no email sign-in to an address they do not have; the link is the proof
+    assert "First, confirm it is you" not in page and 'name="email"' in page
+    assert done.status_code == 200, done.content.decode()[:500]
+    claim.refresh_from_db()
+    assert (claim.status, claim.answers) == (
+        PrizeClaim.Status.CLAIMED,
+        {"email": "late@example.com"},
+    )
+
+
 def test_a_comment_winner_who_has_not_claimed_gets_one_public_reminder_before_the_deadline(
     closed, graph_post, django_capture_on_commit_callbacks
 ):
