@@ -63,9 +63,14 @@ def winner_label(*, name: str, display: str, entry: str) -> str:
     return f"{first}{initial}"
 
 
+_LOST = (PrizeClaim.Status.DECLINED, PrizeClaim.Status.EXPIRED, PrizeClaim.Status.INELIGIBLE)
+
+
 def winners_public_list(*, promotion: Promotion) -> list[WinnerRow] | None:
     """The current winners (after replacements) of every draw made, in the order drawn;
-    None before any draw is made. A winner whose data was deleted is left out."""
+    None before any draw is made. Left out: a winner whose data was deleted, and one who
+    lost the prize (declined, did not claim in time, not eligible) when no alternate was
+    left to take it: they did not win it."""
     draws = draws_selectors.draw_list_done(promotion=promotion)
     if not draws:
         return None
@@ -78,15 +83,13 @@ def winners_public_list(*, promotion: Promotion) -> list[WinnerRow] | None:
                 promotion=promotion, public_id__in=current
             ).select_related("person")
         }
-        prizes = {
-            c.entry.public_id: c.prize.name
-            for c in draw.claims.select_related("entry", "prize")
-            if c.prize is not None
-        }
+        claims = list(draw.claims.select_related("entry", "prize"))
+        prizes = {c.entry.public_id: c.prize.name for c in claims if c.prize is not None}
+        lost = {c.entry.public_id for c in claims if c.status in _LOST}
         fallback = draw.prize.name if draw.prize else ""
         for public_id in current:
             entry = entries.get(public_id)
-            if entry is None or entry.person.anonymised_at is not None:
+            if entry is None or entry.person.anonymised_at is not None or public_id in lost:
                 continue
             display = promotion.winners_display
             country = entry.country or entry.person.country

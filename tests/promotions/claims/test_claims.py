@@ -480,6 +480,30 @@ def test_the_winners_page_404_before_then_first_name_initial_and_country(
     assert claims[1].entry.public_id not in after_deletion
 
 
+def test_a_winner_who_lost_the_prize_with_no_alternate_left_is_not_published(
+    django_capture_on_commit_callbacks, consumer
+):
+    # given: one entrant, no alternate; the winner turns out not to be eligible
+    promotion, draw, due = closed_sweepstakes(entrants=1, alternates=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draws_run_due(at=due)
+    claim = PrizeClaim.objects.get(draw=draw)
+    url = f"/p/{promotion.campaign.brand.slug}/{promotion.campaign.slug}/{promotion.slug}/winners/"
+    listed = consumer.get(url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        successor = claims_services.claim_mark_ineligible(
+            claim=claim, reason="Under age under the official rules.", at=due
+        )
+    page = consumer.get(url)
+
+    # then: nobody took the prize, and the disqualified entrant is not called a winner
+    claim.refresh_from_db()
+    assert successor is None and claim.unfilled_at is not None
+    assert claim.entry.public_id in listed
+    assert page.status_code == 200 and claim.entry.public_id not in page.content.decode()
+
+
 def test_the_ended_promotion_links_to_its_winners(django_capture_on_commit_callbacks, consumer):
     promotion, _draw, _claim = _drawn(django_capture_on_commit_callbacks)
 
