@@ -120,8 +120,11 @@ def post_ref_parse(value: str, *, page_id: str = "") -> PostRef | None:
         return PostRef(Platform.FACEBOOK, f"{page_id}_{text}") if page_id else None
     if not re.match(r"^https?://", text):
         text = "https://" + text
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # not an address ("https://[www.facebook.com/...": a stray bracket)
+        return None
     segments = [s for s in parts.path.split("/") if s]
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     if host in _IG_HOSTS:

@@ -38,6 +38,7 @@ from promotions.social.rules import PostRef, keyword_found, mentions_count, post
         ("https://www.facebook.com/123", None),
         ("hello", None),
         ("", None),
+        ("https://[www.facebook.com/123/posts/456", None),  # not an address: no 500
     ],
 )
 def test_post_addresses(value, expected):
