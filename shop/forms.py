@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from shop.checkout.selectors import MAX_CART_LINES, CartItem
 
 
+MAX_ID = 2**63 - 1  # the largest id a (big) integer column holds
+
+
 def cart_items_clean(value: Any) -> list[CartItem]:
     """``[{"variant": 12, "quantity": 2}, ...]`` -> CartItems, or a ValidationError."""
     if not isinstance(value, list) or not value:
@@ -29,7 +32,7 @@ def cart_items_clean(value: Any) -> list[CartItem]:
                 _("Line %(line)s: an object with variant and quantity only.") % {"line": index + 1}
             )
         variant, quantity = raw.get("variant"), raw.get("quantity", 1)
-        if type(variant) is not int or variant < 1:
+        if type(variant) is not int or not 1 <= variant <= MAX_ID:
             raise ValidationError(
                 _("Line %(line)s: variant must be a positive integer.") % {"line": index + 1}
             )

@@ -132,7 +132,21 @@ def _refund_fail(*, refund_id: int, at: datetime | None = None) -> None:
         _order_refunds_recount(order)
 
 
+# A refund's statuses only move forward: pending, then succeeded, then (rarely, Stripe
+# says) failed; failed and canceled are final. Stripe does not send events in order, so
+# a late "pending" (refund.created) never undoes a "succeeded" that came first.
+_STAGE = {
+    Refund.Status.PENDING: 0,
+    Refund.Status.SUCCEEDED: 1,
+    Refund.Status.FAILED: 2,
+    Refund.Status.CANCELED: 2,
+}
+
+
 def _refund_apply(refund: Refund, status: str, at: datetime) -> None:
+    if _STAGE[Refund.Status(status)] < _STAGE[Refund.Status(refund.status)]:
+        logger.info("shop: refund %s: %s after %s, kept", refund.pk, status, refund.status)
+        return
     if refund.status != status:
         refund.status = status
         refund.confirmed_at = at if status == Refund.Status.SUCCEEDED else None

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,3 +42,13 @@ def test_quote_and_checkout_answer_any_body_without_a_5xx(shop, body):
         assert answer["Content-Type"].startswith("application/json")
     assert Order.objects.count() == 0
     assert Variant.objects.get(pk=shop.variant.pk).stock == stock
+
+
+@pytest.mark.parametrize("variant", [2**63, 2**63 - 1, 10**30])
+def test_a_variant_id_beyond_any_column_is_a_400(shop, variant):
+    body = {"items": [{"variant": variant, "quantity": 1}], "email": "ana@example.com"}
+    for path in ("/shop/nova/quote/", "/shop/nova/checkout/"):
+        answer = Client().post(path, json.dumps(body), content_type="application/json")
+
+        assert answer.status_code in (400, 404, 409), (path, answer.status_code)
+        assert answer.json()["error"]["code"]

@@ -315,3 +315,42 @@ def test_a_refund_stripe_confirms_while_the_sweep_gives_up_on_it_stays_succeeded
     assert (order.refunded_amount, order.refund_claimed) == (700, 700)
     with pytest.raises(RefundRefused):
         refund_request(order_id=order.pk, amount=1400)
+
+
+def _refund_event(order, kind, status, created):
+    refund = {
+        "id": "re_out_of_order",
+        "object": "refund",
+        "amount": order.total,
+        "currency": "eur",
+        "status": status,
+        "payment_intent": order.payment_intent_id,
+        "metadata": {},
+    }
+    return {
+        "id": f"evt_{kind}_{status}_{created}",
+        "object": "event",
+        "type": kind,
+        "created": created,
+        "data": {"object": refund},
+    }
+
+
+def test_a_late_pending_event_never_undoes_a_succeeded_refund(client, shop, stripe_settings):
+    # given: Stripe sends refund.updated (succeeded) before the older refund.created (pending)
+    order = OrderFactory(brand=shop.brand)
+    now = int(time.time())
+
+    first = deliver(client, _refund_event(order, "refund.updated", "succeeded", now))
+    late = deliver(client, _refund_event(order, "refund.created", "pending", now - 2))
+    refunded = Order.objects.get(pk=order.pk)
+    failed = deliver(client, _refund_event(order, "refund.updated", "failed", now + 60))
+    after_failure = Order.objects.get(pk=order.pk)
+    stale = deliver(client, _refund_event(order, "refund.updated", "succeeded", now + 1))
+
+    # then: refunded, not moved back by the late one; a real failure afterwards counts
+    assert [r.status_code for r in (first, late, failed, stale)] == [200] * 4
+    assert (refunded.status, refunded.refunded_amount) == (Order.Status.REFUNDED, order.total)
+    assert Refund.objects.get().status == Refund.Status.FAILED
+    assert (after_failure.status, after_failure.refunded_amount) == (Order.Status.PAID, 0)
+    assert Order.objects.get(pk=order.pk).refunded_amount == 0
