@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from shop.checkout.selectors import MAX_CART_LINES, CartItem
 
-
 MAX_ID = 2**63 - 1  # the largest id a (big) integer column holds
 
 
