@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
