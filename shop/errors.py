@@ -56,6 +56,13 @@ class PaymentDeclined(ShopError):
     code = "card_declined"
 
 
+class PaymentRefused(ShopError):
+    """Stripe would not start the payment (an unknown or used card token): nothing was
+    charged, and trying the same again will not help."""
+
+    code = "payment_refused"
+
+
 class PaymentUnavailable(ShopError):
     status = 503
     code = "payment_unavailable"

@@ -285,7 +285,12 @@ def checkout(request: HttpRequest, shop_brand: Brand, language: PageLanguage) ->
             },
             "payment": {"status": result.payment_status, "client_secret": result.client_secret},
         },
-        status=200 if result.replayed else 201,
+        # 202: Stripe gave no answer; the order page says what its webhook brings
+        status=200
+        if result.replayed
+        else 202
+        if result.payment_status == checkout_services.PAYMENT_UNKNOWN
+        else 201,
     )
 
 

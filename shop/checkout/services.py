@@ -27,6 +27,7 @@ from shop.errors import (
     CartInvalid,
     CheckoutInProgress,
     PaymentDeclined,
+    PaymentRefused,
     PaymentUnavailable,
     SoldOut,
     TooManyAttempts,
@@ -54,10 +55,15 @@ class Buyer:
     language: str = ""  # the shop page's; the order's emails are sent in it
 
 
+# Stripe gave no answer to the payment (a timeout): it may have been charged. The order
+# stays pending and its page says what Stripe's webhook brings.
+PAYMENT_UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True)
 class CheckoutResult:
     order: Order
-    payment_status: str
+    payment_status: str  # Stripe's, or PAYMENT_UNKNOWN
     client_secret: str = ""
     replayed: bool = False
 
@@ -282,11 +288,18 @@ def checkout_start(
     except stripe_client.CardDeclined as exc:
         order_fail(order_id=order.pk, reason=exc.message)
         raise PaymentDeclined(exc.message, code=exc.code or "card_declined") from exc
+    except stripe_client.StripeOutcomeUnknown:
+        # Stripe may have charged the card: the order stays pending (its page waits for
+        # Stripe's webhook, else it expires), and the customer is not asked to pay again.
+        return CheckoutResult(order=order, payment_status=PAYMENT_UNKNOWN)
+    except stripe_client.StripeRefused as exc:
+        message = _("This payment could not be started: check your card details and try again.")
+        order_fail(order_id=order.pk, reason=message)
+        raise PaymentRefused(message) from exc
     except stripe_client.StripeUnavailable as exc:
-        order_fail(order_id=order.pk, reason=str(exc))
-        raise PaymentUnavailable(
-            _("Payments are unavailable right now; nothing was charged. Please try again.")
-        ) from exc
+        message = _("Payments are unavailable right now; nothing was charged. Please try again.")
+        order_fail(order_id=order.pk, reason=message)
+        raise PaymentUnavailable(message) from exc
     Order.objects.filter(pk=order.pk, payment_intent_id="").update(payment_intent_id=intent.id)
     order.payment_intent_id = intent.id
     return CheckoutResult(

@@ -3,22 +3,29 @@
 The client is built per call from settings (``STRIPE_SECRET_KEY``, ``STRIPE_API_BASE``),
 so tests point it at a localstripe server and nothing global is mutated. Stripe's errors
 are turned into ours: ``CardDeclined`` (the customer's card said no; show the message),
-``StripeRefused`` (a refund Stripe will not make) and ``StripeUnavailable`` (anything
-else; retry later).
+``StripeRefused`` (Stripe understood the request and will not do it: a refund it will not
+make, a payment it will not start), ``StripeOutcomeUnknown`` (no answer: a timeout, a lost
+connection, Stripe's own 5xx; the request may have been carried out) and
+``StripeUnavailable`` (anything else; nothing was done, retry later).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 import stripe
+import urllib3
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 20
+CREATE_ATTEMPTS = 3  # a payment's first try and two more, as the client does elsewhere
+CREATE_RETRY_SECONDS = 0.25  # then 0.5
 
 
 class CardDeclined(Exception):
@@ -35,6 +42,10 @@ class StripeUnavailable(Exception):
 class StripeRefused(StripeUnavailable):
     """Stripe understood the request and will not do it (a refund of more than is left, a
     charge already refunded): trying again changes nothing."""
+
+
+class StripeOutcomeUnknown(StripeUnavailable):
+    """No answer came back (after the client's own retries): Stripe may have done it."""
 
 
 class BadSignature(Exception):
@@ -85,6 +96,18 @@ def _unavailable(exc: stripe.StripeError, action: str) -> StripeUnavailable:
     return StripeUnavailable(f"{action}: {exc.user_message or type(exc).__name__}")
 
 
+def _never_sent(exc: stripe.StripeError) -> bool:
+    """Whether the request never left: no connection could be made (refused, timed out
+    connecting). A read timeout or a dropped answer may follow a payment Stripe made."""
+    cause = exc.__cause__
+    if isinstance(cause, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(cause, requests.exceptions.ConnectionError) and cause.args:
+        reason = getattr(cause.args[0], "reason", None)
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
+
+
 def payment_intent_create_confirmed(
     *,
     amount: int,
@@ -107,15 +130,31 @@ def payment_intent_create_confirmed(
         "confirm": True,
         "metadata": metadata,
     }
-    try:
-        obj = _client().v1.payment_intents.create(
-            params=params,  # type: ignore[arg-type]
-            options={"idempotency_key": idempotency_key},
-        )
-    except stripe.CardError as exc:
-        raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "") from exc
-    except stripe.StripeError as exc:
-        raise _unavailable(exc, "payment_intent.create") from exc
+    client = _client()
+    # Our own retries (the client's would hide whether an attempt got through): the same
+    # idempotency key each time, so Stripe makes the payment once however many arrive.
+    options: Any = {"idempotency_key": idempotency_key, "max_network_retries": 0}
+    reached = False
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            obj = client.v1.payment_intents.create(params=params, options=options)  # type: ignore[arg-type]
+            break
+        except stripe.CardError as exc:
+            message = exc.user_message or "Your card was declined."
+            raise CardDeclined(message, exc.code or "") from exc
+        except stripe.InvalidRequestError as exc:  # an unknown or used PaymentMethod, say
+            logger.warning("stripe: payment_intent.create refused: %s", exc.user_message)
+            raise StripeRefused(f"payment_intent.create: {exc.user_message or 'refused'}") from exc
+        except (stripe.APIConnectionError, stripe.APIError) as exc:
+            reached = reached or not _never_sent(exc)
+            if attempt + 1 == CREATE_ATTEMPTS:
+                if reached:  # an attempt got to Stripe and no answer came back
+                    logger.error("stripe: payment_intent.create: no answer: %s", exc)
+                    raise StripeOutcomeUnknown(f"payment_intent.create: {exc}") from exc
+                raise _unavailable(exc, "payment_intent.create") from exc
+            time.sleep(CREATE_RETRY_SECONDS * 2**attempt)
+        except stripe.StripeError as exc:
+            raise _unavailable(exc, "payment_intent.create") from exc
     return _intent(obj)
 
 

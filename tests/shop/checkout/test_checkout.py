@@ -14,6 +14,7 @@ from promotions.codes.services import code_pool_import
 from shop.models import Order, Redemption, Variant
 from shop.orders.services import order_mark_paid
 from shop.payments.reconciliation import orders_expire_due
+from shop.payments.webhooks import payment_intent_succeeded
 from tests.factories import (
     BrandFactory,
     CodeFactory,
@@ -31,6 +32,7 @@ from tests.shop.stripe_fixtures import (
 )
 
 CARD_OK = "4242424242424242"
+CHECKOUT = "3f0c9e4e-6a59-4a1b-9d0e-2b7f5c1d8a11"  # the page's checkout_id
 CARD_3DS = "4000002500003155"
 CARD_DECLINED = "4000000000000341"
 
@@ -619,3 +621,102 @@ def test_quotes_count_each_shopper_and_an_address_only_against_its_high_ceiling(
 
     # then: nobody is over their own budget; the address's ceiling stops the sixth
     assert answers == [200, 200, 200, 200, 200, 429]
+
+
+class _AnswerLost:
+    """A proxy in front of localstripe that forwards every request and, for the first
+    PaymentIntent creations, drops the connection instead of answering: Stripe made the
+    payment and its answer never came back (a read timeout, a proxy's reset)."""
+
+    def __init__(self, upstream: str, drops: int) -> None:
+        import http.server
+        import threading
+
+        import requests
+
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                answer = requests.request(
+                    self.command, upstream + self.path, headers=headers, data=body, timeout=10
+                )
+                if self.path.startswith("/v1/payment_intents") and self.command == "POST":
+                    proxy.creations += 1
+                    proxy.keys.append(self.headers.get("Idempotency-Key", ""))
+                    if proxy.creations <= drops:
+                        self.close_connection = True
+                        self.connection.shutdown(2)  # no answer at all
+                        return
+                self.send_response(answer.status_code)
+                for name in ("Content-Type", "Request-Id", "Idempotency-Key"):
+                    if name in answer.headers:
+                        self.send_header(name, answer.headers[name])
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = do_DELETE = _forward
+
+        self.creations = 0
+        self.keys: list[str] = []
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_no_answer_from_stripe_keeps_the_order_pending_and_never_asks_to_pay_again(
+    client, shop, localstripe, stripe_settings
+):
+    # given: Stripe takes the payment, but none of the three attempts gets its answer back
+    lost = _AnswerLost(localstripe, drops=3)
+    stripe_settings.STRIPE_API_BASE = lost.url
+    try:
+        # when
+        response = buy(client, shop, pm=payment_method_create(localstripe), checkout_id=CHECKOUT)
+        again = buy(client, shop, pm=payment_method_create(localstripe), checkout_id=CHECKOUT)
+    finally:
+        lost.close()
+
+    # then: accepted, not failed; the page goes to the order, which waits for Stripe
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["payment"]["status"] == "unknown"
+    order = Order.objects.get()
+    assert (order.status, order.payment_intent_id) == (Order.Status.PENDING, "")
+    assert body["order"]["url"] == order.get_absolute_url()
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "Confirming your payment" in page and "Nothing was charged" not in page
+    # the same checkout again makes no second order and no second payment
+    assert again.status_code == 409 and Order.objects.count() == 1
+    # three attempts with one idempotency key: Stripe makes one payment of them (the test
+    # server does not keep keys, so it made three; Stripe's webhook names the first)
+    assert lost.creations == 3 and lost.keys == [f"order-{order.token}"] * 3
+    intents = stripe_list(localstripe, "/v1/payment_intents")
+    mine = [i for i in intents if i["metadata"].get("order") == str(order.token)]
+    # and Stripe's webhook, when it comes, marks it paid
+    payment_intent_succeeded(mine[0])
+    assert Order.objects.get().status == Order.Status.PAID
+
+
+def test_a_payment_stripe_will_not_start_is_a_400_that_says_so(client, shop, stripe_settings):
+    response = buy(client, shop, pm="pm_does_not_exist")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "payment_refused"
+    assert error["message"] == (
+        "This payment could not be started: check your card details and try again."
+    )
+    order = Order.objects.get()
+    assert (order.status, order.failure_reason) == (Order.Status.FAILED, error["message"])
+    assert Variant.objects.get().stock == 10
