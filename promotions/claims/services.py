@@ -298,6 +298,27 @@ def claim_notify(*, claim: PrizeClaim) -> str:
     return claim.channel
 
 
+def claim_private_reply_failed(*, entry_id: int) -> int:
+    """The private reply carrying a winner's claim link was given up on (Messenger refused
+    it, or the retries ran out): their open claim has no channel any more, so its admin
+    page shows the link to give, and the managers are emailed to reach the winner another
+    way. Returns how many claims changed (one at most; none when run again)."""
+    open_claims = PrizeClaim.objects.filter(
+        entry_id=entry_id,
+        status=PrizeClaim.Status.NOTIFIED,
+        channel=PrizeClaim.Channel.COMMENT_REPLY,
+    )
+    changed = 0
+    for claim_id in open_claims.values_list("pk", flat=True):
+        if open_claims.filter(pk=claim_id).update(channel=PrizeClaim.Channel.NONE):
+            logger.warning(
+                "claim %s: the private reply failed: the managers give the link", claim_id
+            )
+            task_enqueue("promotions.claims.tasks.claim_unreachable_send", claim_id)
+            changed += 1
+    return changed
+
+
 def _unreachable_tell_managers(claim: PrizeClaim) -> None:
     """A winner nothing can tell: the managers are emailed, unless the draw's own "draw
     made" email counts them (its first winners)."""

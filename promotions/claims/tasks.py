@@ -31,6 +31,10 @@ def claim_unreachable_send(claim_id: int) -> bool:
     return emails.claim_unreachable_send(claim_id=claim_id)
 
 
+def claim_private_reply_failed(entry_id: int) -> int:
+    return claims_services.claim_private_reply_failed(entry_id=entry_id)
+
+
 def claim_shipped_send(claim_id: int) -> bool:
     return emails.claim_shipped_send(claim_id=claim_id)
 

@@ -158,6 +158,8 @@ def social_reply_send(*, reply_id: int, at: datetime | None = None) -> SocialRep
             )
         elif final or reply.attempts >= settings.SOCIAL_REPLY_MAX_ATTEMPTS:
             reply.status, reply.last_error = SocialReply.Status.FAILED, error
+            if reply.kind == SocialReply.Kind.PRIVATE:  # the claim link reached nobody
+                task_enqueue("promotions.claims.tasks.claim_private_reply_failed", reply.entry_id)
         else:
             wait = settings.SOCIAL_REPLY_RETRY_BASE_SECONDS * 2 ** (reply.attempts - 1)
             reply.status, reply.last_error = SocialReply.Status.PENDING, error

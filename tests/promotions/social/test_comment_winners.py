@@ -22,7 +22,7 @@ from promotions.social import importer, replies, services
 from promotions.social.models import SocialComment, SocialReply, SocialRules
 from tests.factories.promotions import BrandMembershipFactory, PrizeFactory
 from tests.fakes import graph_comments
-from tests.fakes.graph_server import throttled, token_expired
+from tests.fakes.graph_server import GraphFault, throttled, token_expired
 from tests.promotions.social.conftest import POST_ID, giveaway
 from tracking.models import WebhookEvent
 
@@ -373,6 +373,45 @@ def test_a_winner_too_old_to_answer_in_private_claims_with_the_link_the_brand_gi
         PrizeClaim.Status.CLAIMED,
         {"email": "late@example.com"},
     )
+
+
+def test_a_private_reply_messenger_refuses_for_good_hands_the_link_to_the_managers(
+    closed, graph_post, django_capture_on_commit_callbacks, mailoutbox, client
+):
+    # given: Messenger refuses the private reply ("This person isn't available right now")
+    manager = BrandMembershipFactory(brand=closed[0].campaign.brand, role="manager")
+    graph_post.fail_next(
+        "POST",
+        r"/\d+/messages",
+        GraphFault(551, "This person isn't available right now.", status=400),
+        times=50,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        draws_run_due()
+    mailoutbox.clear()
+
+    # when: the worker sends the replies
+    with django_capture_on_commit_callbacks(execute=True):
+        replies.social_replies_send_due(at=timezone.now() + timedelta(minutes=1))
+
+    # then: the claim has no channel any more; the managers are asked to give the link,
+    # which the claim's admin page shows
+    claim = PrizeClaim.objects.get()
+    assert SocialReply.objects.get(kind="private").status == SocialReply.Status.FAILED
+    assert claim.channel == PrizeClaim.Channel.NONE
+    from promotions.claims import emails as E_
+
+    print(
+        "MAILS",
+        [(m.to, m.subject) for m in mailoutbox],
+        E_.claim_unreachable_send(claim_id=claim.pk),
+    )
+    [told] = mailoutbox
+    assert told.to == [manager.user.email] and "Reach them another way" in told.body
+    client.force_login(manager.user)
+    page = client.get(f"/admin/promotions/prizeclaim/{claim.pk}/change/").content.decode()
+    assert claim_link(claim=claim) in page
+    assert claims_services.claim_private_reply_failed(entry_id=claim.entry_id) == 0  # once
 
 
 def test_a_comment_winner_who_has_not_claimed_gets_one_public_reminder_before_the_deadline(
