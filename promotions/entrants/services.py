@@ -35,6 +35,7 @@ from promotions.entries.models import PromotionCountryRule
 from promotions.entries.refusals import Refused
 from promotions.entries.senders import Sender, keyed_hash
 from promotions.facebook.client import FacebookProfile
+from promotions.social.privacy import social_comments_erase
 from tracking import counters
 
 logger = logging.getLogger(__name__)
@@ -243,8 +244,9 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
     """Delete a person's personal data and keep what reports count, anonymously.
 
     Deleted: email, name, date of birth, every sign-in identity (Facebook token
-    included), submitted photos, videos and texts, browser pseudonyms, prize claim
-    details, and what other apps registered (``erasure``: the shop's ad-matching data).
+    included), submitted photos, videos and texts, what their giveaway comments said and
+    who wrote them, browser pseudonyms, prize claim details, and what other apps
+    registered (``erasure``: the shop's ad-matching data).
     Kept, tied to an anonymous entrant number: entries, votes, claimed codes and consent
     records (so counts do not change). Returns what was done, for the status page.
     """
@@ -266,6 +268,7 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
         "name": bool(person.name),
         "date_of_birth": person.birth_date is not None,
     }
+    comments = social_comments_erase(person=person)  # found by the identities: first
     person.identities.all().delete()
     claims_data = claims_data_delete_for_person(person=person, at=at)
     others = person_erasures_run(person=person, at=at)
@@ -286,6 +289,7 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
             "submissions_content": len(submissions),
             "browser_pseudonyms": pseudonyms,
             "prize_claim_details": claims_data,
+            "comments": comments,
             **others,
         },
         "kept_anonymously": {

@@ -28,6 +28,7 @@ from promotions.campaigns.models import Promotion
 from promotions.draws.models import Draw
 from promotions.social import comment_entries
 from promotions.social.models import ExclusionReason, SocialComment, SocialRules, SocialSource
+from promotions.social.privacy import ERASED_PREFIX
 from promotions.social.rules import Judge, ReadComment
 from promotions.social.services import social_rules_get_or_default
 
@@ -143,7 +144,12 @@ def social_comments_store(
                 )
                 new.append((read, row))
                 touched.append(row)
-            elif row.deleted_at is None and open_now and row.text != read.text:
+            elif (
+                row.deleted_at is None
+                and open_now
+                and row.text != read.text
+                and not row.author_id.startswith(ERASED_PREFIX)  # its author asked so
+            ):
                 row.text, row.edited_at, row.rule_reason = read.text, at, judge.reason(read)
                 edited.append(row)
                 touched.append(row)
