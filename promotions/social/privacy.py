@@ -14,7 +14,7 @@ from promotions.social.models import Platform, SocialComment
 
 ERASED_PREFIX = "erased:"
 
-_PLATFORMS = {
+_PLATFORMS: dict[str, str] = {
     Identity.Provider.FACEBOOK_PAGE: Platform.FACEBOOK,
     Identity.Provider.INSTAGRAM: Platform.INSTAGRAM,
 }
