@@ -9,7 +9,9 @@ Every comment (or reaction) read, by the import or a webhook, goes through
 
 Edited comments are judged again by their new text while the promotion is open (after the
 close an edit changes nothing); a deleted comment is excluded with reason ``deleted`` until
-the draw; once a promotion is drawn its entries no longer change (the list is frozen).
+the draw, unless it is read again while the promotion is open (a reaction taken back and
+given again: its id is the person's); once a promotion is drawn its entries no longer
+change (the list is frozen).
 """
 
 from __future__ import annotations
@@ -132,6 +134,7 @@ def social_comments_store(
         touched: list[_Row] = []
         new: list[tuple[ReadComment, _Row]] = []
         edited: list[_Row] = []
+        restored: list[_Row] = []
         for read in unique.values():
             row = existing.get(read.comment_id)
             if row is None:
@@ -144,6 +147,14 @@ def social_comments_store(
                 )
                 new.append((read, row))
                 touched.append(row)
+            elif row.deleted_at is not None and open_now and not frozen:
+                # Back: a reaction taken back and given again (its id is the person's), or a
+                # comment a pass missed. It counts again, judged as it reads now.
+                row.deleted_at, row.rule_reason = None, judge.reason(read)
+                if not row.author_id.startswith(ERASED_PREFIX):
+                    row.text = read.text
+                restored.append(row)
+                touched.append(row)
             elif (
                 row.deleted_at is None
                 and open_now
@@ -153,7 +164,7 @@ def social_comments_store(
                 row.text, row.edited_at, row.rule_reason = read.text, at, judge.reason(read)
                 edited.append(row)
                 touched.append(row)
-        result.changed = len(edited)
+        result.changed = len(edited) + len(restored)
         if seen_pass is not None:
             unseen = [r.pk for r in existing.values() if r.pk and r.seen_pass != seen_pass]
             if unseen:
@@ -197,6 +208,9 @@ def social_comments_store(
         result.new = len(new)
         comment_entries.stored_save(
             edited, ("text", "edited_at", "rule_reason", "status", "reason", "entry_id")
+        )
+        comment_entries.stored_save(
+            restored, ("text", "deleted_at", "rule_reason", "status", "reason", "entry_id")
         )
         if cursor is not None:
             SocialSource.objects.filter(pk=source.pk).update(cursor=cursor, last_error="")

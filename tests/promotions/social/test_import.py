@@ -263,6 +263,25 @@ def test_reactions_are_entries_when_the_rules_say_so(graph_post):
     assert Entry.objects.filter(promotion=promotion).count() == 2
 
 
+def test_a_reaction_taken_back_and_given_again_counts_again(graph_post):
+    promotion, _source = giveaway(entry_kind="reactions")
+    reactions = graph_post.state["posts"][POST_ID]["reactions"]
+    valid = Entry.objects.filter(promotion=promotion, status="valid")
+    reactions[:] = [{"id": "51", "type": "LIKE"}, {"id": "52", "type": "LOVE"}]
+    importer.social_promotion_import(promotion=promotion)
+    both = valid.count()
+
+    reactions[:] = [{"id": "52", "type": "LOVE"}]  # 51 takes the like back
+    importer.social_promotion_import(promotion=promotion)
+    one = valid.count()
+    reactions[:] = [{"id": "51", "type": "LIKE"}, {"id": "52", "type": "LOVE"}]  # and again
+    importer.social_promotion_import(promotion=promotion)
+
+    assert (both, one, valid.count()) == (2, 1, 2)
+    again = SocialComment.objects.get(comment_id=f"{POST_ID}:r:51")
+    assert (again.status, again.reason, again.deleted_at) == ("entered", "", None)
+
+
 def test_an_expired_token_stops_the_import_and_says_so(graph_post):
     promotion, source = giveaway()
     graph_post.state["tokens"].clear()
