@@ -8,7 +8,8 @@ from django.forms.widgets import CheckboxInput, MultiWidget
 
 
 def changeform_data(response, **changes: Any) -> dict[str, Any]:
-    """What the browser would post from the change page ``response``, with ``changes``."""
+    """What the browser would post from the change page ``response``, with ``changes``
+    (inlines: their management forms only, so for objects without inline rows)."""
     form = response.context["adminform"].form
     data: dict[str, Any] = {}
     for name, field in form.fields.items():
@@ -27,5 +28,9 @@ def changeform_data(response, **changes: Any) -> dict[str, Any]:
             data[bound.html_name] = [str(v) for v in value]
         else:
             data[bound.html_name] = str(value)
+    for formset in response.context.get("inline_admin_formsets") or []:
+        management = formset.formset.management_form
+        for name in management.fields:
+            data[management[name].html_name] = str(management[name].value())
     data.update(changes)
     return data

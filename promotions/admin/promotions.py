@@ -41,6 +41,7 @@ from promotions.codes import services as codes_services
 from promotions.contests import selectors as contests_selectors
 from promotions.models import Campaign, EntryMethod, Prize, Promotion, PromotionCountryRule
 from promotions.prizes import services as prizes_services
+from promotions.social import services as social_services
 
 
 class PromotionForm(forms.ModelForm):
@@ -294,6 +295,11 @@ class PromotionAdmin(
         for prize, changed in formset.changed_objects:
             prizes_services.prize_update(prize=prize, fields=changed)
         formset.save_m2m()
+
+    def save_model(self, request: HttpRequest, obj: Promotion, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"starts_at", "ends_at"} & set(form.changed_data):
+            social_services.social_promotion_window_changed(promotion=obj)
 
     def get_urls(self) -> list[Any]:
         urls = [

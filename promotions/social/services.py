@@ -89,6 +89,14 @@ def social_rules_save(*, rules: SocialRules) -> SocialRules:
     return rules
 
 
+def social_promotion_window_changed(*, promotion: Promotion) -> None:
+    """A promotion's window moved: its stored comments are judged again in the background
+    (a comment before the old start counts once the start moves back; one before a later
+    start no longer does), as after a change of its rules."""
+    if SocialSource.objects.filter(promotion=promotion).exists():
+        task_enqueue("promotions.social.tasks.social_promotion_rejudge", promotion.pk)
+
+
 def social_source_prepare(*, source: SocialSource, address: str = "") -> SocialSource:
     """Fill ``platform``/``object_id`` from a pasted id or permalink and check the source
     against its promotion (brand, kind, rules). Raises ValidationError; saves nothing."""

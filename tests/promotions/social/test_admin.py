@@ -3,14 +3,19 @@ Facebook, with Facebook's rule as the reason), sees only their brand's comments.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from promotions.admin.social import SocialSourceAdmin
+from promotions.entries.models import Entry
+from promotions.social import importer
 from promotions.social.models import SocialComment, SocialRules, SocialSource
 from tests.admin_forms import changeform_data
 from tests.factories import BrandMembershipFactory, StaffUserFactory
 from tests.factories.promotions import ConnectedPageFactory, PromotionFactory, SocialCommentFactory
-from tests.promotions.social.conftest import PAGE_ID, giveaway
+from tests.fakes import graph_comments
+from tests.promotions.social.conftest import PAGE_ID, POST_ID, giveaway
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +136,40 @@ def test_saving_a_source_while_it_imports_keeps_the_imports_place(marketer, monk
         "after-page-7",
         3,
     )
+
+
+def test_moving_the_window_judges_the_stored_comments_again(
+    marketer, graph_post, django_capture_on_commit_callbacks
+):
+    # given: the post went live before the promotion opened; its comments were excluded
+    client, promotion, _source = marketer
+    start = promotion.starts_at
+    graph_post.state["posts"][POST_ID]["comments"] += [
+        graph_comments.comment(
+            f"{POST_ID.split('_')[1]}_{n}",
+            author=f"{800 + n}",
+            message="me!",
+            at=start - timedelta(hours=2),
+        )
+        for n in range(3)
+    ]
+    importer.social_promotion_import(promotion=promotion)
+    before = list(SocialComment.objects.values_list("reason", flat=True))
+
+    # when: the marketer opens the promotion a day earlier
+    url = f"/admin/promotions/promotion/{promotion.pk}/change/"
+    page = client.get(url)
+    earlier = (start - timedelta(days=1)).astimezone(promotion.campaign.tzinfo)
+    data = changeform_data(
+        page,
+        starts_at_0=f"{earlier:%Y-%m-%d}",
+        starts_at_1=f"{earlier:%H:%M:%S}",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post(url, data)
+
+    # then: the comments count
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    assert before == ["before_start"] * 3
+    assert set(SocialComment.objects.values_list("status", "reason")) == {("entered", "")}
+    assert Entry.objects.filter(promotion=promotion, status="valid").count() == 3
