@@ -28,8 +28,14 @@ MINIMUM_CHARGE = {"GBP": 30, "JPY": 50}
 DEFAULT_MINIMUM_CHARGE = 50
 
 
+# Dinars and the Omani rial have 1,000 minor units (fils, baisa, millimes): 5120 is 5.120.
+THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+
+
 def exponent(currency: str) -> int:
-    return 0 if currency.upper() in ZERO_DECIMAL else 2
+    """How many decimals the currency's minor units stand for (what Stripe counts in)."""
+    code = currency.upper()
+    return 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
 
 
 def to_major(amount: int, currency: str) -> Decimal:
