@@ -132,6 +132,7 @@ class SocialRulesForm(forms.ModelForm):
             "platform", flat=True
         )
         try:
+            social_services.social_rules_change_check(rules=rules)
             social_services.social_rules_check(rules=rules, platforms=platforms)
         except ValidationError as exc:
             self.add_error(None, exc)

@@ -25,8 +25,12 @@ class SocialCounts:
     excluded: list[tuple[str, int]]  # (reason, count), every reason that occurred
 
 
-def social_counts_get(*, promotion: Promotion) -> SocialCounts:
+def social_counts_get(*, promotion: Promotion, until: datetime | None = None) -> SocialCounts:
+    """The promotion's comments read, entered and excluded; ``until``: those stored by
+    then (a draw's certificate counts what was read when it was made)."""
     comments = SocialComment.objects.filter(source__promotion=promotion)
+    if until is not None:
+        comments = comments.filter(imported_at__lte=until)
     rows = dict(
         comments.filter(status=SocialComment.Status.EXCLUDED)
         .values("reason")
@@ -94,7 +98,7 @@ def social_certificate_get(*, draw: Draw) -> dict[str, Any] | None:
     rules = SocialRules.objects.filter(promotion=promotion).first() or SocialRules(
         promotion=promotion
     )
-    counts = social_counts_get(promotion=promotion)
+    counts = social_counts_get(promotion=promotion, until=draw.drawn_at if draw.is_drawn else None)
     data: dict[str, Any] = {
         "sources": [
             {"platform": s.platform, "object_id": s.object_id, "permalink": s.permalink}

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from promotions.campaigns.models import Promotion
+from promotions.draws.models import Draw
 from promotions.social.models import Platform, SocialRules, SocialSource
 from promotions.social.rules import post_ref_parse
 from tracking.queue import task_enqueue
@@ -24,6 +25,15 @@ from tracking.queue import task_enqueue
 def social_rules_get_or_default(*, promotion: Promotion) -> SocialRules:
     rules = SocialRules.objects.filter(promotion=promotion).first()
     return rules or SocialRules(promotion=promotion)
+
+
+def social_rules_change_check(*, rules: SocialRules) -> None:
+    """Rules stored already are frozen once a draw is made: its certificate states them."""
+    drawn = Draw.objects.filter(promotion=rules.promotion, status=Draw.Status.DRAWN)
+    if rules.pk and drawn.exists():
+        raise ValidationError(
+            _("The rules cannot change once the draw is made: its certificate states them.")
+        )
 
 
 def social_rules_check(*, rules: SocialRules, platforms: Iterable[str]) -> None:
@@ -78,6 +88,7 @@ def template_names(template: str) -> set[str]:
 def social_rules_save(*, rules: SocialRules) -> SocialRules:
     if rules.promotion.kind != Promotion.Kind.SWEEPSTAKES:
         raise ValidationError(_("Comment and reaction giveaways are sweepstakes."))
+    social_rules_change_check(rules=rules)
     platforms = SocialSource.objects.filter(promotion=rules.promotion).values_list(
         "platform", flat=True
     )

@@ -10,6 +10,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -17,10 +18,11 @@ from promotions.draws import fairdraw
 from promotions.draws.services import draw_run
 from promotions.entries.models import Entry
 from promotions.social import comments, importer, replies, services
-from promotions.social.models import SocialComment, SocialReply, SocialReplyAttempt
+from promotions.social.models import SocialComment, SocialReply, SocialReplyAttempt, SocialRules
+from promotions.social.rules import ReadComment
 from tests.fakes import graph_comments
 from tests.fakes.graph_server import server_error
-from tests.promotions.social.conftest import POST_ID, giveaway
+from tests.promotions.social.conftest import PAGE_ID, POST_ID, giveaway
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +121,33 @@ def test_the_certificate_shows_sources_rules_and_reasons_and_no_names(drawn, cli
     comment = SocialComment.objects.get(entry__public_id=draw.winners[0], status="entered")
     assert comments.comment_ref("facebook", comment.comment_id) in html
     assert comment.comment_id not in html
+
+
+def test_the_certificate_says_what_was_read_when_the_draw_was_made(drawn, client):
+    # given: after the draw, the Page's own reply and a latecomer are read
+    promotion, source, draw = drawn
+    url = draw.get_absolute_url().rstrip("/") + ".json"
+    before = client.get(url).json()["social"]
+    later = draw.drawn_at + timedelta(minutes=1)
+    comments.social_comments_store(
+        source=source,
+        comments=[
+            ReadComment(f"{POST}_99", "comment", f"{POST}_1", PAGE_ID, "", "This won!", later),
+            ReadComment(f"{POST}_98", "comment", "", "799", "", "#win too late", later),
+        ],
+        at=later,
+    )
+
+    # when: the marketer tries to change the rules the draw applied
+    rules = SocialRules.objects.get(promotion=promotion)
+    rules.keyword = "#other"
+    with pytest.raises(ValidationError, match="once the draw is made"):
+        services.social_rules_save(rules=rules)
+
+    # then: the published certificate is as it was
+    assert SocialComment.objects.count() == 62
+    assert client.get(url).json()["social"] == before
+    assert SocialRules.objects.get(promotion=promotion).keyword == "#win"
 
 
 def test_the_winning_comment_gets_each_reply_exactly_once(
