@@ -45,7 +45,8 @@ class StripeRefused(StripeUnavailable):
 
 
 class StripeOutcomeUnknown(StripeUnavailable):
-    """No answer came back (after the client's own retries): Stripe may have done it."""
+    """No answer came back, after every retry, from an attempt that reached Stripe: it
+    may have made the payment."""
 
 
 class BadSignature(Exception):
