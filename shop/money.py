@@ -13,6 +13,7 @@ from babel.numbers import format_currency
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "A currency is three capital letters (EUR).")
 
@@ -30,6 +31,28 @@ DEFAULT_MINIMUM_CHARGE = 50
 
 # Dinars and the Omani rial have 1,000 minor units (fils, baisa, millimes): 5120 is 5.120.
 THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+
+
+# What Stripe charges in: three-decimal amounts end in 0 (5.120 KWD, not 5.124), and
+# Icelandic krónur are whole (ISK keeps two decimals in the API: 500 is 5 kr).
+CHARGE_STEP = {**dict.fromkeys(THREE_DECIMAL, 10), "ISK": 100}
+
+
+def charge_step(currency: str) -> int:
+    """The minor units a charge in ``currency`` is a multiple of (1 for most)."""
+    return CHARGE_STEP.get(currency.upper(), 1)
+
+
+def charge_step_check(amount: int | None, currency: str) -> str:
+    """'' when ``amount`` can be charged as it is; otherwise what to type instead."""
+    step = charge_step(currency)
+    if amount is None or amount % step == 0:
+        return ""
+    return _("Stripe charges %(currency)s in steps of %(step)d minor units: type %(amount)d.") % {
+        "currency": currency.upper(),
+        "step": step,
+        "amount": (amount + step // 2) // step * step,
+    }
 
 
 def exponent(currency: str) -> int:

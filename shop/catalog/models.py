@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from promotions.models import Brand
-from shop.money import currency_validator
+from shop.money import charge_step_check, currency_validator
 
 # Path segments of /shop/<brand>/ that a product slug cannot take.
 RESERVED_PRODUCT_SLUGS = frozenset({"checkout", "quote", "orders", "webhook", "static", "media"})
@@ -87,6 +87,8 @@ class Product(models.Model):
             and self.available_until <= self.available_from
         ):
             errors["available_until"] = _("The end must come after the start.")
+        if refused := charge_step_check(self.price, self.currency or ""):
+            errors["price"] = refused
         if errors:
             raise ValidationError(errors)
 
@@ -231,3 +233,5 @@ class Price(models.Model):
         variant = self.variant if self.variant_id else None
         if variant is not None and self.product_id and variant.product_id != self.product_id:
             raise ValidationError({"variant": _("This variant belongs to another product.")})
+        if refused := charge_step_check(self.amount, self.currency):
+            raise ValidationError({"amount": refused})

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from shop.models import Offer, Variant
+from shop.money import charge_step
 
 
 @dataclass
@@ -54,10 +55,12 @@ def eligible_lines(offer: Offer, lines: Sequence[PricedLine]) -> list[PricedLine
     return [line for line in lines if line.variant.product_id in product_ids]
 
 
-def discount_amount(offer: Offer, base: int) -> int:
-    """What ``offer`` takes off ``base`` (minor units); percentages round half up."""
+def discount_amount(offer: Offer, base: int, step: int = 1) -> int:
+    """What ``offer`` takes off ``base`` (minor units); percentages round half up, to a
+    whole ``step`` (``money.charge_step``: a total in dinars still ends in 0)."""
     if offer.kind == Offer.Kind.PERCENT:
-        return min(base, (base * int(offer.percent_off or 0) + 50) // 100)
+        exact = base * int(offer.percent_off or 0)
+        return min(base, (exact + 50 * step) // (100 * step) * step)
     return min(base, int(offer.amount_off or 0))
 
 
@@ -79,6 +82,7 @@ def cart_price(lines: Sequence[PricedLine], currency: str, offer: Offer | None) 
     priced = Priced(currency=currency, lines=list(lines))
     if offer is not None:
         eligible = eligible_lines(offer, priced.lines)
-        amount = discount_amount(offer, sum(line.subtotal for line in eligible))
+        base = sum(line.subtotal for line in eligible)
+        amount = discount_amount(offer, base, charge_step(currency))
         discount_allocate(amount, eligible)
     return priced

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from promotions.models import Brand, Promotion
 from shop.catalog.models import Product
-from shop.money import currency_validator
+from shop.money import charge_step_check, currency_validator
 
 
 class OfferQuerySet(models.QuerySet["Offer"]):
@@ -113,6 +113,8 @@ class Offer(models.Model):
                 errors["amount_off"] = _("Say how much is off, in minor units.")
             if not self.currency:
                 errors["currency"] = _("An amount off needs its currency.")
+            elif refused := charge_step_check(self.amount_off, self.currency):
+                errors["amount_off"] = refused
             self.percent_off = None
         promotion = self.promotion if self.promotion_id else None
         if promotion is not None and self.brand_id and promotion.brand.pk != self.brand_id:

@@ -6,8 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from shop.money import format_money, to_major
+from shop.checkout.pricing import discount_amount
+from shop.models import Offer, Price
+from shop.money import charge_step, charge_step_check, format_money, to_major
+from tests.factories import BrandFactory, ProductFactory
 
 
 @pytest.mark.parametrize(
@@ -24,3 +28,38 @@ def test_minor_units_read_as_the_currency_says(amount, currency, major, english,
     assert format_money(amount, currency, language="en") == english
     if arabic:
         assert format_money(amount, currency, language="ar") == arabic
+
+
+@pytest.mark.parametrize(
+    ("currency", "step"), [("KWD", 10), ("tnd", 10), ("ISK", 100), ("EUR", 1), ("JPY", 1)]
+)
+def test_what_stripe_charges_in(currency, step):
+    assert charge_step(currency) == step
+    assert charge_step_check(5 * step, currency) == ""
+
+
+def test_a_percentage_off_a_dinar_total_still_ends_in_zero():
+    offer = Offer(kind=Offer.Kind.PERCENT, percent_off=15)
+
+    # 15% of 5.120 KWD is 0.768: 0.770 off, 4.350 to pay; of 50.00 EUR exactly 7.50
+    assert discount_amount(offer, 5120, charge_step("KWD")) == 770
+    assert discount_amount(offer, 5000, charge_step("EUR")) == 750
+    assert discount_amount(Offer(kind=Offer.Kind.PERCENT, percent_off=33), 999) == 330
+
+
+@pytest.mark.django_db
+def test_prices_and_amounts_off_stripe_cannot_charge_are_refused_with_the_amount_to_type():
+    brand = BrandFactory()
+    product = ProductFactory(brand=brand, price=5124, currency="KWD")
+    price = Price(product=product, currency="ISK", amount=50050)
+    offer = Offer(brand=brand, kind=Offer.Kind.AMOUNT, amount_off=1005, currency="JOD")
+
+    for thing, field, typed in ((product, "price", 5120), (price, "amount", 50100)):
+        with pytest.raises(ValidationError) as refused:
+            thing.full_clean()
+        assert f"type {typed}." in refused.value.message_dict[field][0]
+    with pytest.raises(ValidationError) as refused:
+        offer.clean()
+    assert refused.value.message_dict["amount_off"] == [
+        "Stripe charges JOD in steps of 10 minor units: type 1010."
+    ]
