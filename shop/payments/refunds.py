@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from shop.errors import RefundRefused
 from shop.models import Order, Refund
-from shop.money import format_money
+from shop.money import charge_step_check, format_money
 from shop.payments import stripe_client
 from tracking.queue import task_enqueue
 
@@ -51,6 +51,8 @@ def refund_request(
         if order is None or not order.is_paid or not order.payment_intent_id:
             raise RefundRefused("Only orders paid by card can be refunded.")
         wanted = order.total - order.refund_claimed if amount is None else amount
+        if refused := charge_step_check(wanted, order.currency):
+            raise RefundRefused(refused)
         claimed = wanted > 0 and Order.objects.filter(
             pk=order.pk,
             status__in=[Order.Status.PAID, Order.Status.REFUNDED],

@@ -233,6 +233,17 @@ def test_no_more_than_the_total_can_be_claimed(shop):
     assert Order.objects.get(pk=order.pk).refund_claimed == 2000
 
 
+def test_a_refund_in_dinars_is_whole_tens_of_fils(shop):
+    order = OrderFactory(brand=shop.brand, currency="KWD", subtotal=5120, total=5120)
+
+    with pytest.raises(RefundRefused) as refused:
+        refund_request(order_id=order.pk, amount=1005)
+
+    assert refused.value.message == "Stripe charges KWD in steps of 10 minor units: type 1010."
+    assert Order.objects.get(pk=order.pk).refund_claimed == 0
+    assert refund_request(order_id=order.pk, amount=1010).amount == 1010
+
+
 @pytest.mark.postgres
 def test_concurrent_refunds_of_one_order_never_claim_more_than_was_paid(transactional_db):
     order = OrderFactory(brand=make_shop().brand)
