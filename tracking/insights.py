@@ -107,7 +107,7 @@ def cursor_decode(cursor: str) -> RowKey | None:
         value = json.loads(raw)
         row_id, breakdown, day = value
         date.fromisoformat(day)
-    except (ValueError, TypeError, UnicodeDecodeError):
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError):  # "[[[[…" nested deep
         return None
     if (
         type(row_id) is not int

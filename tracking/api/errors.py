@@ -124,6 +124,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         exc = exceptions.ValidationError(detail)
+    if isinstance(exc, RecursionError):  # a JSON body nested thousands deep, as parsed
+        exc = exceptions.ParseError("JSON parse error - nested too deeply")
     if isinstance(exc, OperationalError | InterfaceError):  # database down or locked: no bug
         logger.warning("api: database unavailable: %s", exc)
         exc = ServiceUnavailable()

@@ -106,6 +106,8 @@ class EventBatchParser(JSONParser):
             return json.loads(raw)
         except ValueError as exc:
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+        except RecursionError:  # arrays or objects nested thousands deep
+            raise exceptions.ParseError("JSON parse error - nested too deeply") from None
 
 
 def event_uuid(event_id: str, promotion_id: int) -> uuid.UUID:

@@ -60,7 +60,9 @@ class CSVRenderer(BaseRenderer):
 
 def _ids(value: str, name: str) -> list[int]:
     parts = [p.strip() for p in value.split(",") if p.strip()]
-    if not parts or any(not p.isdigit() or not 0 < int(p) <= MAX_ID for p in parts):
+    if not parts or any(
+        not (p.isascii() and p.isdigit()) or not 0 < int(p) <= MAX_ID for p in parts
+    ):  # "²".isdigit() is true, and int("²") fails
         raise exceptions.ValidationError({name: ["Ids separated by commas, e.g. 12,15."]})
     return sorted({int(p) for p in parts})
 
