@@ -60,6 +60,9 @@ def _conf(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
+STALE_SWEEP = timedelta(seconds=5)
+
+
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after ``attempts`` failed attempts: doubling, capped."""
     base = _conf("REPORT_PUSH_RETRY_BASE_SECONDS", 60)
@@ -87,11 +90,16 @@ def outbound_attempt(
     ours to send (delivered, given up, not due, or claimed by another worker). When
     ``may_send`` says no (the partner's key was revoked, expired or lost the brand since),
     nothing is sent: the attempt is logged with the reason and the row is given up."""
-    now = now or timezone.now()
+    due_at = now or timezone.now()
+    # ``now`` chose what is due; a claim made later than that (a sweep that began minutes
+    # ago, its endpoints slow to answer) is timed by the clock, or its lease would be over
+    # already and another worker would send the same attempt again.
+    clock = timezone.now()
+    now = clock if clock - due_at > STALE_SWEEP else due_at
     manager: Any = model._default_manager
-    claimed = manager.filter(pk=pk, state=OutboundState.PENDING, next_attempt_at__lte=now).update(
-        next_attempt_at=now + LEASE
-    )
+    claimed = manager.filter(
+        pk=pk, state=OutboundState.PENDING, next_attempt_at__lte=due_at
+    ).update(next_attempt_at=now + LEASE)
     if not claimed:
         return None
     outbound = manager.select_related(*related).get(pk=pk)

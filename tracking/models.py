@@ -425,6 +425,13 @@ class ReportSubscription(models.Model):
     def __str__(self) -> str:
         return self.name or f"{self.get_schedule_display()} → {self.url}"
 
+    def scope_allows(self) -> bool:
+        """A marketer's subscription, or a key's that may still read reports (a scope
+        taken away after it was made stops its pushes)."""
+        return self.api_key_id is None or (
+            self.api_key is not None and self.api_key.has_scope(Scope.REPORTS_READ)
+        )
+
 
 class OutboundState(models.TextChoices):
     PENDING = "pending", _("Pending (retrying)")

@@ -49,6 +49,15 @@ SUBSCRIPTION_FIELDS = ("name", "url", "event_types", "active")
 ENTRY_EVENTS = frozenset({WebhookEventType.ENTRY_CREATED})
 
 
+def key_may_receive(api_key: ApiKey | None, event_type: str) -> bool:
+    """Whether the key's scopes (as they are now) let it receive ``event_type``: entry
+    events need entries:read, checked again at every event, as a marketer may take the
+    scope away after the subscription was made."""
+    if event_type not in ENTRY_EVENTS:
+        return True
+    return api_key is not None and api_key.has_scope(Scope.ENTRIES_READ)
+
+
 def _types_clean(event_types: Iterable[str], api_key: ApiKey) -> list[str]:
     types = list(event_types)
     if ENTRY_EVENTS & set(types) and not api_key.has_scope(Scope.ENTRIES_READ):
@@ -111,7 +120,7 @@ def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
 
 
 _WANTING_SQL = (
-    f"SELECT s.id, s.event_types FROM {WebhookSubscription._meta.db_table} s"  # noqa: S608 (our tables)
+    f"SELECT s.id, s.event_types, k.scopes FROM {WebhookSubscription._meta.db_table} s"  # noqa: S608 (our tables)
     f" JOIN {ApiKey._meta.db_table} k ON k.id = s.api_key_id"
     " WHERE s.brand_id = %s AND s.active AND k.revoked_at IS NULL"
     " AND (k.expires_at IS NULL OR k.expires_at > %s)"
@@ -128,10 +137,12 @@ def _subscriptions_wanting(*, brand_id: int, event_type: str, at: datetime) -> l
         cursor.execute(_WANTING_SQL, [brand_id, at])
         rows = cursor.fetchall()
     wanting = []
-    for pk, types in rows:
+    for pk, types, scopes in rows:
         if isinstance(types, str | bytes):  # a JSON text (SQLite, psycopg's raw jsonb)
             types = json.loads(types)
-        if event_type in types:
+        if isinstance(scopes, str | bytes):
+            scopes = json.loads(scopes)
+        if event_type in types and key_may_receive(ApiKey(scopes=scopes), event_type):
             wanting.append(pk)
     return wanting
 
@@ -223,8 +234,9 @@ def webhook_delivery_attempt(
         log_model=WebhookAttempt,
         log_field="delivery",
         related=("event", "subscription__api_key"),
-        may_send=lambda delivery: delivery.subscription.api_key.may_read_brand(
-            delivery.subscription.brand_id, now
+        may_send=lambda delivery: (
+            delivery.subscription.api_key.may_read_brand(delivery.subscription.brand_id, now)
+            and key_may_receive(delivery.subscription.api_key, delivery.event.type)
         ),
         now=now,
     )

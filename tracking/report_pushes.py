@@ -296,6 +296,13 @@ def report_pushes_prepare(*, now: datetime | None = None) -> int:
             if subscription is None:
                 continue  # another worker took it
             zone = brand_zone(subscription.brand_id)
+            if not subscription.scope_allows():  # its key lost reports:read: nothing sent
+                logger.info("report subscription %s: its key may not read reports", pk)
+                _periods, subscription.next_run_at = _missed_periods(
+                    subscription=subscription, zone=zone, now=now
+                )
+                subscription.save(update_fields=["next_run_at", "updated_at"])
+                continue
             periods, next_run = _missed_periods(subscription=subscription, zone=zone, now=now)
             for since, until in periods:
                 body, content_type = report_body(
@@ -364,9 +371,10 @@ def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportD
         send=_push_post,
         log_model=ReportDelivery,
         log_field="push",
-        related=("subscription",),
+        related=("subscription__api_key",),
         may_send=lambda push: (
-            ReportSubscription.objects.sendable(now).filter(pk=push.subscription_id).exists()
+            push.subscription.scope_allows()
+            and ReportSubscription.objects.sendable(now).filter(pk=push.subscription_id).exists()
         ),
         now=now,
     )

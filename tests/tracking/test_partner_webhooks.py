@@ -19,7 +19,7 @@ from shop.models import Order
 from shop.orders.services import order_mark_paid
 from tests.factories import BrandFactory, OrderFactory, PromotionFactory
 from tests.factories.promotions import PersonFactory
-from tracking import partner_webhooks, tasks, webhooks
+from tracking import deliveries, partner_webhooks, tasks, webhooks
 from tracking.models import OutboundState, WebhookAttempt, WebhookDelivery, WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -320,3 +320,66 @@ def test_a_key_that_lost_the_brand_or_was_revoked_receives_nothing_more(
     subscription.api_key.revoked_at = timezone.now()
     subscription.api_key.save()
     assert not partner_webhooks.event_wanted(brand_id=brand.pk, event_type="order.paid")
+
+
+def test_a_sweep_that_began_minutes_ago_still_holds_what_it_claims(make_api_key, brand, receiver):
+    # given: two deliveries due, and a sweep whose clock is five minutes old by the time it
+    # reaches them (its earlier endpoints were slow to answer)
+    subscription = subscribe(make_api_key, brand, receiver.url)
+    receiver.secret = subscription.secret
+    started = timezone.now() - timedelta(minutes=5)
+    with transaction.atomic():
+        for n in range(2):
+            partner_webhooks.event_publish(
+                brand_id=brand.pk, event_type="order.paid", data={"order": n}, at=started
+            )
+    first, second = WebhookDelivery.objects.order_by("pk")
+    meanwhile = []
+
+    def send_while_another_worker_sweeps(delivery):
+        # the next minute's sweep, another worker, runs while this one sends
+        meanwhile.append(partner_webhooks.webhook_deliveries_deliver())
+        return webhooks.DeliveryResult(True, 200, 5, "ok", "")
+
+    # when: the old sweep claims the first one and sends it
+    logged = deliveries.outbound_attempt(
+        model=WebhookDelivery,
+        pk=first.pk,
+        send=send_while_another_worker_sweeps,
+        log_model=WebhookAttempt,
+        log_field="delivery",
+        now=started,
+    )
+
+    # then: the other worker sent only the second; the first was sent once, by its claimant
+    assert logged is not None and logged.succeeded
+    assert meanwhile == [1]
+    assert [json.loads(r.body)["data"]["order"] for r in receiver.received] == [1]
+    assert WebhookDelivery.objects.get(pk=second.pk).state == OutboundState.DELIVERED
+    assert WebhookDelivery.objects.get(pk=first.pk).attempts == 1
+
+
+def test_entry_events_stop_when_the_key_loses_entries_read(make_api_key, brand, receiver):
+    # given: a subscription to entry.created, then the marketer takes entries:read away
+    subscription = subscribe(make_api_key, brand, receiver.url, types=["entry.created"])
+    with transaction.atomic():
+        waiting = partner_webhooks.event_publish(
+            brand_id=brand.pk, event_type="entry.created", data={"entry": "e1"}
+        )
+    key = subscription.api_key
+    key.scopes = ["webhooks:write"]
+    key.save()
+
+    # when: another entry comes, and the worker sends what waits
+    with transaction.atomic():
+        later = partner_webhooks.event_publish(
+            brand_id=brand.pk, event_type="entry.created", data={"entry": "e2"}
+        )
+    partner_webhooks.webhook_deliveries_deliver(now=timezone.now() + timedelta(seconds=1))
+
+    # then: nothing reached the partner; the waiting one is given up, saying why
+    assert waiting is not None and later is None
+    assert receiver.received == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == OutboundState.FAILED
+    assert delivery.log.get().error == deliveries.NOT_ALLOWED

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from tests.factories import BrandFactory, PromotionFactory
 from tests.tracking.api.conftest import assert_error
-from tracking import report_pushes, tasks, webhooks
+from tracking import deliveries, report_pushes, tasks, webhooks
 from tracking.models import ReportDelivery, ReportPush, ReportSubscription
 from tracking.store import events_store
 from tracking.tracked_event import TrackedEvent
@@ -611,6 +611,29 @@ def test_a_revoked_narrowed_or_deleted_key_gets_no_more_reports(
     key.delete()
     subscription.refresh_from_db()
     assert (subscription.api_key, subscription.active) == (None, False)
+
+
+def test_a_key_that_loses_reports_read_gets_no_more_reports(partner, brand, receiver):
+    # given: a partner's daily subscription with a push waiting, then the day's run
+    created = subscribe(partner, brand, receiver.url)
+    subscription = ReportSubscription.objects.get(pk=created["id"])
+    run_at = subscription.next_run_at
+    assert report_pushes.report_pushes_prepare(now=run_at) == 1
+
+    # when: a marketer takes reports:read from the key; the worker sends and prepares
+    key = subscription.api_key
+    key.scopes = []
+    key.save()
+    report_pushes.report_pushes_deliver(now=run_at)
+    made = report_pushes.report_pushes_prepare(now=run_at + timedelta(days=1))
+
+    # then: the waiting push is given up, saying why, and no new one is made
+    assert receiver.received == [] and made == 0
+    push = ReportPush.objects.get()
+    assert push.state == "failed"
+    assert ReportDelivery.objects.get(push=push).error == deliveries.NOT_ALLOWED
+    subscription.refresh_from_db()
+    assert subscription.next_run_at > run_at + timedelta(days=1)  # moved on, not retried
 
 
 def _periods(subscription):
