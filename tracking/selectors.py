@@ -223,7 +223,8 @@ def stats_row_list(
 
     Filters narrow to ``promotion_ids`` / ``campaign_ids``; ``breakdowns`` splits rows by
     country, device, source and/or language (then ``unique_viewers`` is None: viewers are
-    counted per promotion, campaign and brand only). Rows with no events are left out.
+    counted per promotion, campaign and brand only; so too when the filters narrow a row
+    below its level). Rows with no events are left out.
     Unique viewers are distinct per day and summed over a row's days: a viewer's hash
     changes every day.
     """
@@ -267,7 +268,13 @@ def stats_row_list(
         if r["currency"] and r["orders"]:
             revenue[r["currency"]] = revenue.get(r["currency"], 0) + int(r["revenue"] or 0)
     viewers: dict[tuple[int, date], int] | None = None
-    if not breakdowns and acc:
+    # Viewers are counted per promotion, campaign and brand: a row narrowed to some of its
+    # promotions or campaigns (level=campaign&promotion=...) has none to show (null), as
+    # with breakdowns; the campaign's or brand's would count the others' viewers too.
+    narrowed = (level != "promotion" and promotion_ids is not None) or (
+        level == "brand" and campaign_ids is not None
+    )
+    if not breakdowns and not narrowed and acc:
         viewers = _unique_viewers(level, {k[0] for k in acc}, since, until, time_increment)
     rows = {}
     for row_key, (r, date_stop, counts, revenue) in acc.items():

@@ -449,3 +449,16 @@ def test_a_report_costs_a_fixed_number_of_queries(writer, brand, django_assert_m
         body = insights(writer, time_increment="1")
 
     assert len(body["data"]) == 3
+
+
+def test_a_row_narrowed_below_its_level_does_not_claim_the_wholes_viewers(writer, brand):
+    campaign = CampaignFactory(brand=brand)
+    one, other = PromotionFactory(campaign=campaign), PromotionFactory(campaign=campaign)
+    record(one, impressions=1)
+    record(other, impressions=50)
+
+    narrowed = insights(writer, level="campaign", promotion=one.pk)["data"]
+    whole = insights(writer, level="campaign")["data"]
+
+    assert [(r["impressions"], r["unique_viewers"]) for r in narrowed] == [(1, None)]
+    assert [(r["impressions"], r["unique_viewers"]) for r in whole] == [(51, 51)]

@@ -164,7 +164,8 @@ class InsightsRowSerializer(serializers.Serializer):
         allow_null=True,
         help_text=(
             "Distinct viewers per day, summed over the row's days (a viewer's pseudonym "
-            "changes daily). Null with breakdowns."
+            "changes daily). Null with breakdowns, and for a row narrowed below its level "
+            "(level=campaign with promotion, level=brand with promotion or campaign)."
         ),
     )
     clicks = serializers.IntegerField(help_text="Valid clicks.")
