@@ -168,12 +168,7 @@ def report_subscription_update(
     if unknown:
         raise ValidationError({name: "This cannot be changed." for name in unknown})
     # as stored: admin's form has set the new values on the object already
-    stored = ReportSubscription.objects.filter(pk=subscription.pk)
-    before = stored.values("url", "active", "schedule").first() or {
-        "url": "",
-        "active": subscription.active,
-        "schedule": subscription.schedule,
-    }
+    before = ReportSubscription.objects.values("url", "active", "schedule").get(pk=subscription.pk)
     if "url" in changes and changes["url"] != before["url"]:
         webhooks.webhook_url_validate(changes["url"])
     for name, value in changes.items():
@@ -296,14 +291,10 @@ def report_pushes_prepare(*, now: datetime | None = None) -> int:
             if subscription is None:
                 continue  # another worker took it
             zone = brand_zone(subscription.brand_id)
+            periods, next_run = _missed_periods(subscription=subscription, zone=zone, now=now)
             if not subscription.scope_allows():  # its key lost reports:read: nothing sent
                 logger.info("report subscription %s: its key may not read reports", pk)
-                _periods, subscription.next_run_at = _missed_periods(
-                    subscription=subscription, zone=zone, now=now
-                )
-                subscription.save(update_fields=["next_run_at", "updated_at"])
-                continue
-            periods, next_run = _missed_periods(subscription=subscription, zone=zone, now=now)
+                periods = []
             for since, until in periods:
                 body, content_type = report_body(
                     subscription=subscription, since=since, until=until
