@@ -22,7 +22,12 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from promotions.admin.displays import ADMIN_MEDIA, BrandTimezoneFormMixin, reason_action
+from promotions.admin.displays import (
+    ADMIN_MEDIA,
+    BrandTimezoneFormMixin,
+    moment_cell,
+    reason_action,
+)
 from promotions.admin.saving import RecordAdminMixin
 from promotions.admin.scoping import (
     BrandScopedAdminMixin,
@@ -172,13 +177,7 @@ class PrizeClaimAdmin(
     @admin.display(description=_("deadline"), ordering="deadline")
     def deadline_local(self, obj: PrizeClaim) -> SafeString:
         """In the campaign's zone, as the winner's email says it (the list mixes brands)."""
-        tz = obj.promotion.campaign.tzinfo
-        return format_html(
-            '<span title="{}">{} <small>{}</small></span>',
-            tz.key,
-            f"{obj.deadline.astimezone(tz):%Y-%m-%d %H:%M}",
-            f"{obj.deadline.astimezone(tz):%Z}",
-        )
+        return moment_cell(obj.deadline, obj.promotion.campaign)
 
     @admin.display(description=_("winner"))
     def winner(self, obj: PrizeClaim) -> str:

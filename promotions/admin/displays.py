@@ -42,6 +42,17 @@ admin.site.site_url = None  # nothing lives at "/": each campaign has its own hu
 ADMIN_MEDIA = forms.Media(css={"all": ["css/admin.css"]})
 
 
+def moment_cell(moment: datetime, clock: Clock) -> SafeString:
+    """One moment in the campaign's (or brand's) time zone, for a list column."""
+    local = moment.astimezone(clock.tzinfo)
+    return format_html(
+        '<span title="{}">{} <small>{}</small></span>',
+        clock.tzinfo.key,
+        f"{local:%Y-%m-%d %H:%M}",
+        f"{local:%Z}",
+    )
+
+
 def window_display(starts_at: datetime, ends_at: datetime, clock: Clock) -> SafeString:
     """The window in the campaign's time zone, compact enough for a list column."""
     tz = clock.tzinfo
