@@ -21,7 +21,7 @@ from promotions.campaigns.languages import path_in_language
 from promotions.campaigns.selectors import brand_manager_emails
 from promotions.campaigns.zones import moment_display
 from promotions.claims.models import PrizeClaim
-from promotions.claims.services import claim_link
+from promotions.claims.services import claim_link, claim_told
 from promotions.draws.models import Draw
 from promotions.entries.models import Entry
 from promotions.entries.selectors import entry_email_language
@@ -84,6 +84,8 @@ def claim_notification_send(*, claim_id: int) -> bool:
     except Exception:
         PrizeClaim.objects.filter(pk=claim_id).update(notified_at=None)  # retried
         raise
+    if sent:
+        claim_told(claim=claim, at=now)
     return sent
 
 

@@ -267,8 +267,9 @@ def claim_notify(*, claim: PrizeClaim) -> str:
     Email: queued on commit (``claim_notification_send``). Comment reply: the private
     reply to the winning comment carries the claim link (only the commenter reads it); the
     public one, if the rules ask for it, says the comment won and to look at their private
-    messages (``social_winner_reply``; sent by the worker after commit). Both publish
-    ``winner.notified``. ``none``: recorded on the claim; the brand's managers are emailed
+    messages (``social_winner_reply``; sent by the worker after commit). Either way the
+    winner counts as told (``notified_at``, ``winner.notified``) once the message has
+    left: ``claim_told``. ``none``: recorded on the claim; the brand's managers are emailed
     to reach the winner themselves (the draw's own winners are in its "draw made" email)."""
     at = timezone.now()
     if claim.channel == PrizeClaim.Channel.EMAIL:
@@ -282,12 +283,16 @@ def claim_notify(*, claim: PrizeClaim) -> str:
             PrizeClaim.objects.filter(pk=claim.pk).update(channel=PrizeClaim.Channel.NONE)
             claim.channel = PrizeClaim.Channel.NONE
             _unreachable_tell_managers(claim)
-            return claim.channel
-        PrizeClaim.objects.filter(pk=claim.pk, notified_at__isnull=True).update(notified_at=at)
     else:
         logger.info("claim %s: the winner has no channel to be told on", claim.pk)
         _unreachable_tell_managers(claim)
-        return claim.channel
+    return claim.channel
+
+
+def claim_told(*, claim: PrizeClaim, at: datetime) -> None:
+    """The message carrying the claim link has left (the email was handed to the mail
+    server, the private reply accepted by Graph): partners hear ``winner.notified`` now,
+    not when it was queued, so a message that never goes out is never announced."""
     claim_event_publish(
         claim,
         WebhookEventType.WINNER_NOTIFIED,
@@ -295,7 +300,29 @@ def claim_notify(*, claim: PrizeClaim) -> str:
         claim_deadline=iso_utc(claim.deadline),
         notified_at=iso_utc(at),
     )
-    return claim.channel
+
+
+def claim_private_reply_sent(*, entry_id: int, at: datetime) -> int:
+    """The private reply to a winning comment was sent: its open claim is told (once: a
+    second run finds ``notified_at`` set). Returns how many claims were told."""
+    told = 0
+    open_claims = PrizeClaim.objects.filter(
+        entry_id=entry_id,
+        status=PrizeClaim.Status.NOTIFIED,
+        channel=PrizeClaim.Channel.COMMENT_REPLY,
+        notified_at__isnull=True,
+    )
+    for claim_id in open_claims.values_list("pk", flat=True):
+        with transaction.atomic():
+            if open_claims.filter(pk=claim_id).update(notified_at=at):
+                claim_told(
+                    claim=PrizeClaim.objects.select_related("promotion__campaign", "entry").get(
+                        pk=claim_id
+                    ),
+                    at=at,
+                )
+                told += 1
+    return told
 
 
 def claim_private_reply_failed(*, entry_id: int) -> int:

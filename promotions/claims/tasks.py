@@ -4,6 +4,7 @@ email, safe to run twice (schedules in config/schedules.py; the rest queued on c
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from promotions.claims import emails
 from promotions.claims import privacy as claims_privacy
@@ -33,6 +34,12 @@ def claim_unreachable_send(claim_id: int) -> bool:
 
 def claim_private_reply_failed(entry_id: int) -> int:
     return claims_services.claim_private_reply_failed(entry_id=entry_id)
+
+
+def claim_private_reply_sent(entry_id: int, at: str) -> int:
+    return claims_services.claim_private_reply_sent(
+        entry_id=entry_id, at=datetime.fromisoformat(at)
+    )
 
 
 def claim_shipped_send(claim_id: int) -> bool:

@@ -156,6 +156,12 @@ def social_reply_send(*, reply_id: int, at: datetime | None = None) -> SocialRep
                 graph_id,
                 "",
             )
+            if reply.kind == SocialReply.Kind.PRIVATE:  # the claim link reached the winner
+                task_enqueue(
+                    "promotions.claims.tasks.claim_private_reply_sent",
+                    reply.entry_id,
+                    at.isoformat(),
+                )
         elif final or reply.attempts >= settings.SOCIAL_REPLY_MAX_ATTEMPTS:
             reply.status, reply.last_error = SocialReply.Status.FAILED, error
             if reply.kind == SocialReply.Kind.PRIVATE:  # the claim link reached nobody

@@ -5,9 +5,11 @@ data (and ``pii`` never: these events carry none)."""
 from __future__ import annotations
 
 import json
+import smtplib
 
 import pytest
 
+from promotions.claims import emails, tasks
 from promotions.claims import services as claims_services
 from promotions.claims.services import draws_run_due
 from promotions.models import Person, PrizeClaim
@@ -100,3 +102,47 @@ def test_a_winner_with_no_channel_is_not_announced_as_told(
 
     assert PrizeClaim.objects.get(draw=draw).channel == PrizeClaim.Channel.NONE
     assert not WebhookEvent.objects.filter(type="winner.notified").exists()
+
+
+def test_winner_notified_waits_until_the_email_has_left(
+    make_api_key, receiver, django_capture_on_commit_callbacks, monkeypatch, mailoutbox
+):
+    # given: the mail server refuses the first "you won" email
+    promotion, draw, due = closed_sweepstakes(entrants=2)
+    brand = promotion.campaign.brand
+    key, _raw = make_api_key(brands=[brand], scopes=["webhooks:write"])
+    partner_webhooks.webhook_subscription_create(
+        api_key=key, brand_id=brand.pk, url=receiver.url, event_types=["winner.notified"]
+    )
+    real_send = emails.send_mail
+    refusals = []
+
+    def send_refused_once(*args, **kwargs):
+        if not refusals:
+            refusals.append(args[0])
+            raise smtplib.SMTPServerDisconnected("connection lost")
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(emails, "send_mail", send_refused_once)
+
+    # when: the worker draws, and the email's task fails
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        draws_run_due(at=due)
+    claim = PrizeClaim.objects.get(draw=draw)
+    assert len(queued) > 1
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        tasks.claim_notification_send(claim.pk)
+
+    # then: nobody was told yet, so no partner heard it; the task's next run tells them
+    claim.refresh_from_db()
+    assert refusals and claim.notified_at is None
+    assert not WebhookEvent.objects.filter(type="winner.notified").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.claim_notification_send(claim.pk) is True
+        assert tasks.claim_notification_send(claim.pk) is False  # once
+    claim.refresh_from_db()
+    (event,) = WebhookEvent.objects.filter(type="winner.notified")
+    assert event.data["notified_at"] == _iso(claim.notified_at)
+    assert len(mailoutbox) == 1
+    assert [json.loads(r.body)["type"] for r in receiver.received] == ["winner.notified"]
