@@ -23,10 +23,21 @@ ZERO_DECIMAL = frozenset(
     | {"PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
 )
 
-# Stripe refuses charges below about 0.50 of the major unit; 50 minor units is the common
-# floor (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts).
-MINIMUM_CHARGE = {"GBP": 30, "JPY": 50}
-DEFAULT_MINIMUM_CHARGE = 50
+# Stripe's smallest charge per currency, in major units (docs.stripe.com/currencies,
+# "Minimum and maximum charge amounts"). Another currency's is USD 0.50 converted at the
+# day's rate: the second group is that at 2025's rates with a margin of about a tenth,
+# and any other currency's is taken as half its major unit. Below it the cart says so,
+# instead of Stripe refusing the payment as if the card were wrong.
+MINIMUM_CHARGE_MAJOR = {
+    **dict.fromkeys(("USD", "AUD", "BRL", "CAD", "CHF", "EUR", "INR", "NZD", "SGD"), "0.50"),
+    **{"GBP": "0.30", "AED": "2", "BGN": "1", "CZK": "15", "DKK": "2.50", "HKD": "4"},
+    **{"HUF": "175", "JPY": "50", "MXN": "10", "MYR": "2", "NOK": "3", "PLN": "2"},
+    **{"RON": "2", "SEK": "3", "THB": "10"},
+    **{"BHD": "0.210", "JOD": "0.390", "KWD": "0.170", "OMR": "0.210", "TND": "1.700"},
+    **{"ISK": "75", "KRW": "750", "TRY": "20", "ZAR": "10", "ILS": "2", "SAR": "2"},
+}
+# The largest: an amount of at most eight digits (99999999 is 999,999.99 USD).
+MAXIMUM_CHARGE = 99_999_999
 
 
 # Dinars and the Omani rial have 1,000 minor units (fils, baisa, millimes): 5120 is 5.120.
@@ -84,4 +95,8 @@ def format_money(amount: int, currency: str, *, language: str | None = None) -> 
 
 
 def minimum_charge(currency: str) -> int:
-    return MINIMUM_CHARGE.get(currency.upper(), DEFAULT_MINIMUM_CHARGE)
+    """The smallest amount (minor units) a card payment in ``currency`` can be."""
+    code = currency.upper()
+    if code in MINIMUM_CHARGE_MAJOR:
+        return int(Decimal(MINIMUM_CHARGE_MAJOR[code]).scaleb(exponent(code)))
+    return 50 if code in ZERO_DECIMAL else 10 ** exponent(code) // 2

@@ -33,7 +33,7 @@ from shop.errors import (
     TooManyAttempts,
 )
 from shop.models import Order, OrderLine, Redemption
-from shop.money import format_money, minimum_charge
+from shop.money import MAXIMUM_CHARGE, format_money, minimum_charge
 from shop.offers.selectors import customer_key
 from shop.offers.services import coupon_twin_get_or_create
 from shop.orders.services import order_fail, order_mark_paid
@@ -113,6 +113,12 @@ def order_create(
             _("Card payments start at %(amount)s; add something to your cart.")
             % {"amount": format_money(minimum_charge(priced.currency), priced.currency)},
             code="amount_too_small",
+        )
+    if priced.total > MAXIMUM_CHARGE:
+        raise CartInvalid(
+            _("Card payments go up to %(amount)s; split your order into smaller ones.")
+            % {"amount": format_money(MAXIMUM_CHARGE, priced.currency)},
+            code="amount_too_large",
         )
     for line in sorted(priced.lines, key=lambda line: line.variant.pk):
         if not stock_take(variant_id=line.variant.pk, quantity=line.quantity):

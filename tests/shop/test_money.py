@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from shop.checkout.pricing import discount_amount
 from shop.models import Offer, Price
-from shop.money import charge_step, charge_step_check, format_money, to_major
+from shop.money import charge_step, charge_step_check, format_money, minimum_charge, to_major
 from tests.factories import BrandFactory, ProductFactory
 
 
@@ -36,6 +36,24 @@ def test_minor_units_read_as_the_currency_says(amount, currency, major, english,
 def test_what_stripe_charges_in(currency, step):
     assert charge_step(currency) == step
     assert charge_step_check(5 * step, currency) == ""
+
+
+@pytest.mark.parametrize(
+    ("currency", "smallest"),
+    [
+        ("EUR", 50),  # 0.50 €
+        ("gbp", 30),
+        ("JPY", 50),  # ¥50, no minor units
+        ("HUF", 17500),  # 175 Ft
+        ("KWD", 170),  # 0.170 KWD: about USD 0.50, not 0.050
+        ("TND", 1700),
+        ("ISK", 7500),
+        ("XCD", 50),  # any other two-decimal currency: half its major unit
+    ],
+)
+def test_the_smallest_card_payment_is_stripe_s_for_the_currency(currency, smallest):
+    assert minimum_charge(currency) == smallest
+    assert minimum_charge(currency) % charge_step(currency) == 0  # itself chargeable
 
 
 def test_a_percentage_off_a_dinar_total_still_ends_in_zero():

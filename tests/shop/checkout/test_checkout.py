@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from promotions.codes.services import code_pool_import
-from shop.models import Order, Redemption, Variant
+from shop.models import Order, Product, Redemption, Variant
 from shop.orders.services import order_mark_paid
 from shop.payments.reconciliation import orders_expire_due
 from shop.payments.webhooks import payment_intent_succeeded
@@ -576,6 +576,38 @@ def test_a_free_order_is_paid_without_stripe_and_a_tiny_one_is_refused(
         "message": "Card payments start at €0.50; add something to your cart.",
         "fields": {},
     }
+
+
+def test_a_cart_card_payments_cannot_carry_is_refused_before_stripe_with_its_limit(
+    client, shop, stripe_settings, localstripe
+):
+    # given: one product at 0.150 KWD (below Stripe's smallest, about USD 0.50) and one at
+    # 600,000.00 € that may be bought twice (above its largest, eight digits)
+    tiny = ProductFactory(brand=shop.brand, slug="sticker", price=150, currency="KWD", stock=5)
+    huge = ProductFactory(brand=shop.brand, slug="car", price=60_000_000, stock=5)
+    Product.objects.filter(pk=huge.pk).update(max_per_order=2)
+    pm = payment_method_create(localstripe, CARD_OK)
+
+    def checkout(product, quantity):
+        items = [{"variant": product.variants.get().pk, "quantity": quantity}]
+        body = {"items": items, "email": "ana@example.com", "payment_method": pm}
+        return post(client, "/shop/nova/checkout/", body)
+
+    small, large = checkout(tiny, 1), checkout(huge, 2)
+
+    # then: each is a 400 that says the limit, and nothing is reserved or ordered
+    assert small.status_code == large.status_code == 400
+    assert small.json()["error"]["code"] == "amount_too_small"
+    assert "KWD0.170" in small.json()["error"]["message"]
+    assert large.json()["error"] == {
+        "code": "amount_too_large",
+        "message": "Card payments go up to €999,999.99; split your order into smaller ones.",
+        "fields": {},
+    }
+    assert not Order.objects.exists()
+    assert [p.variants.get().stock for p in (tiny, huge)] == [5, 5]
+    # a cart within the limits goes through
+    assert checkout(huge, 1).status_code == 201
 
 
 def test_quotes_are_limited_per_client_so_codes_cannot_be_guessed_fast(client, shop, settings):
