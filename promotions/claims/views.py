@@ -191,7 +191,13 @@ def _identify(request: HttpRequest, claim: PrizeClaim) -> HttpResponse:
         reverse("promotions:verify", args=args)
         + "?"
         + urlencode(
-            {"t": entrants_services.email_verification_token(email=email, next_path=next_path)}
+            {
+                "t": entrants_services.email_verification_token(
+                    email=email,
+                    next_path=next_path,
+                    browser=sender_from_request(request).device_hash,
+                )
+            }
         )
     )
     try:

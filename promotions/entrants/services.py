@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,12 +77,27 @@ def email_normalize(email: str) -> str:
 _EMAIL_LINK_SALT = "promotions.email-verification"
 
 
-def email_verification_token(*, email: str, next_path: str) -> str:
-    return signing.dumps({"e": email.strip(), "n": next_path}, salt=_EMAIL_LINK_SALT)
+@dataclass(frozen=True)
+class EmailLink:
+    """What a valid sign-in link says: the address, where to go back to, and the browser
+    that asked for it (``Sender.device_hash``; "" when it kept no device cookie)."""
+
+    email: str
+    next_path: str
+    browser: str
+
+    def asked_here(self, browser: str) -> bool:
+        """Whether the browser opening the link is the one that asked for it: only then
+        may the address join whoever is signed in there (``person_sign_in_email``)."""
+        return bool(self.browser) and hmac.compare_digest(self.browser, browser)
 
 
-def email_verification_read(token: str) -> tuple[str, str] | None:
-    """``(email, next path)`` of a valid, unexpired link token; None otherwise."""
+def email_verification_token(*, email: str, next_path: str, browser: str) -> str:
+    return signing.dumps({"e": email.strip(), "n": next_path, "b": browser}, salt=_EMAIL_LINK_SALT)
+
+
+def email_verification_read(token: str) -> EmailLink | None:
+    """The link of a valid, unexpired token; None otherwise."""
     try:
         data = signing.loads(
             token, salt=_EMAIL_LINK_SALT, max_age=settings.PROMOTIONS_EMAIL_LINK_MAX_AGE
@@ -89,12 +106,12 @@ def email_verification_read(token: str) -> tuple[str, str] | None:
         return None
     if not isinstance(data, dict):
         return None
-    email, next_path = data.get("e"), data.get("n")
-    if not isinstance(email, str) or not isinstance(next_path, str):
+    email, next_path, browser = data.get("e"), data.get("n"), data.get("b", "")
+    if not (isinstance(email, str) and isinstance(next_path, str) and isinstance(browser, str)):
         return None
     if not next_path.startswith("/") or next_path.startswith("//"):
         next_path = "/"
-    return email, next_path
+    return EmailLink(email=email, next_path=next_path, browser=browser)
 
 
 def email_verification_send(
@@ -144,7 +161,11 @@ def person_sign_in_email(
     """The person behind a verified email address: the one who signed in with it before,
     else the one whose address it is, else ``current`` (already signed in on this browser,
     with Facebook say: one entrant however they sign in, so confirming an address does not
-    make a second person who could enter again), else a new person."""
+    make a second person who could enter again), else a new person.
+
+    ``current`` must be given only when this browser asked for the link itself
+    (``EmailLink.asked_here``): someone else's link opened here would otherwise tie their
+    address to this browser's person, and let them sign in as that person."""
     at = at or timezone.now()
     normalized = email_normalize(email)
     identity = (

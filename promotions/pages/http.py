@@ -221,10 +221,14 @@ def json_body(request: HttpRequest, allowed: set[str]) -> dict[str, Any]:
         raise BadJson("The body is too large.", {})
     try:
         data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BadJson("The body is not valid JSON.", {}) from exc
     if not isinstance(data, dict):
         raise BadJson("The body must be a JSON object.", {})
+    try:  # "\ud800" is valid JSON, but no text: it cannot be stored, hashed or mailed
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise BadJson("The body holds text that is not Unicode (a lone surrogate).", {}) from exc
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise BadJson(

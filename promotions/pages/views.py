@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,10 +23,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from promotions.campaigns import selectors as campaigns_selectors
-from promotions.campaigns.languages import language_normalize
+from promotions.campaigns.languages import language_normalize, path_in_language
 from promotions.campaigns.models import Brand, Promotion
 from promotions.contests import selectors as contests_selectors
 from promotions.draws import selectors as draws_selectors
+from promotions.entrants import selectors as entrants_selectors
 from promotions.entrants import services as entrants_services
 from promotions.entries import refusals as entries_refusals
 from promotions.entries import selectors as entries_selectors
@@ -357,7 +359,9 @@ def _identify(
         return _render_tab(request, obj, preview, email_form=form, status=400, language=language)
     email = form.cleaned_data["email"]
     token = entrants_services.email_verification_token(
-        email=email, next_path=obj.get_absolute_url()
+        email=email,
+        next_path=obj.get_absolute_url(),
+        browser=sender_from_request(request).device_hash,
     )
     link = request.build_absolute_uri(
         reverse("promotions:verify", args=[brand, campaign, promotion])
@@ -390,9 +394,16 @@ def _identify(
 
 
 @never_cache
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify(request: HttpRequest, brand: str, campaign: str, promotion: str) -> HttpResponse:
-    """The emailed link: sign the person in on this browser and go back to the promotion."""
+    """The emailed link: sign the person in on this browser and go back to the promotion,
+    in the language the link was asked for in.
+
+    Only the browser that asked for the link may join the address to whoever is signed in
+    on it (a Facebook entrant confirming their email stays one entrant). Opened anywhere
+    else it signs in the address's own person; where someone else is signed in, only
+    after they confirm it (a POST), so a link mailed to one person and opened by another
+    never ties the two together."""
     found = entrants_services.email_verification_read(str(request.GET.get("t", ""))[:2000])
     brand_obj = Brand.objects.filter(slug=brand).first()
     if found is None:
@@ -401,15 +412,36 @@ def verify(request: HttpRequest, brand: str, campaign: str, promotion: str) -> H
         if brand_obj is not None:
             return brand_page_render(request, brand_obj, "errors/400.html", context, 400)
         return render(request, "errors/400.html", context, status=400)
-    email, next_path = found
-    person = entrants_services.person_sign_in_email(email=email, current=current_person(request))
-    sign_in(request, person)
     language = language_normalize(request.GET.get("lang")) or (
         brand_obj.language if brand_obj is not None else settings.LANGUAGE_CODE
     )
+    current = current_person(request)
+    if found.asked_here(sender_from_request(request).device_hash):
+        joins = current
+    else:
+        joins = None
+        if current is not None and request.method != "POST":
+            try:
+                owner = entrants_selectors.person_id_for_email(
+                    email_normalized=entrants_services.email_normalize(found.email)
+                )
+            except ValidationError:
+                owner = None
+            if owner != current.pk:
+                context = {"email": found.email}
+                if brand_obj is None:
+                    return render(request, "promotions/verify_confirm.html", context)
+                return brand_page_render(
+                    request, brand_obj, "promotions/verify_confirm.html", context, 200, language
+                )
+    person = entrants_services.person_sign_in_email(email=found.email, current=joins)
+    sign_in(request, person)
     with translation.override(language):
         messages.success(request, _("Your email address is confirmed."))
-    return HttpResponseRedirect(next_path + "#take-part")
+    back = found.next_path
+    if request.GET.get("lang"):  # the page it was asked on (another browser has no cookie)
+        back = path_in_language(back, language)
+    return HttpResponseRedirect(back + "#take-part")
 
 
 @require_POST

@@ -173,3 +173,32 @@ def test_the_email_sign_in_answers_any_json_body_without_a_5xx(body):
     )
 
     assert answer.status_code < 500, (body, answer.status_code, answer.content[:300])
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "raw"),
+    [
+        ("enter/", '{"name": "Ana \\ud800", "birth_date": "1994-03-08", "country": "FR"}'),
+        ("enter/", '{"name\\udfff": "Ana"}'),
+        ("enter/", "[" * 100_000 + "]" * 100_000),
+        ("identify/", '{"email": "ana@exa\\ud800mple.com"}'),
+        ("identify/", '{"email": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ],
+    ids=["surrogate-value", "surrogate-key", "deep-list", "surrogate-email", "deep-email"],
+)
+def test_json_that_holds_no_text_or_nests_too_deep_is_a_400_that_changes_nothing(
+    path, endpoint, raw
+):
+    # given: valid JSON Python reads, but whose text is no Unicode (a lone surrogate) or
+    # which nests deeper than the parser goes
+    promotion = PromotionFactory()
+    client = sign_in(make_consumer(), PersonFactory(name=""))
+    client.raise_request_exception = False
+
+    answer = client.post(
+        promotion.get_absolute_url() + endpoint, raw, content_type="application/json"
+    )
+
+    assert answer.status_code == 400, answer.content[:300]
+    assert answer.json()["error"]["code"] == "invalid"
+    assert _stored(path) == 0
