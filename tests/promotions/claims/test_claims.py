@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from promotions.campaigns.zones import moment_format
 from promotions.claims import privacy as claims_privacy
 from promotions.claims import services as claims_services
 from promotions.claims.emails import claim_link
@@ -664,3 +665,20 @@ def test_a_claim_whose_pass_on_is_refused_does_not_stop_the_other_expiries(
     )
     assert stuck.status == PrizeClaim.Status.NOTIFIED
     assert f"claim {stuck.pk} not expired" in caplog.text
+
+
+@pytest.mark.parametrize("language", ["ja", "ar", "de"])
+def test_the_claim_deadline_is_written_as_the_page_s_language_writes_dates(
+    django_capture_on_commit_callbacks, consumer, language
+):
+    # given: a winner of a campaign that speaks the language
+    promotion, _draw, claim = _drawn(django_capture_on_commit_callbacks)
+    Campaign.objects.filter(pk=promotion.campaign_id).update(languages=[language])
+    campaign = Campaign.objects.get(pk=promotion.campaign_id)
+
+    # when: the claim page opens in it
+    page = consumer.get(_path(claim), {"lang": language}).content.decode()
+
+    # then: the deadline reads as that language writes a day and a time, in the campaign's zone
+    written = moment_format(claim.deadline, campaign.tzinfo, language)
+    assert written in page, re.findall(r'<p class="notice-inline">.*?</p>', page, re.S)
