@@ -81,6 +81,11 @@ SCHEDULES: list[Declared] = [
         minutes=5,
     ),
     Declared(
+        name="promotions.claims.notices_resend",
+        func="promotions.claims.tasks.claims_notices_resend",
+        minutes=10,
+    ),
+    Declared(
         name="promotions.claims.remind",
         func="promotions.claims.tasks.claims_remind_due",
         minutes=15,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core import signing
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from promotions.claims.services import CLAIM_TOKEN_SALT
 from promotions.draws import selectors as draws_selectors
 from promotions.draws.models import Draw
 from promotions.entries.models import PURCHASE_SOURCE, Entry
+from promotions.social.models import SocialReply
 
 TOKEN_MAX_LENGTH = 300
 
@@ -136,5 +137,32 @@ def entries_confirmation_due(*, at: datetime | None = None, limit: int = 500) ->
         )
         .exclude(person__email="")
         .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def claims_notice_due(*, at: datetime | None = None, limit: int = 200) -> list[int]:
+    """Open claims whose winner has not been told although the message was queued a while
+    ago (the mail server refused, a task was lost): by email, or for a comment's winner
+    whose private reply did go out but was not recorded. Oldest first, for the resend; a
+    deadline that has passed is the expiry's business."""
+    at = at or timezone.now()
+    replied = SocialReply.objects.filter(
+        entry_id=OuterRef("entry_id"),
+        kind=SocialReply.Kind.PRIVATE,
+        status=SocialReply.Status.SENT,
+    )
+    return list(
+        PrizeClaim.objects.filter(
+            status=PrizeClaim.Status.NOTIFIED,
+            notified_at__isnull=True,
+            created_at__lte=at - CONFIRMATION_RETRY_AFTER,
+            deadline__gt=at,
+        )
+        .filter(
+            Q(channel=PrizeClaim.Channel.EMAIL)
+            | Q(Exists(replied), channel=PrizeClaim.Channel.COMMENT_REPLY)
+        )
+        .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )

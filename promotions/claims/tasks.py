@@ -10,7 +10,9 @@ from promotions.claims import emails
 from promotions.claims import privacy as claims_privacy
 from promotions.claims import selectors as claims_selectors
 from promotions.claims import services as claims_services
+from promotions.claims.models import PrizeClaim
 from promotions.reports import alerts
+from promotions.social import replies as social_replies
 from tracking.queue import sweep
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,27 @@ def claim_private_reply_sent(entry_id: int, at: str) -> int:
     return claims_services.claim_private_reply_sent(
         entry_id=entry_id, at=datetime.fromisoformat(at)
     )
+
+
+def claims_notices_resend() -> int:
+    """Every 10 minutes: winners whose "you won" has not gone out (a failed task is not run
+    again), told now; each once however often this runs. Returns how many were told."""
+    return sweep(
+        claims_selectors.claims_notice_due(),
+        _claim_notice_resend,
+        what="promotions: claim %s: winner's notice",
+    )
+
+
+def _claim_notice_resend(claim_id: int) -> bool:
+    """The email sent again; or a private reply that went out, recorded as telling now."""
+    claim = PrizeClaim.objects.get(pk=claim_id)
+    if claim.channel == PrizeClaim.Channel.EMAIL:
+        return emails.claim_notification_send(claim_id=claim_id)
+    sent_at = social_replies.social_private_reply_sent_at(entry_id=claim.entry_id)
+    if sent_at is None:
+        return False
+    return claims_services.claim_private_reply_sent(entry_id=claim.entry_id, at=sent_at) > 0
 
 
 def claim_shipped_send(claim_id: int) -> bool:

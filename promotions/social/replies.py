@@ -104,6 +104,17 @@ def social_winning_comment_get(*, entry: Entry) -> SocialComment | None:
     )
 
 
+def social_private_reply_sent_at(*, entry_id: int) -> datetime | None:
+    """When the private reply to an entry's winning comment went out, if it did."""
+    return (
+        SocialReply.objects.filter(
+            entry_id=entry_id, kind=SocialReply.Kind.PRIVATE, status=SocialReply.Status.SENT
+        )
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+
+
 def social_reply_send(*, reply_id: int, at: datetime | None = None) -> SocialReply | None:
     """Send one due reply, if this worker claims it (conditional UPDATE); log the attempt;
     a failure waits ``SOCIAL_REPLY_RETRY_BASE_SECONDS * 2^(n-1)`` up to

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import smtplib
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from promotions.claims import emails, tasks
 from promotions.claims import services as claims_services
@@ -104,7 +106,7 @@ def test_a_winner_with_no_channel_is_not_announced_as_told(
     assert not WebhookEvent.objects.filter(type="winner.notified").exists()
 
 
-def test_winner_notified_waits_until_the_email_has_left(
+def test_winner_notified_waits_until_the_email_has_left_and_the_sweep_sends_it_again(
     make_api_key, receiver, django_capture_on_commit_callbacks, monkeypatch, mailoutbox
 ):
     # given: the mail server refuses the first "you won" email
@@ -138,9 +140,12 @@ def test_winner_notified_waits_until_the_email_has_left(
     assert refusals and claim.notified_at is None
     assert not WebhookEvent.objects.filter(type="winner.notified").exists()
 
+    assert tasks.claims_notices_resend() == 0  # too soon: the task may still be running
+    PrizeClaim.objects.filter(pk=claim.pk).update(created_at=timezone.now() - timedelta(minutes=11))
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.claim_notification_send(claim.pk) is True
-        assert tasks.claim_notification_send(claim.pk) is False  # once
+        assert tasks.claims_notices_resend() == 1
+        assert tasks.claims_notices_resend() == 0  # once
+        assert tasks.claim_notification_send(claim.pk) is False
     claim.refresh_from_db()
     (event,) = WebhookEvent.objects.filter(type="winner.notified")
     assert event.data["notified_at"] == _iso(claim.notified_at)

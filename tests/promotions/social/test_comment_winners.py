@@ -459,3 +459,48 @@ def test_no_public_reminder_where_the_rules_keep_replies_private(
     assert sent == 0
     assert not SocialReply.objects.filter(kind="reminder").exists()
     assert PrizeClaim.objects.get(pk=claim.pk).reminder_sent_at is None
+
+
+def test_a_private_reply_sent_but_not_recorded_is_recorded_by_the_sweep(
+    closed, make_api_key, receiver, django_capture_on_commit_callbacks
+):
+    from promotions.claims import tasks as claims_tasks
+    from tracking import partner_webhooks
+
+    # given: the private reply went out, but the task that records it was lost
+    promotion, _source = closed
+    key, _raw = make_api_key(brands=[promotion.campaign.brand], scopes=["webhooks:write"])
+    partner_webhooks.webhook_subscription_create(
+        api_key=key,
+        brand_id=promotion.campaign.brand_id,
+        url=receiver.url,
+        event_types=["winner.notified"],
+    )
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert draws_run_due() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in queued:
+            callback()
+        replies.social_replies_send_due(at=timezone.now())
+    reply = SocialReply.objects.get(kind="private", status=SocialReply.Status.SENT)
+    claim = PrizeClaim.objects.get()
+    PrizeClaim.objects.filter(pk=claim.pk).update(notified_at=None)
+    WebhookEvent.objects.filter(type="winner.notified").delete()
+
+    # when: the sweep comes by, soon and then ten minutes on
+    soon = claims_tasks.claims_notices_resend()
+    PrizeClaim.objects.filter(pk=claim.pk).update(
+        created_at=claim.created_at - timedelta(minutes=11)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        told = claims_tasks.claims_notices_resend()
+        again = claims_tasks.claims_notices_resend()
+
+    # then: the winner counts as told when the reply went out, announced once; no reply
+    # is sent twice
+    assert (soon, told, again) == (0, 1, 0)
+    claim.refresh_from_db()
+    assert claim.notified_at == reply.sent_at
+    (event,) = WebhookEvent.objects.filter(type="winner.notified")
+    assert event.data["notified_at"] == reply.sent_at.isoformat().replace("+00:00", "Z")
+    assert SocialReply.objects.filter(kind="private").count() == 1
