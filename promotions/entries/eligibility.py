@@ -88,6 +88,15 @@ class Check:
             )
         return self._local[country]
 
+    def has_local_rules(self) -> bool:
+        """Whether the promotion has a rule for any country of residence (then the entrant
+        must say where they live: the rule of a country left blank would never apply)."""
+        promotion = self.promotion
+        return action_cached(
+            ("country_rules_any", promotion.pk),
+            lambda: PromotionCountryRule.objects.filter(promotion=promotion).exists(),
+        )
+
 
 def local_day(promotion: Promotion, at: datetime) -> date:
     """The calendar day in the campaign's time zone (its own, else its brand's)."""
@@ -142,7 +151,10 @@ def country_rule(c: Check) -> Refusal | None:
     allowed = c.promotion.country_list
     country = c.answers.country.upper()
     if not country:
-        if allowed:
+        # Asked whenever a country decides something (allowed countries, a local rule that
+        # excludes one or sets its own age): the entrant says it on the form, prefilled
+        # with the country they gave before; a stored country is never applied unseen.
+        if allowed or c.has_local_rules():
             return Refusal("country_required", _("Choose your country of residence."), "country")
         return None
     if country not in COUNTRY_NAMES:

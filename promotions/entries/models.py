@@ -146,7 +146,7 @@ class PromotionCountryRule(models.Model):
     promotion, have another minimum age, or its own official rules text (shown on the rules
     page to visitors from there, the general rules one link away). Eligibility
     (``promotions.entries.eligibility``) applies the rule of the entrant's country of
-    residence, as the entry form gives it."""
+    residence, as the entry form gives it; with any rule, the form must give it."""
 
     promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="country_rules")
     country = models.CharField(

@@ -124,6 +124,37 @@ def test_a_minimum_age_in_one_country_only_asks_everyone_their_birth_date(consum
     assert elsewhere.status_code == 302
 
 
+def test_a_local_rule_makes_the_country_required_even_when_the_person_gave_one_before(consumer):
+    # given: open to every country but Germany, 21 in Austria; a German who entered before
+    promotion = PromotionFactory(min_age=18)
+    PromotionCountryRuleFactory(promotion=promotion, country="DE", excluded=True, min_age=None)
+    PromotionCountryRuleFactory(promotion=promotion, country="AT", min_age=21)
+    sign_in(consumer, PersonFactory(country="DE"))
+    blank = {**ENTRY_JSON, "country": "", "birth_date": born_years_ago(19)}
+
+    # when
+    tab = consumer.get(promotion.get_absolute_url()).content.decode()
+    refused = consumer.post(enter_url(promotion), blank, content_type="application/json")
+
+    # then: the form offers the country they gave, and a blank one is not taken for it
+    assert '<option value="DE" selected>' in tab
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"country": ["Choose your country of residence."]}
+    assert Entry.objects.count() == 0
+
+
+def test_without_local_rules_or_allowed_countries_the_country_stays_optional(consumer):
+    promotion = PromotionFactory()
+    sign_in(consumer, PersonFactory())
+
+    entered = consumer.post(
+        enter_url(promotion), {**ENTRY_JSON, "country": ""}, content_type="application/json"
+    )
+
+    assert entered.status_code == 201
+    assert Entry.objects.get().country == ""
+
+
 def test_the_rules_page_shows_the_visitors_country_rules_and_the_general_ones_a_link_away(
     consumer,
 ):
