@@ -235,14 +235,16 @@ def entry_create_for_purchase(
     methods include "purchase", taking entries when the order is paid. The free entry form
     stays the other route (purchase entries are not counted by its frequency rules). Once
     per order: its reference names the entry's slot, and ``(promotion, person, slot)`` is
-    unique. None when the order earns nothing."""
+    unique. None when the order earns nothing: also when the promotion or its campaign is
+    not live at ``at`` (paused, a draft, ended, outside its window)."""
     at = at or timezone.now()
-    promotion = Promotion.objects.select_related("campaign__brand").filter(pk=promotion_id).first()
+    promotion = (
+        Promotion.objects.live(at).select_related("campaign__brand").filter(pk=promotion_id).first()
+    )
     if (
         promotion is None
         or promotion.kind != Promotion.Kind.SWEEPSTAKES
         or EntryMethod.PURCHASE not in (promotion.entry_methods or [])
-        or not promotion.is_live(at)
     ):
         return None
     try:

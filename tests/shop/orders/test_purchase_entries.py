@@ -8,7 +8,7 @@ import pytest
 
 from promotions.entries import services as entries_services
 from promotions.entries.eligibility import Answers
-from promotions.models import Entry, Person, Promotion
+from promotions.models import Campaign, Entry, Person, Promotion, Status
 from shop.models import Order
 from shop.orders import services as orders_services
 from tests.factories.promotions import PromotionFactory
@@ -70,4 +70,27 @@ def test_an_order_for_a_promotion_without_purchase_entries_earns_nothing(
             order_id=order.pk, payment_intent_id="pi_2", amount=order.total, currency="EUR"
         )
 
+    assert not Entry.objects.filter(promotion=promotion).exists()
+
+
+@pytest.mark.parametrize("status", [Status.PAUSED, Status.DRAFT, Status.ENDED])
+def test_an_order_paid_while_the_campaign_is_not_active_earns_nothing(
+    django_capture_on_commit_callbacks, status
+):
+    # given: the promotion is active and open, its campaign is not
+    promotion = PromotionFactory(
+        kind=Promotion.Kind.SWEEPSTAKES, entry_methods=["free_form", "purchase"]
+    )
+    Campaign.objects.filter(pk=promotion.campaign_id).update(status=status)
+    order = _pending_order(promotion)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        paid = orders_services.order_mark_paid(
+            order_id=order.pk, payment_intent_id="pi_3", amount=order.total, currency="EUR"
+        )
+
+    # then
+    assert paid is True
+    assert orders_services.order_purchase_entry(order_id=order.pk) is False
     assert not Entry.objects.filter(promotion=promotion).exists()
