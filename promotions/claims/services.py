@@ -475,10 +475,7 @@ def _claim_pass_on(*, claim: PrizeClaim, reason: str, by: Any, at: datetime) -> 
         replacement = draws_services.draw_replace_winner(
             draw=claim.draw, entry_public_id=claim.entry.public_id, reason=reason, by=by, at=at
         )
-    except ValidationError as exc:
-        used = set(claim.draw.replacements.values_list("replacement_entry", flat=True))
-        if any(a not in used for a in claim.draw.alternates):
-            raise  # not a running-out: the winner was already replaced; roll back
+    except draws_services.NoAlternateLeft as exc:
         logger.warning("claim %s: no successor: %s", claim.pk, " ".join(exc.messages))
         PrizeClaim.objects.filter(pk=claim.pk).update(unfilled_at=at)
         campaign_id = claim.promotion.campaign_id

@@ -204,32 +204,63 @@ def _draw_event_publish(draw: Draw) -> None:
     )
 
 
+class NoAlternateLeft(ValidationError):
+    """Every alternate of the draw has been used, or none left may take the prize: the
+    prize waits for a new draw."""
+
+
 @transaction.atomic
 def draw_replace_winner(
     *, draw: Draw, entry_public_id: str, reason: str, by: Any = None, at: datetime | None = None
 ) -> DrawReplacement:
     """Re-draw one prize: the winner gives way to the next unused alternate, and the
-    reason is published on the certificate."""
+    reason is published on the certificate. An alternate whose entry no longer takes part
+    (excluded, held for review, or their data deleted since the draw) is passed over the
+    same way: it takes the place in turn and gives way at once to the next, with the reason
+    published, so that every replacement still takes the next alternate. Returns the last
+    replacement (its ``replacement_entry`` is the new winner); ``NoAlternateLeft`` when no
+    alternate may take the prize (nothing is recorded then)."""
     at = at or timezone.now()
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
-    replacement = _replacement_next(draw=draw, entry_public_id=entry_public_id, reason=reason)
-    return DrawReplacement.objects.create(
-        draw=draw,
-        replaced_entry=entry_public_id,
-        replacement_entry=replacement,
-        reason=reason.strip(),
-        replaced_at=at,
-        replaced_by=by,
-    )
+    chain = _replacement_chain(draw=draw, entry_public_id=entry_public_id, reason=reason)
+    made = [
+        DrawReplacement.objects.create(
+            draw=draw,
+            replaced_entry=replaced,
+            replacement_entry=replacement,
+            reason=why,
+            replaced_at=at,
+            replaced_by=by if n == 0 else None,  # the passing-over is the service's
+        )
+        for n, (replaced, replacement, why) in enumerate(chain)
+    ]
+    return made[-1]
 
 
 def draw_replace_winner_check(*, draw: Draw, entry_public_id: str, reason: str) -> None:
     """Raise the ValidationError ``draw_replace_winner`` would raise, for a form to show."""
-    _replacement_next(draw=draw, entry_public_id=entry_public_id, reason=reason)
+    _replacement_chain(draw=draw, entry_public_id=entry_public_id, reason=reason)
 
 
-def _replacement_next(*, draw: Draw, entry_public_id: str, reason: str) -> str:
-    """The alternate who would replace this winner; ValidationError when none may."""
+def _passed_over_reason(entry: Entry | None) -> str:
+    """Why an alternate cannot take the prize now ('' when they can): the same tests as the
+    draw's list (``Entry.objects.drawable``), said for the certificate without anything
+    personal (an exclusion's own reason is the organiser's record, not published)."""
+    if entry is None or entry.person.anonymised_at is not None:
+        return _("The alternate asked for their data to be deleted.")
+    if entry.status != Entry.Status.VALID:
+        return _("The alternate's entry was excluded.")
+    if entry.flagged:
+        return _("The alternate's entry is held for review.")
+    return ""
+
+
+def _replacement_chain(
+    *, draw: Draw, entry_public_id: str, reason: str
+) -> list[tuple[str, str, str]]:
+    """The replacements that give this winner's prize to the next alternate who may take
+    it: ``(replaced, replacement, reason)``, the first for the winner with ``reason``, one
+    more for each alternate passed over. ValidationError when none may be made."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the winner is replaced.")})
     if not draw.is_drawn:
@@ -244,6 +275,18 @@ def _replacement_next(*, draw: Draw, entry_public_id: str, reason: str) -> str:
         )
     used = set(replaced.values())
     spare = [a for a in draw.alternates if a not in used]
-    if not spare:
-        raise ValidationError(_("No alternate is left: commit a new draw (with its reason)."))
-    return spare[0]
+    entries = {
+        e.public_id: e
+        for e in Entry.objects.filter(
+            promotion_id=draw.promotion_id, public_id__in=spare
+        ).select_related("person")
+    }
+    chain: list[tuple[str, str, str]] = []
+    giving_way, why = entry_public_id, reason.strip()
+    for alternate in spare:
+        chain.append((giving_way, alternate, why))
+        why = _passed_over_reason(entries.get(alternate))
+        if not why:
+            return chain
+        giving_way = alternate
+    raise NoAlternateLeft(_("No alternate is left: commit a new draw (with its reason)."))

@@ -247,6 +247,84 @@ def test_when_no_alternate_is_left_the_managers_are_alerted_until_a_new_draw(
     assert alert_rule_evaluate(rule=rule, now=due + timedelta(hours=1)) == "resolved"
 
 
+def test_a_prize_passes_over_alternates_who_left_and_the_certificate_says_why(
+    django_capture_on_commit_callbacks, tmp_path
+):
+    from promotions.entries import services as entries_services
+
+    # given: since the draw, the first alternate's entry was excluded, the second one's
+    # person asked for their data to be deleted, the third one's entry was flagged
+    promotion, draw, due = closed_sweepstakes(winners=1, alternates=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draws_run_due(at=due)
+    draw.refresh_from_db()
+    excluded, deleted, flagged, fourth = (
+        Entry.objects.get(promotion=promotion, public_id=a) for a in draw.alternates
+    )
+    entries_services.entry_exclude(entry=excluded, reason="Second account of the winner")
+    entrants_services.person_anonymise(person=deleted.person)
+    entries_services.entry_flag(entry=flagged, reason="Same device as the winner")
+    first = PrizeClaim.objects.get(draw=draw)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        successor = claims_services.claim_decline(
+            claim=first, person=first.entry.person, at=due + timedelta(hours=1)
+        )
+
+    # then: the fourth alternate wins, each one passed over is a replacement with its reason
+    assert successor.entry == fourth and successor.predecessor == first
+    rows = list(
+        DrawReplacement.objects.filter(draw=draw).values_list(
+            "replaced_entry", "replacement_entry", "reason"
+        )
+    )
+    assert rows == [
+        (first.entry.public_id, excluded.public_id, "The winner declined the prize."),
+        (excluded.public_id, deleted.public_id, "The alternate's entry was excluded."),
+        (
+            deleted.public_id,
+            flagged.public_id,
+            "The alternate asked for their data to be deleted.",
+        ),
+        (flagged.public_id, fourth.public_id, "The alternate's entry is held for review."),
+    ]
+    assert draws_selectors.draw_winners_current(draw=draw) == [fourth.public_id]
+    assert list(PrizeClaim.objects.filter(draw=draw).values_list("entry", flat=True)) == [
+        first.entry_id,
+        fourth.pk,
+    ]
+    page = Client().get(draw.get_absolute_url()).content.decode()
+    assert "The alternate&#x27;s entry was excluded." in page
+    assert "Second account of the winner" not in page
+    path = tmp_path / "draw.json"
+    path.write_text(json.dumps(Client().get(draw.get_absolute_url()[:-1] + ".json").json()))
+    call_command("verify_draw", str(path))  # raises CommandError if it does not verify
+
+
+def test_when_no_alternate_left_may_take_the_prize_it_is_unfilled_and_nothing_is_recorded(
+    django_capture_on_commit_callbacks,
+):
+    from promotions.entries import services as entries_services
+
+    promotion, draw, due = closed_sweepstakes(entrants=2, alternates=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draws_run_due(at=due)
+    draw.refresh_from_db()
+    alternate = Entry.objects.get(promotion=promotion, public_id=draw.alternates[0])
+    entries_services.entry_exclude(entry=alternate, reason="Second account of the winner")
+    first = PrizeClaim.objects.get(draw=draw)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        successor = claims_services.claim_decline(claim=first, person=first.entry.person, at=due)
+
+    first.refresh_from_db()
+    assert successor is None
+    assert first.status == PrizeClaim.Status.DECLINED and first.unfilled_at == due
+    assert not DrawReplacement.objects.filter(draw=draw).exists()
+    assert list(PrizeClaim.objects.filter(draw=draw)) == [first]
+
+
 def test_closing_twice_changes_nothing_the_second_time(django_capture_on_commit_callbacks):
     _promotion, draw, due = closed_sweepstakes()
     with django_capture_on_commit_callbacks(execute=True):

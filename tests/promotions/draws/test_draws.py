@@ -253,6 +253,37 @@ def test_replacing_a_winner_takes_the_next_alternate_and_records_why(consumer):
     }
 
 
+def test_a_replacement_passes_over_an_alternate_excluded_since_the_draw(consumer):
+    # given: 3 winners, 2 alternates; the first alternate's entry excluded after the draw
+    promotion, draw = closed_sweepstakes_with_entries()
+    done = draws_services.draw_run(draw=draw)
+    first_alternate, second_alternate = done.alternates
+    entries_services.entry_exclude(
+        entry=promotion.entries.get(public_id=first_alternate), reason="Second account"
+    )
+
+    # when
+    draws_services.draw_replace_winner_check(
+        draw=done, entry_public_id=done.winners[0], reason="Under age."
+    )
+    replacement = draws_services.draw_replace_winner(
+        draw=done, entry_public_id=done.winners[0], reason="Under age."
+    )
+
+    # then: the last replacement names the new winner; none is left for the next one
+    assert replacement.replacement_entry == second_alternate
+    assert [
+        (r["replaced"], r["replacement"], r["reason"]) for r in export(done)["replacements"]
+    ] == [
+        (done.winners[0], first_alternate, "Under age."),
+        (first_alternate, second_alternate, "The alternate's entry was excluded."),
+    ]
+    with pytest.raises(draws_services.NoAlternateLeft):
+        draws_services.draw_replace_winner_check(
+            draw=done, entry_public_id=done.winners[1], reason="Under age."
+        )
+
+
 def test_a_second_draw_needs_a_reason_and_excludes_earlier_winners():
     promotion, draw = closed_sweepstakes_with_entries(n=5)
     done = draws_services.draw_run(draw=draw)
