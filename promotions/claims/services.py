@@ -381,6 +381,8 @@ def _claim_refuse_closed(claim: PrizeClaim, at: datetime) -> None:
 def _claim_check_person(claim: PrizeClaim, person: Person | None) -> None:
     if person is None or person.pk != claim.entry.person_id:
         raise ValidationError(_("Confirm first that you are the winner."))
+    if person.anonymised_at is not None:  # their data deleted: the claim is closed with it
+        raise ValidationError(_("This claim is closed: it cannot be changed any more."))
 
 
 @transaction.atomic
@@ -502,6 +504,34 @@ def claim_mark_ineligible(
     return claim_close(
         claim=claim, status=PrizeClaim.Status.INELIGIBLE, reason=reason, by=by, at=at
     )
+
+
+def claims_close_for_person(*, person: Person, at: datetime | None = None) -> int:
+    """The data deletion (``person_anonymise``): every open claim of the person (told, or
+    claimed and not sent yet: the address it would go to is deleted) closes as not
+    eligible, its prize passing to the next alternate, as any close. A claim whose pass-on
+    is refused (its winner replaced already) is closed all the same, without a successor.
+    Returns how many claims were closed."""
+    at = at or timezone.now()
+    reason = _("The winner asked for their data to be deleted.")
+    closable = _CLOSABLE_FROM[PrizeClaim.Status.INELIGIBLE]
+    closed = 0
+    for claim in PrizeClaim.objects.filter(entry__person=person, status__in=closable):
+        try:
+            claim_close(claim=claim, status=PrizeClaim.Status.INELIGIBLE, reason=reason, at=at)
+        except ClaimAlreadyClosed:
+            continue
+        except ValidationError as exc:
+            logger.error("claim %s: not passed on: %s", claim.pk, " ".join(exc.messages))
+            if not PrizeClaim.objects.filter(pk=claim.pk, status__in=closable).update(
+                status=PrizeClaim.Status.INELIGIBLE,
+                closed_at=at,
+                close_reason=reason,
+                updated_at=at,
+            ):
+                continue
+        closed += 1
+    return closed
 
 
 @transaction.atomic

@@ -1,8 +1,9 @@
 """The winner's claim page and the public winners list.
 
 ``…/<promotion>/claim/<token>/``: a signed, single-purpose link. A tampered or foreign link
-is a friendly 400 page, a used or expired one a 410, a form from someone who is not the
-winner a 403: never a 5xx, and nothing changes.
+is a friendly 400 page, a used or expired one a 410 (so is the claim of a winner whose data
+was deleted), a form from someone who is not the winner a 403: never a 5xx, and nothing
+changes.
 """
 
 from __future__ import annotations
@@ -134,6 +135,9 @@ def claim(
                 "tracking": found.tracking_number or "-",
             }
         return _problem(request, obj, 410, title, message)
+    if found.entry.person.anonymised_at is not None:  # closed with their data (or about to)
+        closed = _USED[PrizeClaim.Status.INELIGIBLE]
+        return _problem(request, obj, 410, str(closed[0]), str(closed[1]))
     if found.deadline <= timezone.now():
         expired = _USED[PrizeClaim.Status.EXPIRED]
         return _problem(request, obj, 410, str(expired[0]), str(expired[1]))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from promotions.campaigns.languages import content_fallback
 from promotions.campaigns.models import Promotion
 from promotions.claims.privacy import claims_data_delete_for_person
+from promotions.claims.services import claims_close_for_person
 from promotions.entrants.erasure import person_erasures_run
 from promotions.entrants.models import (
     Consent,
@@ -267,7 +268,8 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
     Deleted: email, name, date of birth, every sign-in identity (Facebook token
     included), submitted photos, videos and texts, what their giveaway comments said and
     who wrote them, browser pseudonyms, prize claim details, and what other apps
-    registered (``erasure``: the shop's ad-matching data).
+    registered (``erasure``: the shop's ad-matching data). Their open prize claims close
+    first (not eligible: the prize passes to the next alternate, as after a decline).
     Kept, tied to an anonymous entrant number: entries, votes, claimed codes and consent
     records (so counts do not change). Returns what was done, for the status page.
     """
@@ -291,6 +293,7 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
     }
     comments = social_comments_erase(person=person)  # found by the identities: first
     person.identities.all().delete()
+    claims_close_for_person(person=person, at=at)
     claims_data = claims_data_delete_for_person(person=person, at=at)
     others = person_erasures_run(person=person, at=at)
     pseudonyms = person.entries.exclude(viewer_hash="", device_hash="").update(

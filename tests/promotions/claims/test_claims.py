@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from promotions.campaigns.zones import moment_format
 from promotions.claims import privacy as claims_privacy
@@ -29,6 +30,7 @@ from promotions.models import (
     Draw,
     DrawReplacement,
     Entry,
+    Person,
     PrizeClaim,
 )
 from tests.promotions.claims.helpers import SHIPPING, closed_sweepstakes
@@ -402,6 +404,38 @@ def test_data_deletion_removes_claim_data_at_once(django_capture_on_commit_callb
     assert summary["deleted"]["prize_claim_details"] == 1
 
 
+def test_data_deletion_closes_the_winners_open_claim_and_the_prize_passes_on(
+    django_capture_on_commit_callbacks, mailoutbox, tmp_path
+):
+    # given: a winner told of their prize
+    _promotion, draw, due = closed_sweepstakes()
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draws_run_due(at=due)
+    draw.refresh_from_db()
+    claim = PrizeClaim.objects.get(draw=draw)
+    mailoutbox.clear()
+
+    # when: they ask for their data to be deleted
+    later = due + timedelta(hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        entrants_services.person_anonymise(person=claim.entry.person, at=later)
+
+    # then: their claim is closed, the first alternate has the prize and is told
+    claim.refresh_from_db()
+    assert claim.status == PrizeClaim.Status.INELIGIBLE and claim.closed_at == later
+    assert claim.close_reason == "The winner asked for their data to be deleted."
+    successor = claim.successor
+    assert successor.entry.public_id == draw.alternates[0]
+    assert successor.status == PrizeClaim.Status.NOTIFIED and successor.prize == claim.prize
+    assert [m.to for m in mailoutbox] == [[successor.entry.person.email]]
+    assert list(DrawReplacement.objects.filter(draw=draw).values_list("reason", flat=True)) == [
+        "The winner asked for their data to be deleted."
+    ]
+    path = tmp_path / "draw.json"
+    path.write_text(json.dumps(Client().get(draw.get_absolute_url()[:-1] + ".json").json()))
+    call_command("verify_draw", str(path))  # raises CommandError if it does not verify
+
+
 def test_an_instant_win_prize_that_ships_opens_a_claim(
     django_capture_on_commit_callbacks, mailoutbox
 ):
@@ -490,6 +524,53 @@ def test_someone_else_must_sign_in_by_email_first(django_capture_on_commit_callb
     back = stranger.get(link.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
     assert back.status_code == 302 and back["Location"].startswith(_path(claim))
     assert "Claim my prize" in stranger.get(_path(claim)).content.decode()
+
+
+def test_the_link_of_a_winner_whose_data_was_deleted_takes_no_new_data(
+    django_capture_on_commit_callbacks,
+):
+    # given: a winner without an email, for whom the link is the proof
+    _promotion, _draw, claim = _drawn(django_capture_on_commit_callbacks)
+    PrizeClaim.objects.filter(pk=claim.pk).update(channel=PrizeClaim.Channel.NONE)
+    with django_capture_on_commit_callbacks(execute=True):
+        entrants_services.person_anonymise(person=claim.entry.person)
+
+    # when: someone opens the link and sends the form
+    stranger = Client()
+    page = stranger.get(_path(claim))
+    sent = stranger.post(_path(claim), {**SHIPPING, "email": "ana@example.com"})
+
+    # then
+    claim.refresh_from_db()
+    assert (page.status_code, sent.status_code) == (410, 410)
+    assert "This claim is closed" in sent.content.decode()
+    assert claim.status == PrizeClaim.Status.INELIGIBLE
+    assert claim.answers == {} and claim.claimed_at is None
+
+
+def test_an_open_claim_of_a_person_anonymised_before_it_closed_is_refused(
+    django_capture_on_commit_callbacks,
+):
+    # given: a claim still open although its winner's data is deleted (deleted before
+    # deletions closed claims)
+    _promotion, _draw, claim = _drawn(django_capture_on_commit_callbacks)
+    PrizeClaim.objects.filter(pk=claim.pk).update(channel=PrizeClaim.Channel.NONE)
+    Person.objects.filter(pk=claim.entry.person_id).update(anonymised_at=timezone.now())
+    person = Person.objects.get(pk=claim.entry.person_id)
+
+    # when
+    sent = Client().post(_path(claim), {**SHIPPING, "email": "ana@example.com"})
+    with pytest.raises(ValidationError, match="This claim is closed"):
+        claims_services.claim_submit(
+            claim=claim,
+            person=person,
+            answers=claims_services.ClaimAnswers(answers={"email": "ana@example.com"}),
+        )
+
+    # then
+    claim.refresh_from_db()
+    assert sent.status_code == 410
+    assert claim.status == PrizeClaim.Status.NOTIFIED and claim.answers == {}
 
 
 def test_decline_on_the_page(django_capture_on_commit_callbacks, consumer, mailoutbox):
