@@ -53,9 +53,11 @@ def _json_body(request: HttpRequest) -> dict[str, Any] | JsonResponse:
         )
     try:
         data = json.loads(request.body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        # RecursionError: arrays or objects nested thousands deep
+        error = "nested too deeply" if isinstance(exc, RecursionError) else exc
         return error_response(
-            400, "malformed_json", _("The body is not valid JSON: %(error)s.") % {"error": exc}
+            400, "malformed_json", _("The body is not valid JSON: %(error)s.") % {"error": error}
         )
     if not isinstance(data, dict):
         return error_response(400, "malformed_json", _("The body must be a JSON object."))

@@ -51,3 +51,23 @@ def test_a_variant_id_beyond_any_column_is_a_400(shop, variant):
 
         assert answer.status_code in (400, 404, 409), (path, answer.status_code)
         assert answer.json()["error"]["code"]
+
+
+def test_a_body_nested_deeper_than_the_parser_goes_is_a_400(shop):
+    # given arrays nested a hundred thousand deep (Python's parser gives up on them)
+    body = "[" * 100_000 + "]" * 100_000
+
+    for path in ("/shop/nova/quote/", "/shop/nova/checkout/"):
+        # when it is posted
+        answer = Client(raise_request_exception=False).post(
+            path, body, content_type="application/json"
+        )
+
+        # then it is refused as any other bad JSON
+        assert answer.status_code == 400, path
+        assert answer.json()["error"] == {
+            "code": "malformed_json",
+            "message": "The body is not valid JSON: nested too deeply.",
+            "fields": {},
+        }
+    assert Order.objects.count() == 0
