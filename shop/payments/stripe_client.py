@@ -5,8 +5,9 @@ so tests point it at a localstripe server and nothing global is mutated. Stripe'
 are turned into ours: ``CardDeclined`` (the customer's card said no; show the message),
 ``StripeRefused`` (Stripe understood the request and will not do it: a refund it will not
 make, a payment it will not start), ``StripeOutcomeUnknown`` (no answer: a timeout, a lost
-connection, Stripe's own 5xx; the request may have been carried out) and
-``StripeUnavailable`` (anything else; nothing was done, retry later).
+connection, Stripe's own 5xx; the request may have been carried out; for a payment, also any
+other error after an attempt that may have reached Stripe) and ``StripeUnavailable``
+(anything else; nothing was done, retry later).
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ class StripeRefused(StripeUnavailable):
 
 
 class StripeOutcomeUnknown(StripeUnavailable):
-    """No answer came back, after every retry, from an attempt that reached Stripe: it
-    may have made the payment."""
+    """An attempt reached Stripe and its answer never came back, and no later attempt
+    brought one (every retry unanswered too, or refused for a reason of its own: a rate
+    limit): Stripe may have made the payment."""
 
 
 class BadSignature(Exception):
@@ -154,7 +156,10 @@ def payment_intent_create_confirmed(
                     raise StripeOutcomeUnknown(f"payment_intent.create: {exc}") from exc
                 raise _unavailable(exc, "payment_intent.create") from exc
             time.sleep(CREATE_RETRY_SECONDS * 2**attempt)
-        except stripe.StripeError as exc:
+        except stripe.StripeError as exc:  # a rate limit, say: this attempt was not carried out
+            if reached:  # but an earlier one may have been, and its answer was lost
+                logger.error("stripe: payment_intent.create: no answer, then: %s", exc)
+                raise StripeOutcomeUnknown(f"payment_intent.create: {exc}") from exc
             raise _unavailable(exc, "payment_intent.create") from exc
     return _intent(obj)
 

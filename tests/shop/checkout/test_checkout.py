@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 
 import pytest
@@ -658,9 +659,11 @@ def test_quotes_count_each_shopper_and_an_address_only_against_its_high_ceiling(
 class _AnswerLost:
     """A proxy in front of localstripe that forwards every request and, for the first
     PaymentIntent creations, drops the connection instead of answering: Stripe made the
-    payment and its answer never came back (a read timeout, a proxy's reset)."""
+    payment and its answer never came back (a read timeout, a proxy's reset). The
+    ``rate_limited`` creations after those are answered with Stripe's 429 without being
+    forwarded."""
 
-    def __init__(self, upstream: str, drops: int) -> None:
+    def __init__(self, upstream: str, drops: int, rate_limited: int = 0) -> None:
         import http.server
         import threading
 
@@ -675,23 +678,32 @@ class _AnswerLost:
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                creation = self.path.startswith("/v1/payment_intents") and self.command == "POST"
+                if creation:
+                    proxy.creations += 1
+                    proxy.keys.append(self.headers.get("Idempotency-Key", ""))
+                if creation and drops < proxy.creations <= drops + rate_limited:
+                    refusal = {"error": {"type": "invalid_request_error", "code": "rate_limit"}}
+                    self._answer(429, {"Content-Type": "application/json"}, json.dumps(refusal))
+                    return
                 answer = requests.request(
                     self.command, upstream + self.path, headers=headers, data=body, timeout=10
                 )
-                if self.path.startswith("/v1/payment_intents") and self.command == "POST":
-                    proxy.creations += 1
-                    proxy.keys.append(self.headers.get("Idempotency-Key", ""))
-                    if proxy.creations <= drops:
-                        self.close_connection = True
-                        self.connection.shutdown(2)  # no answer at all
-                        return
-                self.send_response(answer.status_code)
+                if creation and proxy.creations <= drops:
+                    self.close_connection = True
+                    self.connection.shutdown(2)  # no answer at all
+                    return
+                self._answer(answer.status_code, answer.headers, answer.text)
+
+            def _answer(self, status: int, headers: Mapping[str, str], text: str) -> None:
+                content = text.encode()
+                self.send_response(status)
                 for name in ("Content-Type", "Request-Id", "Idempotency-Key"):
-                    if name in answer.headers:
-                        self.send_header(name, answer.headers[name])
-                self.send_header("Content-Length", str(len(answer.content)))
+                    if name in headers:
+                        self.send_header(name, headers[name])
+                self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
-                self.wfile.write(answer.content)
+                self.wfile.write(content)
 
             do_GET = do_POST = do_DELETE = _forward
 
@@ -738,6 +750,31 @@ def test_no_answer_from_stripe_keeps_the_order_pending_and_never_asks_to_pay_aga
     # and Stripe's webhook, when it comes, marks it paid
     payment_intent_succeeded(mine[0])
     assert Order.objects.get().status == Order.Status.PAID
+
+
+def test_a_rate_limit_after_an_unanswered_attempt_keeps_the_order_pending(
+    client, shop, localstripe, stripe_settings
+):
+    # given: the first attempt reaches Stripe and its answer is lost, the second is
+    # refused with a 429 (too many requests)
+    lost = _AnswerLost(localstripe, drops=1, rate_limited=1)
+    stripe_settings.STRIPE_API_BASE = lost.url
+    try:
+        # when
+        response = buy(client, shop, pm=payment_method_create(localstripe))
+    finally:
+        lost.close()
+
+    # then: the first attempt may have charged the card: the order waits for Stripe (no
+    # third attempt)
+    assert lost.creations == 2
+    assert response.status_code == 202, response.content
+    assert response.json()["payment"] == {"status": "unknown", "client_secret": ""}
+    order = Order.objects.get()
+    assert (order.status, order.failure_reason) == (Order.Status.PENDING, "")
+    assert Variant.objects.get().stock == 9
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "Confirming your payment" in page and "Nothing was charged" not in page
 
 
 def test_a_payment_stripe_will_not_start_is_a_400_that_says_so(client, shop, stripe_settings):
