@@ -151,6 +151,11 @@ class Variant(models.Model):
     def __str__(self) -> str:
         return f"{self.product.title} · {self.name}" if self.name else self.product.title
 
+    def clean(self) -> None:
+        product = self.product if self.product_id else None
+        if product is not None and (refused := charge_step_check(self.price, product.currency)):
+            raise ValidationError({"price": refused})
+
     @property
     def unit_price(self) -> int:
         return self.product.price if self.price is None else self.price

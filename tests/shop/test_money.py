@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from shop.checkout.pricing import discount_amount
-from shop.models import Offer, Price
+from shop.models import Offer, Price, Variant
 from shop.money import charge_step, charge_step_check, format_money, minimum_charge, to_major
 from tests.factories import BrandFactory, ProductFactory
 
@@ -70,9 +70,14 @@ def test_prices_and_amounts_off_stripe_cannot_charge_are_refused_with_the_amount
     brand = BrandFactory()
     product = ProductFactory(brand=brand, price=5124, currency="KWD")
     price = Price(product=product, currency="ISK", amount=50050)
+    variant = Variant(product=product, name="Gold", price=5125)
     offer = Offer(brand=brand, kind=Offer.Kind.AMOUNT, amount_off=1005, currency="JOD")
 
-    for thing, field, typed in ((product, "price", 5120), (price, "amount", 50100)):
+    for thing, field, typed in (
+        (product, "price", 5120),
+        (price, "amount", 50100),
+        (variant, "price", 5130),
+    ):
         with pytest.raises(ValidationError) as refused:
             thing.full_clean()
         assert f"type {typed}." in refused.value.message_dict[field][0]

@@ -99,3 +99,20 @@ def test_sale_dates_are_typed_and_shown_in_the_brands_zone(admin_client, shop):
     assert "2026-12-01 00:00" in admin_client.get("/admin/shop/product/").content.decode()
     page = admin_client.get(f"/admin/shop/product/{product.pk}/change/").content.decode()
     assert "Times are in Europe/Paris." in page and 'value="00:00:00"' in page
+
+
+def test_a_variant_price_stripe_cannot_charge_is_refused_in_the_variants_row(admin_client, shop):
+    # given a product moved to dinars, its variant priced off Stripe's step of ten fils
+    form = product_form(shop, price=5120, currency="KWD", **{"variants-0-price": 5125})
+
+    # when it is saved
+    response = admin_client.post(f"/admin/shop/product/{shop.product.pk}/change/", form)
+
+    # then the variant's row says what to type, and nothing is saved
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors == [
+        {"price": ["Stripe charges KWD in steps of 10 minor units: type 5130."]}
+    ]
+    shop.product.refresh_from_db()
+    shop.variant.refresh_from_db()
+    assert (shop.product.currency, shop.variant.price) == ("EUR", None)
