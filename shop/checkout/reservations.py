@@ -9,12 +9,14 @@ order back. Only the transaction that moves an order out of ``pending`` releases
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from shop.errors import CodeRefused
-from shop.models import Code, Offer, OfferCustomerUsage, Order, Redemption, Variant
+from shop.models import Code, Offer, OfferCustomerUsage, Order, OrderLine, Redemption, Variant
 
 
 def stock_take(*, variant_id: int, quantity: int) -> bool:
@@ -73,25 +75,41 @@ def holds_release(*, order: Order) -> None:
     order.stock_released = True
 
 
-def holds_retake(*, order: Order) -> bool:
-    """Take again what a released order held (a payment that succeeded after all); False,
-    and nothing taken, when some of it is gone."""
-    with transaction.atomic():
-        for line in sorted(order.lines.all(), key=lambda line: line.variant_id):
-            if not stock_take(variant_id=line.variant_id, quantity=line.quantity):
-                transaction.set_rollback(True)
-                return False
-        redemption = Redemption.objects.filter(order=order).first()
-        if redemption is not None:
-            try:
+@dataclass(frozen=True)
+class Retake:
+    """What a released order could not take again when it was paid after all."""
+
+    sold_out: list[OrderLine]  # lines whose units were sold meanwhile: not taken
+    code_refused: str  # why its code's use was not counted again (``code_used``...), or ''
+
+    @property
+    def complete(self) -> bool:
+        return not self.sold_out and not self.code_refused
+
+
+def holds_retake(*, order: Order) -> Retake:
+    """Take again what a released order held (a payment that succeeded after all): each
+    line's units that are still there, and its code's use where the code still allows it;
+    each apart, so that a code used meanwhile leaves no units on sale that were paid for."""
+    sold_out = [
+        line
+        for line in sorted(order.lines.all(), key=lambda line: line.variant_id)
+        if not stock_take(variant_id=line.variant_id, quantity=line.quantity)
+    ]
+    code_refused = ""
+    redemption = Redemption.objects.filter(order=order).first()
+    if redemption is not None:
+        try:
+            with transaction.atomic():  # a refusal gives back the counts taken before it
                 redemption_hold(
                     offer=redemption.offer, code=redemption.code, customer=redemption.customer_key
                 )
-            except CodeRefused:
-                transaction.set_rollback(True)
-                return False
+        except CodeRefused as exc:
+            code_refused = exc.code
+        else:
             redemption.status = Redemption.Status.HELD
             redemption.save(update_fields=["status"])
-    Order.objects.filter(pk=order.pk).update(stock_released=False)
-    order.stock_released = False
-    return True
+    if not sold_out:  # with a line sold out, the order still does not hold all its units
+        Order.objects.filter(pk=order.pk).update(stock_released=False)
+        order.stock_released = False
+    return Retake(sold_out=sold_out, code_refused=code_refused)

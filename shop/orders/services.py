@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from promotions.entries.services import entry_create_for_purchase
-from shop.checkout.reservations import holds_release, holds_retake
+from shop.checkout.reservations import Retake, holds_release, holds_retake
 from shop.models import Order, Redemption
 from shop.offers.services import coupon_redeem
 from shop.payments import capi
@@ -32,8 +32,9 @@ def order_mark_paid(
     """Mark an order paid, once; False when it already was or the amount does not match.
 
     A payment that succeeds after the order's reservation was released (it expired or
-    failed meanwhile) takes its stock back; when the stock is gone the order is still
-    paid (the customer was charged) and flagged for a refund.
+    failed meanwhile) takes its stock and its code's use back, each apart; what is gone
+    (a line's units, the code's last use) leaves the order paid all the same (the customer
+    was charged), its ``failure_reason`` saying what is missing.
     """
     at = at or timezone.now()
     with transaction.atomic():
@@ -54,12 +55,10 @@ def order_mark_paid(
             order.save(update_fields=["failure_reason", "updated_at"])
             return False
         order.failure_reason = ""
-        if order.stock_released and not holds_retake(order=order):
-            order.failure_reason = (
-                "Paid after its reservation was released, and the stock is gone: "
-                "refund or fulfil by hand."
-            )
-            logger.error("shop: order %s paid without stock: %s", order.pk, order.failure_reason)
+        if order.stock_released:
+            order.failure_reason = _late_payment_reason(holds_retake(order=order))
+            if order.failure_reason:
+                logger.error("shop: order %s paid late: %s", order.pk, order.failure_reason)
         order.status = Order.Status.PAID
         order.paid_at = at
         order.closed_at = None
@@ -87,6 +86,27 @@ def order_mark_paid(
             task_enqueue("shop.tasks.capi_purchase_send", delivery.pk)
         _order_event_publish(order)
     return True
+
+
+def _late_payment_reason(retake: Retake) -> str:
+    """What the admin is told of a payment that came after the order's reservation was
+    released and could not take all of it back ('' when it could)."""
+    if retake.complete:
+        return ""
+    problems = []
+    if retake.sold_out:
+        names = ", ".join(
+            f"{line.product_title} · {line.variant_name}"
+            if line.variant_name
+            else line.product_title
+            for line in retake.sold_out
+        )
+        problems.append(f"the stock of {names} is gone: refund or fulfil by hand")
+    if retake.code_refused:
+        problems.append(
+            f"its code was refused meanwhile ({retake.code_refused}): its use is not counted"
+        )
+    return f"Paid after its reservation was released; {'; '.join(problems)}."[:255]
 
 
 def _order_event_publish(order: Order) -> None:

@@ -12,8 +12,10 @@ from django.test import Client
 from django.utils import timezone
 
 from promotions.codes.services import code_pool_import
-from shop.models import Order, Product, Redemption, Variant
-from shop.orders.services import order_mark_paid
+from shop.checkout.selectors import CartItem
+from shop.checkout.services import order_create
+from shop.models import Code, Order, Product, Redemption, Variant
+from shop.orders.services import order_fail, order_mark_paid
 from shop.payments.reconciliation import orders_expire_due
 from shop.payments.webhooks import payment_intent_succeeded
 from tests.factories import (
@@ -22,6 +24,7 @@ from tests.factories import (
     OfferFactory,
     ProductFactory,
     PromotionFactory,
+    VariantFactory,
 )
 from tests.shop.conftest import claimed_coupon
 from tests.shop.stripe_fixtures import (
@@ -192,6 +195,69 @@ def test_expiry_leaves_an_order_whose_payment_went_through_to_its_webhook(
     assert outcome == {"paid_by_reconciliation": 1}
     assert Order.objects.get().status == Order.Status.PAID
     assert Variant.objects.get().stock == 9
+
+
+def test_a_late_payment_takes_its_units_back_when_its_single_use_code_went_to_another(shop):
+    # given an order that held 2 units and a single-use code, released (it expired), then
+    # the code used by another order
+    CodeFactory(offer=OfferFactory(brand=shop.brand, max_per_customer=None), code="ONCE-1")
+    late = order_create(
+        brand=shop.brand,
+        items=[CartItem(shop.variant.pk, 2)],
+        email="a@example.com",
+        code_text="ONCE-1",
+    )
+    order_fail(order_id=late.pk, reason="expired")
+    order_create(
+        brand=shop.brand,
+        items=[CartItem(shop.variant.pk, 1)],
+        email="b@example.com",
+        code_text="ONCE-1",
+    )
+
+    # when its payment succeeds after all
+    assert order_mark_paid(
+        order_id=late.pk, payment_intent_id="pi_late", amount=late.total, currency="EUR"
+    )
+
+    # then its units are taken again (10 - 1 - 2), the code stays with the other order
+    late.refresh_from_db()
+    assert (late.status, late.stock_released, late.failure_reason) == (
+        Order.Status.PAID,
+        False,
+        "Paid after its reservation was released; its code was refused meanwhile "
+        "(code_used): its use is not counted.",
+    )
+    assert Variant.objects.get().stock == 7
+    assert Code.objects.get(code="ONCE-1").times_used == 1
+    assert Redemption.objects.get(order=late).status == Redemption.Status.RELEASED
+
+
+def test_a_late_payment_takes_back_the_units_still_there_and_names_the_sold_out_ones(shop):
+    # given an order of two variants, released, then the last blue one sold
+    blue = VariantFactory(product=shop.product, name="Blue", stock=1)
+    late = order_create(
+        brand=shop.brand,
+        items=[CartItem(shop.variant.pk, 2), CartItem(blue.pk, 1)],
+        email="a@example.com",
+    )
+    order_fail(order_id=late.pk, reason="expired")
+    order_create(brand=shop.brand, items=[CartItem(blue.pk, 1)], email="b@example.com")
+
+    # when its payment succeeds after all
+    order_mark_paid(
+        order_id=late.pk, payment_intent_id="pi_late", amount=late.total, currency="EUR"
+    )
+
+    # then the case's units are taken again, and the reason says what is missing
+    late.refresh_from_db()
+    assert (late.status, late.stock_released, late.failure_reason) == (
+        Order.Status.PAID,
+        True,
+        "Paid after its reservation was released; the stock of Nova X case · Blue is gone: "
+        "refund or fulfil by hand.",
+    )
+    assert dict(Variant.objects.values_list("name", "stock")) == {"": 8, "Blue": 0}
 
 
 # --- Codes -----------------------------------------------------------------------------
