@@ -44,6 +44,7 @@ class RefundInline(ReadOnlyInline):
         "requested_by",
         "created_at",
         "confirmed_at",
+        "given_up_at",
     )
 
 

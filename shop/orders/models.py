@@ -207,6 +207,9 @@ class Refund(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Failed by us, not by Stripe: the sweep stopped sending it (SHOP_REFUND_RETRY_DAYS
+    # without an answer). Stripe's own word, if it comes later, replaces that failure.
+    given_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -9,9 +9,11 @@ Stripe's webhook or by the reconciliation sweep.
    takes up to three 20-second attempts), with the refund's own idempotency key: sending
    twice refunds once. It records Stripe's refund id; a refund Stripe refuses fails and
    gives its claim back; when Stripe cannot be reached the refund stays pending and the
-   sweep sends it again, for ``SHOP_REFUND_RETRY_DAYS`` (3); after that it fails and gives
-   its claim back, so that a marketer sees it and can ask again (the same idempotency key
-   is never reused: a late answer from Stripe is still recorded by its webhook).
+   sweep sends it again, for ``SHOP_REFUND_RETRY_DAYS`` (3); after that it fails
+   (``given_up_at``: failed by us, not by Stripe) and gives its claim back, so that a
+   marketer sees it and can ask again (the same idempotency key is never reused). A late
+   answer from Stripe is still recorded by its webhook and replaces the give-up: a refund
+   Stripe made after all is succeeded, its amount refunded and claimed.
 3. ``refund_record`` (webhooks, the sweep) records what Stripe says and brings the order's
    refunded amount, claim and status in line.
 """
@@ -120,23 +122,29 @@ def _order_refunds_recount(order: Order) -> None:
     order.save(update_fields=["refunded_amount", "refund_claimed", "status", "updated_at"])
 
 
-def _refund_fail(*, refund_id: int, at: datetime | None = None) -> None:
-    """A refund Stripe refused, or the sweep gave up on, fails and gives its claim back,
-    unless Stripe's own answer came first: it is read again under the order's lock (the
-    lock ``refund_record`` takes too), so a webhook's "succeeded" is never overwritten."""
+def _refund_fail(*, refund_id: int, at: datetime | None = None, given_up: bool = False) -> None:
+    """A refund Stripe refused, or the sweep gave up on (``given_up``), fails and gives its
+    claim back, unless Stripe's own answer came first: it is read again under the order's
+    lock (the lock ``refund_record`` takes too), so a webhook's "succeeded" is never
+    overwritten."""
+    at = at or timezone.now()
     order_id = Refund.objects.values_list("order_id", flat=True).get(pk=refund_id)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         if refund.status != Refund.Status.PENDING:
             return
-        _refund_apply(refund, Refund.Status.FAILED, at or timezone.now())
+        _refund_apply(refund, Refund.Status.FAILED, at)
+        if given_up:
+            refund.given_up_at = at
+            refund.save(update_fields=["given_up_at", "updated_at"])
         _order_refunds_recount(order)
 
 
 # A refund's statuses only move forward: pending, then succeeded, then (rarely, Stripe
 # says) failed; failed and canceled are final. Stripe does not send events in order, so
-# a late "pending" (refund.created) never undoes a "succeeded" that came first.
+# a late "pending" (refund.created) never undoes a "succeeded" that came first. Only our
+# own failure (the sweep gave up, ``given_up_at``) is not final: what Stripe says replaces it.
 _STAGE = {
     Refund.Status.PENDING: 0,
     Refund.Status.SUCCEEDED: 1,
@@ -146,13 +154,17 @@ _STAGE = {
 
 
 def _refund_apply(refund: Refund, status: str, at: datetime) -> None:
-    if _STAGE[Refund.Status(status)] < _STAGE[Refund.Status(refund.status)]:
+    given_up = refund.given_up_at is not None
+    if not given_up and _STAGE[Refund.Status(status)] < _STAGE[Refund.Status(refund.status)]:
         logger.info("shop: refund %s: %s after %s, kept", refund.pk, status, refund.status)
         return
-    if refund.status != status:
+    if given_up:
+        logger.warning("shop: refund %s, given up on, is %s at Stripe", refund.pk, status)
+    if refund.status != status or given_up:
         refund.status = status
         refund.confirmed_at = at if status == Refund.Status.SUCCEEDED else None
-        refund.save(update_fields=["status", "confirmed_at", "updated_at"])
+        refund.given_up_at = None
+        refund.save(update_fields=["status", "confirmed_at", "given_up_at", "updated_at"])
 
 
 def refund_record(
@@ -215,7 +227,7 @@ def refunds_reconcile(*, older_than: timedelta = timedelta(minutes=5)) -> int:
                     refund.order_id,
                     settings.SHOP_REFUND_RETRY_DAYS,
                 )
-                _refund_fail(refund_id=refund.pk)
+                _refund_fail(refund_id=refund.pk, given_up=True)
                 changed += 1
             else:
                 refund_send(refund_id=refund.pk)

@@ -215,7 +215,11 @@ def test_a_refund_stripe_refuses_fails_and_gives_its_claim_back(shop, localstrip
     assert refund_send(refund_id=refund.pk) is False
     refund.refresh_from_db()
     order.refresh_from_db()
-    assert (refund.status, refund.stripe_refund_id) == (Refund.Status.FAILED, None)
+    assert (refund.status, refund.stripe_refund_id, refund.given_up_at) == (
+        Refund.Status.FAILED,
+        None,
+        None,  # failed by Stripe: final
+    )
     assert (order.refund_claimed, order.refunded_amount, order.status) == (0, 0, Order.Status.PAID)
     assert refund_request(order_id=order.pk).amount == 2000  # all of it may be asked again
 
@@ -326,6 +330,42 @@ def test_a_refund_stripe_confirms_while_the_sweep_gives_up_on_it_stays_succeeded
     assert (order.refunded_amount, order.refund_claimed) == (700, 700)
     with pytest.raises(RefundRefused):
         refund_request(order_id=order.pk, amount=1400)
+
+
+def test_a_refund_stripe_made_after_the_sweep_gave_up_on_it_is_recorded_as_refunded(
+    client, shop, settings, stripe_settings
+):
+    # given: a refund the sweep gave up on after three days without Stripe's answer
+    settings.SHOP_REFUND_RETRY_DAYS = 3
+    order = OrderFactory(brand=shop.brand, payment_intent_id="pi_slow")
+    refund = refund_request(order_id=order.pk, amount=700)
+    Refund.objects.filter(pk=refund.pk).update(created_at=timezone.now() - timedelta(days=4))
+    refunds_reconcile(older_than=timedelta(minutes=5))
+    refund.refresh_from_db()
+    assert (refund.status, refund.given_up_at is not None) == (Refund.Status.FAILED, True)
+
+    # when: Stripe's webhook says it made the refund (the request had reached it)
+    event = _refund_event(order, "refund.updated", "succeeded", int(time.time()))
+    event["data"]["object"].update(
+        id="re_made", amount=700, metadata={"order": str(order.token), "refund": str(refund.pk)}
+    )
+    answer = deliver(client, event)
+
+    # then: succeeded, refunded and claimed; only the rest can be asked for
+    assert answer.status_code == 200
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert (refund.status, refund.stripe_refund_id, refund.given_up_at) == (
+        Refund.Status.SUCCEEDED,
+        "re_made",
+        None,
+    )
+    assert (order.refunded_amount, order.refund_claimed, order.status) == (
+        700,
+        700,
+        Order.Status.PAID,
+    )
+    assert refund_request(order_id=order.pk).amount == 1300
 
 
 def _refund_event(order, kind, status, created):
