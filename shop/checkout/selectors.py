@@ -90,6 +90,10 @@ def cart_get(
     market_prices = (
         variant_prices_get(variants=list(variants.values()), currency=currency) if currency else {}
     )
+    per_product: dict[int, int] = {}  # max_per_order counts a product's variants together
+    for variant_id, quantity in quantities.items():
+        product_id = variants[variant_id].product_id
+        per_product[product_id] = per_product.get(product_id, 0) + quantity
     lines: list[PricedLine] = []
     for variant_id, quantity in quantities.items():
         variant = variants[variant_id]
@@ -100,7 +104,7 @@ def cart_get(
                 code="unavailable",
                 fields={"items": [_("%(variant)s is not on sale.") % {"variant": variant}]},
             )
-        if quantity > product.max_per_order:
+        if per_product[product.pk] > product.max_per_order:
             most = {"count": product.max_per_order, "product": product.title}
             raise CartInvalid(
                 ngettext(

@@ -461,6 +461,31 @@ def test_bad_checkout_bodies_are_refused_with_a_reason(client, shop, body, statu
     assert Order.objects.count() == 0
 
 
+def test_the_most_per_order_counts_every_variant_of_the_product_together(client, shop):
+    # given a product sold at most three at once, in two colours
+    Product.objects.filter(pk=shop.product.pk).update(max_per_order=3)
+    blue = VariantFactory(product=shop.product, name="Blue", stock=5)
+
+    def quote(plain: int, blues: int):
+        items = [
+            {"variant": shop.variant.pk, "quantity": plain},
+            {"variant": blue.pk, "quantity": blues},
+        ]
+        return post(client, "/shop/nova/quote/", {"items": items})
+
+    # when three are asked for, then four, split across the colours
+    three, four = quote(2, 1), quote(2, 2)
+
+    # then three is a cart, four is refused as four of one colour would be
+    assert (three.status_code, three.json()["total"]) == (200, 6000)
+    assert four.status_code == 400
+    assert four.json()["error"] == {
+        "code": "invalid",
+        "message": "You can buy at most 3 of Nova X case at once.",
+        "fields": {"items": ["At most 3 of Nova X case."]},
+    }
+
+
 def test_cart_problems_are_refused_with_a_reason(client, shop):
     foreign = ProductFactory(brand=BrandFactory(), slug="foreign").variants.get()
     off_sale = ProductFactory(brand=shop.brand, slug="old", is_active=False).variants.get()
