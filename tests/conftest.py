@@ -130,3 +130,22 @@ def receiver(settings):
     server = Receiver().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def raw_endpoint(settings):
+    """raw_endpoint(chunks, pause=0.0): a local endpoint answering each POST with raw bytes
+    (``tests.tracking.receiver.RawEndpoint``): not HTTP, or an answer sent slowly."""
+    from tests.tracking.receiver import RawEndpoint
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    started = []
+
+    def start(chunks, *, pause=0.0):
+        endpoint = RawEndpoint(list(chunks), pause).start()
+        started.append(endpoint)
+        return endpoint
+
+    yield start
+    for endpoint in started:
+        endpoint.stop()

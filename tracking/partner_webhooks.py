@@ -40,7 +40,7 @@ from tracking.models import (
     WebhookEventType,
     WebhookSubscription,
 )
-from tracking.queue import task_enqueue
+from tracking.queue import sweep, task_enqueue
 
 API_VERSION = "2026-12-01"
 # What a subscription's owner sets and may change (API); the brand and key are fixed.
@@ -245,23 +245,24 @@ def webhook_delivery_attempt(
 
 
 def webhook_deliveries_deliver(*, now: datetime | None = None, limit: int = 100) -> int:
-    """Send every pending delivery that is due (up to ``limit``); returns the attempts."""
+    """Send every pending delivery that is due (up to ``limit``), each on its own (one that
+    raises is logged and left for the next sweep); returns the attempts."""
     now = now or timezone.now()
-    sent = 0
-    for pk in deliveries.outbound_due(model=WebhookDelivery, now=now, limit=limit):
-        if webhook_delivery_attempt(delivery_id=pk, now=now) is not None:
-            sent += 1
-    return sent
+    return sweep(
+        deliveries.outbound_due(model=WebhookDelivery, now=now, limit=limit),
+        lambda pk: webhook_delivery_attempt(delivery_id=pk, now=now) is not None,
+        what="tracking: webhook delivery %s",
+    )
 
 
 def webhook_event_send(*, event_id: int, now: datetime | None = None) -> int:
     """Send the event's pending deliveries now (its queued task); returns the attempts."""
     pending = WebhookDelivery.objects.filter(event_id=event_id, state=OutboundState.PENDING)
-    sent = 0
-    for pk in list(pending.values_list("pk", flat=True)):
-        if webhook_delivery_attempt(delivery_id=pk, now=now) is not None:
-            sent += 1
-    return sent
+    return sweep(
+        list(pending.values_list("pk", flat=True)),
+        lambda pk: webhook_delivery_attempt(delivery_id=pk, now=now) is not None,
+        what="tracking: webhook delivery %s",
+    )
 
 
 @transaction.atomic

@@ -42,7 +42,7 @@ from tracking.models import (
     ReportSchedule,
     ReportSubscription,
 )
-from tracking.queue import task_enqueue
+from tracking.queue import sweep, task_enqueue
 from tracking.zones import brand_zone
 
 logger = logging.getLogger(__name__)
@@ -374,13 +374,14 @@ def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportD
 
 
 def report_pushes_deliver(*, now: datetime | None = None, limit: int = 100) -> int:
-    """Send every pending push that is due (up to ``limit``); returns the attempts made."""
+    """Send every pending push that is due (up to ``limit``), each on its own (one that
+    raises is logged and left for the next sweep); returns the attempts made."""
     now = now or timezone.now()
-    sent = 0
-    for push_id in deliveries.outbound_due(model=ReportPush, now=now, limit=limit):
-        if report_push_attempt(push_id=push_id, now=now) is not None:
-            sent += 1
-    return sent
+    return sweep(
+        deliveries.outbound_due(model=ReportPush, now=now, limit=limit),
+        lambda push_id: report_push_attempt(push_id=push_id, now=now) is not None,
+        what="tracking: report push %s",
+    )
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import http.client
 import ipaddress
+import logging
 import socket
 import time
 import urllib.error
@@ -33,6 +34,8 @@ from django.core.exceptions import ValidationError
 
 SIGNATURE_HEADER = "X-Signature"
 EXCERPT_CHARS = 500
+
+logger = logging.getLogger(__name__)
 
 
 def signature(*, secret: str, body: bytes, timestamp: int) -> str:
@@ -156,8 +159,9 @@ def webhook_post(
     timeout: float | None = None,
 ) -> DeliveryResult:
     """POST ``body`` signed with ``secret`` to a destination ``webhook_url_validate``
-    accepts (checked again now), never following a redirect. Never raises for network or
-    HTTP failures: the result says what happened, for the caller's delivery log."""
+    accepts (checked again now), never following a redirect. Never raises: a network or
+    HTTP failure, an answer that is not HTTP, any error of the exchange is a failed result
+    that says what happened, for the caller's delivery log."""
     started = time.monotonic()
 
     def elapsed() -> int:
@@ -186,9 +190,23 @@ def webhook_post(
             text = response.read(EXCERPT_CHARS).decode("utf-8", "replace")
             status = response.status
     except urllib.error.HTTPError as exc:
-        text = exc.read(EXCERPT_CHARS).decode("utf-8", "replace") if exc.fp else ""
-        return DeliveryResult(False, exc.code, elapsed(), text, f"HTTP {exc.code}")
+        return DeliveryResult(False, exc.code, elapsed(), _error_excerpt(exc), f"HTTP {exc.code}")
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return DeliveryResult(False, None, elapsed(), "", str(reason)[:EXCERPT_CHARS] or "error")
+    except http.client.HTTPException as exc:
+        # an answer that is not HTTP (BadStatusLine), cut short (IncompleteRead), too long
+        error = f"not a valid HTTP answer ({type(exc).__name__}: {str(exc).strip()})"
+        return DeliveryResult(False, None, elapsed(), "", error[:EXCERPT_CHARS])
+    except Exception as exc:  # whatever else the exchange raises is a failed delivery too
+        logger.exception("webhook POST to %s failed", url)
+        return DeliveryResult(False, None, elapsed(), "", f"error: {type(exc).__name__}")
     return DeliveryResult(200 <= status < 300, status, elapsed(), text, "")
+
+
+def _error_excerpt(exc: urllib.error.HTTPError) -> str:
+    """The start of a refusal's body; '' when there is none or it cannot be read."""
+    try:
+        return exc.read(EXCERPT_CHARS).decode("utf-8", "replace") if exc.fp else ""
+    except (http.client.HTTPException, OSError, ValueError):
+        return ""

@@ -1,12 +1,15 @@
 """A local HTTP endpoint that records what it receives and answers scripted statuses.
 
 With ``secret`` set it verifies ``X-Signature`` as docs/partners.md tells partners to (the
-standard library only, not our own code): a bad or stale signature is a 401."""
+standard library only, not our own code): a bad or stale signature is a 401.
+
+``RawEndpoint`` answers raw bytes instead: not HTTP at all, or HTTP sent a byte at a time."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -81,3 +84,67 @@ def verify(header: str, body: bytes, secret: str, tolerance: int = 300) -> bool:
     signed = f"{timestamp}.".encode() + body
     expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, received)
+
+
+@dataclass
+class RawEndpoint:
+    """A local TCP endpoint that reads each request and answers it with ``chunks`` as they
+    are, ``pause`` seconds apart, then closes: an endpoint that does not speak HTTP, or one
+    that dribbles its answer."""
+
+    chunks: list[bytes]
+    pause: float = 0.0
+    connections: int = 0
+    sock: socket.socket | None = None
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def url(self) -> str:
+        assert self.sock is not None
+        host, port = self.sock.getsockname()[:2]
+        return f"http://{host}:{port}/hooks/raw"
+
+    def start(self) -> RawEndpoint:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def _accept(self) -> None:
+        assert self.sock is not None
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.settimeout(5)
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += conn.recv(65536)
+                head, _, body = request.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(body) < length:
+                    body += conn.recv(65536)
+                for n, chunk in enumerate(self.chunks):
+                    if n and self.pause:
+                        time.sleep(self.pause)
+                    conn.sendall(chunk)
+            except OSError:
+                pass  # the client gave up
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.sock is not None:
+            self.sock.close()

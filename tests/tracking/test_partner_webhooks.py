@@ -159,6 +159,60 @@ def test_a_delivery_gives_up_after_the_last_attempt(make_api_key, brand, receive
     assert len(receiver.received) == 2
 
 
+def test_an_endpoint_that_does_not_speak_http_fails_each_attempt_until_given_up(
+    make_api_key, brand, raw_endpoint, settings
+):
+    # given: an endpoint that answers something that is not HTTP
+    settings.REPORT_PUSH_MAX_ATTEMPTS = 2
+    endpoint = raw_endpoint([b"NOT HTTP\r\n\r\n"])
+    subscribe(make_api_key, brand, endpoint.url)
+    t0 = timezone.now()
+    partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={}, at=t0)
+
+    # when: the sweep runs, and runs again once the backoff is over, and once more
+    sent = [
+        partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(hours=hours))
+        for hours in range(3)
+    ]
+
+    # then: each attempt is logged as a failure, then the delivery is given up
+    assert sent == [1, 1, 0]
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts) == (OutboundState.FAILED, 2)
+    error = "not a valid HTTP answer (BadStatusLine: NOT HTTP)"
+    log = list(delivery.log.order_by("attempt").values_list("attempt", "status_code", "error"))
+    assert log == [(1, None, error), (2, None, error)]
+    assert endpoint.connections == 2
+
+
+def test_a_delivery_whose_send_raises_does_not_hold_up_the_others(
+    make_api_key, brand, receiver, monkeypatch, caplog
+):
+    # given: two subscriptions' deliveries due, the first one's send failing as nobody foresaw
+    subscribe(make_api_key, brand, receiver.url + "?broken")
+    subscribe(make_api_key, brand, receiver.url + "?good")
+    t0 = timezone.now()
+    partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={}, at=t0)
+    post = webhooks.webhook_post
+
+    def post_or_raise(*, url, **kwargs):
+        if url.endswith("?broken"):
+            raise RuntimeError("unforeseen")
+        return post(url=url, **kwargs)
+
+    monkeypatch.setattr(webhooks, "webhook_post", post_or_raise)
+
+    # when
+    attempts = partner_webhooks.webhook_deliveries_deliver(now=t0)
+
+    # then: the other delivery went; the broken one is logged and waits for its lease to end
+    assert attempts == 1
+    assert [r.path for r in receiver.received] == ["/hooks/reports?good"]
+    stuck, sent = WebhookDelivery.objects.order_by("pk")
+    assert (stuck.state, stuck.attempts, sent.state) == ("pending", 0, "delivered")
+    assert f"tracking: webhook delivery {stuck.pk} failed again" in caplog.text
+
+
 def test_a_resend_delivers_the_same_event_again(
     make_api_key, brand, receiver, django_capture_on_commit_callbacks
 ):

@@ -205,6 +205,35 @@ def test_a_push_gives_up_after_the_last_attempt_and_can_be_resent(
     assert (again.state, again.resend_of_id, again.body) == ("delivered", push.pk, push.body)
 
 
+def test_a_push_whose_send_raises_does_not_hold_up_the_others(
+    partner, brand, receiver, monkeypatch, caplog
+):
+    # given: two subscriptions' pushes due, the first one's send failing as nobody foresaw
+    broken = subscribe(partner, brand, receiver.url + "?broken")
+    good = subscribe(partner, brand, receiver.url + "?good")
+    run_at = ReportSubscription.objects.get(pk=good["id"]).next_run_at
+    assert report_pushes.report_pushes_prepare(now=run_at) == 2
+    post = webhooks.webhook_post
+
+    def post_or_raise(*, url, **kwargs):
+        if url.endswith("?broken"):
+            raise RuntimeError("unforeseen")
+        return post(url=url, **kwargs)
+
+    monkeypatch.setattr(webhooks, "webhook_post", post_or_raise)
+
+    # when
+    attempts = report_pushes.report_pushes_deliver(now=run_at)
+
+    # then: the other push went; the broken one is logged and waits for its lease to end
+    assert attempts == 1
+    assert [r.path for r in receiver.received] == ["/hooks/reports?good"]
+    assert ReportPush.objects.get(subscription_id=good["id"]).state == "delivered"
+    stuck = ReportPush.objects.get(subscription_id=broken["id"])
+    assert (stuck.state, stuck.attempts) == ("pending", 0)
+    assert f"tracking: report push {stuck.pk} failed again" in caplog.text
+
+
 def test_the_backoff_doubles_up_to_its_cap(settings):
     settings.REPORT_PUSH_RETRY_BASE_SECONDS = 60
     settings.REPORT_PUSH_RETRY_MAX_SECONDS = 600
@@ -488,6 +517,27 @@ def test_a_test_delivery_says_what_a_refusing_receiver_answered(partner, brand, 
         "response_excerpt": "bad signature",
         "error": "HTTP 401",
     }
+
+
+def test_a_test_delivery_to_an_endpoint_that_does_not_speak_http_says_so(
+    partner, brand, raw_endpoint
+):
+    # given: an endpoint that answers something that is not HTTP
+    endpoint = raw_endpoint([b"NOT HTTP\r\n\r\n"])
+    created = subscribe(partner, brand, endpoint.url)
+
+    # when
+    response = partner.post(f"{SUBSCRIPTIONS}{created['id']}/test/")
+
+    # then: the answer says the delivery failed, and why
+    assert response.status_code == 200, response.content
+    assert {k: v for k, v in response.json().items() if k != "latency_ms"} == {
+        "delivered": False,
+        "status_code": None,
+        "response_excerpt": "",
+        "error": "not a valid HTTP answer (BadStatusLine: NOT HTTP)",
+    }
+    assert endpoint.connections == 1
 
 
 def test_the_integer_brand_id_still_works_while_deprecated(partner, brand, receiver):
