@@ -579,7 +579,15 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["brand_id", "occurred_at"], name="tracking_whevent_brand")]
+        indexes = [
+            models.Index(fields=["brand_id", "occurred_at"], name="tracking_whevent_brand"),
+            # the few events that still hold personal data: housekeeping, a person's erasure
+            models.Index(
+                fields=["occurred_at"],
+                condition=models.Q(pii__isnull=False),
+                name="tracking_whevent_pii",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"

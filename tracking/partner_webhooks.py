@@ -287,3 +287,16 @@ def webhook_events_pii_clear(*, older_than_days: int, now: datetime | None = Non
     by then; a later re-send goes without it). Daily, from ``tracking_housekeep``."""
     before = (now or timezone.now()) - timedelta(days=older_than_days)
     return WebhookEvent.objects.filter(pii__isnull=False, occurred_at__lt=before).update(pii=None)
+
+
+def webhook_events_pii_erase(*, event_type: str, key: str, values: Iterable[str | int]) -> int:
+    """Drop the personal data of the ``event_type`` events whose ``data[key]`` is one of
+    ``values`` (a forgotten person's entries, their orders), so that no retry or re-send
+    carries it again. Reads only the events that still hold some (a partial index)."""
+    wanted = list(dict.fromkeys(values))
+    holding = WebhookEvent.objects.filter(pii__isnull=False, type=event_type)
+    cleared = 0
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        cleared += holding.filter(**{f"data__{key}__in": chunk}).update(pii=None)
+    return cleared

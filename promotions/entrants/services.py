@@ -40,6 +40,8 @@ from promotions.entries.senders import Sender, keyed_hash
 from promotions.facebook.client import FacebookProfile
 from promotions.social.privacy import social_comments_erase
 from tracking import counters
+from tracking.models import WebhookEventType
+from tracking.partner_webhooks import webhook_events_pii_erase
 
 logger = logging.getLogger(__name__)
 
@@ -267,9 +269,11 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
 
     Deleted: email, name, date of birth, every sign-in identity (Facebook token
     included), submitted photos, videos and texts, what their giveaway comments said and
-    who wrote them, browser pseudonyms, prize claim details, and what other apps
-    registered (``erasure``: the shop's ad-matching data). Their open prize claims close
-    first (not eligible: the prize passes to the next alternate, as after a decline).
+    who wrote them, browser pseudonyms, prize claim details, the email and name that
+    partner webhook events of their entries hold for re-sends, and what other apps
+    registered (``erasure``: the shop's ad-matching data, its orders' webhook events).
+    Their open prize claims close first (not eligible: the prize passes to the next
+    alternate, as after a decline).
     Kept, tied to an anonymous entrant number: entries, votes, claimed codes and consent
     records (so counts do not change). Returns what was done, for the status page.
     """
@@ -298,6 +302,12 @@ def person_anonymise(*, person: Person, at: datetime | None = None) -> dict[str,
     others = person_erasures_run(person=person, at=at)
     pseudonyms = person.entries.exclude(viewer_hash="", device_hash="").update(
         viewer_hash="", device_hash="", click_event_id=None
+    )
+    # their email and name as partner webhooks' entry.created events still hold them
+    webhook_events_pii_erase(
+        event_type=WebhookEventType.ENTRY_CREATED,
+        key="entry",
+        values=person.entries.values_list("public_id", flat=True),
     )
     person.email = ""
     person.email_normalized = None

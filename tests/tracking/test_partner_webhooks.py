@@ -5,6 +5,7 @@ publishing costs one query and stores nothing when nobody subscribed."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from promotions.draws import services as draws_services
+from promotions.entrants.services import person_anonymise
 from promotions.entries import services as entries_services
 from promotions.entries.eligibility import Answers
 from promotions.models import Promotion
@@ -257,6 +259,47 @@ def test_personal_data_goes_only_to_keys_with_entries_pii(
     assert "pii" not in by_path["/hooks/reports?plain"]
     assert by_path["/hooks/reports?pii"]["pii"] == {"email": "ana@example.com", "name": "Ana Lima"}
     assert by_path["/hooks/reports?pii"]["id"] == by_path["/hooks/reports?plain"]["id"]
+
+
+def test_a_forgotten_entrant_or_buyers_personal_data_is_never_sent_again(
+    make_api_key, brand, receiver, django_capture_on_commit_callbacks
+):
+    # given: a key with entries:pii that received Ana's entry and order, and Bea's entry
+    subscribe(
+        make_api_key, brand, receiver.url, scopes=("webhooks:write", "entries:read", "entries:pii")
+    )
+    promotion = PromotionFactory(campaign__brand=brand, kind=Promotion.Kind.SWEEPSTAKES)
+    ana = PersonFactory(email="ana@example.com")
+    bea = PersonFactory(email="bea@example.com")
+    order = OrderFactory(
+        brand=brand, status=Order.Status.PENDING, paid_at=None, email="ana@example.com"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        entries_services.entry_create(promotion=promotion, person=ana, answers=answers())
+        entries_services.entry_create(
+            promotion=promotion, person=bea, answers=replace(answers(), name="Bea Costa")
+        )
+        order_mark_paid(order_id=order.pk, payment_intent_id="pi_1", amount=2000, currency="EUR")
+    assert [b.get("pii") for b in bodies(receiver)] == [
+        {"email": "ana@example.com", "name": "Ana Lima"},
+        {"email": "bea@example.com", "name": "Bea Costa"},
+        {"email": "ana@example.com"},
+    ]
+
+    # when: Ana asks to be forgotten, then each delivery is re-sent
+    person_anonymise(person=ana)
+    with django_capture_on_commit_callbacks(execute=True):
+        for delivery in WebhookDelivery.objects.order_by("pk"):
+            partner_webhooks.webhook_delivery_resend(delivery=delivery)
+
+    # then: the re-sends carry Bea's personal data, never Ana's
+    resent = bodies(receiver)[3:]
+    assert [(b["type"], b.get("pii")) for b in resent] == [
+        ("entry.created", None),
+        ("entry.created", {"email": "bea@example.com", "name": "Bea Costa"}),
+        ("order.paid", None),
+    ]
+    assert WebhookEvent.objects.filter(pii__isnull=False).count() == 1
 
 
 def test_publishing_with_no_subscription_stores_nothing_in_one_query(
