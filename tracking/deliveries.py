@@ -82,14 +82,15 @@ def outbound_attempt(
     log_model: type[OutboundAttempt],
     log_field: str,
     related: tuple[str, ...] = (),
-    may_send: Callable[[OutboundT], bool] = lambda _outbound: True,
+    refusal: Callable[[OutboundT], str] = lambda _outbound: "",
     now: datetime | None = None,
 ) -> OutboundAttempt | None:
     """Claim and send one attempt of the pending ``model`` row ``pk`` if it is due, and log
     it as a ``log_model`` row (pointing at it through ``log_field``); None when it was not
     ours to send (delivered, given up, not due, or claimed by another worker). When
-    ``may_send`` says no (the partner's key was revoked, expired or lost the brand since),
-    nothing is sent: the attempt is logged with the reason and the row is given up."""
+    ``refusal`` names a reason not to send ('' when there is none: the partner's key was
+    revoked, expired or lost the brand since, its subscription was paused...), nothing is
+    sent: the attempt is logged with that reason and the row is given up."""
     due_at = now or timezone.now()
     # ``now`` chose what is due; a claim made later than that (a sweep that began minutes
     # ago, its endpoints slow to answer) is timed by the clock, or its lease would be over
@@ -103,9 +104,9 @@ def outbound_attempt(
     if not claimed:
         return None
     outbound = manager.select_related(*related).get(pk=pk)
-    allowed = may_send(outbound)
+    refused = refusal(outbound)
     # no transaction is open while the endpoint answers
-    result = send(outbound) if allowed else DeliveryResult(False, None, 0, "", NOT_ALLOWED)
+    result = DeliveryResult(False, None, 0, "", refused) if refused else send(outbound)
     attempt = outbound.attempts + 1
     with transaction.atomic():
         logged = log_model._default_manager.create(
@@ -123,13 +124,13 @@ def outbound_attempt(
             outbound.state = OutboundState.DELIVERED
             outbound.delivered_at = timezone.now()
             outbound.next_attempt_at = None
-        elif not allowed or attempt >= max_attempts():
+        elif refused or attempt >= max_attempts():
             outbound.state = OutboundState.FAILED
             outbound.next_attempt_at = None
-            if allowed:
-                logger.warning("%s %s gave up after %d attempts", model.__name__, pk, attempt)
+            if refused:
+                logger.info("%s %s %s", model.__name__, pk, refused)
             else:
-                logger.info("%s %s %s", model.__name__, pk, NOT_ALLOWED)
+                logger.warning("%s %s gave up after %d attempts", model.__name__, pk, attempt)
         else:
             outbound.next_attempt_at = now + retry_delay(attempt)
         outbound.save(update_fields=["attempts", "state", "delivered_at", "next_attempt_at"])

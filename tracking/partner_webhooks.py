@@ -47,6 +47,9 @@ API_VERSION = "2026-12-01"
 SUBSCRIPTION_FIELDS = ("name", "url", "event_types", "active")
 # Event types whose data is about entries: a key needs entries:read to receive them.
 ENTRY_EVENTS = frozenset({WebhookEventType.ENTRY_CREATED})
+# Why a delivery waiting for its turn was not sent (its log says so; it is given up).
+PAUSED = "not sent: the subscription is paused"
+NOT_WANTED = "not sent: the subscription no longer receives this event type"
 
 
 def scopes_may_receive(scopes: object, event_type: str) -> bool:
@@ -234,14 +237,28 @@ def webhook_delivery_attempt(
         log_model=WebhookAttempt,
         log_field="delivery",
         related=("event", "subscription__api_key"),
-        may_send=lambda delivery: (
-            delivery.subscription.api_key.may_read_brand(delivery.subscription.brand_id, now)
-            and scopes_may_receive(delivery.subscription.api_key.scopes, delivery.event.type)
-        ),
+        refusal=lambda delivery: _delivery_refusal(delivery, now),
         now=now,
     )
     assert logged is None or isinstance(logged, WebhookAttempt)
     return logged
+
+
+def _delivery_refusal(delivery: WebhookDelivery, now: datetime | None) -> str:
+    """Why ``delivery`` may not be sent now ('' when it may), as its subscription and key
+    are now: what ``event_publish`` checks, checked again at each attempt."""
+    subscription, event_type = delivery.subscription, delivery.event.type
+    key = subscription.api_key
+    if not (
+        key.may_read_brand(subscription.brand_id, now)
+        and scopes_may_receive(key.scopes, event_type)
+    ):
+        return deliveries.NOT_ALLOWED
+    if not subscription.active:
+        return PAUSED
+    if event_type not in subscription.event_types:
+        return NOT_WANTED
+    return ""
 
 
 def webhook_deliveries_deliver(*, now: datetime | None = None, limit: int = 100) -> int:

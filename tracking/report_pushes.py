@@ -363,9 +363,11 @@ def report_push_attempt(*, push_id: int, now: datetime | None = None) -> ReportD
         log_model=ReportDelivery,
         log_field="push",
         related=("subscription__api_key",),
-        may_send=lambda push: (
-            push.subscription.scope_allows()
+        refusal=lambda push: (
+            ""
+            if push.subscription.scope_allows()
             and ReportSubscription.objects.sendable(now).filter(pk=push.subscription_id).exists()
+            else deliveries.NOT_ALLOWED
         ),
         now=now,
     )

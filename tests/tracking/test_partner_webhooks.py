@@ -480,3 +480,60 @@ def test_entry_events_stop_when_the_key_loses_entries_read(make_api_key, brand, 
     delivery = WebhookDelivery.objects.get()
     assert delivery.state == OutboundState.FAILED
     assert delivery.log.get().error == deliveries.NOT_ALLOWED
+
+
+def test_a_paused_subscription_gets_nothing_and_no_backlog_once_switched_on(
+    make_api_key, brand, receiver
+):
+    # given: a delivery waiting for its retry (the endpoint failed once)
+    subscription = subscribe(make_api_key, brand, receiver.url, types=["order.paid"])
+    receiver.statuses = [500]
+    t0 = timezone.now()
+    partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={}, at=t0)
+    assert partner_webhooks.webhook_deliveries_deliver(now=t0) == 1
+
+    # when: the partner pauses it ("active": false), the retry comes, an order is paid,
+    # then the partner switches it on again and another order is paid
+    partner_webhooks.webhook_subscription_update(subscription=subscription, active=False)
+    partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(hours=1))
+    paused = partner_webhooks.event_publish(
+        brand_id=brand.pk, event_type="order.paid", data={"order": 2}, at=t0 + timedelta(hours=1)
+    )
+    partner_webhooks.webhook_subscription_update(subscription=subscription, active=True)
+    later = partner_webhooks.event_publish(
+        brand_id=brand.pk, event_type="order.paid", data={"order": 3}, at=t0 + timedelta(hours=2)
+    )
+    partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(hours=2))
+
+    # then: the waiting retry was given up, saying why; only the order after it came back
+    assert paused is None and later is not None
+    assert [b["data"] for b in bodies(receiver)] == [{}, {"order": 3}]
+    first, last = WebhookDelivery.objects.order_by("pk")
+    assert (first.state, last.state) == (OutboundState.FAILED, OutboundState.DELIVERED)
+    log = list(first.log.order_by("attempt").values_list("attempt", "status_code", "error"))
+    assert log == [(1, 500, "HTTP 500"), (2, None, partner_webhooks.PAUSED)]
+
+
+def test_a_type_the_subscription_dropped_is_not_sent_even_when_waiting(
+    make_api_key, brand, receiver
+):
+    # given: an order.paid delivery waiting for its retry
+    subscription = subscribe(
+        make_api_key, brand, receiver.url, types=["order.paid", "draw.completed"]
+    )
+    receiver.statuses = [500]
+    t0 = timezone.now()
+    partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={}, at=t0)
+    assert partner_webhooks.webhook_deliveries_deliver(now=t0) == 1
+
+    # when: the partner keeps only draw.completed, and the retry comes
+    partner_webhooks.webhook_subscription_update(
+        subscription=subscription, event_types=["draw.completed"]
+    )
+    partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(hours=1))
+
+    # then: nothing more was sent; the delivery is given up, saying why
+    assert len(receiver.received) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts) == (OutboundState.FAILED, 2)
+    assert delivery.log.get(attempt=2).error == partner_webhooks.NOT_WANTED
