@@ -49,7 +49,9 @@ ATTEMPT_FIELDS = (
     "error",
 )
 # Why an attempt was not sent (its log says so; the row is given up at once).
-NOT_ALLOWED = "not sent: the partner's API key was revoked, expired or no longer holds the brand"
+NOT_ALLOWED = (
+    "not sent: the partner's API key was revoked, expired or no longer holds the brand or the scope"
+)
 # A claimed attempt that never finished (worker killed) is tried again after this.
 LEASE = timedelta(minutes=2)
 

@@ -45,6 +45,8 @@ from tracking.queue import sweep, task_enqueue
 API_VERSION = "2026-12-01"
 # What a subscription's owner sets and may change (API); the brand and key are fixed.
 SUBSCRIPTION_FIELDS = ("name", "url", "event_types", "active")
+# A key receives events only with one of these scopes.
+WEBHOOK_SCOPES = (Scope.WEBHOOKS_READ, Scope.WEBHOOKS_WRITE)
 # Event types whose data is about entries: a key needs entries:read to receive them.
 ENTRY_EVENTS = frozenset({WebhookEventType.ENTRY_CREATED})
 # Why a delivery waiting for its turn was not sent (its log says so; it is given up).
@@ -53,16 +55,21 @@ NOT_WANTED = "not sent: the subscription no longer receives this event type"
 
 
 def scopes_may_receive(scopes: object, event_type: str) -> bool:
-    """Whether a key's scopes (as they are now) let it receive ``event_type``: entry
-    events need entries:read, checked when a subscription is made and again at every
-    event, as a marketer may take the scope away in between."""
-    return event_type not in ENTRY_EVENTS or (
-        isinstance(scopes, list) and Scope.ENTRIES_READ in scopes
-    )
+    """Whether a key's scopes (as they are now) let it receive ``event_type``: every event
+    needs webhooks:read or webhooks:write, entry events entries:read too; checked when a
+    subscription is made, at every event and at every attempt, as a marketer may take a
+    scope away in between."""
+    if not isinstance(scopes, list) or not any(s in scopes for s in WEBHOOK_SCOPES):
+        return False
+    return event_type not in ENTRY_EVENTS or Scope.ENTRIES_READ in scopes
 
 
 def _types_clean(event_types: Iterable[str], api_key: ApiKey) -> list[str]:
     types = list(event_types)
+    if not any(api_key.has_scope(s) for s in WEBHOOK_SCOPES):
+        raise ValidationError(
+            {"event_types": "Events go only to keys with webhooks:read or webhooks:write."}
+        )
     if not all(scopes_may_receive(api_key.scopes, t) for t in types):
         raise ValidationError(
             {"event_types": "entry.created needs a key with the entries:read scope."}

@@ -537,3 +537,44 @@ def test_a_type_the_subscription_dropped_is_not_sent_even_when_waiting(
     delivery = WebhookDelivery.objects.get()
     assert (delivery.state, delivery.attempts) == (OutboundState.FAILED, 2)
     assert delivery.log.get(attempt=2).error == partner_webhooks.NOT_WANTED
+
+
+def test_a_key_without_any_webhooks_scope_receives_no_event(make_api_key, brand, receiver):
+    # given: a delivery waiting for its retry, then the marketer takes both webhooks
+    # scopes away (entries:read and entries:pii stay)
+    subscription = subscribe(
+        make_api_key, brand, receiver.url, scopes=("webhooks:write", "entries:read")
+    )
+    receiver.statuses = [500]
+    t0 = timezone.now()
+    partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={}, at=t0)
+    assert partner_webhooks.webhook_deliveries_deliver(now=t0) == 1
+    key = subscription.api_key
+    key.scopes = ["entries:read", "entries:pii"]
+    key.save()
+
+    # when: another order is paid, and the retry comes
+    later = partner_webhooks.event_publish(
+        brand_id=brand.pk, event_type="order.paid", data={"order": 2}, at=t0
+    )
+    partner_webhooks.webhook_deliveries_deliver(now=t0 + timedelta(hours=1))
+
+    # then: the new event is not kept, the waiting one is given up, saying why
+    assert later is None
+    assert len(receiver.received) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == OutboundState.FAILED
+    assert delivery.log.get(attempt=2).error == deliveries.NOT_ALLOWED
+
+
+def test_webhooks_read_alone_is_enough_to_receive_events(make_api_key, brand, receiver):
+    subscription = subscribe(make_api_key, brand, receiver.url, types=["order.paid"])
+    key = subscription.api_key
+    key.scopes = ["webhooks:read"]
+    key.save()
+
+    event = partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={})
+    partner_webhooks.webhook_deliveries_deliver()
+
+    assert event is not None
+    assert [b["id"] for b in bodies(receiver)] == [str(event.event_id)]
