@@ -13,8 +13,9 @@ logged, and can be re-sent.
   (``tracking.deliveries``, ``tracking.webhooks``).
 
 A body (``webhook_body``) is ``{"id", "type", "created", "api_version", "brand", "data"}``,
-plus ``"pii"`` only for a subscription whose key has ``entries:pii``. ``id`` is the
-event's: the same on every retry and re-send, so a receiver can ignore a repeat.
+plus ``"pii"`` only for a subscription whose key has ``entries:pii`` and ``entries:read``.
+``id`` is the event's: the same on every retry and re-send, so a receiver can ignore a
+repeat.
 """
 
 from __future__ import annotations
@@ -203,7 +204,8 @@ def iso_utc(moment: datetime) -> str:
 
 
 def webhook_body(*, delivery: WebhookDelivery) -> bytes:
-    """The JSON a delivery POSTs (the module doc); ``pii`` only with ``entries:pii``."""
+    """The JSON a delivery POSTs (the module doc); ``pii`` only with ``entries:pii`` (which
+    applies with ``entries:read``, docs/partners.md)."""
     event = delivery.event
     body: dict[str, Any] = {
         "id": str(event.event_id),
@@ -213,7 +215,8 @@ def webhook_body(*, delivery: WebhookDelivery) -> bytes:
         "brand": brands.brand_slug(event.brand_id),
         "data": event.data,
     }
-    if event.pii and delivery.subscription.api_key.has_scope(Scope.ENTRIES_PII):
+    key = delivery.subscription.api_key
+    if event.pii and key.has_scope(Scope.ENTRIES_PII) and key.has_scope(Scope.ENTRIES_READ):
         body["pii"] = event.pii
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
 

@@ -261,6 +261,31 @@ def test_personal_data_goes_only_to_keys_with_entries_pii(
     assert by_path["/hooks/reports?pii"]["id"] == by_path["/hooks/reports?plain"]["id"]
 
 
+def test_entries_pii_without_entries_read_gets_no_personal_data(make_api_key, brand, receiver):
+    # given: one key with entries:pii and entries:read, one with entries:pii alone
+    scopes = ("webhooks:write", "entries:read", "entries:pii")
+    subscribe(make_api_key, brand, receiver.url + "?both", scopes=scopes, types=["order.paid"])
+    subscribe(
+        make_api_key,
+        brand,
+        receiver.url + "?pii_only",
+        scopes=("webhooks:write", "entries:pii"),
+        types=["order.paid"],
+    )
+
+    # when: an order is paid
+    partner_webhooks.event_publish(
+        brand_id=brand.pk, event_type="order.paid", data={"order": 1}, pii={"email": "b@x.io"}
+    )
+    partner_webhooks.webhook_deliveries_deliver()
+
+    # then: entries:pii applies with entries:read only (docs/partners.md's scope table)
+    by_path = {r.path: json.loads(r.body) for r in receiver.received}
+    assert by_path["/hooks/reports?both"]["pii"] == {"email": "b@x.io"}
+    assert "pii" not in by_path["/hooks/reports?pii_only"]
+    assert set(by_path) == {"/hooks/reports?both", "/hooks/reports?pii_only"}
+
+
 def test_a_forgotten_entrant_or_buyers_personal_data_is_never_sent_again(
     make_api_key, brand, receiver, django_capture_on_commit_callbacks
 ):

@@ -31,11 +31,13 @@ def _iso(moment) -> str:
 def test_winner_told_prize_claimed_and_shipped_reach_the_partner_once_each(
     make_api_key, receiver, django_capture_on_commit_callbacks
 ):
-    # given: a closed sweepstakes whose brand's partner subscribed (with entries:pii, so
-    # a body would carry pii if any event gave it)
+    # given: a closed sweepstakes whose brand's partner subscribed (with entries:read and
+    # entries:pii, so a body would carry pii if any event gave it)
     promotion, draw, due = closed_sweepstakes(entrants=4)
     brand = promotion.campaign.brand
-    key, _raw = make_api_key(brands=[brand], scopes=["webhooks:write", "entries:pii"])
+    key, _raw = make_api_key(
+        brands=[brand], scopes=["webhooks:write", "entries:read", "entries:pii"]
+    )
     subscription = partner_webhooks.webhook_subscription_create(
         api_key=key, brand_id=brand.pk, url=receiver.url, event_types=TYPES
     )
