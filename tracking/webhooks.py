@@ -10,11 +10,13 @@ checked when the endpoint is saved and again before every delivery (DNS may chan
 the delivery connects to the very address checked (a name rebinding to a private address
 between the check and the connection gains nothing).
 ``WEBHOOK_ALLOW_PRIVATE`` lifts both rules, for tests and local receivers only. Redirects
-are never followed (a 3xx is a failed delivery).
+are never followed (a 3xx is a failed delivery). ``WEBHOOK_TIMEOUT_SECONDS`` bounds the
+whole exchange, not each read: an endpoint dribbling its answer fails when it is over.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -22,9 +24,11 @@ import http.client
 import ipaddress
 import logging
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -100,33 +104,113 @@ def webhook_url_address(url: str) -> str:
     return str(infos[0][4][0]).split("%", 1)[0]
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+class _Deadline:
+    """The end of one exchange, ``seconds`` from now, whatever each read's own timeout
+    says: when it comes, the watched sockets are shut down under the read, write or TLS
+    handshake still waiting, so an endpoint that dribbles its answer a byte at a time
+    cannot hold a worker past it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self._watched: list[socket.socket] = []
+        self._expired = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    @property
+    def passed(self) -> bool:
+        return self._expired or time.monotonic() >= self.at
+
+    def watch(self, sock: socket.socket) -> None:
+        # a duplicate: TLS detaches the socket it wraps, and shutting either down ends both
+        watched = sock.dup()
+        with self._lock:
+            self._watched.append(watched)
+            expired = self._expired
+        if expired:
+            _shutdown(watched)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self._expired = True
+            watched = list(self._watched)
+        for sock in watched:
+            _shutdown(sock)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            watched, self._watched = self._watched, []
+        for sock in watched:
+            sock.close()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed already
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _connector(address: str, deadline: _Deadline) -> Any:
+    """A connection's ``_create_connection``: to ``address``, the one that was checked
+    ('' when ``WEBHOOK_ALLOW_PRIVATE`` lets the host be resolved as usual), watched by
+    ``deadline``."""
+
+    def connect_checked(
+        where: tuple[str, int], timeout: Any = None, source_address: Any = None
+    ) -> socket.socket:
+        sock = socket.create_connection((address or where[0], where[1]), timeout, source_address)
+        deadline.watch(sock)
+        return sock
+
+    return connect_checked
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    """Plain HTTP, for ``WEBHOOK_ALLOW_PRIVATE`` only: watched by the exchange's deadline."""
+
+    def __init__(self, host: str, *, address: str, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+        self._create_connection = _connector(address, deadline)
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
     """Connects to the address that was checked, whatever the host's DNS answers a moment
     later (a name that rebinds to 10.0.0.5 after the check); TLS still verifies the
-    certificate against the host name, and the Host header names it."""
+    certificate against the host name, and the Host header names it. Watched by the
+    exchange's deadline."""
 
-    def __init__(self, host: str, *, address: str, **kwargs: Any) -> None:
+    def __init__(self, host: str, *, address: str, deadline: _Deadline, **kwargs: Any) -> None:
         super().__init__(host, **kwargs)
-
-        def connect_checked(
-            where: tuple[str, int], timeout: Any = None, source_address: Any = None
-        ) -> socket.socket:
-            return socket.create_connection((address, where[1]), timeout, source_address)
-
-        self._create_connection = connect_checked
+        self._create_connection = _connector(address, deadline)
 
 
-class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, address: str) -> None:
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, address: str, deadline: _Deadline) -> None:
         super().__init__()
-        self.address = address
+        self.address, self.deadline = address, deadline
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        connection = functools.partial(
+            _CheckedHTTPConnection, address=self.address, deadline=self.deadline
+        )
+        return self.do_open(connection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str, deadline: _Deadline) -> None:
+        super().__init__()
+        self.address, self.deadline = address, deadline
 
     def https_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(
-            functools.partial(_PinnedHTTPSConnection, address=self.address),
-            req,
-            context=self._context,  # type: ignore[attr-defined]
+        connection = functools.partial(
+            _CheckedHTTPSConnection, address=self.address, deadline=self.deadline
         )
+        return self.do_open(connection, req, context=self._context)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -144,9 +228,6 @@ class DeliveryResult:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None  # a 3xx comes back as an HTTPError: a failed delivery
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
 
 
 def webhook_post(
@@ -171,11 +252,6 @@ def webhook_post(
         address = webhook_url_address(url)
     except ValidationError as exc:
         return DeliveryResult(False, None, 0, "", " ".join(exc.messages)[:EXCERPT_CHARS])
-    opener = (
-        urllib.request.build_opener(_NoRedirect, _PinnedHTTPSHandler(address))
-        if address
-        else _opener
-    )
     request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 (checked)
     request.add_header("Content-Type", content_type)
     request.add_header("User-Agent", "promohub-webhooks/1")
@@ -185,6 +261,30 @@ def webhook_post(
     for name, value in (headers or {}).items():
         request.add_header(name, value)
     wait = timeout if timeout is not None else getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)
+    # ``wait`` bounds the whole exchange (connection, TLS, the request, the answer), not
+    # only each read: an answer not complete by then is a failure
+    with _Deadline(wait) as deadline:
+        opener = urllib.request.build_opener(
+            _NoRedirect,
+            _CheckedHTTPHandler(address, deadline),
+            _CheckedHTTPSHandler(address, deadline),
+        )
+        result = _exchange(opener=opener, request=request, wait=wait, elapsed=elapsed)
+        late = deadline.passed
+    if late:
+        error = f"no complete answer within {wait:g} s"
+        return DeliveryResult(False, result.status_code, elapsed(), result.response_excerpt, error)
+    return result
+
+
+def _exchange(
+    *,
+    opener: urllib.request.OpenerDirector,
+    request: urllib.request.Request,
+    wait: float,
+    elapsed: Callable[[], int],
+) -> DeliveryResult:
+    """Send ``request`` and read the start of the answer; never raises."""
     try:
         with opener.open(request, timeout=wait) as response:
             text = response.read(EXCERPT_CHARS).decode("utf-8", "replace")
@@ -199,7 +299,7 @@ def webhook_post(
         error = f"not a valid HTTP answer ({type(exc).__name__}: {str(exc).strip()})"
         return DeliveryResult(False, None, elapsed(), "", error[:EXCERPT_CHARS])
     except Exception as exc:  # whatever else the exchange raises is a failed delivery too
-        logger.exception("webhook POST to %s failed", url)
+        logger.exception("webhook POST to %s failed", request.full_url)
         return DeliveryResult(False, None, elapsed(), "", f"error: {type(exc).__name__}")
     return DeliveryResult(200 <= status < 300, status, elapsed(), text, "")
 

@@ -540,6 +540,34 @@ def test_a_test_delivery_to_an_endpoint_that_does_not_speak_http_says_so(
     assert endpoint.connections == 1
 
 
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        # the status and headers at once, then the body a byte at a time
+        [b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", *(bytes([c]) for c in b"0123456789")],
+        # the status line, then one header after another
+        [b"HTTP/1.1 200 OK\r\n", *(b"X-Slow: %d\r\n" % n for n in range(10)), b"\r\n"],
+    ],
+    ids=["body", "headers"],
+)
+def test_a_test_delivery_to_an_endpoint_that_dribbles_its_answer_fails_at_the_timeout(
+    partner, brand, raw_endpoint, settings, chunks
+):
+    # given: a 1 s timeout, and an endpoint answering a piece every 0.3 s (3 s in all),
+    # each piece well within the timeout of one read
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    endpoint = raw_endpoint(chunks, pause=0.3)
+    created = subscribe(partner, brand, endpoint.url)
+
+    # when
+    answer = partner.post(f"{SUBSCRIPTIONS}{created['id']}/test/").json()
+
+    # then: a failure once the second is over, not a delivery three seconds later
+    assert (answer["delivered"], answer["error"]) == (False, "no complete answer within 1 s")
+    assert 1000 <= answer["latency_ms"] < 2000
+    assert "0123456789".startswith(answer["response_excerpt"])
+
+
 def test_the_integer_brand_id_still_works_while_deprecated(partner, brand, receiver):
     response = partner.post(
         SUBSCRIPTIONS,
