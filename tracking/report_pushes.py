@@ -66,18 +66,27 @@ SUBSCRIPTION_FIELDS = (
 
 
 def schedule_next_run(*, schedule: str, zone: zoneinfo.ZoneInfo, after: datetime) -> datetime:
-    """The first run strictly after ``after``: the next hour, local midnight, or Monday's."""
+    """The first run strictly after ``after``: ``GRACE`` after the start of a local hour,
+    a local midnight, or a Monday's. The current hour's, day's or Monday's run when it is
+    still to come (``after`` between 00:00 and 00:05), else the next one."""
     local = after.astimezone(zone)
     if schedule == ReportSchedule.HOURLY:
-        # the next local hour, counted on the real clock: when clocks go back, the repeated
-        # hour is an hour too (clock-face arithmetic would skip it)
+        # local hours counted on the real clock: when clocks go back, the repeated hour is
+        # an hour too (clock-face arithmetic would skip it)
         hour_start = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
-        return hour_start + timedelta(hours=1) + GRACE
-    day = local.date() + timedelta(days=1)
+        run = hour_start + GRACE
+        return run if run > after else run + timedelta(hours=1)
+    day = local.date()
+    step = timedelta(days=1)
     if schedule == ReportSchedule.WEEKLY:
-        day += timedelta(days=(7 - day.weekday()) % 7)
-    boundary = datetime.combine(day, datetime.min.time(), zone)
-    return boundary.astimezone(UTC) + GRACE
+        day += timedelta(days=(7 - day.weekday()) % 7)  # today if a Monday
+        step = timedelta(days=7)
+    run = _day_start(day, zone) + GRACE
+    return run if run > after else _day_start(day + step, zone) + GRACE
+
+
+def _day_start(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
 
 
 def schedule_period(
@@ -130,7 +139,8 @@ def report_subscription_create(
     api_key: ApiKey | None = None,
     now: datetime | None = None,
 ) -> ReportSubscription:
-    """A new subscription with a fresh secret; its first report is due at the next run."""
+    """A new subscription with a fresh secret; its first report is due at the next run
+    (the current period's, when that run is still to come)."""
     webhooks.webhook_url_validate(url)
     clean_breakdowns, clean_fields = _fields_clean(
         level=level, time_increment=time_increment, breakdowns=breakdowns, fields=fields

@@ -353,6 +353,37 @@ def test_a_daily_report_where_midnight_is_skipped_covers_the_day_that_ended(zone
     ] == [next_day, next_day]
 
 
+@pytest.mark.parametrize(
+    ("schedule", "made_at", "first_run", "period"),
+    [
+        # 00:02 on a Tuesday, Paris: today's 00:05 run, for yesterday
+        ("daily", datetime(2026, 3, 10, 0, 2), datetime(2026, 3, 10, 0, 5), ("03-09", "03-09")),
+        # 14:03: the 14:05 run, for today so far
+        ("hourly", datetime(2026, 3, 10, 14, 3), datetime(2026, 3, 10, 14, 5), ("03-10", "03-10")),
+        # 00:01 on a Monday: this Monday's run, for last week
+        ("weekly", datetime(2026, 3, 9, 0, 1), datetime(2026, 3, 9, 0, 5), ("03-02", "03-08")),
+        # 00:05 exactly: that run is not after it, the next one is
+        ("daily", datetime(2026, 3, 10, 0, 5), datetime(2026, 3, 11, 0, 5), ("03-10", "03-10")),
+        ("weekly", datetime(2026, 3, 9, 0, 5), datetime(2026, 3, 16, 0, 5), ("03-09", "03-15")),
+    ],
+)
+def test_a_subscription_made_before_its_periods_run_gets_that_run(
+    schedule, made_at, first_run, period
+):
+    # given: a brand in Paris, and a subscription made at ``made_at``, local time
+    zone = BrandFactory.build(timezone="Europe/Paris").tzinfo
+
+    # when
+    run = report_pushes.schedule_next_run(
+        schedule=schedule, zone=zone, after=made_at.replace(tzinfo=zone)
+    )
+
+    # then: its first run is the current period's when that run is still to come
+    assert run.astimezone(zone) == first_run.replace(tzinfo=zone)
+    since, until = report_pushes.schedule_period(schedule=schedule, zone=zone, run_at=run)
+    assert (since.strftime("%m-%d"), until.strftime("%m-%d")) == period
+
+
 def test_hourly_runs_go_on_through_the_hour_repeated_when_clocks_go_back():
     zone = BrandFactory.build(timezone="America/New_York").tzinfo
     at = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)  # 01:00 EDT; 06:00Z is 01:00 EST
@@ -361,7 +392,10 @@ def test_hourly_runs_go_on_through_the_hour_repeated_when_clocks_go_back():
     for _ in range(3):
         runs.append(report_pushes.schedule_next_run(schedule="hourly", zone=zone, after=runs[-1]))
 
-    assert [r.strftime("%H:%M") for r in runs[1:]] == ["06:05", "07:05", "08:05"]
+    # the current hour's run first (it is still to come), then 01:05 again, in EST
+    assert [r.strftime("%H:%M") for r in runs[1:]] == ["05:05", "06:05", "07:05"]
+    local = [r.astimezone(zone).strftime("%H:%M %Z") for r in runs[1:]]
+    assert local == ["01:05 EDT", "01:05 EST", "02:05 EST"]
 
 
 def test_a_marketer_subscribes_in_admin_and_resends_a_push(
