@@ -53,6 +53,12 @@ ROW_FIELDS = [
 METRIC_FIELDS = [f for f in ROW_FIELDS if f not in IDENTITY_FIELDS and f != "currency"]
 # ... and its period: without them, a week of daily rows is seven rows nobody can tell apart.
 PERIOD_FIELDS = ("date_start", "date_stop")
+# The ids a row of each level carries (``row_json``).
+LEVEL_IDS: dict[str, tuple[str, ...]] = {
+    "promotion": ("promotion_id", "campaign_id", "brand"),
+    "campaign": ("campaign_id", "brand"),
+    "brand": ("brand",),
+}
 
 RowKey = tuple[int, tuple[str, ...], str]
 
@@ -166,14 +172,23 @@ def row_json(
     return out
 
 
-def rows_csv(rows: Iterable[dict[str, Any]]) -> str:
-    """JSON rows (``row_json``) as CSV: revenue split into amount and currency columns,
-    revenue per currency as ``EUR:12300 USD:4500``."""
-    rows = list(rows)
+def row_columns(
+    *, level: str, breakdowns: Iterable[str] = (), fields: Iterable[str] | None = None
+) -> list[str]:
+    """The CSV columns of a report's rows, from what the report asks for rather than from
+    its rows (an empty report has the same header): the level's ids, the breakdowns, the
+    period and ``fields`` (every metric when None), ``currency`` beside ``revenue``."""
+    metrics = METRIC_FIELDS if fields is None else [*PERIOD_FIELDS, *fields]
+    wanted = {*LEVEL_IDS[level], *breakdowns, *metrics}
+    if "revenue" in wanted:
+        wanted.add("currency")
+    return [f for f in ROW_FIELDS if f in wanted]
+
+
+def rows_csv(rows: Iterable[dict[str, Any]], *, columns: Sequence[str]) -> str:
+    """JSON rows (``row_json``) as CSV under ``columns`` (``row_columns``): revenue split
+    into amount and currency columns, revenue per currency as ``EUR:12300 USD:4500``."""
     out = io.StringIO()
-    columns = [
-        f for f in ROW_FIELDS if any(f in r or (f == "currency" and "revenue" in r) for r in rows)
-    ] or ROW_FIELDS[len(IDENTITY_FIELDS) :]
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:

@@ -219,7 +219,10 @@ def report_body(
     slugs = brands.brand_slugs([subscription.brand_id])
     data = [insights.row_json(r, fields, slugs=slugs) for r in rows]
     if subscription.format == ReportFormat.CSV:
-        return insights.rows_csv(data), "text/csv; charset=utf-8"
+        columns = insights.row_columns(
+            level=subscription.level, breakdowns=subscription.breakdowns, fields=fields
+        )
+        return insights.rows_csv(data, columns=columns), "text/csv; charset=utf-8"
     as_of = selectors.stats_as_of_get()
     # The parameters this report answers, so that a body read alone says what it is.
     body = {

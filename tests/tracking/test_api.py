@@ -441,6 +441,26 @@ def test_insights_as_csv(writer, brand):
     assert ",4,4,1,0.25," in line
 
 
+def test_insights_as_csv_without_rows_still_names_the_id_columns(writer, brand):
+    response = writer.get(
+        INSIGHTS,
+        {
+            "since": "2026-01-01",
+            "until": "2026-01-02",
+            "level": "campaign",
+            "breakdowns": "device",
+            "format": "csv",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.content.decode().splitlines() == [
+        "campaign_id,brand,device,date_start,date_stop,impressions,unique_viewers,clicks,ctr,"
+        "ctr_ci_low,ctr_ci_high,entries,orders,revenue,currency,revenue_by_currency,"
+        "conversion_rate,invalid_events"
+    ]
+
+
 def test_a_report_costs_a_fixed_number_of_queries(writer, brand, django_assert_max_num_queries):
     for _ in range(3):
         record(PromotionFactory(campaign__brand=brand), impressions=2, clicks=1)

@@ -185,6 +185,33 @@ def test_a_receiver_failing_twice_gets_one_success_after_two_logged_failures(
     assert (push.state, push.attempts) == ("delivered", 3)
 
 
+@pytest.mark.parametrize(
+    ("extra", "header"),
+    [
+        (
+            {"fields": ["impressions", "clicks"]},
+            "promotion_id,campaign_id,brand,date_start,date_stop,impressions,clicks",
+        ),
+        (
+            {"level": "campaign", "breakdowns": ["country"], "fields": ["revenue"]},
+            "campaign_id,brand,country,date_start,date_stop,revenue,currency",
+        ),
+    ],
+)
+def test_a_csv_push_of_a_day_without_traffic_has_the_columns_it_asked_for(
+    partner, brand, extra, header
+):
+    # given: a CSV subscription, and no event on the day it reports
+    created = subscribe(partner, brand, "https://8.8.8.8/hook", format="csv", **extra)
+    run_at = ReportSubscription.objects.get(pk=created["id"]).next_run_at
+
+    # when
+    assert report_pushes.report_pushes_prepare(now=run_at) == 1
+
+    # then: the header names the level's ids, the breakdowns, the period and the fields
+    assert ReportPush.objects.get().body.splitlines() == [header]
+
+
 def test_a_push_gives_up_after_the_last_attempt_and_can_be_resent(
     partner, brand, receiver, settings
 ):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -49,7 +50,9 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data: Any, accepted_media_type: Any = None, context: Any = None) -> bytes:
         if isinstance(data, dict) and "data" in data:
-            return insights.rows_csv(data["data"]).encode()
+            # the view's columns (InsightsView.get_renderer_context): an empty page too
+            columns = (context or {})["csv_columns"]
+            return insights.rows_csv(data["data"], columns=columns).encode()
         out = io.StringIO()  # an error body
         error = data.get("error", {}) if isinstance(data, dict) else {}
         plain = csv.writer(out)
@@ -208,6 +211,7 @@ class InsightsSerializer(serializers.Serializer):
 class InsightsView(StrictQueryParamsMixin, APIView):
     required_scopes = [Scope.REPORTS_READ]
     renderer_classes = [JSONRenderer, CSVRenderer]
+    csv_columns: Sequence[str] = ()  # set by get(): what the query asks for
     extra_query_params = (
         "level",
         "since",
@@ -220,6 +224,9 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         "cursor",
         "page_size",
     )
+
+    def get_renderer_context(self) -> dict[str, Any]:
+        return {**super().get_renderer_context(), "csv_columns": self.csv_columns}
 
     @extend_schema(
         operation_id="reports_insights",
@@ -281,6 +288,9 @@ class InsightsView(StrictQueryParamsMixin, APIView):
         query = InsightsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
+        self.csv_columns = insights.row_columns(
+            level=params["level"], breakdowns=params["breakdowns"]
+        )
         brand_ids = key_brand_ids(request_key(request))
         brand_refs = params.get("brand")
         if brand_refs is not None:
