@@ -16,6 +16,7 @@ whole exchange, not each read: an endpoint dribbling its answer fails when it is
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import hashlib
@@ -38,6 +39,8 @@ from django.core.exceptions import ValidationError
 
 SIGNATURE_HEADER = "X-Signature"
 EXCERPT_CHARS = 500
+# What is read of an answer for its excerpt: enough for EXCERPT_CHARS characters of UTF-8.
+EXCERPT_BYTES = EXCERPT_CHARS * 4
 
 logger = logging.getLogger(__name__)
 
@@ -287,7 +290,7 @@ def _exchange(
     """Send ``request`` and read the start of the answer; never raises."""
     try:
         with opener.open(request, timeout=wait) as response:
-            text = response.read(EXCERPT_CHARS).decode("utf-8", "replace")
+            text = _excerpt(response)
             status = response.status
     except urllib.error.HTTPError as exc:
         return DeliveryResult(False, exc.code, elapsed(), _error_excerpt(exc), f"HTTP {exc.code}")
@@ -307,6 +310,14 @@ def _exchange(
 def _error_excerpt(exc: urllib.error.HTTPError) -> str:
     """The start of a refusal's body; '' when there is none or it cannot be read."""
     try:
-        return exc.read(EXCERPT_CHARS).decode("utf-8", "replace") if exc.fp else ""
+        return _excerpt(exc) if exc.fp else ""
     except (http.client.HTTPException, OSError, ValueError):
         return ""
+
+
+def _excerpt(answer: Any) -> str:
+    """The first ``EXCERPT_CHARS`` characters of an answer's body, read as UTF-8 (a
+    character cut where the reading stopped is left out, not replaced)."""
+    data = answer.read(EXCERPT_BYTES)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    return decoder.decode(data, final=len(data) < EXCERPT_BYTES)[:EXCERPT_CHARS]

@@ -629,6 +629,24 @@ def test_a_test_delivery_to_an_endpoint_that_dribbles_its_answer_fails_at_the_ti
     assert "0123456789".startswith(answer["response_excerpt"])
 
 
+@pytest.mark.parametrize(("status", "delivered"), [(200, True), (503, False)])
+def test_a_test_delivery_shows_the_first_500_characters_of_a_non_ascii_answer(
+    partner, brand, raw_endpoint, status, delivered
+):
+    # given: an endpoint answering 601 characters, all but the first three bytes long
+    body = ("a" + "€" * 600).encode()
+    head = b"HTTP/1.1 %d Status\r\nContent-Length: %d\r\n\r\n" % (status, len(body))
+    endpoint = raw_endpoint([head + body])
+    created = subscribe(partner, brand, endpoint.url)
+
+    # when
+    answer = partner.post(f"{SUBSCRIPTIONS}{created['id']}/test/").json()
+
+    # then: 500 characters of it, whole
+    assert (answer["delivered"], answer["status_code"]) == (delivered, status)
+    assert answer["response_excerpt"] == "a" + "€" * 499
+
+
 def test_the_integer_brand_id_still_works_while_deprecated(partner, brand, receiver):
     response = partner.post(
         SUBSCRIPTIONS,
