@@ -614,18 +614,19 @@ def test_a_test_delivery_to_an_endpoint_that_does_not_speak_http_says_so(
 def test_a_test_delivery_to_an_endpoint_that_dribbles_its_answer_fails_at_the_timeout(
     partner, brand, raw_endpoint, settings, chunks
 ):
-    # given: a 1 s timeout, and an endpoint answering a piece every 0.3 s (3 s in all),
+    # given: a 1 s timeout, and an endpoint answering a piece every 0.5 s (5 s in all),
     # each piece well within the timeout of one read
     settings.WEBHOOK_TIMEOUT_SECONDS = 1
-    endpoint = raw_endpoint(chunks, pause=0.3)
+    endpoint = raw_endpoint(chunks, pause=0.5)
     created = subscribe(partner, brand, endpoint.url)
 
     # when
     answer = partner.post(f"{SUBSCRIPTIONS}{created['id']}/test/").json()
 
-    # then: a failure once the second is over, not a delivery three seconds later
+    # then: a failure once the second is over, not a delivery five seconds later (the
+    # upper bound leaves room for a loaded machine)
     assert (answer["delivered"], answer["error"]) == (False, "no complete answer within 1 s")
-    assert 1000 <= answer["latency_ms"] < 2000
+    assert 1000 <= answer["latency_ms"] < 4000
     assert "0123456789".startswith(answer["response_excerpt"])
 
 
