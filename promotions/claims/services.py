@@ -74,15 +74,42 @@ def claim_link(*, claim: PrizeClaim) -> str:
 # --- the draw made ------------------------------------------------------------------------
 
 
-def _draw_slot_prizes(draw: Draw) -> list[Prize | None]:
+def _draw_slot_prizes(draw: Draw, *, before: int | None = None) -> list[Prize | None]:
     """Which prize each winner's place stands for: the draw's prize, or the promotion's
-    prizes by position, one place per unit."""
+    prizes by position, one place per unit, less the units the promotion's other draws
+    made already hold (``_draw_prizes_held``), so that a new draw (a prize added later,
+    alternates used up) gives what is left rather than the first prize again. Called as
+    the draw is made, when every other draw made is an earlier one (as ``draw_run`` counts
+    them); ``before``: only the draws of lower id count (a draw without claims)."""
     if draw.prize is not None:
         return [draw.prize] * draw.winners_count
     places: list[Prize | None] = []
     for prize in draw.promotion.prizes.order_by("position", "id"):
         places += [prize] * prize.quantity
+    others = draw.promotion.draws.filter(status=Draw.Status.DRAWN).exclude(pk=draw.pk)
+    if before is not None:
+        others = others.filter(pk__lt=before)
+    for other in others.select_related("prize", "promotion").order_by("id"):
+        for held in _draw_prizes_held(other):
+            place = next((n for n, p in enumerate(places) if p is not None and p.pk == held), None)
+            if place is not None:
+                del places[place]
     return places
+
+
+def _draw_prizes_held(draw: Draw) -> list[int]:
+    """The prizes (ids, one per unit) a draw's winners hold: each place's current claim
+    (the last of its successors) unless it was left unfilled (no alternate left: the unit
+    waits for a new draw); a draw made without claims holds its places."""
+    claims = list(draw.claims.values_list("prize_id", "unfilled_at", "successor"))
+    if not claims:
+        places = _draw_slot_prizes(draw, before=draw.pk)[: draw.winners_count]
+        return [p.pk for p in places if p is not None]
+    return [
+        prize_id
+        for prize_id, unfilled_at, successor in claims
+        if prize_id is not None and unfilled_at is None and successor is None
+    ]
 
 
 def claims_open_for_draw(*, draw: Draw, at: datetime) -> list[PrizeClaim]:

@@ -327,6 +327,56 @@ def test_when_no_alternate_left_may_take_the_prize_it_is_unfilled_and_nothing_is
     assert list(PrizeClaim.objects.filter(draw=draw)) == [first]
 
 
+def test_a_new_draw_for_a_prize_added_later_gives_that_prize_not_the_first_one_again(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    from tests.factories.promotions import PrizeFactory
+
+    # given: the first draw gave the phone; headphones are added afterwards
+    promotion, draw, due = closed_sweepstakes(winners=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draws_run_due(at=due)
+    headphones = PrizeFactory(promotion=promotion, name="Headphones", quantity=1, position=1)
+    second = draws_services.draw_commit(
+        promotion=promotion, winners_count=1, reason="A second prize was added."
+    )
+    mailoutbox.clear()
+
+    # when: the new draw names no prize
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draw_complete(draw=second, at=due + timedelta(days=1))
+
+    # then
+    first_claim = PrizeClaim.objects.get(draw=draw)
+    second_claim = PrizeClaim.objects.get(draw=second)
+    assert first_claim.prize.name == "Phone X"
+    assert second_claim.prize == headphones
+    told = [m for m in mailoutbox if m.to == [second_claim.entry.person.email]]
+    assert [m.subject.startswith("You won Headphones") for m in told] == [True]
+
+
+def test_a_new_draw_after_the_alternates_ran_out_gives_the_unfilled_prize_again(
+    django_capture_on_commit_callbacks,
+):
+    # given: the only alternate declined too, the phone is unfilled
+    promotion, draw, due = closed_sweepstakes(entrants=4, alternates=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draws_run_due(at=due)
+    first = PrizeClaim.objects.get(draw=draw)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = claims_services.claim_decline(claim=first, person=first.entry.person, at=due)
+        claims_services.claim_decline(claim=second, person=second.entry.person, at=due)
+    redraw = draws_services.draw_commit(promotion=promotion, reason="Alternates used up.")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_services.draw_complete(draw=redraw, at=due + timedelta(hours=1))
+
+    # then
+    assert PrizeClaim.objects.get(draw=redraw).prize == first.prize
+    assert list(PrizeClaim.objects.unfilled()) == []
+
+
 def test_closing_twice_changes_nothing_the_second_time(django_capture_on_commit_callbacks):
     _promotion, draw, due = closed_sweepstakes()
     with django_capture_on_commit_callbacks(execute=True):
