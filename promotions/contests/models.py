@@ -14,6 +14,17 @@ from promotions.entrants.models import Person
 from promotions.entries.models import Entry
 
 
+class SubmissionQuerySet(models.QuerySet["Submission"]):
+    def in_gallery(self) -> SubmissionQuerySet:
+        """What the public sees and votes for: approved, not deleted by the entrant, its
+        entry not excluded (``entry_exclude`` takes it out of galleries and standings)."""
+        return self.filter(
+            status=Submission.Status.APPROVED,
+            removed_at__isnull=True,
+            entry__status=Entry.Status.VALID,
+        )
+
+
 class Submission(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for moderation")
@@ -38,6 +49,8 @@ class Submission(models.Model):
         null=True, blank=True, help_text=_("Content deleted at the entrant's request.")
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,9 +21,10 @@ class GalleryItem:
 
 
 def submission_gallery_list(*, promotion: Promotion, limit: int = 60) -> list[GalleryItem]:
-    """Approved submissions with their vote counts, most voted first."""
+    """The gallery's submissions (``in_gallery``) with their vote counts, most voted first."""
     rows = (
-        promotion.submissions.filter(status=Submission.Status.APPROVED, removed_at__isnull=True)
+        Submission.objects.in_gallery()
+        .filter(promotion=promotion)
         .annotate(vote_count=Count("votes"))
         .order_by("-vote_count", "created_at", "id")[:limit]
     )
@@ -51,9 +52,11 @@ class Standing:
 
 def submission_standings_list(*, promotion: Promotion) -> list[Standing]:
     """Final scores: public share (votes / most votes) and jury share (average / 10),
-    weighted by the promotion's ``jury_weight`` percent; best first."""
+    weighted by the promotion's ``jury_weight`` percent; best first. Only the gallery's
+    submissions (``in_gallery``: an excluded entry has no place)."""
     rows = list(
-        promotion.submissions.filter(status=Submission.Status.APPROVED, removed_at__isnull=True)
+        Submission.objects.in_gallery()
+        .filter(promotion=promotion)
         .annotate(vote_count=Count("votes", distinct=True), jury=Avg("scores__score"))
         .order_by("id")
     )

@@ -143,9 +143,7 @@ def vote_cast(
     promotion = submission.promotion
     check = Check(promotion=promotion, person=person, answers=Answers(), at=at)
     refusal = eligibility.window_rule(check) or eligibility.identity_rule(check)
-    if refusal is None and (
-        submission.status != Submission.Status.APPROVED or submission.removed_at is not None
-    ):
+    if refusal is None and not Submission.objects.in_gallery().filter(pk=submission.pk).exists():
         refusal = Refusal("not_in_gallery", _("This entry is not in the gallery."))
     if refusal is None and submission.person_id == person.pk:
         refusal = Refusal("own_submission", _("You cannot vote for your own entry."))

@@ -43,9 +43,7 @@ def live_snapshot_get(*, campaign: Campaign, now: datetime | None = None) -> dic
     )
     entries = Entry.objects.filter(promotion__campaign=campaign, status=Entry.Status.VALID)
     newest = entries.select_related("person", "promotion").order_by("-created_at", "-pk")
-    submissions = Submission.objects.filter(
-        promotion__campaign=campaign, status=Submission.Status.APPROVED, removed_at__isnull=True
-    )
+    submissions = Submission.objects.in_gallery().filter(promotion__campaign=campaign)
     shown = submissions.select_related("person", "promotion").order_by("-created_at", "-pk")
 
     def iso(at: datetime) -> str:

@@ -232,3 +232,32 @@ def test_standings_weigh_the_jury_and_the_public_as_configured():
         ("Popular", 4, 3.0, 0.72),
         ("Loved", 1, 9.0, 0.51),
     ]
+
+
+def test_an_excluded_entry_leaves_the_gallery_and_the_standings_and_takes_no_votes(consumer):
+    from promotions.entries import services as entries_services
+
+    # given: two approved films, one voted for, then its entry excluded
+    plagiarised = SubmissionFactory(title="Plagiarised")
+    original = SubmissionFactory(promotion=plagiarised.promotion, title="Original")
+    contests_services.vote_cast(submission=plagiarised, person=PersonFactory())
+    entries_services.entry_exclude(entry=plagiarised.entry, reason="Plagiarised film")
+    promotion = plagiarised.promotion
+    sign_in(consumer, PersonFactory())
+
+    # when
+    gallery = contests_selectors.submission_gallery_list(promotion=promotion)
+    standings = contests_selectors.submission_standings_list(promotion=promotion)
+    vote = consumer.post(
+        promotion.get_absolute_url() + f"submissions/{plagiarised.pk}/vote/",
+        content_type="application/json",
+    )
+    page = consumer.get(promotion.get_absolute_url()).content.decode()
+
+    # then
+    assert [i.submission.title for i in gallery] == ["Original"]
+    assert [(s.submission.title, s.votes) for s in standings] == [("Original", 0)]
+    assert vote.status_code == 400
+    assert vote.json()["error"]["message"] == "This entry is not in the gallery."
+    assert Vote.objects.filter(submission=plagiarised).count() == 1
+    assert "Plagiarised" not in page and original.title in page

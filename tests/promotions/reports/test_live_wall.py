@@ -69,6 +69,20 @@ def test_the_walls_link_opens_it_without_signing_in(client, campaign):
         assert private not in body
 
 
+def test_an_excluded_entrys_submission_leaves_the_wall(client, campaign):
+    from promotions.entries import services as entries_services
+
+    kept = SubmissionFactory(promotion__campaign=campaign, title="Night ride")
+    excluded = SubmissionFactory(promotion=kept.promotion, title="Copied film")
+    entries_services.entry_exclude(entry=excluded.entry, reason="Plagiarised film")
+
+    page = client.get(live_wall_url(campaign=campaign))
+    data = client.get(page.context["snapshot_url"]).json()
+
+    assert data["counters"]["submissions"] == 1
+    assert [s["title"] for s in data["submissions"]] == ["Night ride"]
+
+
 def test_without_the_key_only_the_brands_staff_see_the_wall(client, campaign):
     other = BrandFactory()
     stranger = BrandMembershipFactory(brand=other).user
