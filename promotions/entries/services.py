@@ -317,6 +317,8 @@ def _entry_insert(made: _Making, *, submission: SubmissionInput | None) -> Entry
     )
     outcome = EntryOutcome(entry=entry, flags=flags)
     kind = promotion.kind
+    # Flags found now (created at the entry's moment) hold the play or the code back until
+    # a reviewer clears them (``entry_flags_clear`` plays or claims then).
     if kind == Promotion.Kind.INSTANT_WIN and not flags:
         outcome.award = instant_win_play(entry=entry, at=at)
         if outcome.award is not None:
@@ -431,17 +433,35 @@ def entry_flags_clear(
     *, entry: Entry, note: str = "", by: Any = None, at: datetime | None = None
 ) -> EntryOutcome:
     """Reviewed and fine: the open flags are cleared and the entry counts again. An offer
-    claim held back by the flags gets its code now (``Refused`` if none is left)."""
+    claim held back by the flags gets its code now (``Refused`` if none is left). An
+    instant-win entry held back by the flags found as it was made (``_entry_insert`` plays
+    only an entry without them) gets its play now, as of its entry's moment, and a claim
+    for a prize that needs one; once: only the clear that closes those flags (a conditional
+    UPDATE) plays, and a later flag cleared again plays nothing."""
     at = at or timezone.now()
-    entry.flags.filter(status=Flag.Status.OPEN).update(
-        status=Flag.Status.CLEARED, reviewed_at=at, reviewed_by=by, review_note=note
-    )
+    open_flags = entry.flags.filter(status=Flag.Status.OPEN)
+    review = {
+        "status": Flag.Status.CLEARED,
+        "reviewed_at": at,
+        "reviewed_by": by,
+        "review_note": note,
+    }
+    held_play = open_flags.filter(created_at=entry.created_at).update(**review)
+    open_flags.update(**review)
     entry.flagged = False
     entry.save(update_fields=["flagged"])
     outcome = EntryOutcome(entry=entry)
-    if (
-        entry.promotion.kind == Promotion.Kind.OFFER
-        and not CouponCode.objects.filter(entry=entry).exists()
-    ):
+    kind = entry.promotion.kind
+    if kind == Promotion.Kind.OFFER and not CouponCode.objects.filter(entry=entry).exists():
         outcome.code = code_claim(entry=entry, at=at)
+    elif (
+        kind == Promotion.Kind.INSTANT_WIN
+        and held_play
+        and entry.status == Entry.Status.VALID
+        and entry.person.anonymised_at is None
+        and not PrizeAward.objects.filter(entry=entry).exists()
+    ):
+        outcome.award = instant_win_play(entry=entry, at=entry.created_at)
+        if outcome.award is not None:
+            claim_open_for_award(award=outcome.award, at=at)
     return outcome

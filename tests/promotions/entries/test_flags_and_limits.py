@@ -14,7 +14,7 @@ from promotions.entries import refusals as entries_refusals
 from promotions.entries import services as entries_services
 from promotions.entries.eligibility import Answers
 from promotions.entries.senders import Sender
-from promotions.models import Entry, Flag, Promotion
+from promotions.models import Entry, Flag, Prize, PrizeAward, PrizeClaim, Promotion
 from tests.factories.promotions import (
     PersonFactory,
     PrizeFactory,
@@ -156,6 +156,50 @@ def test_clearing_a_held_offer_claim_hands_out_its_code():
 
     assert held.code is None
     assert cleared.code.code == "HELD-0001"
+
+
+def test_clearing_a_held_instant_win_play_plays_it_once_and_opens_its_claim(
+    consumer, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given: every play wins; a play held back by a disposable email
+    prize = PrizeFactory(quantity=5, odds_one_in=1, name="Earbuds", claim_required=True)
+    person = PersonFactory(email="a@mailinator.com")
+    held = enter(prize.promotion, person)
+    sign_in(consumer, person)
+    checking = consumer.get(prize.promotion.get_absolute_url()).content.decode()
+
+    # when: a reviewer clears it, then flags and clears it again
+    with django_capture_on_commit_callbacks(execute=True):
+        cleared = entries_services.entry_flags_clear(entry=held.entry, note="A person.")
+    entries_services.entry_flag(entry=held.entry, reason="Looked again.")
+    again = entries_services.entry_flags_clear(entry=held.entry, note="Still a person.")
+
+    # then: one play, one unit, one claim, told once; the tab says it won
+    prize.refresh_from_db()
+    assert held.award is None and "Your play is being checked." in checking
+    assert cleared.award is not None and cleared.award.prize == prize
+    assert again.award is None
+    assert prize.awarded == 1
+    assert PrizeAward.objects.filter(entry=held.entry).count() == 1
+    assert list(PrizeClaim.objects.values_list("award", flat=True)) == [cleared.award.pk]
+    assert [m.subject.startswith("You won Earbuds") for m in mailoutbox] == [True]
+    assert "You won: Earbuds!" in consumer.get(prize.promotion.get_absolute_url()).content.decode()
+
+
+def test_a_held_instant_win_play_that_lost_is_not_played_again():
+    # given: no prize can be won; a held play is cleared and loses
+    prize = PrizeFactory(quantity=5, odds_one_in=None)
+    held = enter(prize.promotion, PersonFactory(email="a@mailinator.com"))
+    lost = entries_services.entry_flags_clear(entry=held.entry)
+    Prize.objects.filter(pk=prize.pk).update(odds_one_in=1)  # now every play would win
+
+    # when: it is flagged by hand and cleared again
+    entries_services.entry_flag(entry=held.entry, reason="Looked again.")
+    again = entries_services.entry_flags_clear(entry=held.entry)
+
+    # then
+    assert (lost.award, again.award) == (None, None)
+    assert not PrizeAward.objects.exists()
 
 
 def test_entering_is_rate_limited_per_browser_with_retry_after(settings):
