@@ -94,6 +94,17 @@ def format_money(amount: int, currency: str, *, language: str | None = None) -> 
     return format_currency(to_major(amount, code), code, locale=locale)
 
 
+def format_money_range(
+    lowest: int, highest: int, currency: str, *, language: str | None = None
+) -> str:
+    """``€20.00`` to ``€30.00`` joined by an en dash (CLDR's range pattern), or ``€20.00``
+    when they agree: what a product's variants cost."""
+    low = format_money(lowest, currency, language=language)
+    if highest == lowest:
+        return low
+    return f"{low}\u2013{format_money(highest, currency, language=language)}"
+
+
 def minimum_charge(currency: str) -> int:
     """The smallest amount (minor units) a card payment in ``currency`` can be."""
     code = currency.upper()

@@ -36,7 +36,7 @@ from shop.checkout import services as checkout_services
 from shop.checkout.selectors import Quote
 from shop.errors import ShopError, TooManyAttempts
 from shop.forms import CheckoutForm, QuoteForm
-from shop.money import format_money
+from shop.money import format_money, format_money_range
 from shop.offers.selectors import offer_benefit_get
 from shop.orders import selectors as orders
 from shop.payments import stripe_client, webhooks
@@ -107,8 +107,12 @@ def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse
     item = catalog.product_get(brand=shop_brand, slug=product)
     currency = market_currency(request, shop_brand)
     catalog.products_price(products=[item], currency=currency)
-    variants = list(item.variants.all())
-    shown = item.shown_price  # type: ignore[attr-defined]
+    variants = [v for v in item.variants.all() if v.shown_price is not None]  # type: ignore[attr-defined]
+    shown, highest = item.shown_price, item.shown_price_max  # type: ignore[attr-defined]
+    in_currency: str = item.shown_currency  # type: ignore[attr-defined]
+    # the option the form starts on (the browser's: the first that is not sold out)
+    chosen = next((v for v in variants if v.stock), None)
+    chosen_price = chosen.shown_price if chosen else shown  # type: ignore[attr-defined]
     language = page_language_get(request, shop_brand)  # the price is written as quotes write it
     response = brand_page_render(
         request,
@@ -116,12 +120,17 @@ def product_page(request: HttpRequest, brand: str, product: str) -> HttpResponse
         "shop/product.html",
         {
             "product": item,
-            "variants": [v for v in variants if v.shown_price is not None],  # type: ignore[attr-defined]
+            "variants": variants,
             "stripe_js_url": settings.STRIPE_JS_URL,
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            # its variants' prices: one, or the lowest to the highest
             "price_display": ""
             if shown is None
-            else format_money(shown, item.shown_currency, language=language.code),  # type: ignore[attr-defined]
+            else format_money_range(shown, highest, in_currency, language=language.code),
+            # the totals and the Pay button: one unit of the option the form starts on
+            "chosen_price_display": ""
+            if shown is None
+            else format_money(chosen_price, in_currency, language=language.code),
             "sold_here": shown is not None,
             "market_currency": currency,
         },

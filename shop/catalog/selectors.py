@@ -106,10 +106,13 @@ def variant_prices_get(*, variants: Sequence[Variant], currency: str) -> dict[in
 
 
 def products_price(*, products: Sequence[Product], currency: str | None) -> None:
-    """Set ``shown_price`` and ``shown_currency`` on each product and ``shown_price`` on each
-    of its (prefetched) variants, in one query: prices in ``currency`` (a product's is the
-    lowest of its variants'), None for what is not sold in that currency; without a market
-    (None), the list prices in the product's own currency."""
+    """Set ``shown_price``, ``shown_price_max`` and ``shown_currency`` on each product and
+    ``shown_price`` on each of its (prefetched, active) variants, in at most one query: what
+    a unit is charged, in ``currency`` (``variant_prices_get``), else (no market: None) in
+    the product's own currency (each variant's own price, else the product's). A product's
+    are the lowest and the highest of its variants' (the same when they agree); None for
+    what is not sold in ``currency`` (without a market, a product with no active variant
+    shows its list price: it is sold out)."""
     variants = [v for p in products for v in p.variants.all()]
     if currency is None:
         prices = {v.pk: v.unit_price for v in variants}
@@ -118,9 +121,9 @@ def products_price(*, products: Sequence[Product], currency: str | None) -> None
     for product in products:
         for variant in product.variants.all():
             variant.shown_price = prices.get(variant.pk)  # type: ignore[attr-defined]
-        if currency is None:
-            product.shown_price, product.shown_currency = product.price, product.currency  # type: ignore[attr-defined]
-            continue
         own = [prices[v.pk] for v in product.variants.all() if v.pk in prices]
+        if not own:
+            own = [product.price] if currency is None else []
         product.shown_price = min(own) if own else None  # type: ignore[attr-defined]
-        product.shown_currency = currency  # type: ignore[attr-defined]
+        product.shown_price_max = max(own) if own else None  # type: ignore[attr-defined]
+        product.shown_currency = currency or product.currency  # type: ignore[attr-defined]

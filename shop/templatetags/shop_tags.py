@@ -1,4 +1,5 @@
-"""``{% load shop_tags %}``: money in templates, and whether a brand's shop has products."""
+"""``{% load shop_tags %}``: money (and price ranges) in templates, and whether a brand's
+shop has products."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from shop.catalog.selectors import (
     products_price,
 )
 from shop.models import Product
-from shop.money import format_money
+from shop.money import format_money, format_money_range
 
 register = template.Library()
 
@@ -23,6 +24,15 @@ register = template.Library()
 def money(amount: int | None, currency: str) -> str:
     """``{{ order.total|money:order.currency }}`` -> ``€12.50``."""
     return "" if amount is None else format_money(int(amount), currency)
+
+
+@register.simple_tag
+def money_range(lowest: int | None, highest: int | None, currency: str) -> str:
+    """``{% money_range product.shown_price product.shown_price_max product.shown_currency %}``
+    -> ``€20.00``, or the lowest to the highest (``money.format_money_range``)."""
+    if lowest is None or highest is None:
+        return ""
+    return format_money_range(int(lowest), int(highest), currency)
 
 
 @register.simple_tag

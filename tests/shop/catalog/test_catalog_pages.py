@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from django.utils import timezone
@@ -124,3 +125,40 @@ def test_the_hub_shows_the_shop_only_through_the_section_the_shop_registers(
     # then: one shop tab and one panel, after the promotions' tabs
     assert html.count('id="tab-shop"') == 1 and html.count('id="panel-shop"') == 1
     assert html.index('role="tab" id="tab-') < html.index('id="tab-shop"')
+
+
+def test_without_a_market_the_pages_show_the_price_its_variant_is_charged(client, shop):
+    # given a product listed at 20.00 whose only option is priced 30.00
+    Variant.objects.filter(pk=shop.variant.pk).update(price=3000)
+
+    # when a visitor without a market looks at it and asks for a quote
+    card = client.get("/shop/nova/").content.decode()
+    page = client.get("/shop/nova/case/").content.decode()
+    quote = client.post(
+        "/shop/nova/quote/",
+        data=json.dumps({"items": [{"variant": shop.variant.pk, "quantity": 1}]}),
+        content_type="application/json",
+    )
+
+    # then every price shown is the 30.00 charged
+    assert quote.json()["total"] == 3000
+    assert '<span class="price">€30.00</span>' in card
+    assert '<p class="price" data-unit-price>€30.00</p>' in page
+    assert "<dd data-total>€30.00</dd>" in page
+    assert "Pay · €30.00</button>" in page
+    assert "€20.00" not in card + page
+
+
+def test_variants_priced_apart_show_their_range_and_the_form_starts_on_one_in_stock(client, shop):
+    # given a black case at 20.00, sold out, and a blue one at 25.00
+    Variant.objects.filter(pk=shop.variant.pk).update(name="Black", stock=0)
+    VariantFactory(product=shop.product, name="Blue", stock=5, price=2500)
+
+    card = client.get("/shop/nova/").content.decode()
+    page = client.get("/shop/nova/case/").content.decode()
+
+    # then the lowest to the highest, and the totals of the blue one the form starts on
+    assert '<span class="price">€20.00\u2013€25.00</span>' in card
+    assert '<p class="price" data-unit-price>€20.00\u2013€25.00</p>' in page
+    assert "<dd data-subtotal>€25.00</dd>" in page and "<dd data-total>€25.00</dd>" in page
+    assert "Pay · €25.00</button>" in page

@@ -75,6 +75,11 @@ def test_a_variant_priced_apart_is_quoted_at_its_own_price(client, shop, market)
     assert (priced_apart.json()["currency"], priced_apart.json()["total"]) == ("USD", 2499)
     page = client.get("/shop/nova/case/", **US).content.decode()
     assert "Blue · $24.99" in page
+    assert '<p class="price" data-unit-price>$21.99\u2013$24.99</p>' in page
+    assert (
+        '<span class="price">$21.99\u2013$24.99</span>'
+        in client.get("/shop/nova/", **US).content.decode()
+    )
 
 
 def test_a_cart_with_what_is_not_sold_in_the_market_is_refused_clearly(client, shop, market):
