@@ -5,11 +5,12 @@ Only presentation (templates, the Conversions API, which wants major units) conv
 
 from __future__ import annotations
 
+from copy import copy
 from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_precision
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils import translation
@@ -85,13 +86,26 @@ def _locale(language: str) -> Locale:
         return Locale.parse("en")
 
 
+def _decimals(currency: str) -> int:
+    """The decimals an amount is written with: CLDR's for the currency, but never fewer
+    than a charge can have (CLDR writes HUF, COP and IDR whole, Stripe charges them in
+    hundredths: 4241.50 Ft; ISK it charges in whole krónur, as CLDR writes them)."""
+    step_digits = len(str(charge_step(currency))) - 1  # a step of 10: the last digit is 0
+    return max(get_currency_precision(currency), exponent(currency) - step_digits)
+
+
 def format_money(amount: int, currency: str, *, language: str | None = None) -> str:
     """The amount as the active language writes it (Babel's ``format_currency``, CLDR
-    data): ``€12.50`` in English, ``12,50 €`` in French, ``¥500``. ``language`` overrides
-    the active one (an email in the entrant's language)."""
+    data): ``€12.50`` in English, ``12,50 €`` in French, ``¥500``, ``HUF4,241.50``, with
+    every decimal charged (``_decimals``). ``language`` overrides the active one (an email
+    in the entrant's language)."""
     locale = _locale(language or translation.get_language() or settings.LANGUAGE_CODE)
     code = currency.upper()
-    return format_currency(to_major(amount, code), code, locale=locale)
+    pattern = copy(locale.currency_formats["standard"])
+    pattern.frac_prec = (_decimals(code),) * 2
+    return format_currency(
+        to_major(amount, code), code, format=pattern, locale=locale, currency_digits=False
+    )
 
 
 def format_money_range(

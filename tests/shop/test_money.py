@@ -21,6 +21,10 @@ from tests.factories import BrandFactory, ProductFactory
         (500, "JPY", Decimal("500"), "¥500", None),
         (5120, "KWD", Decimal("5.120"), "KWD5.120", "\u200f5.120\xa0د.ك.\u200f"),
         (12345, "TND", Decimal("12.345"), "TND12.345", None),
+        # CLDR writes forints whole; Stripe charges them in hundredths (4990 Ft less 15 %)
+        (424150, "HUF", Decimal("4241.50"), "HUF4,241.50", "\u200f4,241.50\xa0HUF"),
+        (499000, "HUF", Decimal("4990.00"), "HUF4,990.00", None),
+        (50000, "ISK", Decimal("500.00"), "ISK500", None),  # charged in whole krónur
     ],
 )
 def test_minor_units_read_as_the_currency_says(amount, currency, major, english, arabic):
