@@ -17,6 +17,7 @@ from promotions.admin.displays import ADMIN_MEDIA, BrandTimezoneFormMixin
 from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter, choices_queryset
 from promotions.admin.translations import TranslatedFieldsAdminMixin
 from promotions.models import Brand
+from shop.admin.common import BrandKeptMixin
 from shop.catalog import selectors, services
 from shop.models import Market, Price, Product, ProductImage, Variant
 from shop.money import format_money
@@ -150,7 +151,11 @@ class MarketAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(
-    BrandTimezoneFormMixin, TranslatedFieldsAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin
+    BrandKeptMixin,
+    BrandTimezoneFormMixin,
+    TranslatedFieldsAdminMixin,
+    BrandScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     """Sale dates are typed and shown in the brand's zone, as the list shows them."""
 

@@ -22,6 +22,7 @@ from promotions.admin.saving import FormFieldsSaveMixin
 from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter, choices_queryset
 from promotions.admin.translations import TranslatedFieldsAdminMixin
 from promotions.codes import rules as code_rules
+from shop.admin.common import BrandKeptMixin
 from shop.models import Code, Offer, Product
 from shop.offers import codes, selectors
 
@@ -105,6 +106,7 @@ class ImportCodesForm(forms.Form):
 
 @admin.register(Offer)
 class OfferAdmin(
+    BrandKeptMixin,
     FormFieldsSaveMixin,
     TranslatedFieldsAdminMixin,
     BrandTimezoneFormMixin,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shop.models import Product, Variant
+from tests.factories import BrandFactory, ProductFactory
 from tests.shop.admin.test_markets_admin import product_form
 
 
@@ -116,3 +117,23 @@ def test_a_variant_price_stripe_cannot_charge_is_refused_in_the_variants_row(adm
     shop.product.refresh_from_db()
     shop.variant.refresh_from_db()
     assert (shop.product.currency, shop.variant.price) == ("EUR", None)
+
+
+def test_a_product_keeps_its_brand_and_its_slug_is_still_unique_in_it(admin_client, shop):
+    # given another brand, and another product of Nova
+    other = BrandFactory(slug="other")
+    ProductFactory(brand=shop.brand, slug="lanyard")
+    url = f"/admin/shop/product/{shop.product.pk}/change/"
+
+    # when the product's form names the other brand, then the other product's slug
+    moved = admin_client.post(url, product_form(shop, brand=other.pk, title="Case"))
+    taken = admin_client.post(url, product_form(shop, slug="lanyard"))
+
+    # then the brand is kept, and the slug refused as it is when the product is created
+    assert moved.status_code == 302
+    shop.product.refresh_from_db()
+    assert (shop.product.title, shop.product.brand_id) == ("Case", shop.brand.pk)
+    assert taken.status_code == 200
+    assert taken.context["adminform"].form.non_field_errors() == [
+        "Product with this Brand and Slug already exists."
+    ]

@@ -155,3 +155,22 @@ def test_saving_a_code_or_an_order_page_writes_nothing_back(admin_client, shop, 
     assert [r.status_code for r in saved] == [302, 302]
     assert Code.objects.get(pk=code.pk).times_used == 2
     assert Order.objects.get(pk=order.pk).status == Order.Status.PAID
+
+
+def test_an_offer_keeps_its_brand_and_its_codes_stay_with_it(admin_client, shop):
+    # given an offer of Nova with a code, and another brand
+    other = BrandFactory(slug="other")
+    offer = OfferFactory(brand=shop.brand)
+    CodeFactory(offer=offer, code="MOVE-1")
+    url = f"/admin/shop/offer/{offer.pk}/change/"
+    page = admin_client.get(url)
+
+    # when its change form is posted naming the other brand
+    saved = admin_client.post(url, changeform_data(page, brand=str(other.pk), name="Renamed"))
+
+    # then the rest is saved, the brand is not (its field is shown disabled)
+    assert saved.status_code == 302
+    offer.refresh_from_db()
+    assert (offer.name, offer.brand_id) == ("Renamed", shop.brand.pk)
+    assert Code.objects.get(code="MOVE-1").brand_id == shop.brand.pk
+    assert page.context["adminform"].form.fields["brand"].disabled
