@@ -86,15 +86,42 @@ def is_trusted_proxy(address: str) -> bool:
     return any(ip in n for n in networks)
 
 
-def client_ip(environ: Mapping[str, Any]) -> str:
-    """The client's address. ``X-Forwarded-For`` counts only when the peer is one of
-    ``TRUSTED_PROXIES``; then the rightmost address that is not a trusted proxy wins."""
-    remote = str(environ.get("REMOTE_ADDR") or "")
-    if not is_trusted_proxy(remote):
+_PORT = re.compile(r":[0-9]{1,5}")
+
+
+def ip_address_parse(text: str) -> str | None:
+    """An address as servers and proxies write it, without its port: ``203.0.113.7``,
+    ``203.0.113.7:41234``, ``2001:db8::1``, ``[2001:db8::1]:41234`` (written the standard
+    way: ``2001:db8::1``); None for anything else (``unknown``, ``_hidden``, a host name)."""
+    text = text.strip()
+    if text.startswith("["):  # [v6] or [v6]:port
+        host, bracket, port = text[1:].partition("]")
+        if not bracket or (port and not _PORT.fullmatch(port)):
+            return None
+    elif text.count(":") == 1:  # v4:port (a bare v6 address has two colons or more)
+        host, port = text.split(":")
+        if not _PORT.fullmatch(":" + port):
+            return None
+    else:
+        host = text
+    try:
+        return str(ipaddress.ip_address(host.partition("%")[0]))  # no zone (fe80::1%eth0)
+    except ValueError:
+        return None
+
+
+def client_ip(environ: Mapping[str, Any]) -> str | None:
+    """The client's address (``ip_address_parse``: ports dropped), None when there is
+    none. ``X-Forwarded-For`` counts only when the peer is one of ``TRUSTED_PROXIES``;
+    then the rightmost address that is not a trusted proxy wins, and None when what is
+    written there is not an address (nothing further left can be believed)."""
+    remote = ip_address_parse(str(environ.get("REMOTE_ADDR") or ""))
+    if remote is None or not is_trusted_proxy(remote):
         return remote
-    forwarded = [a.strip() for a in str(environ.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
-    for address in reversed([a for a in forwarded if a]):
-        if not is_trusted_proxy(address):
+    forwarded = str(environ.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    for written in reversed([a for a in forwarded if a.strip()]):
+        address = ip_address_parse(written)
+        if address is None or not is_trusted_proxy(address):
             return address
     return remote
 
@@ -265,7 +292,7 @@ def visit_from_environ(
     if referrer is None:
         referrer = str(environ.get("HTTP_REFERER", ""))
     return Visit(
-        pseudonym=pseudonym(client_ip(environ), user_agent, device_id(environ)),
+        pseudonym=pseudonym(client_ip(environ) or "", user_agent, device_id(environ)),
         country=country(environ),
         device=device_class(user_agent),
         source=source(

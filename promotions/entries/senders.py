@@ -62,7 +62,7 @@ class Sender:
 
 def sender_from_request(request: HttpRequest) -> Sender:
     return Sender(
-        ip=client_ip(request.META),
+        ip=client_ip(request.META) or "",
         user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:512],
         device_id=device_id(request.META),
         attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),

@@ -8,7 +8,7 @@ from django.test import override_settings
 from tests.factories import PromotionFactory
 from tests.tracking.conftest import DESKTOP_UA, click_path_for, drain, token_for
 from tests.tracking.totals import promotion_totals
-from tracking import selectors
+from tracking import classify, selectors
 from tracking.models import Event, SeenEvent
 
 pytestmark = pytest.mark.django_db
@@ -354,6 +354,32 @@ def test_x_forwarded_for_is_believed_only_from_trusted_proxies(wsgi, settings):
     viewers = set(Event.objects.values_list("viewer_hash", flat=True))
     assert len(viewers) == 3
     assert sorted(Event.objects.values_list("country", flat=True)) == ["", "", "FR", "FR"]
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "address"),
+    [
+        ("203.0.113.7", "", "203.0.113.7"),
+        ("10.1.2.3", "203.0.113.7:41234", "203.0.113.7"),
+        ("10.1.2.3", "198.51.100.1, 203.0.113.7:41234, 10.9.9.9:80", "203.0.113.7"),
+        ("10.1.2.3", "[2001:DB8::7]:41234", "2001:db8::7"),
+        ("10.1.2.3", "[2001:db8::7]", "2001:db8::7"),
+        ("10.1.2.3", "2001:db8::7", "2001:db8::7"),
+        ("10.1.2.3", "198.51.100.1, unknown", None),  # nothing left of it can be believed
+        ("10.1.2.3", "_hidden", None),
+        ("10.1.2.3", "203.0.113.7:http", None),
+        ("10.1.2.3", "[2001:db8::7", None),
+        ("10.1.2.3", "", "10.1.2.3"),
+        ("", "203.0.113.7", None),
+        ("unix:/run/gunicorn.sock", "", None),
+    ],
+)
+def test_the_client_address_is_an_ip_without_its_port_or_none(settings, remote, forwarded, address):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    found = classify.client_ip({"REMOTE_ADDR": remote, "HTTP_X_FORWARDED_FOR": forwarded})
+
+    assert found == address
 
 
 def test_sources_come_from_utm_referrer_or_the_in_app_browser(wsgi):

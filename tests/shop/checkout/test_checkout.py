@@ -541,6 +541,35 @@ def test_checkout_is_csrf_protected(shop):
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("forwarded", "recorded"),
+    [("203.0.113.7:41234", "203.0.113.7"), ("[2001:db8::7]:443", "2001:db8::7"), ("bad", None)],
+)
+def test_an_address_forwarded_with_its_port_is_recorded_without_it(
+    client, shop, localstripe, stripe_settings, forwarded, recorded
+):
+    # given a trusted proxy that writes the client's port, or something not an address
+    stripe_settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    # when a buyer checks out through it
+    body = {
+        "items": [{"variant": shop.variant.pk, "quantity": 1}],
+        "email": "ana@example.com",
+        "payment_method": payment_method_create(localstripe, CARD_OK),
+    }
+    response = post(
+        client,
+        "/shop/nova/checkout/",
+        body,
+        REMOTE_ADDR="10.0.0.5",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+    # then the order is made, with the address alone
+    assert response.status_code == 201, response.content
+    assert Order.objects.get().client_ip == recorded
+
+
 def test_stripe_down_is_a_503_and_releases_the_stock(client, shop, settings):
     settings.STRIPE_SECRET_KEY = "sk_test_x"
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens on the discard port
