@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
-from promotions.campaigns.languages import language_codes
+from promotions.campaigns.languages import language_codes, path_in_language
 from promotions.entries.senders import sender_from_request
 from promotions.models import Brand
 from promotions.pages.cookies import device_cookie_ensure
@@ -292,7 +292,8 @@ def checkout(request: HttpRequest, shop_brand: Brand, language: PageLanguage) ->
                 "subtotal": order.subtotal,
                 "discount": order.discount,
                 "total": order.total,
-                "url": order.get_absolute_url(),
+                # the order page speaks the product page's language, cookies or not
+                "url": path_in_language(order.get_absolute_url(), language.code),
             },
             "payment": {"status": result.payment_status, "client_secret": result.client_secret},
         },

@@ -70,7 +70,7 @@ def test_checkout_charges_the_server_total_and_the_webhook_marks_the_order_paid(
         "subtotal": 4000,
         "discount": 0,
         "total": 4000,
-        "url": f"/shop/nova/orders/{order.token}/",
+        "url": f"/shop/nova/orders/{order.token}/?lang=en",
     }
     assert body["payment"] == {"status": "succeeded", "client_secret": ""}
     assert Variant.objects.get().stock == 8
@@ -857,7 +857,7 @@ def test_no_answer_from_stripe_keeps_the_order_pending_and_never_asks_to_pay_aga
     assert body["payment"]["status"] == "unknown"
     order = Order.objects.get()
     assert (order.status, order.payment_intent_id) == (Order.Status.PENDING, "")
-    assert body["order"]["url"] == order.get_absolute_url()
+    assert body["order"]["url"] == f"{order.get_absolute_url()}?lang=en"
     page = client.get(order.get_absolute_url()).content.decode()
     assert "Confirming your payment" in page and "Nothing was charged" not in page
     # the same checkout again makes no second order and no second payment

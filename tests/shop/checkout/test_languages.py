@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 
 from shop.models import Order, Variant
 from tests.factories import CodeFactory, OfferFactory
@@ -243,6 +244,22 @@ def test_an_order_placed_from_a_page_in_french_keeps_french(
     assert response.status_code == 201
     assert response.headers["Content-Language"] == "fr"
     assert Order.objects.get().language == "fr"
+
+
+def test_the_order_page_a_checkout_goes_to_speaks_the_product_pages_language(shop):
+    # given an embedded tab whose cookies do not stay: every request is a new browser
+    CodeFactory(offer=OfferFactory(brand=shop.brand, percent_off=100), code="ALLFREE")
+    body = {"items": line(shop), "email": "ana@example.com", "payment_method": "pm_never_used"}
+
+    # when the French product page checks out, and the browser goes to the order's page
+    response = post(Client(), CHECKOUT + "?lang=fr", {**body, "code": "ALLFREE"})
+    url = response.json()["order"]["url"]
+    page = Client().get(url)
+
+    # then that page is in French too
+    assert url == f"{Order.objects.get().get_absolute_url()}?lang=fr"
+    assert page.headers["Content-Language"] == "fr"
+    assert "Merci" in page.content.decode()
 
 
 def test_the_product_page_names_its_language_to_the_endpoints(client, shop):

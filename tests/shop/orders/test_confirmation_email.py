@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 
 from shop.models import Order
+from shop.orders.emails import order_confirmation_send
 from tests.factories import (
     CodeFactory,
     OfferFactory,
+    OrderFactory,
 )
 
 
@@ -80,3 +82,20 @@ def test_a_buyer_who_shops_in_spanish_gets_the_confirmation_in_spanish(
     # the order's page opens in Spanish too, in any browser
     assert f"{order.get_absolute_url()}?lang=es\n" in email.body
     assert f'{order.get_absolute_url()}?lang=es"' in email.alternatives[0][0]
+
+
+@pytest.mark.parametrize(
+    ("language", "html", "amounts"),
+    [("ar", '<html lang="ar" dir="rtl">', "left"), ("en", '<html lang="en" dir="ltr">', "right")],
+)
+def test_the_html_confirmation_says_its_language_and_direction(
+    shop, mailoutbox, language, html, amounts
+):
+    order = OrderFactory(brand=shop.brand, language=language, confirmation_sent_at=None)
+
+    assert order_confirmation_send(order_id=order.pk)
+
+    [email] = mailoutbox
+    page = email.alternatives[0][0]
+    assert page.startswith(f"<!doctype html>\n{html}<body dir=")
+    assert f"text-align:{amounts}" in page
