@@ -25,6 +25,7 @@ from promotions.admin.displays import (
 )
 from promotions.admin.promotions import PromotionAdmin
 from promotions.admin.scoping import (
+    BrandKeptMixin,
     BrandScopedAdminMixin,
     ScopedRelatedFilter,
     choices_queryset,
@@ -55,6 +56,7 @@ class PromotionInline(BrandScopedAdminMixin, admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(
+    BrandKeptMixin,  # its entries, tracked events, codes and shop offers are the brand's
     TranslatedFieldsAdminMixin,
     DashboardAdminMixin,
     BrandTimezoneFormMixin,
@@ -120,11 +122,6 @@ class CampaignAdmin(
                 (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
             ]
         return self.language_fieldsets(request, obj, fieldsets)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
-        # A campaign keeps its brand: its entries, tracked events, coupon codes (unique
-        # within the brand) and shop offers all belong to that brand.
-        return [*super().get_readonly_fields(request, obj), *(["brand"] if obj else [])]
 
     def form_timezone(self, request: HttpRequest, object_id: str | None) -> str | None:
         campaign = self._object(request, object_id)

@@ -365,3 +365,21 @@ def require_object_permission(permission: str, action: Callable[..., Any]) -> Ca
         if hasattr(action, attr):
             setattr(wrapped, attr, getattr(action, attr))
     return wrapped
+
+
+class BrandKeptMixin:
+    """Mix in before ``admin.ModelAdmin``: the brand is chosen when the object is created
+    and kept after; what hangs off it belongs to that brand (a campaign's entries, events
+    and codes; an offer's codes, unique within it; a product's variants, prices, offers and
+    orders). The field stays in the change form, disabled (Django keeps the stored value
+    whatever is posted), rather than read-only: the checks that include it still run (a
+    campaign's or a product's slug unique within its brand; an offer's products of its
+    brand)."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        if obj is not None and "brand" in form.base_fields:
+            form.base_fields["brand"].disabled = True
+        return form

@@ -14,10 +14,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from promotions.admin.displays import ADMIN_MEDIA, BrandTimezoneFormMixin
-from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter, choices_queryset
+from promotions.admin.scoping import (
+    BrandKeptMixin,
+    BrandScopedAdminMixin,
+    ScopedRelatedFilter,
+    choices_queryset,
+)
 from promotions.admin.translations import TranslatedFieldsAdminMixin
 from promotions.models import Brand
-from shop.admin.common import BrandKeptMixin
 from shop.catalog import selectors, services
 from shop.models import Market, Price, Product, ProductImage, Variant
 from shop.money import format_money

@@ -50,23 +50,6 @@ register_brand_paths(
 )
 
 
-class BrandKeptMixin:
-    """Mix in before ``admin.ModelAdmin``: the brand is chosen when the object is created
-    and kept after, as promotions' campaigns keep theirs; what hangs off it belongs to that
-    brand (an offer's codes, unique within it; a product's variants, prices, offers and
-    orders). The field stays in the change form, disabled (Django keeps the stored value
-    whatever is posted), rather than read-only: the checks that include it still run (a
-    product's slug unique within its brand; an offer's products of its brand)."""
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
-        if obj is not None and "brand" in form.base_fields:
-            form.base_fields["brand"].disabled = True
-        return form
-
-
 def money(amount: int | None, currency: str) -> str:
     return "" if amount is None else format_money(amount, currency)
 

@@ -19,10 +19,14 @@ from django.utils.translation import ngettext
 
 from promotions.admin.displays import ADMIN_MEDIA, BrandTimezoneFormMixin
 from promotions.admin.saving import FormFieldsSaveMixin
-from promotions.admin.scoping import BrandScopedAdminMixin, ScopedRelatedFilter, choices_queryset
+from promotions.admin.scoping import (
+    BrandKeptMixin,
+    BrandScopedAdminMixin,
+    ScopedRelatedFilter,
+    choices_queryset,
+)
 from promotions.admin.translations import TranslatedFieldsAdminMixin
 from promotions.codes import rules as code_rules
-from shop.admin.common import BrandKeptMixin
 from shop.models import Code, Offer, Product
 from shop.offers import codes, selectors
 

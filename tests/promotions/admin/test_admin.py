@@ -12,6 +12,7 @@ from django.utils import timezone
 from promotions.draws import services as draws_services
 from promotions.models import CouponCode, Draw, Entry, Flag, Promotion, Submission
 from tests.factories.promotions import (
+    BrandFactory,
     BrandMembershipFactory,
     CampaignFactory,
     EntryFactory,
@@ -19,7 +20,7 @@ from tests.factories.promotions import (
     StaffUserFactory,
     SubmissionFactory,
 )
-from tests.promotions.admin.forms import promotion_form
+from tests.promotions.admin.forms import campaign_form, promotion_form
 
 pytestmark = pytest.mark.django_db
 
@@ -228,12 +229,32 @@ def test_contest_standings_in_admin_follow_the_weighting(manager_client, campaig
 
 def test_a_campaign_keeps_its_brand_once_made(admin_client, campaign):
     """Its entries, events, codes (unique within the brand) and offers are the brand's."""
+    other = BrandFactory()
+    url = f"/admin/promotions/campaign/{campaign.pk}/change/"
     add = admin_client.get("/admin/promotions/campaign/add/")
-    change = admin_client.get(f"/admin/promotions/campaign/{campaign.pk}/change/")
+    change = admin_client.get(url)
+    posted = admin_client.post(url, campaign_form(other, slug=campaign.slug))
 
-    assert "brand" in add.context["adminform"].form.fields
-    assert "brand" not in change.context["adminform"].form.fields
+    assert not add.context["adminform"].form.fields["brand"].disabled
+    assert change.context["adminform"].form.fields["brand"].disabled
     assert campaign.brand.name in change.content.decode()
+    assert posted.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.brand_id != other.pk
+
+
+def test_a_campaign_renamed_to_a_sibling_s_slug_is_a_form_error(admin_client, campaign):
+    # given: another campaign of the same brand
+    CampaignFactory(brand=campaign.brand, slug="winter")
+    url = f"/admin/promotions/campaign/{campaign.pk}/change/"
+
+    # when: the marketer gives this one the same address
+    answer = admin_client.post(url, campaign_form(campaign.brand, slug="winter"))
+
+    # then: the form says so (the slug is unique within the brand), nothing changes
+    assert errors(answer) == {"__all__": ["Campaign with this Brand and Slug already exists."]}
+    campaign.refresh_from_db()
+    assert campaign.slug != "winter"
 
 
 def test_a_promotion_moves_between_campaigns_of_its_brand_only(admin_client, campaign):
