@@ -160,3 +160,19 @@ def click_path_for(promotion: Any, target: str = "https://shop.example.com/nova"
         target=target,
         base_url="",
     )
+
+
+@pytest.fixture
+def post_raises_for_broken(monkeypatch):
+    """Every signed POST to an address ending in ``?broken`` raises, as a bug outside the
+    HTTP exchange would; the others go out as usual."""
+    from tracking import webhooks
+
+    post = webhooks.webhook_post
+
+    def post_or_raise(*, url, **kwargs):
+        if url.endswith("?broken"):
+            raise RuntimeError("unforeseen")
+        return post(url=url, **kwargs)
+
+    monkeypatch.setattr(webhooks, "webhook_post", post_or_raise)

@@ -188,21 +188,13 @@ def test_an_endpoint_that_does_not_speak_http_fails_each_attempt_until_given_up(
 
 
 def test_a_delivery_whose_send_raises_does_not_hold_up_the_others(
-    make_api_key, brand, receiver, monkeypatch, caplog
+    make_api_key, brand, receiver, post_raises_for_broken, caplog
 ):
     # given: two subscriptions' deliveries due, the first one's send failing as nobody foresaw
     subscribe(make_api_key, brand, receiver.url + "?broken")
     subscribe(make_api_key, brand, receiver.url + "?good")
     t0 = timezone.now()
     partner_webhooks.event_publish(brand_id=brand.pk, event_type="order.paid", data={}, at=t0)
-    post = webhooks.webhook_post
-
-    def post_or_raise(*, url, **kwargs):
-        if url.endswith("?broken"):
-            raise RuntimeError("unforeseen")
-        return post(url=url, **kwargs)
-
-    monkeypatch.setattr(webhooks, "webhook_post", post_or_raise)
 
     # when
     attempts = partner_webhooks.webhook_deliveries_deliver(now=t0)

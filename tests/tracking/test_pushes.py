@@ -233,21 +233,13 @@ def test_a_push_gives_up_after_the_last_attempt_and_can_be_resent(
 
 
 def test_a_push_whose_send_raises_does_not_hold_up_the_others(
-    partner, brand, receiver, monkeypatch, caplog
+    partner, brand, receiver, post_raises_for_broken, caplog
 ):
     # given: two subscriptions' pushes due, the first one's send failing as nobody foresaw
     broken = subscribe(partner, brand, receiver.url + "?broken")
     good = subscribe(partner, brand, receiver.url + "?good")
     run_at = ReportSubscription.objects.get(pk=good["id"]).next_run_at
     assert report_pushes.report_pushes_prepare(now=run_at) == 2
-    post = webhooks.webhook_post
-
-    def post_or_raise(*, url, **kwargs):
-        if url.endswith("?broken"):
-            raise RuntimeError("unforeseen")
-        return post(url=url, **kwargs)
-
-    monkeypatch.setattr(webhooks, "webhook_post", post_or_raise)
 
     # when
     attempts = report_pushes.report_pushes_deliver(now=run_at)
