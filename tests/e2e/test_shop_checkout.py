@@ -89,8 +89,9 @@ def test_a_phone_buys_with_a_promotion_coupon_through_3d_secure(
     screenshot(phone, "shop-3d-secure")
     confirm.click()
 
-    # ...and lands on the order page, which turns paid when Stripe's webhook comes
-    expect(phone).to_have_url(re.compile(r"/shop/nova/orders/[0-9a-f-]+/$"))
+    # ...and lands on the order page (in the product page's language), which turns paid
+    # when Stripe's webhook comes
+    expect(phone).to_have_url(re.compile(r"/shop/nova/orders/[0-9a-f-]+/\?lang=en$"))
     expect(phone.get_by_role("heading", name="Thank you! Your order is paid.")).to_be_visible(
         timeout=20_000
     )
