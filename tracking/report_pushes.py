@@ -289,41 +289,45 @@ def report_subscription_test(
 
 def report_pushes_prepare(*, now: datetime | None = None) -> int:
     """Create the pushes of every subscription that is due (a missed run's too); returns
-    how many."""
+    how many. Each subscription on its own: one whose report fails is logged and tried
+    again at the next round, and the others' reports are made."""
     now = now or timezone.now()
-    made = 0
+    due = ReportSubscription.objects.sendable(now).filter(next_run_at__lte=now)
+    return sweep(
+        list(due.values_list("pk", flat=True)),
+        lambda pk: _subscription_pushes_prepare(subscription_id=pk, now=now),
+        what="tracking: report subscription %s: its pushes",
+    )
+
+
+@transaction.atomic
+def _subscription_pushes_prepare(*, subscription_id: int, now: datetime) -> int:
     sendable = ReportSubscription.objects.sendable(now)
-    due = sendable.filter(next_run_at__lte=now).values_list("pk", flat=True)
-    for pk in list(due):
-        with transaction.atomic():
-            subscription = (
-                ReportSubscription.objects.select_for_update()
-                .filter(pk__in=sendable.filter(pk=pk).values("pk"), next_run_at__lte=now)
-                .first()
-            )
-            if subscription is None:
-                continue  # another worker took it
-            zone = brand_zone(subscription.brand_id)
-            periods, next_run = _missed_periods(subscription=subscription, zone=zone, now=now)
-            if not subscription.scope_allows():  # its key lost reports:read: nothing sent
-                logger.info("report subscription %s: its key may not read reports", pk)
-                periods = []
-            for since, until in periods:
-                body, content_type = report_body(
-                    subscription=subscription, since=since, until=until
-                )
-                ReportPush.objects.create(
-                    subscription=subscription,
-                    period_start=since,
-                    period_end=until,
-                    body=body,
-                    content_type=content_type,
-                    next_attempt_at=now,
-                )
-            subscription.next_run_at = next_run
-            subscription.save(update_fields=["next_run_at", "updated_at"])
-            made += len(periods)
-    return made
+    subscription = (
+        ReportSubscription.objects.select_for_update()
+        .filter(pk__in=sendable.filter(pk=subscription_id).values("pk"), next_run_at__lte=now)
+        .first()
+    )
+    if subscription is None:
+        return 0  # another worker took it
+    zone = brand_zone(subscription.brand_id)
+    periods, next_run = _missed_periods(subscription=subscription, zone=zone, now=now)
+    if not subscription.scope_allows():  # its key lost reports:read: nothing sent
+        logger.info("report subscription %s: its key may not read reports", subscription_id)
+        periods = []
+    for since, until in periods:
+        body, content_type = report_body(subscription=subscription, since=since, until=until)
+        ReportPush.objects.create(
+            subscription=subscription,
+            period_start=since,
+            period_end=until,
+            body=body,
+            content_type=content_type,
+            next_attempt_at=now,
+        )
+    subscription.next_run_at = next_run
+    subscription.save(update_fields=["next_run_at", "updated_at"])
+    return len(periods)
 
 
 def _missed_periods(

@@ -253,6 +253,34 @@ def test_a_push_whose_send_raises_does_not_hold_up_the_others(
     assert f"tracking: report push {stuck.pk} failed again" in caplog.text
 
 
+def test_a_subscription_whose_report_fails_does_not_hold_up_the_others(
+    partner, brand, receiver, monkeypatch, caplog
+):
+    # given: two subscriptions due, the first one's report failing as nobody foresaw
+    broken = subscribe(partner, brand, receiver.url + "?broken")
+    good = subscribe(partner, brand, receiver.url + "?good")
+    run_at = ReportSubscription.objects.get(pk=good["id"]).next_run_at
+    body = report_pushes.report_body
+
+    def body_or_raise(*, subscription, **kwargs):
+        if subscription.pk == broken["id"]:
+            raise RuntimeError("unforeseen")
+        return body(subscription=subscription, **kwargs)
+
+    monkeypatch.setattr(report_pushes, "report_body", body_or_raise)
+
+    # when
+    made = report_pushes.report_pushes_prepare(now=run_at)
+
+    # then: the other's push is made; the broken one is logged, and due again next round
+    assert made == 1
+    assert list(ReportPush.objects.values_list("subscription_id", flat=True)) == [good["id"]]
+    assert ReportSubscription.objects.get(pk=broken["id"]).next_run_at == run_at
+    assert f"tracking: report subscription {broken['id']}: its pushes failed again" in caplog.text
+    monkeypatch.setattr(report_pushes, "report_body", body)
+    assert report_pushes.report_pushes_prepare(now=run_at) == 1
+
+
 def test_the_backoff_doubles_up_to_its_cap(settings):
     settings.REPORT_PUSH_RETRY_BASE_SECONDS = 60
     settings.REPORT_PUSH_RETRY_MAX_SECONDS = 600
