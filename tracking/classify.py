@@ -87,6 +87,10 @@ def is_trusted_proxy(address: str) -> bool:
 
 
 _PORT = re.compile(r":[0-9]{1,5}")
+# A dotted quad as ``ipaddress`` reads it (no octet above 255, no leading zero): what the
+# server's REMOTE_ADDR nearly always is, checked by one match on every tracked request.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
 def ip_address_parse(text: str) -> str | None:
@@ -94,6 +98,8 @@ def ip_address_parse(text: str) -> str | None:
     ``203.0.113.7:41234``, ``2001:db8::1``, ``[2001:db8::1]:41234`` (written the standard
     way: ``2001:db8::1``); None for anything else (``unknown``, ``_hidden``, a host name)."""
     text = text.strip()
+    if _IPV4.fullmatch(text):
+        return text
     if text.startswith("["):  # [v6] or [v6]:port
         host, bracket, port = text[1:].partition("]")
         if not bracket or (port and not _PORT.fullmatch(port)):
