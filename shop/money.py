@@ -111,8 +111,8 @@ def format_money(amount: int, currency: str, *, language: str | None = None) -> 
 def format_money_range(
     lowest: int, highest: int, currency: str, *, language: str | None = None
 ) -> str:
-    """``€20.00`` to ``€30.00`` joined by an en dash (CLDR's range pattern), or ``€20.00``
-    when they agree: what a product's variants cost."""
+    """``€20.00`` and ``€30.00`` joined by an en dash, or ``€20.00`` when they
+    agree: what a product's variants cost."""
     low = format_money(lowest, currency, language=language)
     if highest == lowest:
         return low
