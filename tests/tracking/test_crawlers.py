@@ -92,7 +92,7 @@ def test_every_pattern_of_crawlerdetect_gets_the_same_answer():
 @given(
     st.text(
         alphabet=st.sampled_from(
-            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 /;()._-+:é"
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 /;()._-+:é☃日本"
         ),
         max_size=80,
     )
@@ -112,3 +112,21 @@ def test_a_pattern_re2_cannot_run_still_counts():
     looking_back = CrawlerMatcher(crawlers=["spider"], exclusions=["(?<=x)Safari", "Chrome"])
     assert looking_back.is_crawler("spider Chrome")
     assert not looking_back.is_crawler("Chrome")
+
+
+def test_removal_works_on_characters_not_bytes():
+    """Exclusions that match around and between multi-byte characters, and one that can
+    match nothing (each step moves to the next character, never into one): the answers of
+    Python's ``re`` doing the same removal and search."""
+    matcher = CrawlerMatcher(crawlers=["bot", "ü"], exclusions=["é+", "x*"])
+    for user_agent in ("ééébotééé", "日本ü日本", "éé日本éé", "boét", "bxoxt", "日x本", "ÜBERx"):
+        removed = re.sub("é+|x*", "", user_agent)
+        expected = bool(re.search("bot|ü", removed, re.IGNORECASE))
+        assert matcher.is_crawler(user_agent) is expected, user_agent
+    assert matcher.is_crawler("boét") and matcher.is_crawler("bxoxt")  # once é and x are gone
+    assert not matcher.is_crawler("éé日本éé")
+
+
+def test_text_that_is_not_unicode_is_answered():
+    assert MATCHER.is_crawler("Mozilla/5.0 \ud800 Googlebot/2.1") is True
+    assert classify.is_bot("Mozilla/5.0 \udfff (iPhone)") is False
