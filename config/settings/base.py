@@ -140,12 +140,9 @@ else:
     }
 
 # Sessions: with Redis, read from the cache and written to both (a signed-in entrant's
-# entry reads no session row); without it, from the database.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
-)
+# entry reads no session row): Django's cached_db, read by the lean client (config/sessions.py);
+# without it, from the database.
+SESSION_ENGINE = "config.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 Q_WORKERS = env.int("Q_WORKERS", default=2)
 Q_CLUSTER: dict[str, object] = {
