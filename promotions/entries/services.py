@@ -202,7 +202,11 @@ class _Making:
             language=self.language,
             created_at=self.at,
         )
-        entry.full_clean(exclude=["promotion", "person"], validate_unique=False)
+        # The fields' own checks; the unique slot is the database's to hold (the entry is
+        # inserted, or stored by the consumer, against it).
+        entry.full_clean(
+            exclude=["promotion", "person"], validate_unique=False, validate_constraints=False
+        )
         return entry
 
 
