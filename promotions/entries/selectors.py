@@ -7,14 +7,74 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.utils import timezone, translation
 
 from promotions.campaigns.languages import content_fallback
 from promotions.campaigns.models import EntryFrequency, Promotion
+from promotions.entrants import selectors as entrants_selectors
 from promotions.entrants.models import Person
 from promotions.entries import intake
 from promotions.entries.eligibility import BLOCKING_RULES, Answers, Check, Refusal, local_day
-from promotions.entries.models import Entry, PromotionCountryRule
+from promotions.entries.models import PURCHASE_SOURCE, Entry, PromotionCountryRule
+
+
+@dataclass(frozen=True)
+class EntriesSoFar:
+    """A person's form entries into one promotion (purchase entries are not counted by
+    the frequency rules), and those of one local day's slot."""
+
+    promotion_id: int
+    day: str  # the promotion's local day (``local_day``), as a daily entry's slot names it
+    total: int
+    on_day: int
+
+
+# One query on the unique key's index, in SQL written once (it runs on every entry; the
+# ORM took a quarter of an entry's time). The same counts follow the person's columns when
+# an entry's request reads both (``entrant_get_for_entry``).
+_COUNTS = (
+    f"SELECT COUNT(*) FROM {Entry._meta.db_table} e "  # noqa: S608 (our table)
+    "WHERE e.promotion_id = %s AND e.person_id = {person} AND e.source <> %s"
+)
+_COUNTS_SQL = (
+    f"SELECT ({_COUNTS.format(person='%s')}), ({_COUNTS.format(person='%s')} AND e.slot = %s)"
+)
+_ENTRANT_SQL = (
+    f"SELECT {entrants_selectors.PERSON_COLUMNS}, "  # noqa: S608 (our columns and tables)
+    f"({_COUNTS.format(person='p.id')}), ({_COUNTS.format(person='p.id')} AND e.slot = %s) "
+    f"FROM {entrants_selectors.PERSON_TABLE} p WHERE p.id = %s AND p.anonymised_at IS NULL"
+)
+
+
+def entries_so_far_get(*, promotion: Promotion, person_id: int, at: datetime) -> EntriesSoFar:
+    day = local_day(promotion, at).isoformat()
+    params: list[int | str] = [promotion.pk, person_id, PURCHASE_SOURCE]
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTS_SQL, [*params, *params, day])
+        total, on_day = cursor.fetchone()
+    return EntriesSoFar(promotion_id=promotion.pk, day=day, total=int(total), on_day=int(on_day))
+
+
+def entrant_get_for_entry(
+    *, person_id: object, promotion: Promotion, at: datetime
+) -> tuple[Person, EntriesSoFar] | None:
+    """The signed-in entrant (as ``person_get``) and their entries into ``promotion`` so far,
+    in one query: an entry's request reads both (``entry_create`` takes the counts)."""
+    if not entrants_selectors.person_id_valid(person_id):
+        return None
+    day = local_day(promotion, at).isoformat()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ENTRANT_SQL,
+            [promotion.pk, PURCHASE_SOURCE, promotion.pk, PURCHASE_SOURCE, day, person_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    total, on_day = row[-2:]
+    counts = EntriesSoFar(promotion_id=promotion.pk, day=day, total=int(total), on_day=int(on_day))
+    return entrants_selectors.person_from_row(row), counts
 
 
 @dataclass(frozen=True)

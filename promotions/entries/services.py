@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +37,7 @@ from promotions.entries.flags import Looked, flag_reasons_at_once, flag_reasons_
 from promotions.entries.limits import rate_limit_or_refuse
 from promotions.entries.models import PURCHASE_SOURCE, Entry, Flag, PromotionCountryRule
 from promotions.entries.refusals import refuse
+from promotions.entries.selectors import EntriesSoFar, entries_so_far_get
 from promotions.entries.senders import Sender
 from promotions.prizes.models import PrizeAward
 from promotions.prizes.services import instant_win_play
@@ -87,26 +88,29 @@ def entry_check(
     )
 
 
-# The person's form entries so far, and today's: one query on the unique key's index, in
-# SQL written once (it runs on every entry; the ORM took a quarter of an entry's time).
-_COUNTS_SQL = (
-    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN slot = %s THEN 1 ELSE 0 END), 0) "  # noqa: S608 (our table name)
-    f"FROM {Entry._meta.db_table} WHERE promotion_id = %s AND person_id = %s AND source <> %s"
-)
-
-
-def _check_build(*, promotion: Promotion, person: Person, answers: Answers, at: datetime) -> Check:
-    today = eligibility.local_day(promotion, at).isoformat()
-    with connection.cursor() as cursor:
-        cursor.execute(_COUNTS_SQL, [today, promotion.pk, person.pk, PURCHASE_SOURCE])
-        so_far, on_day = cursor.fetchone()
+def _check_build(
+    *,
+    promotion: Promotion,
+    person: Person,
+    answers: Answers,
+    at: datetime,
+    so_far: EntriesSoFar | None = None,
+) -> Check:
+    """The rules' view of this entry: ``so_far`` when the caller read the counts with the
+    person (for this promotion and this local day), else read now."""
+    if (
+        so_far is None
+        or so_far.promotion_id != promotion.pk
+        or so_far.day != (eligibility.local_day(promotion, at).isoformat())
+    ):
+        so_far = entries_so_far_get(promotion=promotion, person_id=person.pk, at=at)
     return Check(
         promotion=promotion,
         person=person,
         answers=answers,
         at=at,
-        entries_so_far=int(so_far),
-        entered_today=promotion.entry_frequency == EntryFrequency.DAILY and int(on_day) > 0,
+        entries_so_far=so_far.total,
+        entered_today=promotion.entry_frequency == EntryFrequency.DAILY and so_far.on_day > 0,
     )
 
 
@@ -120,14 +124,17 @@ def entry_create(
     honeypot: str = "",
     at: datetime | None = None,
     language: str = "",
+    so_far: EntriesSoFar | None = None,
 ) -> EntryOutcome:
     """Enter ``person`` into ``promotion`` in ``language`` (the page's; default the
     brand's): check every rule, record the consents (the words in that language) and the
     entry, then by kind play the instant win, claim a coupon code or store the contest
-    submission; flag what looks wrong. Raises ``Refused`` with every reason otherwise."""
+    submission; flag what looks wrong. Raises ``Refused`` with every reason otherwise.
+    ``so_far``: the person's entries as read with them at ``at`` (``entrant_get_for_entry``);
+    the database still holds every limit when they change in between."""
     at = at or timezone.now()
     rate_limit_or_refuse(scope="enter", sender=sender, person=person)
-    check = _check_build(promotion=promotion, person=person, answers=answers, at=at)
+    check = _check_build(promotion=promotion, person=person, answers=answers, at=at, so_far=so_far)
     refusals = eligibility.entry_refusals(check)
     refusals += (
         submission_refusals(promotion, submission)
