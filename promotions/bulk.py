@@ -18,6 +18,10 @@ default (a callable default is called for each row: ``Entry.public_id``), an
 of the table: ``key IN (100 values)`` on a table that grew since its statistics (a first
 import, before autovacuum analyses it) is planned as a scan of every row of the platform,
 on each page. SQLite plans ``IN`` on its indexes well.
+
+Both statements are planned for their values each time on PostgreSQL, never prepared
+(``config.postgresql.PLANNED_EACH_TIME``): a generic plan knows nothing of the
+arrays' sizes.
 """
 
 # ruff: noqa: S608 -- table and column names come from the models' metadata, quoted by the
@@ -29,6 +33,8 @@ from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
+
+from config.postgresql import PLANNED_EACH_TIME
 
 # Fields whose Python value is what both databases take as it is.
 _AS_IS = {
@@ -148,7 +154,7 @@ def rows_insert(
             scalars = "".join(f", %s::{_pg_type(f)}" for f, _ in shared)
             arrays = ", ".join(f"%s::{_pg_type(f)}[]" for f in varying)
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) "
+                f"{PLANNED_EACH_TIME}INSERT INTO {table} ({columns}) "
                 f"SELECT k.*{scalars} FROM unnest({arrays}) AS k{tail}",
                 [*fixed, *(list(column) for column in zip(*values, strict=True))],
             )
@@ -210,7 +216,7 @@ def rows_get(
     table = connection.ops.quote_name(model._meta.db_table)
     # OFFSET 0 keeps the subquery from being merged into a join: it runs once per key.
     sql = (
-        f"SELECT r.* FROM unnest({arrays}) AS k({names}) CROSS JOIN LATERAL "
+        f"{PLANNED_EACH_TIME}SELECT r.* FROM unnest({arrays}) AS k({names}) CROSS JOIN LATERAL "
         f"(SELECT {selected} FROM {table} WHERE {' AND '.join(conditions)} OFFSET 0) AS r"
     )
     with connection.cursor() as cursor:

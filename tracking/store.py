@@ -30,6 +30,7 @@ from typing import Any
 
 from django.db import connection, connections, transaction
 
+from config.postgresql import PLANNED_EACH_TIME
 from tracking.models import COUNT_FIELDS, DailySalt, SeenEvent
 from tracking.tracked_event import TrackedEvent
 from tracking.zones import STORE_MAX_AGE_SECONDS, brand_zones
@@ -397,7 +398,8 @@ def seen_event_ids(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT event_id FROM tracking_seenevent WHERE event_id = ANY(%s::uuid[])",
+                f"{PLANNED_EACH_TIME}SELECT event_id FROM tracking_seenevent "
+                "WHERE event_id = ANY(%s::uuid[])",
                 [[str(e) for e in event_ids]],
             )
             return {row[0] for row in cursor.fetchall()}

@@ -1,5 +1,6 @@
 """Django's PostgreSQL backend, with a health check that costs no round trip when the
-connection is idle and nothing has arrived on it.
+connection is idle and nothing has arrived on it, and statements that are always planned
+for their values.
 
 ``CONN_HEALTH_CHECKS`` makes Django check a reused connection before the first query of
 each request; Django's check sends ``SELECT 1`` and waits for it (a round trip, and 30-60
@@ -15,14 +16,30 @@ without a word (a network cut) passes both checks alike and fails on its first q
 from __future__ import annotations
 
 import select
+from typing import Any
 
 from django.db.backends.postgresql import base
 from psycopg import pq
 
+from config.postgresql import PLANNED_EACH_TIME
+
 _QUIET = 0  # poll's events for a socket with nothing to read and no error
 
 
+class ServerBindingCursor(base.ServerBindingCursor):
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        if isinstance(query, str) and query.startswith(PLANNED_EACH_TIME):
+            kwargs.setdefault("prepare", False)
+        return super().execute(query, params, **kwargs)  # type: ignore[misc]  # psycopg.Cursor.execute
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        if params.get("cursor_factory") is base.ServerBindingCursor:
+            params["cursor_factory"] = ServerBindingCursor
+        return params
+
     def is_usable(self) -> bool:
         conn = self.connection
         if conn is None or conn.closed:

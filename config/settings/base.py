@@ -107,13 +107,12 @@ if USING_POSTGRES:
     # PgBouncer in transaction mode before 1.21, set DATABASE_PREPARE_THRESHOLD=0.
     _prepare = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
     _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A prepared statement runs on its generic plan once that is no worse (PostgreSQL's
+    # default); the batch statements, whose best plan depends on their size, are never
+    # prepared (``PLANNED_EACH_TIME`` in config/postgresql/base.py).
     _options.update(
         server_side_binding=env.bool("DATABASE_SERVER_SIDE_BINDING", default=True),
         prepare_threshold=_prepare or None,
-        # A prepared statement is still planned for its values each time (PostgreSQL's
-        # generic plan of the import's lookups scanned whole tables); the URL's own
-        # ``?options=`` are kept.
-        options=f"{_options.get('options', '')} -c plan_cache_mode=force_custom_plan".strip(),
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
+from config.postgresql import PLANNED_EACH_TIME
 from promotions.entrants.models import Person
 from promotions.entries.models import Entry, Flag
 from promotions.entries.senders import Sender
@@ -217,7 +218,8 @@ def flag_reasons_found_many(looked: Sequence[Looked]) -> dict[int, list[Reason]]
         )
     )
     arrays = ", ".join(f"%s::{kind}[]" for kind in _COLUMNS.values())
-    sql = f"SELECT k.id, {selected} FROM unnest({arrays}) AS k({', '.join(_COLUMNS)})"  # noqa: S608 (our SQL)
+    names = ", ".join(_COLUMNS)
+    sql = f"{PLANNED_EACH_TIME}SELECT k.id, {selected} FROM unnest({arrays}) AS k({names})"  # noqa: S608 (our SQL)
     with connection.cursor() as cursor:
         cursor.execute(sql, [[row[slot] for row in rows] for slot in _COLUMNS])
         found = cursor.fetchall()

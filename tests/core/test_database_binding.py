@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
+from config.postgresql import PLANNED_EACH_TIME
 from promotions.models import Brand
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -34,9 +36,39 @@ def test_a_statement_run_often_is_prepared_on_the_server():
             assert cursor.fetchone() == (0,)
 
     assert _prepared() == before + 1  # prepared at its fifth run, whatever the values
-    with connection.cursor() as cursor:  # and still planned for its values each time
+    with connection.cursor() as cursor:  # and run on its generic plan once that is no worse
         cursor.execute("SHOW plan_cache_mode")
-        assert cursor.fetchone() == ("force_custom_plan",)
+        assert cursor.fetchone() == ("auto",)
+
+
+def test_a_statement_marked_planned_each_time_is_never_prepared():
+    table = Brand._meta.db_table
+    statement = (
+        f"{PLANNED_EACH_TIME}SELECT count(*) FROM {table} "  # noqa: S608
+        "WHERE slug = ANY(%s::text[])"
+    )
+    before = _prepared()
+    with connection.cursor() as cursor:
+        for n in range(8):
+            cursor.execute(statement, [[f"nobody-{n}", f"none-{n}"]])
+            assert cursor.fetchone() == (0,)
+
+    assert _prepared() == before
+
+
+def test_the_batch_lookups_are_never_prepared():
+    """``promotions.bulk`` and the store's seen-event lookup, run more often than the
+    threshold: planned for their values every time."""
+    from promotions.bulk import rows_get
+    from tracking.store import seen_event_ids
+
+    before = _prepared()
+    for n in range(8):
+        keys = [(f"nobody-{n}-{i}",) for i in range(n + 1)]
+        assert rows_get(Brand, ("slug",), keys, ("id",)) == []
+        assert seen_event_ids([uuid.uuid4() for _ in range(n + 1)]) == set()
+
+    assert _prepared() == before
 
 
 def test_a_threshold_of_zero_turns_prepared_statements_off():
@@ -67,4 +99,4 @@ def test_the_database_urls_own_options_are_kept():
     shown = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
-    assert shown.stdout.strip() == "-c statement_timeout=5000 -c plan_cache_mode=force_custom_plan"
+    assert shown.stdout.strip() == "-c statement_timeout=5000"
