@@ -74,9 +74,20 @@ class _Options(BaseChoiceIterator):
 
     def __init__(self, choices: list[tuple[str, Any]]) -> None:
         self.choices = choices
+        self.values = frozenset(str(value) for value, _label in choices)
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         return iter(self.choices)
+
+
+class _CountryField(forms.ChoiceField):
+    """A choice among ``_Options``, checked in a set (Django walks the 250 countries)."""
+
+    def valid_value(self, value: Any) -> bool:
+        choices = self.choices
+        if isinstance(choices, _Options):
+            return str(value) in choices.values
+        return super().valid_value(value)
 
 
 @functools.lru_cache(maxsize=512)
@@ -136,7 +147,7 @@ class EntryForm(DescribedErrorsMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter a date such as 2001-04-30.")},
     )
-    country = forms.ChoiceField(
+    country = _CountryField(
         label=_("Country of residence"),
         required=False,
         widget=QuickSelect(attrs={"autocomplete": "country"}),
