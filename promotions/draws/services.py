@@ -221,6 +221,9 @@ def draw_replace_winner(
     replacement (its ``replacement_entry`` is the new winner); ``NoAlternateLeft`` when no
     alternate may take the prize (nothing is recorded then)."""
     at = at or timezone.now()
+    # The promotion's row first: replacements in its other draws wait, so that one person
+    # is never made a winner of two of them at once (``_winners_elsewhere``).
+    Promotion.objects.select_for_update().filter(pk=draw.promotion_id).first()
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
     chain = _replacement_chain(draw=draw, entry_public_id=entry_public_id, reason=reason)
     made = [
@@ -242,17 +245,34 @@ def draw_replace_winner_check(*, draw: Draw, entry_public_id: str, reason: str) 
     _replacement_chain(draw=draw, entry_public_id=entry_public_id, reason=reason)
 
 
-def _passed_over_reason(entry: Entry | None) -> str:
+def _passed_over_reason(entry: Entry | None, won_elsewhere: set[int]) -> str:
     """Why an alternate cannot take the prize now ('' when they can): the same tests as the
-    draw's list (``Entry.objects.drawable``), said for the certificate without anything
-    personal (an exclusion's own reason is the organiser's record, not published)."""
+    draw's list (``Entry.objects.drawable``, and the promotion's other draws' winners, as
+    ``draw_run`` leaves them out), said for the certificate without anything personal (an
+    exclusion's own reason is the organiser's record, not published)."""
     if entry is None or entry.person.anonymised_at is not None:
         return _("The alternate asked for their data to be deleted.")
     if entry.status != Entry.Status.VALID:
         return _("The alternate's entry was excluded.")
     if entry.flagged:
         return _("The alternate's entry is held for review.")
+    if entry.person_id in won_elsewhere:
+        return _("The alternate has won a prize of another draw of this promotion.")
     return ""
+
+
+def _winners_elsewhere(draw: Draw) -> set[int]:
+    """The people the promotion's other draws named as winners, first or by replacement
+    (whom ``draw_run`` leaves out of a later draw)."""
+    named: set[str] = set()
+    others = draw.promotion.draws.filter(status=Draw.Status.DRAWN).exclude(pk=draw.pk)
+    for other in others.prefetch_related("replacements"):
+        named.update(other.winners)
+        named.update(r.replacement_entry for r in other.replacements.all())
+    if not named:
+        return set()
+    found = Entry.objects.filter(promotion_id=draw.promotion_id, public_id__in=named)
+    return set(found.values_list("person_id", flat=True))
 
 
 def _replacement_chain(
@@ -281,11 +301,12 @@ def _replacement_chain(
             promotion_id=draw.promotion_id, public_id__in=spare
         ).select_related("person")
     }
+    won_elsewhere = _winners_elsewhere(draw)
     chain: list[tuple[str, str, str]] = []
     giving_way, why = entry_public_id, reason.strip()
     for alternate in spare:
         chain.append((giving_way, alternate, why))
-        why = _passed_over_reason(entries.get(alternate))
+        why = _passed_over_reason(entries.get(alternate), won_elsewhere)
         if not why:
             return chain
         giving_way = alternate

@@ -284,6 +284,43 @@ def test_a_replacement_passes_over_an_alternate_excluded_since_the_draw(consumer
         )
 
 
+def test_an_alternate_who_won_another_draw_of_the_promotion_is_passed_over():
+    # given: 5 entrants; the first draw names all of them (3 winners, 2 alternates), the
+    # second draws among its 2 alternates (its earlier winners are left out)
+    promotion, draw = closed_sweepstakes_with_entries(n=5)
+    first = draws_services.draw_run(draw=draw)
+    second = draws_services.draw_run(
+        draw=draws_services.draw_commit(
+            promotion=promotion, winners_count=1, alternates_count=1, reason="Prize added."
+        )
+    )
+    assert set(second.winners + second.alternates) == set(first.alternates)
+    (second_winner,) = second.winners
+    (second_alternate,) = second.alternates
+
+    # when: the first draw's first winner gives way
+    made = draws_services.draw_replace_winner(
+        draw=first, entry_public_id=first.winners[0], reason="Declined."
+    )
+
+    # then: the second draw's winner is passed over; its alternate wins the first prize
+    assert made.replacement_entry == second_alternate
+    reasons = [r["reason"] for r in export(first)["replacements"]]
+    if first.alternates[0] == second_winner:
+        assert reasons == [
+            "Declined.",
+            "The alternate has won a prize of another draw of this promotion.",
+        ]
+    else:
+        assert reasons == ["Declined."]
+    # and the second draw's prize can go to nobody who already holds one
+    with pytest.raises(draws_services.NoAlternateLeft):
+        draws_services.draw_replace_winner(
+            draw=second, entry_public_id=second_winner, reason="Declined."
+        )
+    assert fairdraw.verify(export(first)).ok and fairdraw.verify(export(second)).ok
+
+
 def test_a_second_draw_needs_a_reason_and_excludes_earlier_winners():
     promotion, draw = closed_sweepstakes_with_entries(n=5)
     done = draws_services.draw_run(draw=draw)
