@@ -268,6 +268,7 @@ def checkout(request: HttpRequest, shop_brand: Brand, language: PageLanguage) ->
         fbc=request.COOKIES.get("_fbc", ""),
         attribution=attribution_parse(request.COOKIES.get(ATTRIBUTION_COOKIE)),
         language=language.code,  # the order's emails are sent in it
+        country=visitor_country(request),  # a purchase entry is judged by it
     )
     try:  # in the page's language, the order's lines keep the titles in it
         result = checkout_services.checkout_start(

@@ -240,14 +240,23 @@ def _entry_accept(made: _Making) -> EntryOutcome | None:
 
 
 def entry_create_for_purchase(
-    *, promotion_id: int, email: str, reference: int, at: datetime | None = None
+    *,
+    promotion_id: int,
+    email: str,
+    reference: int,
+    at: datetime | None = None,
+    country: str = "",
 ) -> Entry | None:
     """A paid order earns one entry where the promotion says so: a sweepstakes whose entry
     methods include "purchase", taking entries when the order is paid. The free entry form
     stays the other route (purchase entries are not counted by its frequency rules). Once
     per order: its reference names the entry's slot, and ``(promotion, person, slot)`` is
     unique. None when the order earns nothing: also when the promotion or its campaign is
-    not live at ``at`` (paused, a draft, ended, outside its window)."""
+    not live at ``at`` (paused, a draft, ended, outside its window), or when the buyer's
+    ``country`` (the order's) may not enter as the form's country rule says: outside the
+    allowed countries, excluded by a local rule, or unknown where a country decides (the
+    free form is still theirs). Ages are the claim's to confirm (a purchase gives no date
+    of birth)."""
     at = at or timezone.now()
     promotion = (
         Promotion.objects.live(at).select_related("campaign__brand").filter(pk=promotion_id).first()
@@ -261,6 +270,15 @@ def entry_create_for_purchase(
     try:
         normalized = email_normalize(email)
     except ValidationError:
+        return None
+    country = country.strip().upper()
+    refused = eligibility.country_rule(
+        Check(promotion=promotion, person=Person(), answers=Answers(country=country), at=at)
+    )
+    if refused is not None:
+        logger.info(
+            "order %s earns no entry into promotion %s: %s", reference, promotion.pk, refused.code
+        )
         return None
     with transaction.atomic():
         person = Person.objects.filter(email_normalized=normalized).first()
@@ -279,6 +297,7 @@ def entry_create_for_purchase(
                     person=person,
                     slot=f"p{reference}",
                     source=PURCHASE_SOURCE,
+                    country=country,
                     created_at=at,
                 )
         except IntegrityError:  # this order's entry exists already (a retried task)

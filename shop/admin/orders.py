@@ -79,6 +79,7 @@ class OrderAdmin(RecordAdminMixin, FormFieldsSaveMixin, BrandScopedAdminMixin, a
         "number",
         "brand",
         "email",
+        "country",
         "status",
         "currency",
         "subtotal",
@@ -102,7 +103,7 @@ class OrderAdmin(RecordAdminMixin, FormFieldsSaveMixin, BrandScopedAdminMixin, a
         "capi_status",
     ]
     fieldsets = [
-        (None, {"fields": ["number", "brand", "email", "status", "failure_reason"]}),
+        (None, {"fields": ["number", "brand", "email", "country", "status", "failure_reason"]}),
         (
             _("Amounts (minor units)"),
             {

@@ -53,6 +53,7 @@ class Buyer:
     fbc: str = ""
     attribution: Attribution | None = None
     language: str = ""  # the shop page's; the order's emails are sent in it
+    country: str = ""  # visitor_country: where the buyer lives, as far as we know
 
 
 # Stripe gave no answer to the payment (a timeout): it may have been charged. The order
@@ -162,6 +163,7 @@ def order_create(
         ),
         entry_id=match.entry_id if match else None,
         language=buyer.language or brand.language,
+        country=buyer.country.upper()[:2],
         client_ip=buyer.ip or None,
         user_agent=buyer.user_agent[:400],
         fbp=buyer.fbp[:200],

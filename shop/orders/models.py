@@ -49,6 +49,14 @@ class Order(models.Model):
     language = models.CharField(
         max_length=8, blank=True, help_text=_("The shop page's language; emails are sent in it.")
     )
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text=_(
+            "Where the buyer lives, as far as the checkout knew (the signed-in entrant's "
+            "country, the Facebook tab's, else the address's); a purchase entry is judged by it."
+        ),
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     currency = models.CharField(max_length=3, validators=[currency_validator])
     subtotal = models.PositiveIntegerField()

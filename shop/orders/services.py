@@ -192,6 +192,10 @@ def order_purchase_entry(*, order_id: int) -> bool:
     if order is None or order.promotion_id is None or order.paid_at is None:
         return False
     entry = entry_create_for_purchase(
-        promotion_id=order.promotion_id, email=order.email, reference=order.pk, at=order.paid_at
+        promotion_id=order.promotion_id,
+        email=order.email,
+        reference=order.pk,
+        at=order.paid_at,
+        country=order.country,
     )
     return entry is not None

@@ -138,6 +138,7 @@ def test_checkout_charges_in_the_markets_currency_and_reports_revenue_in_it(
     assert (american.json()["order"]["total"], french.json()["order"]["total"]) == (4398, 4000)
     orders = {o.currency: o for o in Order.objects.all()}
     assert sorted(orders) == ["EUR", "USD"]
+    assert (orders["USD"].country, orders["EUR"].country) == ("US", "FR")  # the entry's judge
     assert [line.unit_price for line in orders["USD"].lines.all()] == [2199]
     intent = stripe_api(
         localstripe, "GET", f"/v1/payment_intents/{orders['USD'].payment_intent_id}"

@@ -11,20 +11,21 @@ from promotions.entries.eligibility import Answers
 from promotions.models import Campaign, Entry, Person, Promotion, Status
 from shop.models import Order
 from shop.orders import services as orders_services
-from tests.factories.promotions import PromotionFactory
+from tests.factories.promotions import PromotionCountryRuleFactory, PromotionFactory
 from tests.factories.shop import OrderFactory
 
 pytestmark = pytest.mark.django_db
 CONSENTS = frozenset({"official_rules", "privacy", "facebook_release"})
 
 
-def _pending_order(promotion, email="Buyer.One@Example.com"):
+def _pending_order(promotion, email="Buyer.One@Example.com", country=""):
     return OrderFactory(
         brand=promotion.campaign.brand,
         promotion=promotion,
         email=email,
         status=Order.Status.PENDING,
         paid_at=None,
+        country=country,
     )
 
 
@@ -94,3 +95,52 @@ def test_an_order_paid_while_the_campaign_is_not_active_earns_nothing(
     assert paid is True
     assert orders_services.order_purchase_entry(order_id=order.pk) is False
     assert not Entry.objects.filter(promotion=promotion).exists()
+
+
+@pytest.mark.parametrize(
+    ("country", "earns"),
+    [
+        ("FR", True),  # allowed, no rule of its own
+        ("BE", True),  # allowed; its rule sets an age, which the claim confirms
+        ("DE", False),  # outside the allowed countries
+        ("CH", False),  # allowed, but its local rule excludes it
+        ("", False),  # unknown, where a country decides
+    ],
+)
+def test_a_purchase_entry_follows_the_promotions_country_rules(
+    country, earns, django_capture_on_commit_callbacks
+):
+    promotion = PromotionFactory(
+        kind=Promotion.Kind.SWEEPSTAKES,
+        entry_methods=["free_form", "purchase"],
+        countries="FR,BE,CH",
+    )
+    PromotionCountryRuleFactory(promotion=promotion, country="BE", min_age=21)
+    PromotionCountryRuleFactory(promotion=promotion, country="CH", excluded=True)
+    order = _pending_order(promotion, country=country)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        orders_services.order_mark_paid(
+            order_id=order.pk, payment_intent_id="pi_c", amount=order.total, currency="EUR"
+        )
+
+    entries = list(Entry.objects.filter(promotion=promotion))
+    assert len(entries) == int(earns)
+    if earns:
+        assert entries[0].country == country
+
+
+def test_a_purchase_into_an_open_promotion_earns_an_entry_from_anywhere(
+    django_capture_on_commit_callbacks,
+):
+    promotion = PromotionFactory(
+        kind=Promotion.Kind.SWEEPSTAKES, entry_methods=["free_form", "purchase"], countries=""
+    )
+    order = _pending_order(promotion, country="")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        orders_services.order_mark_paid(
+            order_id=order.pk, payment_intent_id="pi_o", amount=order.total, currency="EUR"
+        )
+
+    assert Entry.objects.filter(promotion=promotion, country="").count() == 1
