@@ -109,7 +109,7 @@ if USING_POSTGRES:
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     # A prepared statement runs on its generic plan once that is no worse (PostgreSQL's
     # default); the batch statements, whose best plan depends on their size, are never
-    # prepared (``PLANNED_EACH_TIME`` in config/postgresql/base.py).
+    # prepared (``config.postgresql.PLANNED_EACH_TIME``).
     _options.update(
         server_side_binding=env.bool("DATABASE_SERVER_SIDE_BINDING", default=True),
         prepare_threshold=_prepare or None,
