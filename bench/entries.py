@@ -20,8 +20,8 @@ bench/run.py (production settings, ``BENCH_WEB_WORKERS`` workers, 2 by default):
    on the machine changes less than the rates);
 3. p50/p99 latency at about half that rate: wrk with 8 connections, each pausing
    between requests (wrk's ``delay()``, as the click part does; wrk2's fixed-rate mode
-   is not available here) ``8 / (half rate)`` seconds less the request's own time, which
-   a 3-second probe at the bare pause measures; the rate comes out close to half.
+   is not available here) ``8 / (half rate)`` seconds less the request's own time (the
+   median latency of a 3-second probe at the bare pause); the rate comes out close to half.
 
 Confirmation emails and webhooks are never on the request's path: the consumer queues
 one confirmation task per batch and publishes ``entry.created`` only for brands a
@@ -246,7 +246,8 @@ def bench_entries(
     )
     half = max(1.0, top["accepted_per_s"] / 2)
     # Each connection's cycle is its pause plus the request's own time: a short probe at
-    # the bare pause measures that time, and the pause is shortened by it.
+    # the bare pause measures that time (its median latency; the rate of 3 seconds moves
+    # with their first, cold, requests), and the pause is shortened by it.
     bare_ms = PACED_CONNECTIONS * 1000 / half
     probe = run(
         probe_file,
@@ -254,8 +255,7 @@ def bench_entries(
         duration=PROBE_SECONDS,
         env={"BENCH_DELAY_MS": str(max(1, round(bare_ms)))},
     )
-    own_ms = PACED_CONNECTIONS * 1000 / max(1.0, probe["accepted_per_s"]) - round(bare_ms)
-    delay_ms = max(1, round(bare_ms - max(0.0, own_ms)))
+    delay_ms = max(1, round(bare_ms - float(probe.get("p50_ms", 0.0))))
     paced = run(
         half_file,
         connections=PACED_CONNECTIONS,
