@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from promotions.campaigns.countries import COUNTRY_NAMES
 from promotions.campaigns.models import EntryFrequency, EntryMethod, Promotion
 from promotions.claims.emails import entry_confirmation_queue
 from promotions.claims.services import claim_open_for_award
@@ -272,6 +273,8 @@ def entry_create_for_purchase(
     except ValidationError:
         return None
     country = country.strip().upper()
+    if country not in COUNTRY_NAMES:  # a CDN's "EU", say: not known, not refused for it
+        country = ""
     refused = eligibility.country_rule(
         Check(promotion=promotion, person=Person(), answers=Answers(country=country), at=at)
     )

@@ -130,13 +130,14 @@ def test_a_purchase_entry_follows_the_promotions_country_rules(
         assert entries[0].country == country
 
 
+@pytest.mark.parametrize("country", ["", "EU"])  # unknown, or no country (a CDN's "EU")
 def test_a_purchase_into_an_open_promotion_earns_an_entry_from_anywhere(
-    django_capture_on_commit_callbacks,
+    country, django_capture_on_commit_callbacks
 ):
     promotion = PromotionFactory(
         kind=Promotion.Kind.SWEEPSTAKES, entry_methods=["free_form", "purchase"], countries=""
     )
-    order = _pending_order(promotion, country="")
+    order = _pending_order(promotion, country=country)
 
     with django_capture_on_commit_callbacks(execute=True):
         orders_services.order_mark_paid(
