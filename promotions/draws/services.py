@@ -139,15 +139,10 @@ def draw_run(*, draw: Draw, by: Any = None, at: datetime | None = None) -> Draw:
             _("Entries are open until %(end)s: draw after they close.")
             % {"end": moment_display(promotion.campaign, promotion.ends_at)}
         )
-    won_before: set[str] = set()
-    for earlier in promotion.draws.filter(status=Draw.Status.DRAWN).exclude(pk=draw.pk):
-        won_before.update(earlier.winners)
-        won_before.update(earlier.replacements.values_list("replacement_entry", flat=True))
-    winners_people = Entry.objects.filter(public_id__in=won_before).values("person_id")
     entries = (
         promotion.entries.drawable()
         .filter(created_at__lt=promotion.ends_at)
-        .exclude(person_id__in=winners_people)
+        .exclude(person_id__in=_winners_elsewhere(draw))
         .values_list("public_id", "person__public_id")
     )
     tags: dict[object, str] = {}  # one tag per person, however many entries (and fast)
@@ -262,8 +257,8 @@ def _passed_over_reason(entry: Entry | None, won_elsewhere: set[int]) -> str:
 
 
 def _winners_elsewhere(draw: Draw) -> set[int]:
-    """The people the promotion's other draws named as winners, first or by replacement
-    (whom ``draw_run`` leaves out of a later draw)."""
+    """The people the promotion's other draws named as winners, first or by replacement:
+    ``draw_run`` leaves them out, and a replacement passes over such an alternate."""
     named: set[str] = set()
     others = draw.promotion.draws.filter(status=Draw.Status.DRAWN).exclude(pk=draw.pk)
     for other in others.prefetch_related("replacements"):
